@@ -1,0 +1,86 @@
+import { Command } from "commander";
+import { ConfigError, loadDotEnv, parseConfig } from "../config.ts";
+import { createAccount } from "../domain/accounts.ts";
+import { noRequest } from "../domain/context.ts";
+import { errorCodes } from "../domain/errors.ts";
+import { openDeps, startServer } from "../main.ts";
+import { promptPassword, readPasswordFromStdin } from "./read-password.ts";
+
+/** `gatehouse`: the server and its operator commands. Every act goes through the domain's use cases. */
+const program = new Command()
+  .name("gatehouse")
+  .description("Accounts and sessions where deletion and revocation are secure by construction.");
+
+function config() {
+  loadDotEnv();
+  return parseConfig(process.env);
+}
+
+program
+  .command("serve")
+  .description("migrate the database and start the HTTP server")
+  .action(async () => {
+    const server = await startServer(config());
+    for (const signal of ["SIGINT", "SIGTERM"] as const) {
+      process.once(signal, () => {
+        server.app.log.info({ signal }, "shutting down");
+        server.stop().then(
+          () => process.exit(0),
+          () => process.exit(1),
+        );
+      });
+    }
+  });
+
+program
+  .command("migrate")
+  .description("apply pending database migrations and exit")
+  .action(async () => {
+    const { store, migrations } = await openDeps(config());
+    await store.close();
+    console.log(
+      migrations.applied.length === 0
+        ? `The database is up to date (version ${migrations.current}).`
+        : `Applied migrations ${migrations.applied.join(", ")}; now at version ${migrations.current}.`,
+    );
+  });
+
+program
+  .command("create-superuser")
+  .description("create a superuser account (there is no default account)")
+  .requiredOption("--email <email>", "the account's e-mail address")
+  .option("--name <name>", "display name", "")
+  .option("--password-stdin", "read the password from standard input instead of prompting")
+  .action(async (options: { email: string; name: string; passwordStdin?: boolean }) => {
+    const password = options.passwordStdin
+      ? await readPasswordFromStdin()
+      : await promptPassword("Password for the new superuser: ");
+    const { deps, store } = await openDeps(config());
+    try {
+      const result = await createAccount(
+        deps,
+        { type: "cli" },
+        { email: options.email, password, name: options.name, role: "superuser" },
+        noRequest,
+        null,
+      );
+      if (!result.ok) {
+        console.error(`${result.code}: ${result.detail ?? errorCodes[result.code].title}`);
+        process.exitCode = 1;
+        return;
+      }
+      console.log(`Created superuser ${result.user.email} (id ${result.user.id}).`);
+    } finally {
+      await store.close();
+    }
+  });
+
+program.parseAsync().catch((error: unknown) => {
+  if (error instanceof ConfigError) {
+    console.error(error.message);
+  } else {
+    console.error(error instanceof Error ? error.message : error);
+    if (error instanceof Error && error.cause !== undefined) console.error("  caused by:", error.cause);
+  }
+  process.exit(1);
+});

@@ -1,0 +1,109 @@
+import { randomBytes } from "node:crypto";
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { z } from "zod";
+import { type DatabaseLocation, parseDatabaseUrl } from "./store/open-store.ts";
+
+/**
+ * Configuration comes from the environment (and ./.env when present), is parsed once at start, and is
+ * frozen. A bad value stops the program with a message naming the variable.
+ *
+ * Session lifetimes follow NIST SP 800-63B-4 §2.2.3 (AAL2): overall (absolute) timeout no more than 24 h,
+ * inactivity no more than 1 h. Defaults are 12 h and 30 min (the tighter 800-63B-3 figures). Larger values
+ * are refused rather than silently allowed: a deployment that needs them should change this code knowingly.
+ */
+const booleanFlag = z
+  .enum(["true", "false", "1", "0", "yes", "no"])
+  .transform((value) => value === "true" || value === "1" || value === "yes");
+
+const schema = z.object({
+  DATABASE_URL: z.string().min(1).default("./data/gatehouse.sqlite"),
+  DATA_DIR: z.string().min(1).default("./data"),
+  PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
+  HOST: z.string().min(1).default("127.0.0.1"),
+  PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
+  GATEHOUSE_SECRET: z
+    .string()
+    .min(32, "must be at least 32 characters (for example: openssl rand -base64 48)")
+    .optional(),
+  SESSION_IDLE_MINUTES: z.coerce.number().int().min(1).max(60).default(30),
+  SESSION_ABSOLUTE_HOURS: z.coerce.number().int().min(1).max(24).default(12),
+  REAUTH_WINDOW_MINUTES: z.coerce.number().int().min(1).max(60).default(15),
+  SIGNUP_OPEN: booleanFlag.default(true),
+  TRUST_PROXY: booleanFlag.default(false),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+});
+
+export interface Config {
+  readonly database: DatabaseLocation;
+  readonly dataDir: string;
+  readonly port: number;
+  readonly host: string;
+  readonly publicUrl: URL;
+  readonly secret: Buffer;
+  readonly secretSource: "environment" | "file";
+  readonly sessionIdleMs: number;
+  readonly sessionAbsoluteMs: number;
+  readonly reauthWindowMs: number;
+  readonly signupOpen: boolean;
+  readonly trustProxy: boolean;
+  readonly logLevel: string;
+}
+
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+}
+
+export function loadDotEnv(path = ".env"): void {
+  if (existsSync(path)) process.loadEnvFile(path);
+}
+
+export function parseConfig(env: NodeJS.ProcessEnv): Config {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => `  ${issue.path.join(".")}: ${issue.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join("\n")}`);
+  }
+  const values = parsed.data;
+  const idleMs = values.SESSION_IDLE_MINUTES * 60_000;
+  const absoluteMs = values.SESSION_ABSOLUTE_HOURS * 3_600_000;
+  if (idleMs > absoluteMs) {
+    throw new ConfigError("Invalid configuration:\n  SESSION_IDLE_MINUTES: must not exceed SESSION_ABSOLUTE_HOURS");
+  }
+  const dataDir = resolve(values.DATA_DIR);
+  const secret = values.GATEHOUSE_SECRET === undefined ? readOrCreateSecret(dataDir) : null;
+  return Object.freeze({
+    database: parseDatabaseUrl(values.DATABASE_URL),
+    dataDir,
+    port: values.PORT,
+    host: values.HOST,
+    publicUrl: new URL(values.PUBLIC_URL ?? `http://${urlHost(values.HOST)}:${values.PORT}`),
+    secret: secret ?? Buffer.from(values.GATEHOUSE_SECRET ?? "", "utf8"),
+    secretSource: secret === null ? "environment" : "file",
+    sessionIdleMs: idleMs,
+    sessionAbsoluteMs: absoluteMs,
+    reauthWindowMs: values.REAUTH_WINDOW_MINUTES * 60_000,
+    signupOpen: values.SIGNUP_OPEN,
+    trustProxy: values.TRUST_PROXY,
+    logLevel: values.LOG_LEVEL,
+  });
+}
+
+function urlHost(host: string): string {
+  return host.includes(":") ? `[${host}]` : host;
+}
+
+/** Without GATEHOUSE_SECRET, a 256-bit secret is generated once and kept in DATA_DIR/secret (mode 0600). */
+function readOrCreateSecret(dataDir: string): Buffer {
+  const path = join(dataDir, "secret");
+  if (existsSync(path)) {
+    const secret = Buffer.from(readFileSync(path, "utf8").trim(), "base64");
+    if (secret.length < 32) throw new ConfigError(`Invalid configuration:\n  ${path}: the secret is too short`);
+    return secret;
+  }
+  mkdirSync(dirname(path), { recursive: true });
+  const secret = randomBytes(32);
+  writeFileSync(path, `${secret.toString("base64")}\n`, { mode: 0o600, flag: "wx" });
+  chmodSync(path, 0o600);
+  return secret;
+}

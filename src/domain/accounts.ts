@@ -1,0 +1,181 @@
+import { type Actor, type Authenticated, actorOf, auditEntry, type Deps, type RequestMeta } from "./context.ts";
+import { isPlausibleEmail, normalizeEmail } from "./email.ts";
+import { type Refusal, refuse } from "./errors.ts";
+import { checkPassword } from "./password-policy.ts";
+import type { Role } from "./role.ts";
+import { type StartedSession, startSession } from "./sessions.ts";
+import type { UserRecord } from "./user.ts";
+
+export interface NewAccount {
+  readonly email: string;
+  readonly password: string;
+  readonly name?: string;
+  readonly role: Role;
+}
+
+/**
+ * Creates an account: the one path by which a user row comes to exist (sign-up, the CLI's
+ * create-superuser, and the admin API). The password is hashed before the transaction opens.
+ */
+export async function createAccount(
+  deps: Deps,
+  actor: Actor,
+  account: NewAccount,
+  meta: RequestMeta,
+  withSession: { replacedSessionId: string | null } | null,
+): Promise<{ ok: true; user: UserRecord; started: StartedSession | null } | Refusal> {
+  if (!isPlausibleEmail(account.email)) return refuse("VALIDATION_FAILED", "Enter a valid e-mail address.");
+  const weak = checkPassword(account.password);
+  if (weak !== null) return weak;
+  const passwordHash = await deps.hasher.hash(account.password);
+  const now = deps.clock.now();
+  const user: UserRecord = {
+    id: deps.random.uuid(),
+    email: account.email.trim(),
+    name: (account.name ?? "").trim(),
+    role: account.role,
+    status: "active",
+    passwordHash,
+    createdAt: now,
+    updatedAt: now,
+    purgeAfter: null,
+  };
+  return deps.store.transaction(async (tx) => {
+    if (!(await tx.insertUser(user, normalizeEmail(account.email)))) return refuse("EMAIL_TAKEN");
+    await tx.appendAudit(
+      auditEntry(actor, meta, now, {
+        action: "user.create",
+        outcome: "success",
+        targetId: user.id,
+        details: { role: user.role },
+      }),
+    );
+    const started =
+      withSession === null ? null : await startSession(tx, deps, user, meta, withSession.replacedSessionId);
+    return { ok: true as const, user, started };
+  });
+}
+
+export async function signUp(
+  deps: Deps,
+  input: { email: string; password: string; name?: string },
+  meta: RequestMeta,
+  replacedSessionId: string | null,
+): Promise<{ ok: true; user: UserRecord; started: StartedSession } | Refusal> {
+  if (!deps.signupOpen) return refuse("SIGNUP_CLOSED");
+  // Sign-up always creates an ordinary user, whatever else the body says.
+  const result = await createAccount(deps, { type: "anonymous" }, { ...input, role: "user" }, meta, {
+    replacedSessionId,
+  });
+  if (!result.ok) return result;
+  if (result.started === null) throw new Error("sign-up must start a session");
+  return { ok: true, user: result.user, started: result.started };
+}
+
+/**
+ * Password login. An unknown address, a wrong password and a disabled account all answer
+ * INVALID_CREDENTIALS after the same amount of hashing work, so the answer reveals nothing. The user is
+ * locked and re-checked inside the transaction that creates the session: a deletion, disabling or password
+ * change that commits first makes this login fail, and one that commits after revokes the new session.
+ */
+export async function logIn(
+  deps: Deps,
+  input: { email: string; password: string },
+  meta: RequestMeta,
+  replacedSessionId: string | null,
+): Promise<{ ok: true; user: UserRecord; started: StartedSession } | Refusal> {
+  const candidate = await deps.store.getUserByEmail(normalizeEmail(input.email));
+  const matches = await deps.hasher.verify(candidate?.passwordHash ?? null, input.password);
+  const result = await deps.store.transaction(async (tx) => {
+    const user = candidate === null || !matches ? null : await tx.lockUser(candidate.id);
+    const usable = user !== null && user.status === "active" && user.passwordHash === candidate?.passwordHash;
+    if (!usable) {
+      await tx.appendAudit(
+        auditEntry({ type: "anonymous" }, meta, deps.clock.now(), {
+          action: "session.login",
+          outcome: "failure",
+          targetId: candidate?.id ?? null,
+          reason: candidate === null ? "unknown account" : !matches ? "wrong password" : "account not active",
+        }),
+      );
+      return refuse("INVALID_CREDENTIALS");
+    }
+    const started = await startSession(tx, deps, user, meta, replacedSessionId);
+    await tx.appendAudit(
+      auditEntry({ type: "user", user, session: started.session }, meta, deps.clock.now(), {
+        action: "session.login",
+        outcome: "success",
+        targetId: user.id,
+      }),
+    );
+    return { ok: true as const, user, started };
+  });
+  return result;
+}
+
+/**
+ * Changing the password ends every session of the user, this one included, and starts a fresh session
+ * for this client (ASVS 7.4.3): a thief holding an old cookie is out the moment the owner changes it.
+ */
+export async function changePassword(
+  deps: Deps,
+  auth: Authenticated,
+  input: { currentPassword: string; newPassword: string },
+  meta: RequestMeta,
+): Promise<{ ok: true; started: StartedSession; sessionsRevoked: number } | Refusal> {
+  const matches = await deps.hasher.verify(auth.user.passwordHash, input.currentPassword);
+  if (!matches) {
+    await deps.store.transaction((tx) =>
+      tx.appendAudit(
+        auditEntry(actorOf(auth), meta, deps.clock.now(), {
+          action: "user.password_change",
+          outcome: "denied",
+          targetId: auth.user.id,
+          reason: "wrong current password",
+        }),
+      ),
+    );
+    return refuse("WRONG_PASSWORD", "The current password is incorrect.");
+  }
+  const weak = checkPassword(input.newPassword);
+  if (weak !== null) return weak;
+  const passwordHash = await deps.hasher.hash(input.newPassword);
+  return deps.store.transaction(async (tx) => {
+    const user = await tx.lockUser(auth.user.id);
+    if (user === null || user.status !== "active") return refuse("UNAUTHENTICATED");
+    const now = deps.clock.now();
+    await tx.updateUser(user.id, { passwordHash }, now);
+    const revoked = await tx.deleteUserSessions(user.id, auth.session.id);
+    const started = await startSession(tx, deps, { ...user, passwordHash }, meta, auth.session.id);
+    await tx.appendAudit(
+      auditEntry(actorOf(auth), meta, now, {
+        action: "user.password_change",
+        outcome: "success",
+        targetId: user.id,
+        details: { sessionsRevoked: revoked + 1 },
+      }),
+    );
+    return { ok: true as const, started, sessionsRevoked: revoked };
+  });
+}
+
+export async function updateProfile(
+  deps: Deps,
+  auth: Authenticated,
+  input: { name: string },
+  meta: RequestMeta,
+): Promise<UserRecord> {
+  const name = input.name.trim();
+  const now = deps.clock.now();
+  await deps.store.transaction(async (tx) => {
+    await tx.updateUser(auth.user.id, { name }, now);
+    await tx.appendAudit(
+      auditEntry(actorOf(auth), meta, now, {
+        action: "user.update_profile",
+        outcome: "success",
+        targetId: auth.user.id,
+      }),
+    );
+  });
+  return { ...auth.user, name, updatedAt: now };
+}

@@ -1,0 +1,106 @@
+import { createHmac, timingSafeEqual } from "node:crypto";
+
+/**
+ * The audit log is append-only and hash-chained: each entry carries the previous entry's hash, and its own
+ * hash is an HMAC (under the server secret) over the previous hash and its canonical body. Editing,
+ * inserting or removing any entry, or cutting off the tail (the head row records the last seq and hash),
+ * breaks verification; without the secret a chain cannot be recomputed to hide the edit.
+ * Entries hold ids, never e-mail addresses, names, tokens or passwords.
+ */
+export type AuditActorType = "user" | "anonymous" | "cli" | "system";
+export type AuditOutcome = "success" | "denied" | "failure";
+export type AuditDetails = Readonly<Record<string, string | number | boolean | null>>;
+
+export interface AuditInput {
+  readonly at: number;
+  readonly actorType: AuditActorType;
+  readonly actorId: string | null;
+  readonly action: string;
+  readonly targetId: string | null;
+  readonly outcome: AuditOutcome;
+  readonly reason: string | null;
+  readonly requestId: string | null;
+  readonly ip: string | null;
+  readonly details: AuditDetails;
+}
+
+export interface AuditEntry extends AuditInput {
+  readonly seq: number;
+  readonly prevHash: string;
+  readonly hash: string;
+}
+
+export interface AuditQuery {
+  readonly actorId?: string;
+  readonly targetId?: string;
+  readonly action?: string;
+  readonly outcome?: AuditOutcome;
+  /** Entries with seq below this (newest first paging). */
+  readonly before?: number;
+  readonly limit: number;
+}
+
+export const genesisHash = "0".repeat(64);
+
+export type AuditSealer = (prevHash: string, seq: number, entry: AuditInput) => string;
+
+export function createAuditSealer(key: Buffer): AuditSealer {
+  return (prevHash, seq, entry) =>
+    createHmac("sha256", key).update(prevHash).update("\n").update(canonicalBody(seq, entry)).digest("hex");
+}
+
+function canonicalBody(seq: number, entry: AuditInput): string {
+  const details = Object.keys(entry.details)
+    .sort()
+    .map((key) => [key, entry.details[key] ?? null]);
+  return JSON.stringify([
+    seq,
+    entry.at,
+    entry.actorType,
+    entry.actorId,
+    entry.action,
+    entry.targetId,
+    entry.outcome,
+    entry.reason,
+    entry.requestId,
+    entry.ip,
+    details,
+  ]);
+}
+
+export type AuditVerification =
+  | { readonly ok: true; readonly entries: number; readonly headHash: string }
+  | { readonly ok: false; readonly entries: number; readonly brokenAt: number; readonly problem: string };
+
+export async function verifyAuditChain(
+  chain: AsyncIterable<AuditEntry>,
+  head: { seq: number; hash: string },
+  seal: AuditSealer,
+): Promise<AuditVerification> {
+  let expectedSeq = 1;
+  let prevHash = genesisHash;
+  for await (const entry of chain) {
+    const fail = (problem: string): AuditVerification => ({
+      ok: false,
+      entries: expectedSeq - 1,
+      brokenAt: entry.seq,
+      problem,
+    });
+    if (entry.seq !== expectedSeq) return fail(`expected entry ${expectedSeq}, found ${entry.seq}`);
+    if (entry.prevHash !== prevHash) return fail("the link to the previous entry is broken");
+    if (!sameHex(seal(prevHash, entry.seq, entry), entry.hash)) return fail("the entry was altered");
+    prevHash = entry.hash;
+    expectedSeq += 1;
+  }
+  const entries = expectedSeq - 1;
+  if (head.seq !== entries || head.hash !== prevHash) {
+    return { ok: false, entries, brokenAt: entries + 1, problem: "entries are missing from the end of the log" };
+  }
+  return { ok: true, entries, headHash: prevHash };
+}
+
+function sameHex(a: string, b: string): boolean {
+  const left = Buffer.from(a, "hex");
+  const right = Buffer.from(b, "hex");
+  return left.length === right.length && left.length > 0 && timingSafeEqual(left, right);
+}

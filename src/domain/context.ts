@@ -1,0 +1,65 @@
+import type { AuditActorType, AuditDetails, AuditInput, AuditOutcome } from "./audit.ts";
+import type { Clock, PasswordHasher, Random, Store } from "./ports.ts";
+import type { SessionLifetimes, SessionRecord } from "./session.ts";
+import type { UserRecord } from "./user.ts";
+
+/** What every use case gets from the composition root. */
+export interface Deps {
+  readonly store: Store;
+  readonly clock: Clock;
+  readonly random: Random;
+  readonly hasher: PasswordHasher;
+  readonly lifetimes: SessionLifetimes;
+  readonly signupOpen: boolean;
+}
+
+/** Where a request came from, for sessions and the audit trail. */
+export interface RequestMeta {
+  readonly ip: string;
+  readonly userAgent: string;
+  readonly requestId: string | null;
+}
+
+/** A signed-in user, as established by the session check of this very request. */
+export interface Authenticated {
+  readonly user: UserRecord;
+  readonly session: SessionRecord;
+}
+
+/** Who performs an act: a signed-in user, the operator at the CLI, the server itself, or nobody yet. */
+export type Actor =
+  | { readonly type: "user"; readonly user: UserRecord; readonly session: SessionRecord | null }
+  | { readonly type: "cli" }
+  | { readonly type: "system" }
+  | { readonly type: "anonymous" };
+
+export function actorOf(auth: Authenticated): Actor {
+  return { type: "user", user: auth.user, session: auth.session };
+}
+
+export interface AuditFacts {
+  readonly action: string;
+  readonly outcome: AuditOutcome;
+  readonly targetId?: string | null;
+  readonly reason?: string | null;
+  readonly details?: AuditDetails;
+}
+
+export function auditEntry(actor: Actor, meta: RequestMeta, at: number, facts: AuditFacts): AuditInput {
+  const actorType: AuditActorType = actor.type;
+  return {
+    at,
+    actorType,
+    actorId: actor.type === "user" ? actor.user.id : null,
+    action: facts.action,
+    targetId: facts.targetId ?? null,
+    outcome: facts.outcome,
+    reason: facts.reason ?? null,
+    requestId: meta.requestId,
+    ip: meta.ip === "" ? null : meta.ip,
+    details: facts.details ?? {},
+  };
+}
+
+/** The CLI and background jobs have no request; their acts are still attributed and audited. */
+export const noRequest: RequestMeta = { ip: "", userAgent: "", requestId: null };

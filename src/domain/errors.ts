@@ -1,0 +1,65 @@
+/**
+ * The one registry of stable error codes. Every refusal Gatehouse gives names one of these codes;
+ * the HTTP edge renders them as RFC 9457 problem+json, the CLI prints them. Codes never change once
+ * released (clients branch on them); titles may be reworded. Documented in docs/errors.md.
+ */
+export const errorCodes = {
+  VALIDATION_FAILED: { status: 400, title: "The request is not valid." },
+  MALFORMED_BODY: { status: 400, title: "The request body could not be parsed." },
+  UNAUTHENTICATED: { status: 401, title: "Sign in to continue." },
+  INVALID_CREDENTIALS: { status: 401, title: "The e-mail address or password is incorrect." },
+  WRONG_PASSWORD: { status: 403, title: "The password is incorrect." },
+  FORBIDDEN: { status: 403, title: "You do not have permission to do this." },
+  SIGNUP_CLOSED: { status: 403, title: "Sign-up is closed on this server." },
+  REAUTH_REQUIRED: { status: 403, title: "Confirm your password to do this." },
+  CSRF_REJECTED: { status: 403, title: "The request was refused as a possible cross-site request forgery." },
+  NOT_FOUND: { status: 404, title: "Nothing is here." },
+  SESSION_NOT_FOUND: { status: 404, title: "No such session." },
+  USER_NOT_FOUND: { status: 404, title: "No such user." },
+  METHOD_NOT_ALLOWED: { status: 405, title: "This method is not allowed here." },
+  EMAIL_TAKEN: { status: 409, title: "An account with this e-mail address already exists." },
+  LAST_SUPERUSER: { status: 409, title: "The last active superuser cannot be removed, disabled or demoted." },
+  SELF_ACTION_FORBIDDEN: {
+    status: 409,
+    title: "Use your own account page to do this to yourself.",
+  },
+  USER_NOT_RESTORABLE: { status: 409, title: "This user has no deletion to undo." },
+  PAYLOAD_TOO_LARGE: { status: 413, title: "The request body is too large." },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, title: "Send a JSON body (Content-Type: application/json)." },
+  RATE_LIMITED: { status: 429, title: "Too many attempts. Wait and try again." },
+  INTERNAL: { status: 500, title: "Something went wrong on our side." },
+} as const satisfies Record<string, { status: number; title: string }>;
+
+export type ErrorCode = keyof typeof errorCodes;
+
+/** An expected refusal, carried as a value through the domain and thrown only at the edge. */
+export interface Refusal {
+  readonly ok: false;
+  readonly code: ErrorCode;
+  readonly detail?: string;
+}
+
+export function refuse(code: ErrorCode, detail?: string): Refusal {
+  return detail === undefined ? { ok: false, code } : { ok: false, code, detail };
+}
+
+/** Thrown by edges (HTTP handlers, CLI) to turn a Refusal into a response; never thrown by the domain. */
+export class GatehouseError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly detail: string | undefined;
+  readonly headers: Readonly<Record<string, string>>;
+
+  constructor(code: ErrorCode, detail?: string, headers: Record<string, string> = {}) {
+    super(detail ?? errorCodes[code].title);
+    this.name = "GatehouseError";
+    this.code = code;
+    this.status = errorCodes[code].status;
+    this.detail = detail;
+    this.headers = headers;
+  }
+
+  static from(refusal: Refusal): GatehouseError {
+    return new GatehouseError(refusal.code, refusal.detail);
+  }
+}

@@ -1,0 +1,107 @@
+/**
+ * The interfaces the domain needs from the outside world. Stores, hashers and the HTTP edge depend on
+ * this file; it depends on nothing outside the domain.
+ */
+import type { AuditEntry, AuditInput, AuditQuery } from "./audit.ts";
+import type { Role } from "./role.ts";
+import type { SessionRecord } from "./session.ts";
+import type { UserRecord, UserStatus } from "./user.ts";
+
+export interface Clock {
+  /** Milliseconds since the epoch. */
+  now(): number;
+}
+
+export interface Random {
+  /** Bytes from a CSPRNG. */
+  bytes(length: number): Buffer;
+  /** A random (version 4) UUID: user ids are never sequential or guessable. */
+  uuid(): string;
+}
+
+export interface PasswordHasher {
+  hash(password: string): Promise<string>;
+  /** False on any mismatch or malformed hash; never throws for a wrong password. */
+  /**
+   * False on any mismatch or malformed hash; never throws for a wrong password. With a null hash (no such
+   * account) it still does the full work of one verification, so timing does not reveal the account.
+   */
+  verify(hash: string | null, password: string): Promise<boolean>;
+}
+
+export interface SessionAndUser {
+  readonly session: SessionRecord;
+  readonly user: UserRecord;
+}
+
+export interface UserListQuery {
+  readonly search?: string;
+  readonly role?: Role;
+  readonly status?: UserStatus;
+  /** Opaque cursor: the id of the last user of the previous page (ordered by id). */
+  readonly after?: string;
+  readonly limit: number;
+}
+
+export interface UserPatch {
+  readonly name?: string;
+  readonly role?: Role;
+  readonly status?: UserStatus;
+  readonly passwordHash?: string;
+  readonly purgeAfter?: number | null;
+}
+
+/** Reads that are safe outside a transaction. */
+export interface StoreReads {
+  getUserById(id: string): Promise<UserRecord | null>;
+  getUserByEmail(normalizedEmail: string): Promise<UserRecord | null>;
+  /** The hot path of every request: one indexed point query. */
+  getSessionAndUser(sessionId: string): Promise<SessionAndUser | null>;
+  listUserSessions(userId: string): Promise<SessionRecord[]>;
+  countUsers(): Promise<number>;
+  listUsers(query: UserListQuery): Promise<UserRecord[]>;
+  listAudit(query: AuditQuery): Promise<AuditEntry[]>;
+  /** Every audit entry in sequence order, for verification. */
+  readAuditChain(): AsyncIterable<AuditEntry>;
+  /** The sequence number and hash the chain must end with (guards against truncation). */
+  getAuditHead(): Promise<{ seq: number; hash: string }>;
+}
+
+/** Writes; every one runs inside a transaction so that an act and its audit row commit together. */
+export interface StoreWrites {
+  /** Row-locks the user for the rest of the transaction (SELECT ... FOR UPDATE where the engine has it). */
+  lockUser(id: string): Promise<UserRecord | null>;
+  /** False when the normalized e-mail is taken. */
+  insertUser(user: UserRecord, normalizedEmail: string): Promise<boolean>;
+  updateUser(id: string, patch: UserPatch, now: number): Promise<void>;
+  /** Removes the user row and, by cascade, everything it owns. */
+  eraseUser(id: string): Promise<boolean>;
+  countActiveSuperusers(): Promise<number>;
+  /** Users whose grace period has ended, oldest first. */
+  listUsersDueForPurge(now: number, limit: number): Promise<string[]>;
+  insertSession(session: SessionRecord): Promise<void>;
+  deleteSession(id: string): Promise<boolean>;
+  /** Scoped to the owner: another user's session id matches nothing, exactly like an unknown id. */
+  deleteUserSession(userId: string, sessionId: string): Promise<boolean>;
+  /** Returns how many sessions were revoked. */
+  deleteUserSessions(userId: string, exceptSessionId?: string): Promise<number>;
+  deleteExpiredSessions(now: number, idleMs: number): Promise<number>;
+  markReauthenticated(sessionId: string, now: number): Promise<void>;
+  appendAudit(entry: AuditInput): Promise<AuditEntry>;
+}
+
+export type StoreTx = StoreReads & StoreWrites;
+
+export interface Store extends StoreReads {
+  readonly engine: "sqlite" | "postgres";
+  /**
+   * Runs fn in one transaction: all of it commits or none of it does. On SQLite writers are serialized;
+   * on PostgreSQL row locks (lockUser) order concurrent writers.
+   */
+  transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T>;
+  /** Throttled last-seen update; a single statement, outside any transaction. */
+  touchSession(id: string, now: number): Promise<void>;
+  /** After an erasure commits: leaves no readable copy of the erased rows in the engine's files. */
+  scrubAfterErase(): Promise<void>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,46 @@
+import { createHash, timingSafeEqual } from "node:crypto";
+import type { Random } from "./ports.ts";
+
+/**
+ * Session tokens are `<id>.<secret>`: the id (128 bits) finds the row, the secret (256 bits, CSPRNG) proves
+ * possession. Only SHA-256(secret) is stored, so a leaked database holds no usable token, and the
+ * comparison is constant-time so the hash cannot be learned byte by byte.
+ */
+const idBytes = 16;
+const secretBytes = 32;
+const tokenShape = /^([A-Za-z0-9_-]{22})\.([A-Za-z0-9_-]{43})$/;
+
+export interface IssuedToken {
+  readonly sessionId: string;
+  readonly token: string;
+  readonly secretHash: string;
+}
+
+export function issueSessionToken(random: Random): IssuedToken {
+  const sessionId = random.bytes(idBytes).toString("base64url");
+  const secret = random.bytes(secretBytes).toString("base64url");
+  return { sessionId, token: `${sessionId}.${secret}`, secretHash: hashSecret(secret) };
+}
+
+export interface ParsedToken {
+  readonly sessionId: string;
+  readonly secret: string;
+}
+
+/** Null for anything that is not exactly a token this server could have issued. */
+export function parseSessionToken(token: string | undefined): ParsedToken | null {
+  if (token === undefined || token.length !== 66) return null;
+  const match = tokenShape.exec(token);
+  if (match === null) return null;
+  return { sessionId: match[1] as string, secret: match[2] as string };
+}
+
+export function hashSecret(secret: string): string {
+  return createHash("sha256").update(secret).digest("hex");
+}
+
+export function secretMatches(secret: string, storedHash: string): boolean {
+  const expected = Buffer.from(storedHash, "hex");
+  const actual = createHash("sha256").update(secret).digest();
+  return expected.length === actual.length && timingSafeEqual(expected, actual);
+}

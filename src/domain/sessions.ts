@@ -1,0 +1,181 @@
+import { type Authenticated, actorOf, auditEntry, type Deps, type RequestMeta } from "./context.ts";
+import { type Refusal, refuse } from "./errors.ts";
+import type { StoreTx } from "./ports.ts";
+import { isExpired, isRecentlyAuthenticated, needsTouch, type SessionRecord } from "./session.ts";
+import { issueSessionToken, parseSessionToken, secretMatches } from "./session-token.ts";
+import type { UserRecord } from "./user.ts";
+
+/**
+ * The session check, run on every request: one point query, a constant-time hash compare, expiry and
+ * user-status checks. It never throws for a bad token and never writes except a throttled last-seen
+ * update, sent without waiting for it. The user is re-read with the session every time, so a disabled,
+ * deleted or demoted user's change applies to the very next request.
+ */
+export async function checkSession(deps: Deps, token: string | undefined): Promise<Authenticated | null> {
+  const parsed = parseSessionToken(token);
+  if (parsed === null) return null;
+  const found = await deps.store.getSessionAndUser(parsed.sessionId);
+  if (found === null) return null;
+  const { session, user } = found;
+  if (!secretMatches(parsed.secret, session.secretHash)) return null;
+  const now = deps.clock.now();
+  if (isExpired(session, now, deps.lifetimes)) return null;
+  if (user.status !== "active") return null;
+  if (needsTouch(session, now, deps.lifetimes)) {
+    // Losing a touch only makes the idle timeout end a little earlier: never worth failing a request.
+    deps.store.touchSession(session.id, now).catch(() => {});
+  }
+  return { session, user };
+}
+
+export interface StartedSession {
+  readonly session: SessionRecord;
+  readonly token: string;
+}
+
+/**
+ * Creates a session inside the caller's transaction, after the caller locked and re-checked the user.
+ * Any session the client already held is destroyed first (no fixation: the token always changes).
+ */
+export async function startSession(
+  tx: StoreTx,
+  deps: Deps,
+  user: UserRecord,
+  meta: RequestMeta,
+  replacedSessionId: string | null,
+): Promise<StartedSession> {
+  if (replacedSessionId !== null) await tx.deleteSession(replacedSessionId);
+  const now = deps.clock.now();
+  const issued = issueSessionToken(deps.random);
+  const session: SessionRecord = {
+    id: issued.sessionId,
+    userId: user.id,
+    secretHash: issued.secretHash,
+    createdAt: now,
+    lastSeenAt: now,
+    authenticatedAt: now,
+    expiresAt: now + deps.lifetimes.absoluteMs,
+    ip: meta.ip,
+    userAgent: meta.userAgent.slice(0, 512),
+  };
+  await tx.insertSession(session);
+  return { session, token: issued.token };
+}
+
+/** The session id of whatever token the client presented, valid or not, so login can destroy it. */
+export function presentedSessionId(token: string | undefined): string | null {
+  return parseSessionToken(token)?.sessionId ?? null;
+}
+
+export async function logOut(deps: Deps, auth: Authenticated, meta: RequestMeta): Promise<void> {
+  await deps.store.transaction(async (tx) => {
+    await tx.deleteSession(auth.session.id);
+    await tx.appendAudit(
+      auditEntry(actorOf(auth), meta, deps.clock.now(), {
+        action: "session.logout",
+        outcome: "success",
+        targetId: auth.user.id,
+      }),
+    );
+  });
+}
+
+export interface SessionView {
+  readonly id: string;
+  readonly current: boolean;
+  readonly createdAt: string;
+  readonly lastSeenAt: string;
+  readonly expiresAt: string;
+  readonly ip: string;
+  readonly userAgent: string;
+}
+
+export function toSessionView(session: SessionRecord, currentId: string | null): SessionView {
+  return {
+    id: session.id,
+    current: session.id === currentId,
+    createdAt: new Date(session.createdAt).toISOString(),
+    lastSeenAt: new Date(session.lastSeenAt).toISOString(),
+    expiresAt: new Date(session.expiresAt).toISOString(),
+    ip: session.ip,
+    userAgent: session.userAgent,
+  };
+}
+
+/** Live sessions only: expired rows awaiting the sweeper are not shown. */
+export async function listOwnSessions(deps: Deps, auth: Authenticated): Promise<SessionView[]> {
+  const now = deps.clock.now();
+  const sessions = await deps.store.listUserSessions(auth.user.id);
+  return sessions
+    .filter((session) => !isExpired(session, now, deps.lifetimes))
+    .map((session) => toSessionView(session, auth.session.id));
+}
+
+export interface RevokedOwnSession {
+  readonly ok: true;
+  readonly endedCurrent: boolean;
+}
+
+/** Revoking a session id that is not the caller's answers exactly like an unknown id (404). */
+export async function revokeOwnSession(
+  deps: Deps,
+  auth: Authenticated,
+  sessionId: string,
+  meta: RequestMeta,
+): Promise<RevokedOwnSession | Refusal> {
+  return deps.store.transaction(async (tx) => {
+    const revoked = await tx.deleteUserSession(auth.user.id, sessionId);
+    await tx.appendAudit(
+      auditEntry(actorOf(auth), meta, deps.clock.now(), {
+        action: "session.revoke",
+        outcome: revoked ? "success" : "failure",
+        targetId: auth.user.id,
+        reason: revoked ? null : "no such session for this user",
+      }),
+    );
+    if (!revoked) return refuse("SESSION_NOT_FOUND");
+    return { ok: true as const, endedCurrent: sessionId === auth.session.id };
+  });
+}
+
+export async function revokeOtherSessions(deps: Deps, auth: Authenticated, meta: RequestMeta): Promise<number> {
+  return deps.store.transaction(async (tx) => {
+    const revoked = await tx.deleteUserSessions(auth.user.id, auth.session.id);
+    await tx.appendAudit(
+      auditEntry(actorOf(auth), meta, deps.clock.now(), {
+        action: "session.revoke_others",
+        outcome: "success",
+        targetId: auth.user.id,
+        details: { sessionsRevoked: revoked },
+      }),
+    );
+    return revoked;
+  });
+}
+
+/** Step-up: the password again marks this session freshly authenticated for sensitive acts. */
+export async function reauthenticate(
+  deps: Deps,
+  auth: Authenticated,
+  password: string,
+  meta: RequestMeta,
+): Promise<{ ok: true } | Refusal> {
+  const matches = await deps.hasher.verify(auth.user.passwordHash, password);
+  const now = deps.clock.now();
+  await deps.store.transaction(async (tx) => {
+    if (matches) await tx.markReauthenticated(auth.session.id, now);
+    await tx.appendAudit(
+      auditEntry(actorOf(auth), meta, now, {
+        action: "session.reauthenticate",
+        outcome: matches ? "success" : "denied",
+        targetId: auth.user.id,
+        reason: matches ? null : "wrong password",
+      }),
+    );
+  });
+  return matches ? { ok: true } : refuse("WRONG_PASSWORD");
+}
+
+export function hasRecentAuthentication(deps: Deps, auth: Authenticated): boolean {
+  return isRecentlyAuthenticated(auth.session, deps.clock.now(), deps.lifetimes);
+}

@@ -1,0 +1,43 @@
+import type { Role } from "./role.ts";
+
+export const userStatuses = ["active", "disabled"] as const;
+export type UserStatus = (typeof userStatuses)[number];
+
+/** A user as stored, including the password hash: never leaves the server. */
+export interface UserRecord {
+  readonly id: string;
+  readonly email: string;
+  readonly name: string;
+  readonly role: Role;
+  readonly status: UserStatus;
+  readonly passwordHash: string;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+  /** Set when a deletion with a grace period is pending; the account is disabled until then. */
+  readonly purgeAfter: number | null;
+}
+
+/** What any API or page may show of a user. */
+export interface PublicUser {
+  readonly id: string;
+  readonly email: string;
+  readonly name: string;
+  readonly role: Role;
+  readonly status: UserStatus;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  readonly purgeAfter: string | null;
+}
+
+export function toPublicUser(user: UserRecord): PublicUser {
+  return {
+    id: user.id,
+    email: user.email,
+    name: user.name,
+    role: user.role,
+    status: user.status,
+    createdAt: new Date(user.createdAt).toISOString(),
+    updatedAt: new Date(user.updatedAt).toISOString(),
+    purgeAfter: user.purgeAfter === null ? null : new Date(user.purgeAfter).toISOString(),
+  };
+}

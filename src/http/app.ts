@@ -1,0 +1,125 @@
+import { randomUUID } from "node:crypto";
+import fastifyCookie from "@fastify/cookie";
+import fastifyHelmet from "@fastify/helmet";
+import fastifyRateLimit from "@fastify/rate-limit";
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
+import { serializerCompiler, validatorCompiler } from "fastify-type-provider-zod";
+import type { Deps } from "../domain/context.ts";
+import { GatehouseError } from "../domain/errors.ts";
+import { LoginThrottle } from "../domain/login-throttle.ts";
+import { checkSession } from "../domain/sessions.ts";
+import { deriveKey } from "../infra/keys.ts";
+import { requireJsonBody } from "./body-guard.ts";
+import { installProblemHandlers } from "./problem.ts";
+import { assertEveryRouteHasPolicy, methodNotAllowedRoutes, RouteRegistry, routeGroup } from "./route-policy.ts";
+import { accountRoutes } from "./routes/account-routes.ts";
+import { authRoutes, sessionRoutes } from "./routes/auth-routes.ts";
+import { healthRoutes } from "./routes/health-routes.ts";
+import type { RouteContext } from "./routes/route-context.ts";
+import { sessionCookieFor } from "./session-cookie.ts";
+
+export interface Limits {
+  /** Requests per minute per client IP on the password-checking routes. */
+  readonly passwordAttemptsPerIpPerMinute: number;
+  /** Failed password attempts per account within the window before 429. */
+  readonly failuresPerAccount: number;
+  readonly failureWindowMs: number;
+  readonly bodyLimitBytes: number;
+}
+
+export const defaultLimits: Limits = {
+  passwordAttemptsPerIpPerMinute: 30,
+  failuresPerAccount: 10,
+  failureWindowMs: 15 * 60_000,
+  bodyLimitBytes: 16 * 1024,
+};
+
+export interface AppOptions {
+  readonly deps: Deps;
+  readonly publicUrl: URL;
+  readonly secret: Buffer;
+  readonly logger?: FastifyServerOptions["logger"];
+  readonly trustProxy?: boolean;
+  readonly limits?: Partial<Limits>;
+}
+
+export interface GatehouseApp {
+  readonly app: FastifyInstance;
+  readonly registry: RouteRegistry;
+}
+
+export async function buildApp(options: AppOptions): Promise<GatehouseApp> {
+  const limits = { ...defaultLimits, ...options.limits };
+  const app = Fastify({
+    logger: options.logger ?? false,
+    trustProxy: options.trustProxy ?? false,
+    bodyLimit: limits.bodyLimitBytes,
+    genReqId: () => randomUUID(),
+    // Routing follows the request line only: no method override of any kind is honoured.
+    routerOptions: { ignoreTrailingSlash: false, caseSensitive: true },
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  // Only JSON is parsed: text/plain (the other default parser) is a body a cross-site form can send.
+  app.removeContentTypeParser("text/plain");
+  installProblemHandlers(app);
+
+  const registry = new RouteRegistry();
+  app.addHook("onRoute", (route) => registry.record(route));
+  app.addHook("onReady", async () => assertEveryRouteHasPolicy(registry));
+
+  await app.register(fastifyHelmet, {
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", "data:"],
+        objectSrc: ["'none'"],
+        baseUri: ["'none'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+      },
+    },
+    strictTransportSecurity: { maxAge: 31_536_000, includeSubDomains: true },
+    crossOriginResourcePolicy: { policy: "same-origin" },
+  });
+  await app.register(fastifyCookie);
+  await app.register(fastifyRateLimit, {
+    global: false,
+    errorResponseBuilder: (_request, context) => new GatehouseError("RATE_LIMITED", `Try again in ${context.after}.`),
+  });
+
+  const context: RouteContext = {
+    deps: options.deps,
+    cookie: sessionCookieFor(options.publicUrl, options.deps.lifetimes.absoluteMs),
+    csrfKey: deriveKey(options.secret, "csrf"),
+    loginThrottle: new LoginThrottle(options.deps.clock, limits.failuresPerAccount, limits.failureWindowMs),
+    passwordRateLimit: app.rateLimit({
+      max: limits.passwordAttemptsPerIpPerMinute,
+      timeWindow: 60_000,
+      groupId: "password",
+    }),
+  };
+
+  app.decorateRequest("auth", null);
+  // The session check: every request re-reads its session and user from the store.
+  app.addHook("onRequest", async (request) => {
+    request.auth = await checkSession(context.deps, request.cookies[context.cookie.name]);
+  });
+  // Responses may carry personal data or set cookies: no shared or browser cache keeps them.
+  app.addHook("onSend", async (_request, reply) => {
+    reply.header("Cache-Control", "no-store");
+  });
+  app.addHook("onRequest", async (request) => {
+    if (request.url.startsWith("/api/")) await requireJsonBody(request);
+  });
+
+  await app.register(routeGroup("public", (group) => healthRoutes(group, context)));
+  await app.register(routeGroup("public", (group) => authRoutes(group, context)));
+  await app.register(routeGroup("authenticated", (group) => sessionRoutes(group, context)));
+  await app.register(routeGroup("authenticated", (group) => accountRoutes(group, context)));
+  await app.register(methodNotAllowedRoutes(registry));
+  return { app, registry };
+}

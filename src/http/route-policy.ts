@@ -1,0 +1,94 @@
+import type { FastifyInstance, FastifyPluginAsync, RouteOptions } from "fastify";
+import type { Authenticated } from "../domain/context.ts";
+import { GatehouseError } from "../domain/errors.ts";
+import { sendProblem } from "./problem.ts";
+
+/**
+ * Guards belong to route groups, not to handlers: a route is registered inside a group whose policy it
+ * inherits, so no route can forget its guard. Every route carries its policy in its config, and the app
+ * refuses to start if one does not (see assertEveryRouteHasPolicy).
+ */
+export type RoutePolicy = "public" | "authenticated" | "admin";
+type DeclaredPolicy = RoutePolicy | "method-not-allowed";
+
+declare module "fastify" {
+  interface FastifyContextConfig {
+    policy?: DeclaredPolicy;
+  }
+  interface FastifyRequest {
+    /** Set by the session check on every request; null when the request carries no valid session. */
+    auth: Authenticated | null;
+  }
+}
+
+export type RouteRegistrar = (group: FastifyInstance) => void | Promise<void>;
+
+export function routeGroup(policy: RoutePolicy, register: RouteRegistrar): FastifyPluginAsync {
+  return async (group) => {
+    group.addHook("onRoute", (route) => {
+      route.config = { ...route.config, policy };
+    });
+    if (policy !== "public") {
+      // Refused before the body is even parsed; admin permission itself is checked by the use case.
+      group.addHook("onRequest", async (request) => {
+        if (request.auth === null) throw new GatehouseError("UNAUTHENTICATED");
+      });
+    }
+    await register(group);
+  };
+}
+
+const standardMethods = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"] as const;
+
+/** Collects every route as it is registered, for the 405 answers and the policy check. */
+export class RouteRegistry {
+  readonly routes: RouteOptions[] = [];
+
+  record(route: RouteOptions): void {
+    this.routes.push(route);
+  }
+
+  methodsByUrl(): Map<string, Set<string>> {
+    const byUrl = new Map<string, Set<string>>();
+    for (const route of this.routes) {
+      if (route.config?.policy === "method-not-allowed") continue;
+      const methods = byUrl.get(route.url) ?? new Set<string>();
+      for (const method of [route.method].flat()) methods.add(method);
+      byUrl.set(route.url, methods);
+    }
+    return byUrl;
+  }
+}
+
+/**
+ * A path that exists but not for this method answers 405 with an Allow header, whoever asks, and nothing
+ * runs: GET and HEAD on a route that only changes state can never reach its handler. Method-override
+ * headers and `_method` fields are not honoured anywhere (Fastify routes on the request line's method only).
+ */
+export function methodNotAllowedRoutes(registry: RouteRegistry): FastifyPluginAsync {
+  return async (app) => {
+    for (const [url, methods] of registry.methodsByUrl()) {
+      const allow = [...methods].sort().join(", ");
+      const missing = standardMethods.filter((method) => !methods.has(method));
+      if (missing.length === 0) continue;
+      app.route({
+        method: missing,
+        url,
+        exposeHeadRoute: false,
+        config: { policy: "method-not-allowed" },
+        handler: async (_request, reply) => {
+          reply.header("Allow", allow);
+          return sendProblem(reply, "METHOD_NOT_ALLOWED");
+        },
+      });
+    }
+  };
+}
+
+export function assertEveryRouteHasPolicy(registry: RouteRegistry): void {
+  const missing = registry.routes.filter((route) => route.config?.policy === undefined);
+  if (missing.length > 0) {
+    const names = missing.map((route) => `${[route.method].flat().join(",")} ${route.url}`);
+    throw new Error(`Routes registered outside a policy group: ${names.join("; ")}`);
+  }
+}

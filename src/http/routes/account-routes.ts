@@ -1,0 +1,63 @@
+import type { FastifyInstance } from "fastify";
+import type { ZodTypeProvider } from "fastify-type-provider-zod";
+import { z } from "zod";
+import { changePassword, updateProfile } from "../../domain/accounts.ts";
+import { GatehouseError } from "../../domain/errors.ts";
+import { listOwnSessions, revokeOtherSessions, revokeOwnSession } from "../../domain/sessions.ts";
+import { toPublicUser } from "../../domain/user.ts";
+import { csrfTokenFor } from "../csrf-token.ts";
+import { requestMeta } from "../request-meta.ts";
+import { setSessionCookie } from "../session-cookie.ts";
+import { authOf, endClientSession } from "./auth-routes.ts";
+import type { RouteContext } from "./route-context.ts";
+
+/** The signed-in user's own account. Every lookup is scoped to the caller: no route takes a user id. */
+export function accountRoutes(app: FastifyInstance, context: RouteContext): void {
+  const routes = app.withTypeProvider<ZodTypeProvider>();
+  const { deps } = context;
+
+  routes.get("/api/account", async (request) => ({ user: toPublicUser(authOf(request).user) }));
+
+  // Only the name is writable here: role, status, e-mail or id in the body are refused, not ignored.
+  routes.patch("/api/account", { schema: { body: z.strictObject({ name: z.string().max(200) }) } }, async (request) => {
+    const user = await updateProfile(deps, authOf(request), request.body, requestMeta(request));
+    return { user: toPublicUser(user) };
+  });
+
+  routes.post(
+    "/api/account/password",
+    {
+      schema: { body: z.strictObject({ currentPassword: z.string().max(4096), newPassword: z.string().max(4096) }) },
+      preHandler: context.passwordRateLimit,
+    },
+    async (request, reply) => {
+      const result = await changePassword(deps, authOf(request), request.body, requestMeta(request));
+      if (!result.ok) throw GatehouseError.from(result);
+      setSessionCookie(reply, context.cookie, result.started.token);
+      return {
+        user: toPublicUser(authOf(request).user),
+        csrfToken: csrfTokenFor(context.csrfKey, result.started.session.id),
+        sessionsRevoked: result.sessionsRevoked,
+      };
+    },
+  );
+
+  routes.get("/api/account/sessions", async (request) => ({
+    sessions: await listOwnSessions(deps, authOf(request)),
+  }));
+
+  routes.delete(
+    "/api/account/sessions/:sessionId",
+    { schema: { params: z.object({ sessionId: z.string().max(64) }) } },
+    async (request, reply) => {
+      const result = await revokeOwnSession(deps, authOf(request), request.params.sessionId, requestMeta(request));
+      if (!result.ok) throw GatehouseError.from(result);
+      if (result.endedCurrent) endClientSession(reply, context);
+      return reply.code(204).send();
+    },
+  );
+
+  routes.post("/api/account/sessions/revoke-others", async (request) => ({
+    sessionsRevoked: await revokeOtherSessions(deps, authOf(request), requestMeta(request)),
+  }));
+}

@@ -1,0 +1,113 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { ZodTypeProvider } from "fastify-type-provider-zod";
+import { z } from "zod";
+import { logIn, signUp } from "../../domain/accounts.ts";
+import type { Authenticated } from "../../domain/context.ts";
+import { normalizeEmail } from "../../domain/email.ts";
+import { GatehouseError } from "../../domain/errors.ts";
+import { logOut, presentedSessionId, reauthenticate, toSessionView } from "../../domain/sessions.ts";
+import { toPublicUser } from "../../domain/user.ts";
+import { csrfTokenFor } from "../csrf-token.ts";
+import { requestMeta } from "../request-meta.ts";
+import { clearSessionCookie, clearSiteData, setSessionCookie } from "../session-cookie.ts";
+import type { RouteContext } from "./route-context.ts";
+
+const credentials = z.strictObject({
+  email: z.string().max(254),
+  password: z.string().max(4096),
+});
+
+const signupBody = z.strictObject({
+  email: z.string().max(254),
+  password: z.string().max(4096),
+  name: z.string().max(200).optional(),
+});
+
+/** The session as its owner sees it: never the token, which travels only in Set-Cookie. */
+export function sessionPayload(context: RouteContext, auth: Authenticated) {
+  return {
+    user: toPublicUser(auth.user),
+    session: toSessionView(auth.session, auth.session.id),
+    csrfToken: csrfTokenFor(context.csrfKey, auth.session.id),
+  };
+}
+
+function presentedToken(request: FastifyRequest, context: RouteContext): string | undefined {
+  return request.cookies[context.cookie.name];
+}
+
+/** Public routes: sign-up, login, logout. */
+export function authRoutes(app: FastifyInstance, context: RouteContext): void {
+  const routes = app.withTypeProvider<ZodTypeProvider>();
+  const { deps } = context;
+
+  routes.post(
+    "/api/auth/signup",
+    { schema: { body: signupBody }, preHandler: context.passwordRateLimit },
+    async (request, reply) => {
+      const replaced = presentedSessionId(presentedToken(request, context));
+      const result = await signUp(deps, request.body, requestMeta(request), replaced);
+      if (!result.ok) throw GatehouseError.from(result);
+      setSessionCookie(reply, context.cookie, result.started.token);
+      return reply.code(201).send(sessionPayload(context, { user: result.user, session: result.started.session }));
+    },
+  );
+
+  routes.post(
+    "/api/auth/login",
+    { schema: { body: credentials }, preHandler: context.passwordRateLimit },
+    async (request, reply) => {
+      const accountKey = normalizeEmail(request.body.email);
+      const waitMs = context.loginThrottle.retryAfterMs(accountKey);
+      if (waitMs > 0) throw rateLimited(waitMs);
+      const replaced = presentedSessionId(presentedToken(request, context));
+      const result = await logIn(deps, request.body, requestMeta(request), replaced);
+      if (!result.ok) {
+        context.loginThrottle.recordFailure(accountKey);
+        throw GatehouseError.from(result);
+      }
+      context.loginThrottle.recordSuccess(accountKey);
+      setSessionCookie(reply, context.cookie, result.started.token);
+      return sessionPayload(context, { user: result.user, session: result.started.session });
+    },
+  );
+
+  // Logout is idempotent: with or without a live session the client ends up signed out and cleared.
+  routes.post("/api/auth/logout", async (request, reply) => {
+    if (request.auth !== null) await logOut(deps, request.auth, requestMeta(request));
+    endClientSession(reply, context);
+    return reply.code(204).send();
+  });
+}
+
+/** Routes for a signed-in client about its own session. */
+export function sessionRoutes(app: FastifyInstance, context: RouteContext): void {
+  const routes = app.withTypeProvider<ZodTypeProvider>();
+
+  routes.get("/api/auth/session", async (request) => sessionPayload(context, authOf(request)));
+
+  routes.post(
+    "/api/auth/reauthenticate",
+    { schema: { body: z.strictObject({ password: z.string().max(4096) }) }, preHandler: context.passwordRateLimit },
+    async (request, reply) => {
+      const result = await reauthenticate(context.deps, authOf(request), request.body.password, requestMeta(request));
+      if (!result.ok) throw GatehouseError.from(result);
+      return reply.code(204).send();
+    },
+  );
+}
+
+export function authOf(request: FastifyRequest): Authenticated {
+  if (request.auth === null) throw new GatehouseError("UNAUTHENTICATED");
+  return request.auth;
+}
+
+export function endClientSession(reply: FastifyReply, context: RouteContext): void {
+  clearSessionCookie(reply, context.cookie);
+  clearSiteData(reply);
+}
+
+function rateLimited(waitMs: number): GatehouseError {
+  const seconds = Math.max(1, Math.ceil(waitMs / 1000));
+  return new GatehouseError("RATE_LIMITED", `Try again in ${seconds} seconds.`, { "Retry-After": String(seconds) });
+}

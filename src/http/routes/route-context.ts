@@ -1,0 +1,14 @@
+import type { preHandlerAsyncHookHandler } from "fastify";
+import type { Deps } from "../../domain/context.ts";
+import type { LoginThrottle } from "../../domain/login-throttle.ts";
+import type { SessionCookie } from "../session-cookie.ts";
+
+/** What route handlers share: the use cases' dependencies and the edge's own settings. */
+export interface RouteContext {
+  readonly deps: Deps;
+  readonly cookie: SessionCookie;
+  readonly csrfKey: Buffer;
+  readonly loginThrottle: LoginThrottle;
+  /** Per-IP limit for every route that checks a password. */
+  readonly passwordRateLimit: preHandlerAsyncHookHandler;
+}

@@ -1,0 +1,40 @@
+import type { FastifyReply } from "fastify";
+
+/**
+ * The session cookie: HttpOnly, SameSite=Lax, Path=/, no Domain. When the public URL is https it is also
+ * Secure and carries the __Host- prefix, which browsers only accept with exactly those attributes, so no
+ * sibling subdomain can set or shadow it. Max-Age matches the absolute session lifetime.
+ */
+export interface SessionCookie {
+  readonly name: string;
+  readonly secure: boolean;
+  readonly maxAgeSeconds: number;
+}
+
+export function sessionCookieFor(publicUrl: URL, absoluteMs: number): SessionCookie {
+  const secure = publicUrl.protocol === "https:";
+  return {
+    name: secure ? "__Host-gatehouse_session" : "gatehouse_session",
+    secure,
+    maxAgeSeconds: Math.floor(absoluteMs / 1000),
+  };
+}
+
+export function setSessionCookie(reply: FastifyReply, cookie: SessionCookie, token: string): void {
+  reply.setCookie(cookie.name, token, {
+    httpOnly: true,
+    sameSite: "lax",
+    secure: cookie.secure,
+    path: "/",
+    maxAge: cookie.maxAgeSeconds,
+  });
+}
+
+export function clearSessionCookie(reply: FastifyReply, cookie: SessionCookie): void {
+  reply.clearCookie(cookie.name, { httpOnly: true, sameSite: "lax", secure: cookie.secure, path: "/" });
+}
+
+/** Sent on logout and self-deletion: the browser drops cookies, storage and cached authenticated pages. */
+export function clearSiteData(reply: FastifyReply): void {
+  reply.header("Clear-Site-Data", '"cache", "cookies", "storage"');
+}

@@ -1,0 +1,83 @@
+import type { FastifyInstance } from "fastify";
+import type { Config } from "./config.ts";
+import { createAuditSealer } from "./domain/audit.ts";
+import type { Deps } from "./domain/context.ts";
+import type { PasswordHasher } from "./domain/ports.ts";
+import { buildApp } from "./http/app.ts";
+import { createArgon2Hasher } from "./infra/argon2-hasher.ts";
+import { deriveKey } from "./infra/keys.ts";
+import { systemClock, systemRandom } from "./infra/system.ts";
+import { openStore } from "./store/open-store.ts";
+import type { SqlStore } from "./store/sql-store.ts";
+
+/** The composition root: config -> store -> use-case dependencies -> app. */
+export async function openDeps(config: Config, hasher: PasswordHasher = createArgon2Hasher()) {
+  const { store, migrations } = await openStore(config.database, createAuditSealer(deriveKey(config.secret, "audit")));
+  const deps: Deps = {
+    store,
+    clock: systemClock,
+    random: systemRandom,
+    hasher,
+    lifetimes: {
+      idleMs: config.sessionIdleMs,
+      absoluteMs: config.sessionAbsoluteMs,
+      touchIntervalMs: Math.min(60_000, Math.floor(config.sessionIdleMs / 10)),
+      reauthWindowMs: config.reauthWindowMs,
+    },
+    signupOpen: config.signupOpen,
+  };
+  return { deps, store, migrations };
+}
+
+export interface RunningServer {
+  readonly app: FastifyInstance;
+  readonly store: SqlStore;
+  readonly address: string;
+  stop(): Promise<void>;
+}
+
+const sweepIntervalMs = 60_000;
+
+export async function startServer(config: Config): Promise<RunningServer> {
+  const { deps, store, migrations } = await openDeps(config);
+  const { app } = await buildApp({
+    deps,
+    publicUrl: config.publicUrl,
+    secret: config.secret,
+    trustProxy: config.trustProxy,
+    logger: {
+      level: config.logLevel,
+      // The session token lives only in these headers: they never reach a log line.
+      redact: ["req.headers.cookie", "res.headers['set-cookie']"],
+    },
+  });
+  if (migrations.applied.length > 0) app.log.info({ applied: migrations.applied }, "database migrated");
+  if (config.database.kind === "postgres" && config.secretSource === "file") {
+    app.log.warn(
+      "GATEHOUSE_SECRET is not set: this instance uses a secret from its own data directory. Instances sharing a database must share GATEHOUSE_SECRET.",
+    );
+  }
+  if ((await store.countUsers()) === 0) {
+    app.log.warn(
+      "No accounts exist yet. Create the first superuser with: npx gatehouse create-superuser --email you@example.com",
+    );
+  }
+  // Expired sessions are already refused by the session check; the sweeper only reclaims their rows.
+  const sweeper = setInterval(() => {
+    store
+      .transaction((tx) => tx.deleteExpiredSessions(deps.clock.now(), deps.lifetimes.idleMs))
+      .catch((error: unknown) => app.log.error({ err: error }, "session sweep failed"));
+  }, sweepIntervalMs);
+  sweeper.unref();
+  const address = await app.listen({ port: config.port, host: config.host });
+  return {
+    app,
+    store,
+    address,
+    async stop() {
+      clearInterval(sweeper);
+      await app.close();
+      await store.close();
+    },
+  };
+}

@@ -1,0 +1,127 @@
+/**
+ * Versioned migrations, one list per engine. A released migration is never edited: add a new one.
+ * Timestamps are milliseconds since the epoch (INTEGER / BIGINT) so that both engines compare them alike.
+ */
+export interface Migration {
+  readonly version: number;
+  readonly name: string;
+  readonly sql: string;
+}
+
+const genesis = "0".repeat(64);
+
+export const sqliteMigrations: readonly Migration[] = [
+  {
+    version: 1,
+    name: "users, sessions, audit log",
+    sql: `
+      CREATE TABLE users (
+        id TEXT PRIMARY KEY,
+        email TEXT NOT NULL,
+        email_normalized TEXT NOT NULL UNIQUE,
+        name TEXT NOT NULL DEFAULT '',
+        role TEXT NOT NULL CHECK (role IN ('user', 'admin', 'superuser')),
+        status TEXT NOT NULL CHECK (status IN ('active', 'disabled')),
+        password_hash TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        purge_after INTEGER
+      ) STRICT;
+      CREATE INDEX users_purge_after ON users (purge_after) WHERE purge_after IS NOT NULL;
+      CREATE TABLE sessions (
+        id TEXT PRIMARY KEY,
+        user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        secret_hash TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        last_seen_at INTEGER NOT NULL,
+        authenticated_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL,
+        ip TEXT NOT NULL,
+        user_agent TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX sessions_user_id ON sessions (user_id);
+      CREATE INDEX sessions_expires_at ON sessions (expires_at);
+      CREATE TABLE audit_log (
+        seq INTEGER PRIMARY KEY,
+        at INTEGER NOT NULL,
+        actor_type TEXT NOT NULL,
+        actor_id TEXT,
+        action TEXT NOT NULL,
+        target_id TEXT,
+        outcome TEXT NOT NULL,
+        reason TEXT,
+        request_id TEXT,
+        ip TEXT,
+        details TEXT NOT NULL,
+        prev_hash TEXT NOT NULL,
+        hash TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX audit_log_actor ON audit_log (actor_id, seq);
+      CREATE INDEX audit_log_target ON audit_log (target_id, seq);
+      CREATE TABLE audit_head (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        seq INTEGER NOT NULL,
+        hash TEXT NOT NULL
+      ) STRICT;
+      INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, '${genesis}');
+    `,
+  },
+];
+
+export const postgresMigrations: readonly Migration[] = [
+  {
+    version: 1,
+    name: "users, sessions, audit log",
+    sql: `
+      CREATE TABLE users (
+        id TEXT PRIMARY KEY,
+        email TEXT NOT NULL,
+        email_normalized TEXT NOT NULL UNIQUE,
+        name TEXT NOT NULL DEFAULT '',
+        role TEXT NOT NULL CHECK (role IN ('user', 'admin', 'superuser')),
+        status TEXT NOT NULL CHECK (status IN ('active', 'disabled')),
+        password_hash TEXT NOT NULL,
+        created_at BIGINT NOT NULL,
+        updated_at BIGINT NOT NULL,
+        purge_after BIGINT
+      );
+      CREATE INDEX users_purge_after ON users (purge_after) WHERE purge_after IS NOT NULL;
+      CREATE TABLE sessions (
+        id TEXT PRIMARY KEY,
+        user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        secret_hash TEXT NOT NULL,
+        created_at BIGINT NOT NULL,
+        last_seen_at BIGINT NOT NULL,
+        authenticated_at BIGINT NOT NULL,
+        expires_at BIGINT NOT NULL,
+        ip TEXT NOT NULL,
+        user_agent TEXT NOT NULL
+      );
+      CREATE INDEX sessions_user_id ON sessions (user_id);
+      CREATE INDEX sessions_expires_at ON sessions (expires_at);
+      CREATE TABLE audit_log (
+        seq BIGINT PRIMARY KEY,
+        at BIGINT NOT NULL,
+        actor_type TEXT NOT NULL,
+        actor_id TEXT,
+        action TEXT NOT NULL,
+        target_id TEXT,
+        outcome TEXT NOT NULL,
+        reason TEXT,
+        request_id TEXT,
+        ip TEXT,
+        details TEXT NOT NULL,
+        prev_hash TEXT NOT NULL,
+        hash TEXT NOT NULL
+      );
+      CREATE INDEX audit_log_actor ON audit_log (actor_id, seq);
+      CREATE INDEX audit_log_target ON audit_log (target_id, seq);
+      CREATE TABLE audit_head (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        seq BIGINT NOT NULL,
+        hash TEXT NOT NULL
+      );
+      INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, '${genesis}');
+    `,
+  },
+];

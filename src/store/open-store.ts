@@ -1,0 +1,51 @@
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import type { AuditSealer } from "../domain/audit.ts";
+import { postgresMigrations, sqliteMigrations } from "./migrations.ts";
+import { type MigrationResult, migrate } from "./migrator.ts";
+import { openPostgresEngine } from "./postgres/postgres-engine.ts";
+import type { SqlEngine } from "./sql-engine.ts";
+import { SqlStore } from "./sql-store.ts";
+import { openSqliteEngine } from "./sqlite/sqlite-engine.ts";
+
+export type DatabaseLocation = { kind: "sqlite"; path: string } | { kind: "postgres"; url: string };
+
+/** `postgres://` or `postgresql://` URLs select PostgreSQL; anything else is a SQLite file path. */
+export function parseDatabaseUrl(url: string): DatabaseLocation {
+  if (/^postgres(ql)?:\/\//.test(url)) return { kind: "postgres", url };
+  return { kind: "sqlite", path: url.replace(/^sqlite:(\/\/)?/, "").replace(/^file:/, "") };
+}
+
+export interface OpenedStore {
+  readonly store: SqlStore;
+  readonly migrations: MigrationResult;
+}
+
+export interface OpenStoreOptions {
+  readonly migrate?: boolean;
+  readonly poolSize?: number;
+}
+
+export async function openStore(
+  location: DatabaseLocation,
+  seal: AuditSealer,
+  options: OpenStoreOptions = {},
+): Promise<OpenedStore> {
+  let engine: SqlEngine;
+  if (location.kind === "sqlite") {
+    mkdirSync(dirname(location.path), { recursive: true });
+    engine = openSqliteEngine(location.path);
+  } else {
+    engine = openPostgresEngine(location.url, options.poolSize);
+  }
+  try {
+    const migrations =
+      options.migrate === false
+        ? { applied: [], current: 0 }
+        : await migrate(engine, location.kind === "sqlite" ? sqliteMigrations : postgresMigrations);
+    return { store: new SqlStore(engine, seal), migrations };
+  } catch (error) {
+    await engine.close();
+    throw new Error(`Could not open the ${location.kind} database`, { cause: error });
+  }
+}

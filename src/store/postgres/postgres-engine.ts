@@ -1,0 +1,83 @@
+import pg from "pg";
+import type { Dialect, SqlEngine, SqlExecutor, SqlParam } from "../sql-engine.ts";
+
+const dialect: Dialect = {
+  name: "postgres",
+  lockRowsSuffix: " FOR UPDATE",
+  // Several instances may start at once against one database: only one migrates, the others wait.
+  migrationLockSql: "SELECT pg_advisory_xact_lock(7319001)",
+};
+
+/** BIGINT columns hold millisecond timestamps and counts, all far below 2^53: read them as numbers. */
+const types = {
+  getTypeParser: ((oid: number, format?: "text" | "binary") =>
+    oid === pg.types.builtins.INT8
+      ? (value: string) => Number(value)
+      : pg.types.getTypeParser(oid, format ?? "text")) as typeof pg.types.getTypeParser,
+};
+
+/**
+ * PostgreSQL through a pg connection pool. The store's SQL is written with `?` placeholders; they are
+ * rewritten to `$1..$n` once per SQL text and cached.
+ */
+export function openPostgresEngine(connectionString: string, poolSize = 10): SqlEngine {
+  const pool = new pg.Pool({ connectionString, max: poolSize, types });
+  // An idle client's network error must not crash the process; the next query reports it.
+  pool.on("error", () => {});
+  const poolExecutor = executor((sql, params) => pool.query(sql, params as SqlParam[]));
+
+  return {
+    dialect,
+    ...poolExecutor,
+    async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+      const client = await pool.connect();
+      try {
+        await client.query("BEGIN");
+        const result = await fn(executor((sql, params) => client.query(sql, params as SqlParam[])));
+        await client.query("COMMIT");
+        return result;
+      } catch (error) {
+        await client.query("ROLLBACK").catch(() => {});
+        throw error;
+      } finally {
+        client.release();
+      }
+    },
+    async scrubAfterErase() {
+      // Deleted tuples are reclaimed by (auto)vacuum; nothing here reads them back.
+    },
+    close: () => pool.end(),
+  };
+}
+
+type Query = (sql: string, params?: readonly SqlParam[]) => Promise<pg.QueryResult>;
+
+function executor(query: Query): SqlExecutor {
+  return {
+    async all<Row>(sql: string, params: readonly SqlParam[] = []) {
+      return (await query(numbered(sql), params)).rows as Row[];
+    },
+    async get<Row>(sql: string, params: readonly SqlParam[] = []) {
+      return (await query(numbered(sql), params)).rows[0] as Row | undefined;
+    },
+    async run(sql: string, params: readonly SqlParam[] = []) {
+      return (await query(numbered(sql), params)).rowCount ?? 0;
+    },
+    async exec(script: string) {
+      await query(script);
+    },
+  };
+}
+
+const numberedCache = new Map<string, string>();
+
+/** `?` -> `$n`. The store's SQL never has `?` inside a string literal. */
+function numbered(sql: string): string {
+  let converted = numberedCache.get(sql);
+  if (converted === undefined) {
+    let index = 0;
+    converted = sql.replace(/\?/g, () => `$${++index}`);
+    numberedCache.set(sql, converted);
+  }
+  return converted;
+}

@@ -1,0 +1,33 @@
+/**
+ * The small slice of a SQL driver the store needs. Both engines run the same SQL text (written with `?`
+ * placeholders); what differs between them is named here as dialect flags, not as `if (pg)` in queries.
+ */
+export type SqlParam = string | number | null;
+
+export interface SqlExecutor {
+  all<Row>(sql: string, params?: readonly SqlParam[]): Promise<Row[]>;
+  get<Row>(sql: string, params?: readonly SqlParam[]): Promise<Row | undefined>;
+  /** Returns the number of rows changed. */
+  run(sql: string, params?: readonly SqlParam[]): Promise<number>;
+  /** Runs a script of several statements without parameters (migrations). */
+  exec(script: string): Promise<void>;
+}
+
+export interface Dialect {
+  readonly name: "sqlite" | "postgres";
+  /** Appended to a SELECT that must row-lock inside a transaction; SQLite serializes writers instead. */
+  readonly lockRowsSuffix: string;
+  /** A statement taken inside the migration transaction so that two instances never migrate at once. */
+  readonly migrationLockSql: string | null;
+}
+
+export interface SqlEngine extends SqlExecutor {
+  readonly dialect: Dialect;
+  transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T>;
+  /**
+   * Called after personal data was erased: makes sure no copy of the erased rows stays readable in the
+   * engine's own files (SQLite's write-ahead log); a no-op where the engine needs nothing.
+   */
+  scrubAfterErase(): Promise<void>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,290 @@
+import type { AuditEntry, AuditInput, AuditQuery, AuditSealer } from "../domain/audit.ts";
+import type { SessionAndUser, Store, StoreTx, UserListQuery, UserPatch } from "../domain/ports.ts";
+import type { SessionRecord } from "../domain/session.ts";
+import type { UserRecord } from "../domain/user.ts";
+import {
+  type AuditRow,
+  auditColumns,
+  type SessionAndUserRow,
+  type SessionRow,
+  sessionAndUserSql,
+  sessionColumns,
+  toAuditEntry,
+  toSession,
+  toUser,
+  toUserFromJoin,
+  type UserRow,
+  userColumns,
+} from "./rows.ts";
+import type { Dialect, SqlEngine, SqlExecutor, SqlParam } from "./sql-engine.ts";
+
+/**
+ * The store's verbs over any SqlExecutor: the engine itself for reads, or a transaction's executor for
+ * a unit of work. The SQL is shared by SQLite and PostgreSQL.
+ */
+class SqlStoreTx implements StoreTx {
+  constructor(
+    protected readonly db: SqlExecutor,
+    protected readonly dialect: Dialect,
+    protected readonly seal: AuditSealer,
+  ) {}
+
+  async getUserById(id: string): Promise<UserRecord | null> {
+    const row = await this.db.get<UserRow>(`SELECT ${userColumns} FROM users WHERE id = ?`, [id]);
+    return row === undefined ? null : toUser(row);
+  }
+
+  async getUserByEmail(normalizedEmail: string): Promise<UserRecord | null> {
+    const row = await this.db.get<UserRow>(`SELECT ${userColumns} FROM users WHERE email_normalized = ?`, [
+      normalizedEmail,
+    ]);
+    return row === undefined ? null : toUser(row);
+  }
+
+  async getSessionAndUser(sessionId: string): Promise<SessionAndUser | null> {
+    const row = await this.db.get<SessionAndUserRow>(sessionAndUserSql, [sessionId]);
+    return row === undefined ? null : { session: toSession(row), user: toUserFromJoin(row) };
+  }
+
+  async listUserSessions(userId: string): Promise<SessionRecord[]> {
+    const rows = await this.db.all<SessionRow>(
+      `SELECT ${sessionColumns} FROM sessions WHERE user_id = ? ORDER BY created_at DESC, id`,
+      [userId],
+    );
+    return rows.map(toSession);
+  }
+
+  async countUsers(): Promise<number> {
+    const row = await this.db.get<{ n: number }>("SELECT COUNT(*) AS n FROM users");
+    return Number(row?.n ?? 0);
+  }
+
+  async listUsers(query: UserListQuery): Promise<UserRecord[]> {
+    const where: string[] = [];
+    const params: SqlParam[] = [];
+    if (query.search !== undefined && query.search !== "") {
+      const pattern = `%${query.search.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      where.push("(email_normalized LIKE ? ESCAPE '\\' OR lower(name) LIKE ? ESCAPE '\\')");
+      params.push(pattern, pattern);
+    }
+    if (query.role !== undefined) {
+      where.push("role = ?");
+      params.push(query.role);
+    }
+    if (query.status !== undefined) {
+      where.push("status = ?");
+      params.push(query.status);
+    }
+    if (query.after !== undefined) {
+      where.push("id > ?");
+      params.push(query.after);
+    }
+    const clause = where.length === 0 ? "" : `WHERE ${where.join(" AND ")}`;
+    params.push(query.limit);
+    const rows = await this.db.all<UserRow>(`SELECT ${userColumns} FROM users ${clause} ORDER BY id LIMIT ?`, params);
+    return rows.map(toUser);
+  }
+
+  async listAudit(query: AuditQuery): Promise<AuditEntry[]> {
+    const where: string[] = [];
+    const params: SqlParam[] = [];
+    const filters: [string, string | undefined][] = [
+      ["actor_id", query.actorId],
+      ["target_id", query.targetId],
+      ["action", query.action],
+      ["outcome", query.outcome],
+    ];
+    for (const [column, value] of filters) {
+      if (value !== undefined) {
+        where.push(`${column} = ?`);
+        params.push(value);
+      }
+    }
+    if (query.before !== undefined) {
+      where.push("seq < ?");
+      params.push(query.before);
+    }
+    const clause = where.length === 0 ? "" : `WHERE ${where.join(" AND ")}`;
+    params.push(query.limit);
+    const rows = await this.db.all<AuditRow>(
+      `SELECT ${auditColumns} FROM audit_log ${clause} ORDER BY seq DESC LIMIT ?`,
+      params,
+    );
+    return rows.map(toAuditEntry);
+  }
+
+  async *readAuditChain(): AsyncIterable<AuditEntry> {
+    let after = 0;
+    for (;;) {
+      const rows = await this.db.all<AuditRow>(
+        `SELECT ${auditColumns} FROM audit_log WHERE seq > ? ORDER BY seq LIMIT 500`,
+        [after],
+      );
+      for (const row of rows) yield toAuditEntry(row);
+      const last = rows.at(-1);
+      if (last === undefined) return;
+      after = last.seq;
+    }
+  }
+
+  async getAuditHead(): Promise<{ seq: number; hash: string }> {
+    const row = await this.db.get<{ seq: number; hash: string }>("SELECT seq, hash FROM audit_head WHERE id = 1");
+    if (row === undefined) throw new Error("audit_head row is missing: the database was not migrated");
+    return { seq: Number(row.seq), hash: row.hash };
+  }
+
+  async lockUser(id: string): Promise<UserRecord | null> {
+    const row = await this.db.get<UserRow>(
+      `SELECT ${userColumns} FROM users WHERE id = ?${this.dialect.lockRowsSuffix}`,
+      [id],
+    );
+    return row === undefined ? null : toUser(row);
+  }
+
+  async insertUser(user: UserRecord, normalizedEmail: string): Promise<boolean> {
+    const changes = await this.db.run(
+      `INSERT INTO users (id, email, email_normalized, name, role, status, password_hash, created_at,
+        updated_at, purge_after) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+      [
+        user.id,
+        user.email,
+        normalizedEmail,
+        user.name,
+        user.role,
+        user.status,
+        user.passwordHash,
+        user.createdAt,
+        user.updatedAt,
+        user.purgeAfter,
+      ],
+    );
+    return changes === 1;
+  }
+
+  async updateUser(id: string, patch: UserPatch, now: number): Promise<void> {
+    const columns: [string, SqlParam | undefined][] = [
+      ["name", patch.name],
+      ["role", patch.role],
+      ["status", patch.status],
+      ["password_hash", patch.passwordHash],
+      ["purge_after", patch.purgeAfter],
+    ];
+    const set = columns.filter(([, value]) => value !== undefined);
+    const assignments = [...set.map(([column]) => `${column} = ?`), "updated_at = ?"].join(", ");
+    await this.db.run(`UPDATE users SET ${assignments} WHERE id = ?`, [
+      ...set.map(([, value]) => value as SqlParam),
+      now,
+      id,
+    ]);
+  }
+
+  async eraseUser(id: string): Promise<boolean> {
+    return (await this.db.run("DELETE FROM users WHERE id = ?", [id])) === 1;
+  }
+
+  async countActiveSuperusers(): Promise<number> {
+    const row = await this.db.get<{ n: number }>(
+      "SELECT COUNT(*) AS n FROM users WHERE role = 'superuser' AND status = 'active'",
+    );
+    return Number(row?.n ?? 0);
+  }
+
+  async listUsersDueForPurge(now: number, limit: number): Promise<string[]> {
+    const rows = await this.db.all<{ id: string }>(
+      "SELECT id FROM users WHERE purge_after IS NOT NULL AND purge_after <= ? ORDER BY purge_after LIMIT ?",
+      [now, limit],
+    );
+    return rows.map((row) => row.id);
+  }
+
+  async insertSession(s: SessionRecord): Promise<void> {
+    await this.db.run(`INSERT INTO sessions (${sessionColumns}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, [
+      s.id,
+      s.userId,
+      s.secretHash,
+      s.createdAt,
+      s.lastSeenAt,
+      s.authenticatedAt,
+      s.expiresAt,
+      s.ip,
+      s.userAgent,
+    ]);
+  }
+
+  async deleteSession(id: string): Promise<boolean> {
+    return (await this.db.run("DELETE FROM sessions WHERE id = ?", [id])) === 1;
+  }
+
+  async deleteUserSession(userId: string, sessionId: string): Promise<boolean> {
+    return (await this.db.run("DELETE FROM sessions WHERE id = ? AND user_id = ?", [sessionId, userId])) === 1;
+  }
+
+  async deleteUserSessions(userId: string, exceptSessionId?: string): Promise<number> {
+    return exceptSessionId === undefined
+      ? this.db.run("DELETE FROM sessions WHERE user_id = ?", [userId])
+      : this.db.run("DELETE FROM sessions WHERE user_id = ? AND id <> ?", [userId, exceptSessionId]);
+  }
+
+  async deleteExpiredSessions(now: number, idleMs: number): Promise<number> {
+    return this.db.run("DELETE FROM sessions WHERE expires_at <= ? OR last_seen_at <= ?", [now, now - idleMs]);
+  }
+
+  async markReauthenticated(sessionId: string, now: number): Promise<void> {
+    await this.db.run("UPDATE sessions SET authenticated_at = ?, last_seen_at = ? WHERE id = ?", [now, now, sessionId]);
+  }
+
+  async appendAudit(entry: AuditInput): Promise<AuditEntry> {
+    // The head row is locked for the rest of the transaction, so concurrent appends form one chain.
+    const head = await this.db.get<{ seq: number; hash: string }>(
+      `SELECT seq, hash FROM audit_head WHERE id = 1${this.dialect.lockRowsSuffix}`,
+    );
+    if (head === undefined) throw new Error("audit_head row is missing: the database was not migrated");
+    const seq = Number(head.seq) + 1;
+    const hash = this.seal(head.hash, seq, entry);
+    await this.db.run(`INSERT INTO audit_log (${auditColumns}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, [
+      seq,
+      entry.at,
+      entry.actorType,
+      entry.actorId,
+      entry.action,
+      entry.targetId,
+      entry.outcome,
+      entry.reason,
+      entry.requestId,
+      entry.ip,
+      JSON.stringify(entry.details),
+      head.hash,
+      hash,
+    ]);
+    await this.db.run("UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1", [seq, hash]);
+    return { ...entry, seq, prevHash: head.hash, hash };
+  }
+}
+
+export class SqlStore extends SqlStoreTx implements Store {
+  readonly engine: "sqlite" | "postgres";
+  readonly #engine: SqlEngine;
+
+  constructor(engine: SqlEngine, seal: AuditSealer) {
+    super(engine, engine.dialect, seal);
+    this.#engine = engine;
+    this.engine = engine.dialect.name;
+  }
+
+  transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
+    return this.#engine.transaction((db) => fn(new SqlStoreTx(db, this.dialect, this.seal)));
+  }
+
+  async touchSession(id: string, now: number): Promise<void> {
+    await this.#engine.run("UPDATE sessions SET last_seen_at = ? WHERE id = ?", [now, id]);
+  }
+
+  /** See SqlEngine.scrubAfterErase: called by the erasure use case after its transaction commits. */
+  scrubAfterErase(): Promise<void> {
+    return this.#engine.scrubAfterErase();
+  }
+
+  close(): Promise<void> {
+    return this.#engine.close();
+  }
+}

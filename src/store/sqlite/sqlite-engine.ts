@@ -1,0 +1,107 @@
+import Database from "better-sqlite3";
+import type { Dialect, SqlEngine, SqlExecutor, SqlParam } from "../sql-engine.ts";
+
+const dialect: Dialect = { name: "sqlite", lockRowsSuffix: "", migrationLockSql: null };
+
+type Connection = InstanceType<typeof Database>;
+type Statement = Database.Statement<SqlParam[]>;
+
+/**
+ * Embedded SQLite through better-sqlite3. Two connections on one WAL file: a read connection that serves
+ * the hot path (each statement sees the last committed state, never a writer's uncommitted one) and a write
+ * connection on which every write and transaction runs, one at a time, through an async mutex. Prepared
+ * statements are cached per SQL text, so the session check builds no SQL per request.
+ */
+export function openSqliteEngine(path: string): SqlEngine {
+  const writer = new Database(path);
+  configure(writer);
+  const reader = new Database(path, { readonly: true });
+  reader.pragma("busy_timeout = 5000");
+  const readStatements = statementCache(reader);
+  const writeStatements = statementCache(writer);
+  let queue: Promise<unknown> = Promise.resolve();
+
+  /** Serializes writers: better-sqlite3 is synchronous, but our transactions await between statements. */
+  function exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const result = queue.then(work, work);
+    queue = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    return result;
+  }
+
+  const writeExecutor = executor(writer, writeStatements);
+  const readExecutor = executor(reader, readStatements);
+
+  return {
+    dialect,
+    all: readExecutor.all,
+    get: readExecutor.get,
+    run: (sql, params) => exclusive(() => writeExecutor.run(sql, params)),
+    exec: (script) => exclusive(() => writeExecutor.exec(script)),
+    transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+      return exclusive(async () => {
+        writer.exec("BEGIN IMMEDIATE");
+        try {
+          const result = await fn(writeExecutor);
+          writer.exec("COMMIT");
+          return result;
+        } catch (error) {
+          if (writer.inTransaction) writer.exec("ROLLBACK");
+          throw error;
+        }
+      });
+    },
+    scrubAfterErase: () =>
+      exclusive(async () => {
+        // secure_delete zeroes freed content in the main file once it is checkpointed; TRUNCATE copies
+        // the WAL into the main file and empties the WAL, which still held the pre-erasure page images.
+        writer.pragma("wal_checkpoint(TRUNCATE)");
+      }),
+    close: () =>
+      exclusive(async () => {
+        reader.close();
+        writer.close();
+      }),
+  };
+}
+
+function configure(db: Connection): void {
+  db.pragma("journal_mode = WAL");
+  db.pragma("foreign_keys = ON");
+  // Freed pages are overwritten with zeros, so erased personal data does not linger in the file.
+  db.pragma("secure_delete = ON");
+  // A commit is durable when it returns (WAL + NORMAL could lose the last commits on power loss).
+  db.pragma("synchronous = FULL");
+  db.pragma("busy_timeout = 5000");
+}
+
+function statementCache(db: Connection): (sql: string) => Statement {
+  const cache = new Map<string, Statement>();
+  return (sql) => {
+    let statement = cache.get(sql);
+    if (statement === undefined) {
+      statement = db.prepare<SqlParam[]>(sql);
+      cache.set(sql, statement);
+    }
+    return statement;
+  };
+}
+
+function executor(db: Connection, prepare: (sql: string) => Statement): SqlExecutor {
+  return {
+    async all<Row>(sql: string, params: readonly SqlParam[] = []) {
+      return prepare(sql).all(...params) as Row[];
+    },
+    async get<Row>(sql: string, params: readonly SqlParam[] = []) {
+      return prepare(sql).get(...params) as Row | undefined;
+    },
+    async run(sql: string, params: readonly SqlParam[] = []) {
+      return prepare(sql).run(...params).changes;
+    },
+    async exec(script: string) {
+      db.exec(script);
+    },
+  };
+}
