@@ -1,0 +1,69 @@
+import type { FastifyInstance, LightMyRequestResponse } from "fastify";
+
+type Method = "GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE" | "OPTIONS";
+
+export interface SentRequest {
+  readonly headers?: Record<string, string>;
+  readonly body?: unknown;
+  /** A raw payload sent as is (for malformed bodies and other content types). */
+  readonly payload?: string | Buffer;
+}
+
+/**
+ * One "device": a cookie jar in front of the app, driven in-process with light-my-request. Cookies are
+ * kept and replayed the way a browser would for a same-origin request (name=value, removed on Max-Age=0).
+ */
+export class HttpClient {
+  readonly #app: FastifyInstance;
+  readonly cookies = new Map<string, string>();
+  csrfToken: string | null = null;
+
+  constructor(app: FastifyInstance) {
+    this.#app = app;
+  }
+
+  async request(method: Method, url: string, sent: SentRequest = {}): Promise<LightMyRequestResponse> {
+    const headers: Record<string, string> = { ...sent.headers };
+    if (this.cookies.size > 0 && headers.cookie === undefined) {
+      headers.cookie = [...this.cookies].map(([name, value]) => `${name}=${value}`).join("; ");
+    }
+    let payload = sent.payload;
+    if (sent.body !== undefined) {
+      payload = JSON.stringify(sent.body);
+      headers["content-type"] ??= "application/json";
+    }
+    const response = await this.#app.inject({ method, url, headers, ...(payload === undefined ? {} : { payload }) });
+    for (const cookie of response.cookies as { name: string; value: string; maxAge?: number; expires?: Date }[]) {
+      const expired = cookie.maxAge === 0 || (cookie.expires !== undefined && cookie.expires.getTime() <= Date.now());
+      if (expired || cookie.value === "") this.cookies.delete(cookie.name);
+      else this.cookies.set(cookie.name, cookie.value);
+    }
+    const type = String(response.headers["content-type"] ?? "");
+    if (type.startsWith("application/json") && response.body !== "") {
+      const body = response.json() as { csrfToken?: unknown };
+      if (typeof body.csrfToken === "string") this.csrfToken = body.csrfToken;
+    }
+    return response;
+  }
+
+  get(url: string, sent?: SentRequest) {
+    return this.request("GET", url, sent);
+  }
+  post(url: string, body?: unknown, sent: SentRequest = {}) {
+    return this.request("POST", url, body === undefined ? sent : { ...sent, body });
+  }
+  patch(url: string, body?: unknown, sent: SentRequest = {}) {
+    return this.request("PATCH", url, body === undefined ? sent : { ...sent, body });
+  }
+  delete(url: string, body?: unknown, sent: SentRequest = {}) {
+    return this.request("DELETE", url, body === undefined ? sent : { ...sent, body });
+  }
+
+  /** A copy of this device's cookies: replaying them later is what an attacker with a stolen cookie does. */
+  clone(): HttpClient {
+    const copy = new HttpClient(this.#app);
+    for (const [name, value] of this.cookies) copy.cookies.set(name, value);
+    copy.csrfToken = this.csrfToken;
+    return copy;
+  }
+}

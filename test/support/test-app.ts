@@ -1,0 +1,81 @@
+import { randomBytes } from "node:crypto";
+import type { FastifyInstance } from "fastify";
+import { createAuditSealer } from "../../src/domain/audit.ts";
+import type { Deps } from "../../src/domain/context.ts";
+import type { SessionLifetimes } from "../../src/domain/session.ts";
+import { buildApp, type Limits } from "../../src/http/app.ts";
+import { createArgon2Hasher } from "../../src/infra/argon2-hasher.ts";
+import { deriveKey } from "../../src/infra/keys.ts";
+import { systemRandom } from "../../src/infra/system.ts";
+import { openStore } from "../../src/store/open-store.ts";
+import type { SqlStore } from "../../src/store/sql-store.ts";
+import { createTestDatabase, type EngineName, type TestDatabase } from "./databases.ts";
+import { HttpClient } from "./http-client.ts";
+import { TestClock } from "./test-clock.ts";
+
+/** Cheap argon2id for tests that create many accounts; the production parameters have their own test. */
+export const fastHasher = createArgon2Hasher({ memoryCost: 1024, timeCost: 1, parallelism: 1 });
+
+export const testLifetimes: SessionLifetimes = {
+  idleMs: 30 * 60_000,
+  absoluteMs: 12 * 3_600_000,
+  touchIntervalMs: 60_000,
+  reauthWindowMs: 15 * 60_000,
+};
+
+export interface TestApp {
+  readonly app: FastifyInstance;
+  readonly deps: Deps;
+  readonly store: SqlStore;
+  readonly clock: TestClock;
+  readonly database: TestDatabase;
+  readonly secret: Buffer;
+  client(): HttpClient;
+  close(): Promise<void>;
+}
+
+export interface TestAppOptions {
+  readonly signupOpen?: boolean;
+  readonly limits?: Partial<Limits>;
+  readonly publicUrl?: string;
+  readonly lifetimes?: Partial<SessionLifetimes>;
+}
+
+export async function startTestApp(engine: EngineName, options: TestAppOptions = {}): Promise<TestApp> {
+  const database = await createTestDatabase(engine);
+  const secret = randomBytes(32);
+  const { store } = await openStore(database.location, createAuditSealer(deriveKey(secret, "audit")), {
+    poolSize: 20,
+  });
+  const clock = new TestClock();
+  const deps: Deps = {
+    store,
+    clock,
+    random: systemRandom,
+    hasher: fastHasher,
+    lifetimes: { ...testLifetimes, ...options.lifetimes },
+    signupOpen: options.signupOpen ?? true,
+  };
+  const { app } = await buildApp({
+    deps,
+    publicUrl: new URL(options.publicUrl ?? "http://127.0.0.1:3000"),
+    secret,
+    // Generous limits so suites can sign many users in; the rate-limit tests set their own.
+    limits: { passwordAttemptsPerIpPerMinute: 10_000, failuresPerAccount: 1_000, ...options.limits },
+  });
+  await app.ready();
+  return {
+    app,
+    deps,
+    store,
+    clock,
+    database,
+    secret,
+    client: () => new HttpClient(app),
+    async close() {
+      await app.close();
+      await store.close();
+      await database.drop();
+    },
+  };
+}
