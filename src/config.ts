@@ -29,6 +29,7 @@ const schema = z.object({
   SESSION_IDLE_MINUTES: z.coerce.number().int().min(1).max(60).default(30),
   SESSION_ABSOLUTE_HOURS: z.coerce.number().int().min(1).max(24).default(12),
   REAUTH_WINDOW_MINUTES: z.coerce.number().int().min(1).max(60).default(15),
+  DELETION_GRACE_DAYS: z.coerce.number().int().min(0).max(90).default(0),
   SIGNUP_OPEN: booleanFlag.default(true),
   TRUST_PROXY: booleanFlag.default(false),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
@@ -46,6 +47,8 @@ export interface Config {
   readonly sessionAbsoluteMs: number;
   readonly reauthWindowMs: number;
   readonly signupOpen: boolean;
+  /** 0 erases at once; otherwise accounts are disabled at once and erased after the grace period. */
+  readonly deletionGraceMs: number;
   readonly trustProxy: boolean;
   readonly logLevel: string;
 }
@@ -84,6 +87,7 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
     sessionAbsoluteMs: absoluteMs,
     reauthWindowMs: values.REAUTH_WINDOW_MINUTES * 60_000,
     signupOpen: values.SIGNUP_OPEN,
+    deletionGraceMs: values.DELETION_GRACE_DAYS * 86_400_000,
     trustProxy: values.TRUST_PROXY,
     logLevel: values.LOG_LEVEL,
   });

@@ -1,7 +1,8 @@
 import type { FastifyInstance } from "fastify";
 import type { Config } from "./config.ts";
 import { createAuditSealer } from "./domain/audit.ts";
-import type { Deps } from "./domain/context.ts";
+import { type Deps, noRequest } from "./domain/context.ts";
+import { purgeDueUsers } from "./domain/delete-user.ts";
 import type { PasswordHasher } from "./domain/ports.ts";
 import { buildApp } from "./http/app.ts";
 import { createArgon2Hasher } from "./infra/argon2-hasher.ts";
@@ -12,7 +13,8 @@ import type { SqlStore } from "./store/sql-store.ts";
 
 /** The composition root: config -> store -> use-case dependencies -> app. */
 export async function openDeps(config: Config, hasher: PasswordHasher = createArgon2Hasher()) {
-  const { store, migrations } = await openStore(config.database, createAuditSealer(deriveKey(config.secret, "audit")));
+  const auditSealer = createAuditSealer(deriveKey(config.secret, "audit"));
+  const { store, migrations } = await openStore(config.database, auditSealer);
   const deps: Deps = {
     store,
     clock: systemClock,
@@ -25,6 +27,8 @@ export async function openDeps(config: Config, hasher: PasswordHasher = createAr
       reauthWindowMs: config.reauthWindowMs,
     },
     signupOpen: config.signupOpen,
+    deletionGraceMs: config.deletionGraceMs,
+    auditSealer,
   };
   return { deps, store, migrations };
 }
@@ -63,10 +67,15 @@ export async function startServer(config: Config): Promise<RunningServer> {
     );
   }
   // Expired sessions are already refused by the session check; the sweeper only reclaims their rows.
+  // The purge erases accounts whose deletion grace period has ended (they are disabled until then).
   const sweeper = setInterval(() => {
     store
       .transaction((tx) => tx.deleteExpiredSessions(deps.clock.now(), deps.lifetimes.idleMs))
-      .catch((error: unknown) => app.log.error({ err: error }, "session sweep failed"));
+      .then(() => purgeDueUsers(deps, noRequest))
+      .then((purged) => {
+        if (purged > 0) app.log.info({ purged }, "purged accounts past their deletion grace period");
+      })
+      .catch((error: unknown) => app.log.error({ err: error }, "background sweep failed"));
   }, sweepIntervalMs);
   sweeper.unref();
   const address = await app.listen({ port: config.port, host: config.host });

@@ -4,6 +4,7 @@ import { createAccount } from "../domain/accounts.ts";
 import { noRequest } from "../domain/context.ts";
 import { errorCodes } from "../domain/errors.ts";
 import { openDeps, startServer } from "../main.ts";
+import { CliRefusal, registerOperatorCommands } from "./operator-commands.ts";
 import { promptPassword, readPasswordFromStdin } from "./read-password.ts";
 
 /** `gatehouse`: the server and its operator commands. Every act goes through the domain's use cases. */
@@ -75,8 +76,17 @@ program
     }
   });
 
+registerOperatorCommands(program, async (work) => {
+  const { deps, store } = await openDeps(config());
+  try {
+    return await work(deps);
+  } finally {
+    await store.close();
+  }
+});
+
 program.parseAsync().catch((error: unknown) => {
-  if (error instanceof ConfigError) {
+  if (error instanceof ConfigError || error instanceof CliRefusal) {
     console.error(error.message);
   } else {
     console.error(error instanceof Error ? error.message : error);

@@ -72,9 +72,18 @@ export type AuditVerification =
   | { readonly ok: true; readonly entries: number; readonly headHash: string }
   | { readonly ok: false; readonly entries: number; readonly brokenAt: number; readonly problem: string };
 
+export interface AuditHead {
+  readonly seq: number;
+  readonly hash: string;
+}
+
+/**
+ * Walks the chain, then compares with the head. Pass the head as a function to read it after the walk:
+ * entries appended while walking are then part of both, and the verdict is never a false alarm.
+ */
 export async function verifyAuditChain(
   chain: AsyncIterable<AuditEntry>,
-  head: { seq: number; hash: string },
+  headOrReader: AuditHead | (() => Promise<AuditHead>),
   seal: AuditSealer,
 ): Promise<AuditVerification> {
   let expectedSeq = 1;
@@ -93,8 +102,15 @@ export async function verifyAuditChain(
     expectedSeq += 1;
   }
   const entries = expectedSeq - 1;
-  if (head.seq !== entries || head.hash !== prevHash) {
+  const head = typeof headOrReader === "function" ? await headOrReader() : headOrReader;
+  if (head.seq > entries) {
     return { ok: false, entries, brokenAt: entries + 1, problem: "entries are missing from the end of the log" };
+  }
+  if (head.seq < entries) {
+    return { ok: false, entries, brokenAt: head.seq + 1, problem: "entries follow the recorded end of the log" };
+  }
+  if (head.hash !== prevHash) {
+    return { ok: false, entries, brokenAt: entries, problem: "the last entry does not match the recorded end" };
   }
   return { ok: true, entries, headHash: prevHash };
 }

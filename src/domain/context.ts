@@ -1,4 +1,4 @@
-import type { AuditActorType, AuditDetails, AuditInput, AuditOutcome } from "./audit.ts";
+import type { AuditActorType, AuditDetails, AuditInput, AuditOutcome, AuditSealer } from "./audit.ts";
 import type { Clock, PasswordHasher, Random, Store } from "./ports.ts";
 import type { SessionLifetimes, SessionRecord } from "./session.ts";
 import type { UserRecord } from "./user.ts";
@@ -11,6 +11,10 @@ export interface Deps {
   readonly hasher: PasswordHasher;
   readonly lifetimes: SessionLifetimes;
   readonly signupOpen: boolean;
+  /** 0: deletion erases at once. Otherwise the account is disabled at once and erased after this long. */
+  readonly deletionGraceMs: number;
+  /** The audit chain's keyed hash, for verification (the store seals with the same one). */
+  readonly auditSealer: AuditSealer;
 }
 
 /** Where a request came from, for sessions and the audit trail. */

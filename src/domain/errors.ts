@@ -24,6 +24,7 @@ export const errorCodes = {
     title: "Use your own account page to do this to yourself.",
   },
   USER_NOT_RESTORABLE: { status: 409, title: "This user has no deletion to undo." },
+  DELETION_PENDING: { status: 409, title: "This account is scheduled for deletion: restore it instead." },
   PAYLOAD_TOO_LARGE: { status: 413, title: "The request body is too large." },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, title: "Send a JSON body (Content-Type: application/json)." },
   RATE_LIMITED: { status: 429, title: "Too many attempts. Wait and try again." },

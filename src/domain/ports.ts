@@ -76,6 +76,7 @@ export interface StoreWrites {
   updateUser(id: string, patch: UserPatch, now: number): Promise<void>;
   /** Removes the user row and, by cascade, everything it owns. */
   eraseUser(id: string): Promise<boolean>;
+  /** Counts active superusers and row-locks them: take it before locking a target that may be one. */
   countActiveSuperusers(): Promise<number>;
   /** Users whose grace period has ended, oldest first. */
   listUsersDueForPurge(now: number, limit: number): Promise<string[]>;

@@ -2,17 +2,21 @@ import { randomUUID } from "node:crypto";
 import fastifyCookie from "@fastify/cookie";
 import fastifyHelmet from "@fastify/helmet";
 import fastifyRateLimit from "@fastify/rate-limit";
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
+import Fastify, { type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from "fastify";
 import { serializerCompiler, validatorCompiler } from "fastify-type-provider-zod";
-import type { Deps } from "../domain/context.ts";
-import { GatehouseError } from "../domain/errors.ts";
+import { type Authenticated, actorOf, type Deps } from "../domain/context.ts";
+import { GatehouseError, refuse } from "../domain/errors.ts";
+import { recordDenial } from "../domain/guard.ts";
 import { LoginThrottle } from "../domain/login-throttle.ts";
 import { checkSession } from "../domain/sessions.ts";
 import { deriveKey } from "../infra/keys.ts";
 import { requireJsonBody } from "./body-guard.ts";
 import { installProblemHandlers } from "./problem.ts";
+import { requestMeta } from "./request-meta.ts";
 import { assertEveryRouteHasPolicy, methodNotAllowedRoutes, RouteRegistry, routeGroup } from "./route-policy.ts";
 import { accountRoutes } from "./routes/account-routes.ts";
+import { adminUserRoutes } from "./routes/admin-user-routes.ts";
+import { auditRoutes } from "./routes/audit-routes.ts";
 import { authRoutes, sessionRoutes } from "./routes/auth-routes.ts";
 import { healthRoutes } from "./routes/health-routes.ts";
 import type { RouteContext } from "./routes/route-context.ts";
@@ -120,6 +124,19 @@ export async function buildApp(options: AppOptions): Promise<GatehouseApp> {
   await app.register(routeGroup("public", (group) => authRoutes(group, context)));
   await app.register(routeGroup("authenticated", (group) => sessionRoutes(group, context)));
   await app.register(routeGroup("authenticated", (group) => accountRoutes(group, context)));
+  const auditAdminDenial = async (request: FastifyRequest, auth: Authenticated) => {
+    const id = (request.params as { id?: unknown }).id;
+    await recordDenial(
+      context.deps,
+      actorOf(auth),
+      requestMeta(request),
+      `${request.method} ${request.routeOptions.url}`,
+      typeof id === "string" ? id : null,
+      refuse("FORBIDDEN"),
+    );
+  };
+  await app.register(routeGroup("admin", (group) => adminUserRoutes(group, context), auditAdminDenial));
+  await app.register(routeGroup("admin", (group) => auditRoutes(group, context), auditAdminDenial));
   await app.register(methodNotAllowedRoutes(registry));
   return { app, registry };
 }

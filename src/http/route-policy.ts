@@ -1,4 +1,5 @@
-import type { FastifyInstance, FastifyPluginAsync, RouteOptions } from "fastify";
+import type { FastifyInstance, FastifyPluginAsync, FastifyRequest, RouteOptions } from "fastify";
+import { permissionTable } from "../domain/authz.ts";
 import type { Authenticated } from "../domain/context.ts";
 import { GatehouseError } from "../domain/errors.ts";
 import { sendProblem } from "./problem.ts";
@@ -23,15 +24,30 @@ declare module "fastify" {
 
 export type RouteRegistrar = (group: FastifyInstance) => void | Promise<void>;
 
-export function routeGroup(policy: RoutePolicy, register: RouteRegistrar): FastifyPluginAsync {
+export function routeGroup(
+  policy: RoutePolicy,
+  register: RouteRegistrar,
+  onAdminDenied?: (request: FastifyRequest, auth: Authenticated) => Promise<void>,
+): FastifyPluginAsync {
   return async (group) => {
     group.addHook("onRoute", (route) => {
       route.config = { ...route.config, policy };
     });
     if (policy !== "public") {
-      // Refused before the body is even parsed; admin permission itself is checked by the use case.
+      // Refused before the body is even parsed.
       group.addHook("onRequest", async (request) => {
         if (request.auth === null) throw new GatehouseError("UNAUTHENTICATED");
+      });
+    }
+    if (policy === "admin" && onAdminDenied !== undefined) {
+      // A first, coarse gate: a role with no administrative permission at all never reaches a handler.
+      // Each use case then checks its exact permission again, before any lookup.
+      group.addHook("onRequest", async (request) => {
+        const auth = request.auth;
+        if (auth !== null && permissionTable[auth.user.role].size === 0) {
+          await onAdminDenied(request, auth);
+          throw new GatehouseError("FORBIDDEN");
+        }
       });
     }
     await register(group);

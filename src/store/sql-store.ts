@@ -183,10 +183,12 @@ class SqlStoreTx implements StoreTx {
   }
 
   async countActiveSuperusers(): Promise<number> {
-    const row = await this.db.get<{ n: number }>(
-      "SELECT COUNT(*) AS n FROM users WHERE role = 'superuser' AND status = 'active'",
+    // Rows are locked in id order (PostgreSQL), so two transactions that each remove a superuser cannot
+    // both see the other still active; SQLite's single writer gives the same guarantee.
+    const rows = await this.db.all<{ id: string }>(
+      `SELECT id FROM users WHERE role = 'superuser' AND status = 'active' ORDER BY id${this.dialect.lockRowsSuffix}`,
     );
-    return Number(row?.n ?? 0);
+    return rows.length;
   }
 
   async listUsersDueForPurge(now: number, limit: number): Promise<string[]> {

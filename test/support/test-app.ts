@@ -39,12 +39,14 @@ export interface TestAppOptions {
   readonly limits?: Partial<Limits>;
   readonly publicUrl?: string;
   readonly lifetimes?: Partial<SessionLifetimes>;
+  readonly deletionGraceMs?: number;
 }
 
 export async function startTestApp(engine: EngineName, options: TestAppOptions = {}): Promise<TestApp> {
   const database = await createTestDatabase(engine);
   const secret = randomBytes(32);
-  const { store } = await openStore(database.location, createAuditSealer(deriveKey(secret, "audit")), {
+  const auditSealer = createAuditSealer(deriveKey(secret, "audit"));
+  const { store } = await openStore(database.location, auditSealer, {
     poolSize: 20,
   });
   const clock = new TestClock();
@@ -55,6 +57,8 @@ export async function startTestApp(engine: EngineName, options: TestAppOptions =
     hasher: fastHasher,
     lifetimes: { ...testLifetimes, ...options.lifetimes },
     signupOpen: options.signupOpen ?? true,
+    deletionGraceMs: options.deletionGraceMs ?? 0,
+    auditSealer,
   };
   const { app } = await buildApp({
     deps,

@@ -2,6 +2,7 @@ import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { changePassword, updateProfile } from "../../domain/accounts.ts";
+import { deleteOwnAccount } from "../../domain/delete-user.ts";
 import { GatehouseError } from "../../domain/errors.ts";
 import { listOwnSessions, revokeOtherSessions, revokeOwnSession } from "../../domain/sessions.ts";
 import { toPublicUser } from "../../domain/user.ts";
@@ -39,6 +40,25 @@ export function accountRoutes(app: FastifyInstance, context: RouteContext): void
         csrfToken: csrfTokenFor(context.csrfKey, result.started.session.id),
         sessionsRevoked: result.sessionsRevoked,
       };
+    },
+  );
+
+  // Self-deletion: the password again (or a re-authentication within the window); every session of the
+  // account dies with it, and this client is told to drop its cookies, storage and cache.
+  routes.delete(
+    "/api/account",
+    { schema: { body: z.strictObject({ password: z.string().max(4096).optional() }).nullish() } },
+    async (request, reply) => {
+      const password = request.body?.password;
+      const result = await deleteOwnAccount(
+        deps,
+        authOf(request),
+        password === undefined ? {} : { password },
+        requestMeta(request),
+      );
+      if (!result.ok) throw GatehouseError.from(result);
+      endClientSession(reply, context);
+      return result.receipt;
     },
   );
 

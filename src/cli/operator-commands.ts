@@ -1,0 +1,162 @@
+import type { Command } from "commander";
+import { verifyAuditLog } from "../domain/audit-log.ts";
+import { type Actor, type Deps, noRequest } from "../domain/context.ts";
+import { deleteUser, purgeDueUsers } from "../domain/delete-user.ts";
+import { normalizeEmail } from "../domain/email.ts";
+import { errorCodes, type Refusal } from "../domain/errors.ts";
+import { isRole, type Role } from "../domain/role.ts";
+import type { UserStatus } from "../domain/user.ts";
+import { listUsers, restoreUser, revokeUserSessions, updateUserAsAdmin } from "../domain/user-admin.ts";
+
+/**
+ * Operator commands. They call the same use cases as the API, as actor `cli`: the same transactions,
+ * target rules (the last superuser stays) and audit rows, attributed to the command line.
+ */
+const cli: Actor = { type: "cli" };
+
+export type WithDeps = <T>(work: (deps: Deps) => Promise<T>) => Promise<T>;
+
+function fail(refusal: Refusal): never {
+  throw new CliRefusal(`${refusal.code}: ${refusal.detail ?? errorCodes[refusal.code].title}`);
+}
+
+export class CliRefusal extends Error {
+  override readonly name = "CliRefusal";
+}
+
+/** Users are named by id or by e-mail address on the command line. */
+async function resolveUserId(deps: Deps, idOrEmail: string): Promise<string> {
+  if (idOrEmail.includes("@")) {
+    const user = await deps.store.getUserByEmail(normalizeEmail(idOrEmail));
+    if (user === null) throw new CliRefusal(`USER_NOT_FOUND: no user with e-mail ${idOrEmail}`);
+    return user.id;
+  }
+  return idOrEmail;
+}
+
+export function registerOperatorCommands(program: Command, withDeps: WithDeps): void {
+  const users = program.command("users").description("manage user accounts");
+
+  users
+    .command("list")
+    .description("list users (id, e-mail, role, status)")
+    .option("--search <text>", "match e-mail or name")
+    .option("--role <role>", "user, admin or superuser")
+    .option("--status <status>", "active or disabled")
+    .action((options: { search?: string; role?: string; status?: string }) =>
+      withDeps(async (deps) => {
+        if (options.role !== undefined && !isRole(options.role)) throw new CliRefusal(`Unknown role ${options.role}`);
+        let after: string | undefined;
+        do {
+          const page = await listUsers(
+            deps,
+            cli,
+            {
+              ...(options.search === undefined ? {} : { search: options.search }),
+              ...(options.role === undefined ? {} : { role: options.role as Role }),
+              ...(options.status === undefined ? {} : { status: options.status as UserStatus }),
+              ...(after === undefined ? {} : { after }),
+              limit: 100,
+            },
+            noRequest,
+          );
+          if (!page.ok) fail(page);
+          for (const user of page.users) {
+            const pending = user.purgeAfter === null ? "" : ` purge-after=${new Date(user.purgeAfter).toISOString()}`;
+            console.log(`${user.id}\t${user.email}\t${user.role}\t${user.status}${pending}`);
+          }
+          after = page.nextCursor ?? undefined;
+        } while (after !== undefined);
+      }),
+    );
+
+  users
+    .command("delete <user>")
+    .description("delete a user (id or e-mail): sessions revoked, account erased or scheduled")
+    .option("--reason <text>", "recorded in the audit log")
+    .action((user: string, options: { reason?: string }) =>
+      withDeps(async (deps) => {
+        const result = await deleteUser(deps, cli, await resolveUserId(deps, user), options, noRequest);
+        if (!result.ok) fail(result);
+        console.log(JSON.stringify(result.receipt));
+      }),
+    );
+
+  for (const [name, status] of [
+    ["disable", "disabled"],
+    ["enable", "active"],
+  ] as const) {
+    users
+      .command(`${name} <user>`)
+      .description(`${name} a user (id or e-mail)${status === "disabled" ? "; every session is revoked" : ""}`)
+      .action((user: string) =>
+        withDeps(async (deps) => {
+          const result = await updateUserAsAdmin(deps, cli, await resolveUserId(deps, user), { status }, noRequest);
+          if (!result.ok) fail(result);
+          console.log(`${result.user.id} is now ${status}; ${result.sessionsRevoked} session(s) revoked.`);
+        }),
+      );
+  }
+
+  users
+    .command("restore <user>")
+    .description("undo a scheduled deletion during its grace period")
+    .action((user: string) =>
+      withDeps(async (deps) => {
+        const result = await restoreUser(deps, cli, await resolveUserId(deps, user), noRequest);
+        if (!result.ok) fail(result);
+        console.log(`${result.user.id} is restored and active.`);
+      }),
+    );
+
+  program
+    .command("sessions")
+    .description("manage sessions")
+    .command("revoke")
+    .description("revoke every session of a user")
+    .requiredOption("--user <user>", "id or e-mail")
+    .action((options: { user: string }) =>
+      withDeps(async (deps) => {
+        const result = await revokeUserSessions(deps, cli, await resolveUserId(deps, options.user), noRequest);
+        if (!result.ok) fail(result);
+        console.log(`${result.sessionsRevoked} session(s) revoked.`);
+      }),
+    );
+
+  program
+    .command("purge")
+    .description("erase accounts whose deletion grace period has ended (the server also does this every minute)")
+    .action(() =>
+      withDeps(async (deps) => {
+        let total = 0;
+        for (
+          let batch = await purgeDueUsers(deps, noRequest);
+          batch > 0;
+          batch = await purgeDueUsers(deps, noRequest)
+        ) {
+          total += batch;
+        }
+        console.log(`${total} account(s) purged.`);
+      }),
+    );
+
+  program
+    .command("audit")
+    .description("the audit log")
+    .command("verify")
+    .description("check the audit log's hash chain; exits 1 if any entry was edited, inserted or removed")
+    .action(() =>
+      withDeps(async (deps) => {
+        const result = await verifyAuditLog(deps, cli, noRequest);
+        if (!result.ok) fail(result);
+        const { verification } = result;
+        if (verification.ok) {
+          console.log(`Audit log intact: ${verification.entries} entries, head ${verification.headHash}.`);
+        } else {
+          throw new CliRefusal(
+            `AUDIT_LOG_BROKEN at entry ${verification.brokenAt}: ${verification.problem} (${verification.entries} entries verified before it)`,
+          );
+        }
+      }),
+    );
+}

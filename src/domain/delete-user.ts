@@ -1,0 +1,135 @@
+import { checkTarget, permits } from "./authz.ts";
+import { type Actor, type Authenticated, actorOf, auditEntry, type Deps, type RequestMeta } from "./context.ts";
+import { type Refusal, refuse } from "./errors.ts";
+import { needsStepUp, recordDenial } from "./guard.ts";
+
+/**
+ * The one deletion use case. The admin API, the admin pages, self-service, the CLI and the purge job all
+ * come here, and all get the same checks, transaction, audit row and receipt. In one transaction, in this
+ * order: lock the superuser set and the target -> target rules -> revoke every session -> erase (or disable
+ * and schedule the erasure) -> audit row -> commit. The target's sessions are gone before the response
+ * that reports the deletion can be sent, and a login racing the deletion either commits first (its session
+ * is revoked here) or waits on the row lock and finds no active user.
+ */
+export interface DeletionReceipt {
+  readonly id: string;
+  readonly status: "deleted" | "scheduled";
+  readonly sessionsRevoked: number;
+  readonly purgeAfter: string | null;
+  readonly at: string;
+}
+
+export type DeletionResult = { readonly ok: true; readonly receipt: DeletionReceipt } | Refusal;
+
+export async function deleteUser(
+  deps: Deps,
+  actor: Actor,
+  targetId: string,
+  options: { reason?: string },
+  meta: RequestMeta,
+): Promise<DeletionResult> {
+  if (!permits(actor, "users.delete")) {
+    return recordDenial(deps, actor, meta, "users.delete", targetId, refuse("FORBIDDEN"));
+  }
+  if (needsStepUp(deps, actor)) {
+    return recordDenial(deps, actor, meta, "users.delete", targetId, refuse("REAUTH_REQUIRED"));
+  }
+  return runDeletion(deps, actor, targetId, { reason: options.reason ?? null, selfService: false }, meta);
+}
+
+/** Self-deletion: the password again (or a re-authentication within the window), then the same deletion. */
+export async function deleteOwnAccount(
+  deps: Deps,
+  auth: Authenticated,
+  input: { password?: string },
+  meta: RequestMeta,
+): Promise<DeletionResult> {
+  const actor = actorOf(auth);
+  if (input.password !== undefined) {
+    if (!(await deps.hasher.verify(auth.user.passwordHash, input.password))) {
+      return recordDenial(deps, actor, meta, "users.delete", auth.user.id, refuse("WRONG_PASSWORD"));
+    }
+  } else if (needsStepUp(deps, actor)) {
+    return recordDenial(deps, actor, meta, "users.delete", auth.user.id, refuse("REAUTH_REQUIRED"));
+  }
+  return runDeletion(deps, actor, auth.user.id, { reason: "self-service", selfService: true }, meta);
+}
+
+async function runDeletion(
+  deps: Deps,
+  actor: Actor,
+  targetId: string,
+  options: { reason: string | null; selfService: boolean },
+  meta: RequestMeta,
+): Promise<DeletionResult> {
+  const result = await deps.store.transaction(async (tx): Promise<DeletionResult> => {
+    const activeSuperusers = await tx.countActiveSuperusers();
+    const target = await tx.lockUser(targetId);
+    if (target === null) return recordDenial(deps, actor, meta, "users.delete", targetId, refuse("USER_NOT_FOUND"), tx);
+    const refusal = checkTarget(
+      actor,
+      "users.delete",
+      { target, activeSuperusers },
+      { removesAccess: true, selfService: options.selfService },
+    );
+    if (refusal !== null) return recordDenial(deps, actor, meta, "users.delete", target.id, refusal, tx);
+
+    const now = deps.clock.now();
+    const sessionsRevoked = await tx.deleteUserSessions(target.id);
+    // A second deletion of an account already waiting out its grace period erases it now.
+    const erase = deps.deletionGraceMs === 0 || target.purgeAfter !== null;
+    const purgeAfter = erase ? null : now + deps.deletionGraceMs;
+    if (erase) await tx.eraseUser(target.id);
+    else await tx.updateUser(target.id, { status: "disabled", purgeAfter }, now);
+    await tx.appendAudit(
+      auditEntry(actor, meta, now, {
+        action: "users.delete",
+        outcome: "success",
+        targetId: target.id,
+        reason: options.reason,
+        details: { mode: erase ? "erased" : "scheduled", sessionsRevoked, selfService: options.selfService },
+      }),
+    );
+    return {
+      ok: true,
+      receipt: {
+        id: target.id,
+        status: erase ? "deleted" : "scheduled",
+        sessionsRevoked,
+        purgeAfter: purgeAfter === null ? null : new Date(purgeAfter).toISOString(),
+        at: new Date(now).toISOString(),
+      },
+    };
+  });
+  if (result.ok && result.receipt.status === "deleted") await deps.store.scrubAfterErase();
+  return result;
+}
+
+/** The purge job: erases accounts whose grace period has ended, each in its own transaction. */
+export async function purgeDueUsers(deps: Deps, meta: RequestMeta, batch = 100): Promise<number> {
+  const actor: Actor = { type: "system" };
+  const due = await deps.store.transaction((tx) => tx.listUsersDueForPurge(deps.clock.now(), batch));
+  let purged = 0;
+  for (const id of due) {
+    const erased = await deps.store.transaction(async (tx) => {
+      const target = await tx.lockUser(id);
+      const now = deps.clock.now();
+      // Restored in the meantime, or already gone: nothing to do.
+      if (target === null || target.purgeAfter === null || target.purgeAfter > now) return false;
+      const sessionsRevoked = await tx.deleteUserSessions(id);
+      await tx.eraseUser(id);
+      await tx.appendAudit(
+        auditEntry(actor, meta, now, {
+          action: "users.purge",
+          outcome: "success",
+          targetId: id,
+          details: { sessionsRevoked },
+        }),
+      );
+      return true;
+    });
+    if (erased) purged += 1;
+  }
+  if (purged > 0) await deps.store.scrubAfterErase();
+  return purged;
+}

@@ -1,0 +1,52 @@
+import { checkTarget, permits } from "./authz.ts";
+import type { Actor, Deps, RequestMeta } from "./context.ts";
+import { type ErrorCode, errorCodes, type Refusal, refuse } from "./errors.ts";
+import { needsStepUp, recordDenial } from "./guard.ts";
+
+/**
+ * What deleting a user would do, or what stops it, without changing anything: the same permission and
+ * target rules as the deletion itself, evaluated on a read. Used by the confirmation page and by clients
+ * that want to show the consequences first.
+ */
+export interface DeletionPlan {
+  readonly id: string;
+  readonly allowed: boolean;
+  readonly blockers: readonly { code: ErrorCode; title: string; detail: string | null }[];
+  readonly mode: "erase" | "schedule";
+  readonly purgeAfter: string | null;
+  readonly sessionsToRevoke: number;
+  readonly removes: readonly string[];
+}
+
+export async function planDeletion(
+  deps: Deps,
+  actor: Actor,
+  targetId: string,
+  meta: RequestMeta,
+): Promise<({ ok: true } & DeletionPlan) | Refusal> {
+  if (!permits(actor, "users.delete")) {
+    return recordDenial(deps, actor, meta, "users.deletion_plan", targetId, refuse("FORBIDDEN"));
+  }
+  const target = await deps.store.getUserById(targetId);
+  if (target === null) return refuse("USER_NOT_FOUND");
+  const activeSuperusers = await deps.store.transaction((tx) => tx.countActiveSuperusers());
+  const blockers: Refusal[] = [];
+  const rule = checkTarget(actor, "users.delete", { target, activeSuperusers }, { removesAccess: true });
+  if (rule !== null) blockers.push(rule);
+  if (needsStepUp(deps, actor)) blockers.push(refuse("REAUTH_REQUIRED", "Confirm your password before deleting."));
+  const sessions = await deps.store.listUserSessions(target.id);
+  const erase = deps.deletionGraceMs === 0 || target.purgeAfter !== null;
+  const now = deps.clock.now();
+  return {
+    ok: true,
+    id: target.id,
+    allowed: blockers.length === 0,
+    blockers: blockers.map((b) => ({ code: b.code, title: errorCodes[b.code].title, detail: b.detail ?? null })),
+    mode: erase ? "erase" : "schedule",
+    purgeAfter: erase ? null : new Date(now + deps.deletionGraceMs).toISOString(),
+    sessionsToRevoke: sessions.length,
+    removes: erase
+      ? ["every session", "the account and its personal data (e-mail, name, password hash)"]
+      : ["every session (now)", "sign-in (now)", "the account and its personal data (at purgeAfter)"],
+  };
+}

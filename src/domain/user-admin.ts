@@ -1,0 +1,215 @@
+import { createAccount } from "./accounts.ts";
+import { type AdminAction, checkGrantedRole, checkTarget, permits, type TargetChange } from "./authz.ts";
+import { type Actor, auditEntry, type Deps, type RequestMeta } from "./context.ts";
+import { type Refusal, refuse } from "./errors.ts";
+import { needsStepUp, recordDenial } from "./guard.ts";
+import type { StoreTx, UserListQuery, UserPatch } from "./ports.ts";
+import type { Role } from "./role.ts";
+import { isExpired } from "./session.ts";
+import { type SessionView, toSessionView } from "./sessions.ts";
+import type { UserRecord, UserStatus } from "./user.ts";
+
+/**
+ * Administrative use cases on other users' accounts. Each one checks, in order: the permission at all
+ * (403 before any lookup), the target's existence (404), then the target rules (403/409); every refusal
+ * is audited. Changes to role or status revoke the target's sessions in the same transaction, so a demoted
+ * admin's very next request already runs with the new role, and a disabled user's has no session at all.
+ */
+type Ok<T> = { readonly ok: true } & T;
+
+async function permitted(deps: Deps, actor: Actor, action: AdminAction, targetId: string | null, meta: RequestMeta) {
+  return permits(actor, action) ? null : recordDenial(deps, actor, meta, action, targetId, refuse("FORBIDDEN"));
+}
+
+export async function listUsers(
+  deps: Deps,
+  actor: Actor,
+  query: UserListQuery,
+  meta: RequestMeta,
+): Promise<Ok<{ users: UserRecord[]; nextCursor: string | null }> | Refusal> {
+  const denied = await permitted(deps, actor, "users.list", null, meta);
+  if (denied !== null) return denied;
+  // One extra row tells whether another page exists.
+  const rows = await deps.store.listUsers({ ...query, limit: query.limit + 1 });
+  const users = rows.slice(0, query.limit);
+  const nextCursor = rows.length > query.limit ? (users.at(-1)?.id ?? null) : null;
+  return { ok: true, users, nextCursor };
+}
+
+export async function getUser(
+  deps: Deps,
+  actor: Actor,
+  targetId: string,
+  meta: RequestMeta,
+): Promise<Ok<{ user: UserRecord }> | Refusal> {
+  const denied = await permitted(deps, actor, "users.read", targetId, meta);
+  if (denied !== null) return denied;
+  const user = await deps.store.getUserById(targetId);
+  if (user === null) return refuse("USER_NOT_FOUND");
+  return { ok: true, user };
+}
+
+export async function createUserAsAdmin(
+  deps: Deps,
+  actor: Actor,
+  input: { email: string; password: string; name?: string; role: Role },
+  meta: RequestMeta,
+): Promise<Ok<{ user: UserRecord }> | Refusal> {
+  const denied = await permitted(deps, actor, "users.create", null, meta);
+  if (denied !== null) return denied;
+  const rank = checkGrantedRole(actor, input.role);
+  if (rank !== null) return recordDenial(deps, actor, meta, "users.create", null, rank);
+  const result = await createAccount(deps, actor, input, meta, null);
+  return result.ok ? { ok: true, user: result.user } : result;
+}
+
+export interface AdminUserPatch {
+  readonly name?: string;
+  readonly role?: Role;
+  readonly status?: UserStatus;
+}
+
+export async function updateUserAsAdmin(
+  deps: Deps,
+  actor: Actor,
+  targetId: string,
+  patch: AdminUserPatch,
+  meta: RequestMeta,
+): Promise<Ok<{ user: UserRecord; sessionsRevoked: number }> | Refusal> {
+  const denied = await permitted(deps, actor, "users.update", targetId, meta);
+  if (denied !== null) return denied;
+  // Changing who may do what is a sensitive act: it needs a fresh password proof, like deletion.
+  if (patch.role !== undefined && needsStepUp(deps, actor)) {
+    return recordDenial(deps, actor, meta, "users.update", targetId, refuse("REAUTH_REQUIRED"));
+  }
+  return deps.store.transaction(async (tx) => {
+    const { target, refusal } = await lockTarget(tx, deps, actor, "users.update", targetId, meta, (user) => ({
+      removesAccess: patch.status === "disabled" && user.status === "active",
+      ...(patch.role !== undefined && patch.role !== user.role ? { newRole: patch.role } : {}),
+    }));
+    if (target === null) return refusal;
+    if (patch.status === "active" && target.purgeAfter !== null) {
+      return recordDenial(deps, actor, meta, "users.update", target.id, refuse("DELETION_PENDING"), tx);
+    }
+    const now = deps.clock.now();
+    const changes: UserPatch = {
+      ...(patch.name !== undefined ? { name: patch.name.trim() } : {}),
+      ...(patch.role !== undefined && patch.role !== target.role ? { role: patch.role } : {}),
+      ...(patch.status !== undefined && patch.status !== target.status ? { status: patch.status } : {}),
+    };
+    const privilegeChanged = changes.role !== undefined || changes.status !== undefined;
+    const sessionsRevoked = privilegeChanged ? await tx.deleteUserSessions(target.id) : 0;
+    await tx.updateUser(target.id, changes, now);
+    await tx.appendAudit(
+      auditEntry(actor, meta, now, {
+        action: "users.update",
+        outcome: "success",
+        targetId: target.id,
+        details: {
+          role: changes.role ?? null,
+          fromRole: changes.role === undefined ? null : target.role,
+          status: changes.status ?? null,
+          nameChanged: changes.name !== undefined,
+          sessionsRevoked,
+        },
+      }),
+    );
+    return { ok: true as const, user: { ...target, ...changes, updatedAt: now }, sessionsRevoked };
+  });
+}
+
+export async function restoreUser(
+  deps: Deps,
+  actor: Actor,
+  targetId: string,
+  meta: RequestMeta,
+): Promise<Ok<{ user: UserRecord }> | Refusal> {
+  const denied = await permitted(deps, actor, "users.restore", targetId, meta);
+  if (denied !== null) return denied;
+  return deps.store.transaction(async (tx) => {
+    const { target, refusal } = await lockTarget(tx, deps, actor, "users.restore", targetId, meta, () => ({
+      removesAccess: false,
+    }));
+    if (target === null) return refusal;
+    if (target.purgeAfter === null) {
+      return recordDenial(deps, actor, meta, "users.restore", target.id, refuse("USER_NOT_RESTORABLE"), tx);
+    }
+    const now = deps.clock.now();
+    await tx.updateUser(target.id, { status: "active", purgeAfter: null }, now);
+    await tx.appendAudit(auditEntry(actor, meta, now, { action: "users.restore", outcome: "success", targetId }));
+    return { ok: true as const, user: { ...target, status: "active" as const, purgeAfter: null, updatedAt: now } };
+  });
+}
+
+export async function listUserSessions(
+  deps: Deps,
+  actor: Actor,
+  targetId: string,
+  meta: RequestMeta,
+): Promise<Ok<{ sessions: SessionView[] }> | Refusal> {
+  const denied = await permitted(deps, actor, "users.sessions.read", targetId, meta);
+  if (denied !== null) return denied;
+  const target = await deps.store.getUserById(targetId);
+  if (target === null) return refuse("USER_NOT_FOUND");
+  const refusal = checkTarget(actor, "users.sessions.read", { target, activeSuperusers: 0 }, { removesAccess: false });
+  if (refusal !== null) return recordDenial(deps, actor, meta, "users.sessions.read", target.id, refusal);
+  const now = deps.clock.now();
+  const current = actor.type === "user" ? (actor.session?.id ?? null) : null;
+  const sessions = (await deps.store.listUserSessions(target.id))
+    .filter((session) => !isExpired(session, now, deps.lifetimes))
+    .map((session) => toSessionView(session, current));
+  return { ok: true, sessions };
+}
+
+export async function revokeUserSessions(
+  deps: Deps,
+  actor: Actor,
+  targetId: string,
+  meta: RequestMeta,
+): Promise<Ok<{ sessionsRevoked: number }> | Refusal> {
+  const denied = await permitted(deps, actor, "users.sessions.revoke", targetId, meta);
+  if (denied !== null) return denied;
+  return deps.store.transaction(async (tx) => {
+    const { target, refusal } = await lockTarget(tx, deps, actor, "users.sessions.revoke", targetId, meta, () => ({
+      removesAccess: false,
+    }));
+    if (target === null) return refusal;
+    const sessionsRevoked = await tx.deleteUserSessions(target.id);
+    await tx.appendAudit(
+      auditEntry(actor, meta, deps.clock.now(), {
+        action: "users.sessions.revoke",
+        outcome: "success",
+        targetId: target.id,
+        details: { sessionsRevoked },
+      }),
+    );
+    return { ok: true as const, sessionsRevoked };
+  });
+}
+
+/**
+ * Locks the superuser set and then the target (always in that order, so concurrent transactions cannot
+ * deadlock), and applies the target rules. A missing target is audited as a denial too.
+ */
+async function lockTarget(
+  tx: StoreTx,
+  deps: Deps,
+  actor: Actor,
+  action: AdminAction,
+  targetId: string,
+  meta: RequestMeta,
+  change: (target: UserRecord) => TargetChange,
+): Promise<{ target: UserRecord; refusal: null } | { target: null; refusal: Refusal }> {
+  const activeSuperusers = await tx.countActiveSuperusers();
+  const target = await tx.lockUser(targetId);
+  if (target === null) {
+    return {
+      target: null,
+      refusal: await recordDenial(deps, actor, meta, action, targetId, refuse("USER_NOT_FOUND"), tx),
+    };
+  }
+  const refusal = checkTarget(actor, action, { target, activeSuperusers }, change(target));
+  if (refusal !== null)
+    return { target: null, refusal: await recordDenial(deps, actor, meta, action, target.id, refusal, tx) };
+  return { target, refusal: null };
+}

@@ -1,0 +1,150 @@
+import type { FastifyInstance } from "fastify";
+import type { ZodTypeProvider } from "fastify-type-provider-zod";
+import { z } from "zod";
+import { actorOf } from "../../domain/context.ts";
+import { deleteUser } from "../../domain/delete-user.ts";
+import { planDeletion } from "../../domain/deletion-plan.ts";
+import { GatehouseError, type Refusal } from "../../domain/errors.ts";
+import { roles } from "../../domain/role.ts";
+import { toPublicUser, userStatuses } from "../../domain/user.ts";
+import {
+  createUserAsAdmin,
+  getUser,
+  listUserSessions,
+  listUsers,
+  restoreUser,
+  revokeUserSessions,
+  updateUserAsAdmin,
+} from "../../domain/user-admin.ts";
+import { requestMeta } from "../request-meta.ts";
+import { authOf } from "./auth-routes.ts";
+import type { RouteContext } from "./route-context.ts";
+
+/** Any string names a user: a malformed id is simply one that does not exist (no format oracle). */
+const userParams = z.object({ id: z.string().min(1).max(200) });
+
+function unwrap<T extends { ok: true }>(result: T | Refusal): T {
+  if (!result.ok) throw GatehouseError.from(result);
+  return result;
+}
+
+/** The admin API over users. Same use cases as the admin pages and the CLI. */
+export function adminUserRoutes(app: FastifyInstance, context: RouteContext): void {
+  const routes = app.withTypeProvider<ZodTypeProvider>();
+  const { deps } = context;
+
+  routes.get(
+    "/api/users",
+    {
+      schema: {
+        querystring: z.strictObject({
+          search: z.string().max(200).optional(),
+          role: z.enum(roles).optional(),
+          status: z.enum(userStatuses).optional(),
+          after: z.string().max(200).optional(),
+          limit: z.coerce.number().int().min(1).max(100).default(50),
+        }),
+      },
+    },
+    async (request) => {
+      const result = unwrap(await listUsers(deps, actorOf(authOf(request)), request.query, requestMeta(request)));
+      return { users: result.users.map(toPublicUser), nextCursor: result.nextCursor };
+    },
+  );
+
+  routes.post(
+    "/api/users",
+    {
+      schema: {
+        body: z.strictObject({
+          email: z.string().max(254),
+          password: z.string().max(4096),
+          name: z.string().max(200).optional(),
+          role: z.enum(roles).default("user"),
+        }),
+      },
+    },
+    async (request, reply) => {
+      const result = unwrap(
+        await createUserAsAdmin(deps, actorOf(authOf(request)), request.body, requestMeta(request)),
+      );
+      return reply.code(201).send({ user: toPublicUser(result.user) });
+    },
+  );
+
+  routes.get("/api/users/:id", { schema: { params: userParams } }, async (request) => {
+    const result = unwrap(await getUser(deps, actorOf(authOf(request)), request.params.id, requestMeta(request)));
+    return { user: toPublicUser(result.user) };
+  });
+
+  routes.patch(
+    "/api/users/:id",
+    {
+      schema: {
+        params: userParams,
+        body: z
+          .strictObject({
+            name: z.string().max(200).optional(),
+            role: z.enum(roles).optional(),
+            status: z.enum(userStatuses).optional(),
+          })
+          .refine((patch) => Object.keys(patch).length > 0, "Name at least one of name, role, status."),
+      },
+    },
+    async (request) => {
+      const result = unwrap(
+        await updateUserAsAdmin(deps, actorOf(authOf(request)), request.params.id, request.body, requestMeta(request)),
+      );
+      return { user: toPublicUser(result.user), sessionsRevoked: result.sessionsRevoked };
+    },
+  );
+
+  routes.delete(
+    "/api/users/:id",
+    {
+      schema: {
+        params: userParams,
+        body: z.strictObject({ reason: z.string().max(500).optional() }).nullish(),
+      },
+    },
+    async (request) => {
+      const reason = request.body?.reason;
+      const result = unwrap(
+        await deleteUser(
+          deps,
+          actorOf(authOf(request)),
+          request.params.id,
+          reason === undefined ? {} : { reason },
+          requestMeta(request),
+        ),
+      );
+      return result.receipt;
+    },
+  );
+
+  routes.post("/api/users/:id/restore", { schema: { params: userParams } }, async (request) => {
+    const result = unwrap(await restoreUser(deps, actorOf(authOf(request)), request.params.id, requestMeta(request)));
+    return { user: toPublicUser(result.user) };
+  });
+
+  routes.get("/api/users/:id/sessions", { schema: { params: userParams } }, async (request) => {
+    const result = unwrap(
+      await listUserSessions(deps, actorOf(authOf(request)), request.params.id, requestMeta(request)),
+    );
+    return { sessions: result.sessions };
+  });
+
+  routes.delete("/api/users/:id/sessions", { schema: { params: userParams } }, async (request) => {
+    const result = unwrap(
+      await revokeUserSessions(deps, actorOf(authOf(request)), request.params.id, requestMeta(request)),
+    );
+    return { sessionsRevoked: result.sessionsRevoked };
+  });
+
+  routes.get("/api/users/:id/deletion-plan", { schema: { params: userParams } }, async (request) => {
+    const { ok: _ok, ...plan } = unwrap(
+      await planDeletion(deps, actorOf(authOf(request)), request.params.id, requestMeta(request)),
+    );
+    return plan;
+  });
+}

@@ -1,0 +1,43 @@
+import type { FastifyInstance } from "fastify";
+import type { ZodTypeProvider } from "fastify-type-provider-zod";
+import { z } from "zod";
+import { readAuditLog, verifyAuditLog } from "../../domain/audit-log.ts";
+import { actorOf } from "../../domain/context.ts";
+import { GatehouseError } from "../../domain/errors.ts";
+import { requestMeta } from "../request-meta.ts";
+import { authOf } from "./auth-routes.ts";
+import type { RouteContext } from "./route-context.ts";
+
+export function auditRoutes(app: FastifyInstance, context: RouteContext): void {
+  const routes = app.withTypeProvider<ZodTypeProvider>();
+
+  routes.get(
+    "/api/audit",
+    {
+      schema: {
+        querystring: z.strictObject({
+          actorId: z.string().max(200).optional(),
+          targetId: z.string().max(200).optional(),
+          action: z.string().max(100).optional(),
+          outcome: z.enum(["success", "denied", "failure"]).optional(),
+          before: z.coerce.number().int().min(1).optional(),
+          limit: z.coerce.number().int().min(1).max(200).default(50),
+        }),
+      },
+    },
+    async (request) => {
+      const result = await readAuditLog(context.deps, actorOf(authOf(request)), request.query, requestMeta(request));
+      if (!result.ok) throw GatehouseError.from(result);
+      return {
+        entries: result.entries.map((entry) => ({ ...entry, at: new Date(entry.at).toISOString() })),
+        nextBefore: result.nextBefore,
+      };
+    },
+  );
+
+  routes.get("/api/audit/verify", async (request) => {
+    const result = await verifyAuditLog(context.deps, actorOf(authOf(request)), requestMeta(request));
+    if (!result.ok) throw GatehouseError.from(result);
+    return result.verification;
+  });
+}
