@@ -11,6 +11,7 @@ import { LoginThrottle } from "../domain/login-throttle.ts";
 import { checkSession } from "../domain/sessions.ts";
 import { deriveKey } from "../infra/keys.ts";
 import { requireJsonBody } from "./body-guard.ts";
+import { csrfProtection } from "./csrf.ts";
 import { installProblemHandlers } from "./problem.ts";
 import { requestMeta } from "./request-meta.ts";
 import { assertEveryRouteHasPolicy, methodNotAllowedRoutes, RouteRegistry, routeGroup } from "./route-policy.ts";
@@ -119,6 +120,7 @@ export async function buildApp(options: AppOptions): Promise<GatehouseApp> {
   app.addHook("onRequest", async (request) => {
     if (request.url.startsWith("/api/")) await requireJsonBody(request);
   });
+  app.addHook("preValidation", csrfProtection({ publicOrigin: options.publicUrl.origin, key: context.csrfKey }));
 
   await app.register(routeGroup("public", (group) => healthRoutes(group, context)));
   await app.register(routeGroup("public", (group) => authRoutes(group, context)));

@@ -7,6 +7,8 @@ export interface SentRequest {
   readonly body?: unknown;
   /** A raw payload sent as is (for malformed bodies and other content types). */
   readonly payload?: string | Buffer;
+  /** Send only the given headers: no Fetch Metadata and no CSRF token are added. */
+  readonly bare?: boolean;
 }
 
 /**
@@ -24,6 +26,12 @@ export class HttpClient {
 
   async request(method: Method, url: string, sent: SentRequest = {}): Promise<LightMyRequestResponse> {
     const headers: Record<string, string> = { ...sent.headers };
+    // A same-origin browser request: Fetch Metadata plus the session's anti-forgery token. Tests of the
+    // CSRF defence itself pass `bare: true` and set exactly the headers they mean to.
+    if (sent.bare !== true && !["GET", "HEAD", "OPTIONS"].includes(method)) {
+      headers["sec-fetch-site"] ??= "same-origin";
+      if (this.csrfToken !== null) headers["x-csrf-token"] ??= this.csrfToken;
+    }
     if (this.cookies.size > 0 && headers.cookie === undefined) {
       headers.cookie = [...this.cookies].map(([name, value]) => `${name}=${value}`).join("; ");
     }
