@@ -10,9 +10,10 @@ import { recordDenial } from "../domain/guard.ts";
 import { LoginThrottle } from "../domain/login-throttle.ts";
 import { checkSession } from "../domain/sessions.ts";
 import { deriveKey } from "../infra/keys.ts";
+import { pagesPlugin, sendErrorPage } from "../web/pages-plugin.ts";
 import { requireJsonBody } from "./body-guard.ts";
 import { csrfProtection } from "./csrf.ts";
-import { installProblemHandlers } from "./problem.ts";
+import { installProblemHandlers, sendProblem } from "./problem.ts";
 import { requestMeta } from "./request-meta.ts";
 import { assertEveryRouteHasPolicy, methodNotAllowedRoutes, RouteRegistry, routeGroup } from "./route-policy.ts";
 import { accountRoutes } from "./routes/account-routes.ts";
@@ -115,7 +116,7 @@ export async function buildApp(options: AppOptions): Promise<GatehouseApp> {
   });
   // Responses may carry personal data or set cookies: no shared or browser cache keeps them.
   app.addHook("onSend", async (_request, reply) => {
-    reply.header("Cache-Control", "no-store");
+    if (!reply.hasHeader("Cache-Control")) reply.header("Cache-Control", "no-store");
   });
   app.addHook("onRequest", async (request) => {
     if (request.url.startsWith("/api/")) await requireJsonBody(request);
@@ -139,6 +140,19 @@ export async function buildApp(options: AppOptions): Promise<GatehouseApp> {
   };
   await app.register(routeGroup("admin", (group) => adminUserRoutes(group, context), auditAdminDenial));
   await app.register(routeGroup("admin", (group) => auditRoutes(group, context), auditAdminDenial));
-  await app.register(methodNotAllowedRoutes(registry));
+  await app.register(pagesPlugin(context, auditAdminDenial));
+
+  // Paths outside the API answer people: HTML error pages carrying the same problem codes.
+  const isApi = (url: string) => url.startsWith("/api/") || url === "/healthz";
+  app.setNotFoundHandler((request, reply) =>
+    isApi(request.url) ? sendProblem(reply, "NOT_FOUND") : sendErrorPage(request, reply, context, "NOT_FOUND"),
+  );
+  await app.register(
+    methodNotAllowedRoutes(registry, (request, reply) =>
+      isApi(request.url)
+        ? sendProblem(reply, "METHOD_NOT_ALLOWED")
+        : sendErrorPage(request, reply, context, "METHOD_NOT_ALLOWED"),
+    ),
+  );
   return { app, registry };
 }

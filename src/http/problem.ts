@@ -79,6 +79,4 @@ export function installProblemHandlers(app: FastifyInstance): void {
     request.log.error({ err: error }, "request failed");
     return sendProblem(reply, "INTERNAL");
   });
-
-  app.setNotFoundHandler((_request, reply) => sendProblem(reply, "NOT_FOUND"));
 }

@@ -1,8 +1,7 @@
-import type { FastifyInstance, FastifyPluginAsync, FastifyRequest, RouteOptions } from "fastify";
+import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest, RouteOptions } from "fastify";
 import { permissionTable } from "../domain/authz.ts";
 import type { Authenticated } from "../domain/context.ts";
 import { GatehouseError } from "../domain/errors.ts";
-import { sendProblem } from "./problem.ts";
 
 /**
  * Guards belong to route groups, not to handlers: a route is registered inside a group whose policy it
@@ -81,7 +80,10 @@ export class RouteRegistry {
  * runs: GET and HEAD on a route that only changes state can never reach its handler. Method-override
  * headers and `_method` fields are not honoured anywhere (Fastify routes on the request line's method only).
  */
-export function methodNotAllowedRoutes(registry: RouteRegistry): FastifyPluginAsync {
+export function methodNotAllowedRoutes(
+  registry: RouteRegistry,
+  answer: (request: FastifyRequest, reply: FastifyReply) => FastifyReply | Promise<FastifyReply>,
+): FastifyPluginAsync {
   return async (app) => {
     for (const [url, methods] of registry.methodsByUrl()) {
       const allow = [...methods].sort().join(", ");
@@ -92,9 +94,9 @@ export function methodNotAllowedRoutes(registry: RouteRegistry): FastifyPluginAs
         url,
         exposeHeadRoute: false,
         config: { policy: "method-not-allowed" },
-        handler: async (_request, reply) => {
+        handler: async (request, reply) => {
           reply.header("Allow", allow);
-          return sendProblem(reply, "METHOD_NOT_ALLOWED");
+          return answer(request, reply);
         },
       });
     }

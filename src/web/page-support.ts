@@ -1,0 +1,58 @@
+import type { FastifyReply, FastifyRequest } from "fastify";
+import type { Authenticated } from "../domain/context.ts";
+import { errorCodes, GatehouseError, type Refusal } from "../domain/errors.ts";
+import { csrfTokenFor } from "../http/csrf-token.ts";
+import type { RouteContext } from "../http/routes/route-context.ts";
+import type { SafeHtml } from "./html.ts";
+import { alertBox, layout, type NoticeKey, noticeText, type PageContext, type PageOptions } from "./layout.ts";
+
+export function pageContext(request: FastifyRequest, context: RouteContext): PageContext {
+  const notice = (request.query as { notice?: string } | undefined)?.notice;
+  return {
+    auth: request.auth,
+    csrfToken: request.auth === null ? null : csrfTokenFor(context.csrfKey, request.auth.session.id),
+    notice: noticeText(notice),
+  };
+}
+
+/** The page after a sign-in: its own session's token, not the one the request arrived with. */
+export function pageContextFor(auth: Authenticated, context: RouteContext): PageContext {
+  return { auth, csrfToken: csrfTokenFor(context.csrfKey, auth.session.id), notice: null };
+}
+
+export function sendPage(
+  reply: FastifyReply,
+  page: PageContext,
+  options: PageOptions,
+  content: SafeHtml,
+  status = 200,
+) {
+  return reply
+    .code(status)
+    .type("text/html; charset=utf-8")
+    .send(layout(page, options, content));
+}
+
+/** Post/Redirect/Get: a 303 to a page that shows a fixed notice. */
+export function redirectWithNotice(reply: FastifyReply, path: string, notice: NoticeKey) {
+  return reply.redirect(`${path}${path.includes("?") ? "&" : "?"}notice=${notice}`, 303);
+}
+
+export function refusalAlert(refusal: Refusal | GatehouseError): SafeHtml {
+  const code = refusal.code;
+  return alertBox(errorCodes[code].title, code, refusal instanceof GatehouseError ? refusal.detail : refusal.detail);
+}
+
+export function statusOf(refusal: Refusal): number {
+  return errorCodes[refusal.code].status;
+}
+
+/** Only same-site relative paths may be a post-login destination (no open redirect). */
+export function safeNext(next: unknown): string {
+  return typeof next === "string" && /^\/(?![/\\])/.test(next) ? next : "/account";
+}
+
+export function signedIn(request: FastifyRequest): Authenticated {
+  if (request.auth === null) throw new GatehouseError("UNAUTHENTICATED");
+  return request.auth;
+}

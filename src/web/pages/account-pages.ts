@@ -1,0 +1,166 @@
+import type { FastifyInstance } from "fastify";
+import type { ZodTypeProvider } from "fastify-type-provider-zod";
+import { z } from "zod";
+import { changePassword, updateProfile } from "../../domain/accounts.ts";
+import { deleteOwnAccount } from "../../domain/delete-user.ts";
+import type { Refusal } from "../../domain/errors.ts";
+import { listOwnSessions, revokeOtherSessions, revokeOwnSession } from "../../domain/sessions.ts";
+import { requestMeta } from "../../http/request-meta.ts";
+import type { RouteContext } from "../../http/routes/route-context.ts";
+import { clearSessionCookie, clearSiteData, setSessionCookie } from "../../http/session-cookie.ts";
+import { html } from "../html.ts";
+import { csrfField, type PageContext } from "../layout.ts";
+import {
+  pageContext,
+  pageContextFor,
+  redirectWithNotice,
+  refusalAlert,
+  sendPage,
+  signedIn,
+  statusOf,
+} from "../page-support.ts";
+import { sessionTable } from "./session-table.ts";
+
+const csrfOnly = z.object({ _csrf: z.string().max(200).optional() });
+
+async function accountView(context: RouteContext, page: PageContext) {
+  const auth = page.auth;
+  if (auth === null) throw new Error("account page without a session");
+  const sessions = await listOwnSessions(context.deps, auth);
+  const user = auth.user;
+  return html`<h1>My account</h1>
+<section class="card" aria-labelledby="profile-title">
+  <h2 id="profile-title">Profile</h2>
+  <dl class="facts"><dt>E-mail</dt><dd>${user.email}</dd><dt>Role</dt><dd>${user.role}</dd></dl>
+  <form method="post" action="/account/profile">
+    ${csrfField(page)}
+    <label for="name">Name</label>
+    <input id="name" name="name" type="text" autocomplete="name" value="${user.name}" maxlength="200">
+    <button type="submit">Save profile</button>
+  </form>
+</section>
+<section class="card" aria-labelledby="password-title">
+  <h2 id="password-title">Change password</h2>
+  <p class="hint">Every other device signed in to this account will be signed out.</p>
+  <form method="post" action="/account/password">
+    ${csrfField(page)}
+    <input type="text" name="username" autocomplete="username" value="${user.email}" hidden>
+    <label for="current-password">Current password</label>
+    <input id="current-password" name="currentPassword" type="password" autocomplete="current-password" required>
+    <label for="new-password">New password</label>
+    <input id="new-password" name="newPassword" type="password" autocomplete="new-password" required minlength="8">
+    <button type="submit">Change password</button>
+  </form>
+</section>
+<section class="card" aria-labelledby="sessions-title">
+  <h2 id="sessions-title">Where you are signed in</h2>
+  ${sessionTable(
+    sessions,
+    (s) => html`<form method="post" action="/account/sessions/${s.id}/revoke">${csrfField(page)}
+      <button type="submit" class="inline secondary">Sign out${s.current ? " here" : " this device"}</button></form>`,
+  )}
+  <form method="post" action="/account/sessions/revoke-others">${csrfField(page)}
+    <button type="submit" class="secondary">Sign out everywhere else</button></form>
+</section>
+<section class="card" aria-labelledby="delete-title">
+  <h2 id="delete-title">Delete my account</h2>
+  <p>Deleting your account signs you out everywhere and erases your personal data.</p>
+  <a class="button danger" href="/account/delete">Delete my account…</a>
+</section>`;
+}
+
+function deleteConfirmation(page: PageContext) {
+  return html`<h1>Delete my account</h1>
+<form class="card" method="post" action="/account/delete">
+  ${csrfField(page)}
+  <p>This signs you out on every device and erases your account. It cannot be undone.</p>
+  <label for="password">Your password, to confirm</label>
+  <input id="password" name="password" type="password" autocomplete="current-password" required autofocus>
+  <div class="actions"><button type="submit" class="danger">Delete my account</button><a href="/account">Cancel</a></div>
+</form>`;
+}
+
+export function accountPages(app: FastifyInstance, context: RouteContext): void {
+  const routes = app.withTypeProvider<ZodTypeProvider>();
+  const { deps } = context;
+
+  const showAccount = async (page: PageContext, refusal: Refusal | null, reply: Parameters<typeof sendPage>[0]) =>
+    sendPage(
+      reply,
+      page,
+      { title: "My account", alert: refusal === null ? null : refusalAlert(refusal) },
+      await accountView(context, page),
+      refusal === null ? 200 : statusOf(refusal),
+    );
+
+  routes.get("/account", async (request, reply) => showAccount(pageContext(request, context), null, reply));
+
+  routes.post(
+    "/account/profile",
+    { schema: { body: csrfOnly.extend({ name: z.string().max(200) }) } },
+    async (request, reply) => {
+      await updateProfile(deps, signedIn(request), { name: request.body.name }, requestMeta(request));
+      return redirectWithNotice(reply, "/account", "profile-saved");
+    },
+  );
+
+  routes.post(
+    "/account/password",
+    {
+      schema: { body: csrfOnly.extend({ currentPassword: z.string().max(4096), newPassword: z.string().max(4096) }) },
+      preHandler: context.passwordRateLimit,
+    },
+    async (request, reply) => {
+      const auth = signedIn(request);
+      const result = await changePassword(deps, auth, request.body, requestMeta(request));
+      if (!result.ok) return showAccount(pageContext(request, context), result, reply);
+      setSessionCookie(reply, context.cookie, result.started.token);
+      return redirectWithNotice(reply, "/account", "password-changed");
+    },
+  );
+
+  routes.post(
+    "/account/sessions/:sessionId/revoke",
+    { schema: { params: z.object({ sessionId: z.string().max(64) }), body: csrfOnly } },
+    async (request, reply) => {
+      const result = await revokeOwnSession(deps, signedIn(request), request.params.sessionId, requestMeta(request));
+      if (!result.ok) return showAccount(pageContext(request, context), result, reply);
+      if (!result.endedCurrent) return redirectWithNotice(reply, "/account", "session-revoked");
+      clearSessionCookie(reply, context.cookie);
+      return redirectWithNotice(reply, "/login", "signed-out");
+    },
+  );
+
+  routes.post("/account/sessions/revoke-others", { schema: { body: csrfOnly } }, async (request, reply) => {
+    await revokeOtherSessions(deps, signedIn(request), requestMeta(request));
+    return redirectWithNotice(reply, "/account", "others-revoked");
+  });
+
+  routes.get("/account/delete", async (request, reply) => {
+    const page = pageContext(request, context);
+    return sendPage(reply, page, { title: "Delete my account", narrow: true }, deleteConfirmation(page));
+  });
+
+  routes.post(
+    "/account/delete",
+    { schema: { body: csrfOnly.extend({ password: z.string().max(4096) }) }, preHandler: context.passwordRateLimit },
+    async (request, reply) => {
+      const auth = signedIn(request);
+      const result = await deleteOwnAccount(deps, auth, { password: request.body.password }, requestMeta(request));
+      if (!result.ok) {
+        const page = pageContextFor(auth, context);
+        const view = deleteConfirmation(page);
+        return sendPage(
+          reply,
+          page,
+          { title: "Delete my account", narrow: true, alert: refusalAlert(result) },
+          view,
+          statusOf(result),
+        );
+      }
+      clearSessionCookie(reply, context.cookie);
+      clearSiteData(reply);
+      return redirectWithNotice(reply, "/login", "account-deleted");
+    },
+  );
+}

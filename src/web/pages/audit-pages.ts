@@ -1,0 +1,80 @@
+import type { FastifyInstance } from "fastify";
+import type { ZodTypeProvider } from "fastify-type-provider-zod";
+import { z } from "zod";
+import type { AuditEntry } from "../../domain/audit.ts";
+import { readAuditLog, verifyAuditLog } from "../../domain/audit-log.ts";
+import { actorOf } from "../../domain/context.ts";
+import { GatehouseError } from "../../domain/errors.ts";
+import { requestMeta } from "../../http/request-meta.ts";
+import type { RouteContext } from "../../http/routes/route-context.ts";
+import { html } from "../html.ts";
+import { pageContext, sendPage, signedIn } from "../page-support.ts";
+import { formatTime } from "./session-table.ts";
+
+const outcomes = ["success", "denied", "failure"] as const;
+const emptyToUndefined = (value: unknown) => (value === "" ? undefined : value);
+
+function entryRow(entry: AuditEntry) {
+  const details = Object.entries(entry.details)
+    .map(([key, value]) => `${key}=${String(value)}`)
+    .join(" ");
+  return html`<tr><td>${entry.seq}</td><td><time datetime="${new Date(entry.at).toISOString()}">${formatTime(new Date(entry.at).toISOString())}</time></td>
+<td>${entry.actorType}${entry.actorId === null ? "" : html` <span class="mono">${entry.actorId}</span>`}</td>
+<td>${entry.action}</td><td class="mono">${entry.targetId ?? ""}</td><td>${entry.outcome}</td>
+<td class="optional">${entry.reason ?? ""} <span class="mono">${details}</span></td></tr>`;
+}
+
+export function auditPages(app: FastifyInstance, context: RouteContext): void {
+  const routes = app.withTypeProvider<ZodTypeProvider>();
+
+  routes.get(
+    "/admin/audit",
+    {
+      schema: {
+        querystring: z.object({
+          actorId: z.preprocess(emptyToUndefined, z.string().max(200).optional()),
+          targetId: z.preprocess(emptyToUndefined, z.string().max(200).optional()),
+          action: z.preprocess(emptyToUndefined, z.string().max(100).optional()),
+          outcome: z.preprocess(emptyToUndefined, z.enum(outcomes).optional()),
+          before: z.coerce.number().int().min(1).optional(),
+        }),
+      },
+    },
+    async (request, reply) => {
+      const actor = actorOf(signedIn(request));
+      const meta = requestMeta(request);
+      const log = await readAuditLog(context.deps, actor, { ...request.query, limit: 50 }, meta);
+      if (!log.ok) throw GatehouseError.from(log);
+      const verified = await verifyAuditLog(context.deps, actor, meta);
+      if (!verified.ok) throw GatehouseError.from(verified);
+      const v = verified.verification;
+      const filters = request.query;
+      const next = new URLSearchParams();
+      for (const [key, value] of Object.entries({ ...filters, before: log.nextBefore ?? undefined })) {
+        if (value !== undefined) next.set(key, String(value));
+      }
+      const content = html`<h1>Audit log</h1>
+${
+  v.ok
+    ? html`<p class="notice" role="status">Hash chain verified: ${v.entries} entries, none edited, inserted or removed.</p>`
+    : html`<div class="alert" role="alert"><strong>The audit log fails verification</strong> at entry ${v.brokenAt}: ${v.problem}.
+  <br><small>Code: <code>AUDIT_LOG_BROKEN</code></small></div>`
+}
+<form class="card filters" method="get" action="/admin/audit" role="search">
+  <div><label for="actorId">Actor id</label><input id="actorId" name="actorId" type="text" value="${filters.actorId ?? ""}"></div>
+  <div><label for="targetId">Target id</label><input id="targetId" name="targetId" type="text" value="${filters.targetId ?? ""}"></div>
+  <div><label for="action">Action</label><input id="action" name="action" type="text" value="${filters.action ?? ""}"
+    placeholder="users.delete"></div>
+  <div><label for="outcome">Outcome</label><select id="outcome" name="outcome"><option value="">Any</option>
+    ${outcomes.map((o) => html`<option value="${o}"${filters.outcome === o ? html` selected` : ""}>${o}</option>`)}</select></div>
+  <div><button type="submit">Filter</button></div>
+</form>
+<div class="table-wrap"><table>
+<thead><tr><th scope="col">#</th><th scope="col">Time</th><th scope="col">Actor</th><th scope="col">Action</th>
+<th scope="col">Target</th><th scope="col">Outcome</th><th scope="col" class="optional">Reason and details</th></tr></thead>
+<tbody>${log.entries.map(entryRow)}</tbody></table></div>
+${log.nextBefore === null ? "" : html`<p><a class="button secondary" href="/admin/audit?${next.toString()}">Older entries</a></p>`}`;
+      return sendPage(reply, pageContext(request, context), { title: "Audit log" }, content);
+    },
+  );
+}
