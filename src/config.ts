@@ -16,20 +16,24 @@ const booleanFlag = z
   .enum(["true", "false", "1", "0", "yes", "no"])
   .transform((value) => value === "true" || value === "1" || value === "yes");
 
+/** A whole number in range; an empty or blank value is refused rather than read as 0. */
+const wholeNumber = (min: number, max: number) =>
+  z.string().trim().regex(/^\d+$/, "must be a whole number").transform(Number).pipe(z.number().int().min(min).max(max));
+
 const schema = z.object({
-  DATABASE_URL: z.string().min(1).default("./data/gatehouse.sqlite"),
+  DATABASE_URL: z.string().min(1).optional(),
   DATA_DIR: z.string().min(1).default("./data"),
-  PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
+  PORT: wholeNumber(0, 65_535).default(3000),
   HOST: z.string().min(1).default("127.0.0.1"),
   PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
   GATEHOUSE_SECRET: z
     .string()
     .min(32, "must be at least 32 characters (for example: openssl rand -base64 48)")
     .optional(),
-  SESSION_IDLE_MINUTES: z.coerce.number().int().min(1).max(60).default(30),
-  SESSION_ABSOLUTE_HOURS: z.coerce.number().int().min(1).max(24).default(12),
-  REAUTH_WINDOW_MINUTES: z.coerce.number().int().min(1).max(60).default(15),
-  DELETION_GRACE_DAYS: z.coerce.number().int().min(0).max(90).default(0),
+  SESSION_IDLE_MINUTES: wholeNumber(1, 60).default(30),
+  SESSION_ABSOLUTE_HOURS: wholeNumber(1, 24).default(12),
+  REAUTH_WINDOW_MINUTES: wholeNumber(1, 60).default(15),
+  DELETION_GRACE_DAYS: wholeNumber(0, 90).default(0),
   SIGNUP_OPEN: booleanFlag.default(true),
   TRUST_PROXY: booleanFlag.default(false),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
@@ -76,7 +80,7 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
   const dataDir = resolve(values.DATA_DIR);
   const secret = values.GATEHOUSE_SECRET === undefined ? readOrCreateSecret(dataDir) : null;
   return Object.freeze({
-    database: parseDatabaseUrl(values.DATABASE_URL),
+    database: parseDatabaseUrl(values.DATABASE_URL ?? join(dataDir, "gatehouse.sqlite")),
     dataDir,
     port: values.PORT,
     host: values.HOST,

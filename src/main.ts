@@ -3,13 +3,12 @@ import type { Config } from "./config.ts";
 import { createAuditSealer } from "./domain/audit.ts";
 import { type Deps, noRequest } from "./domain/context.ts";
 import { purgeDueUsers } from "./domain/delete-user.ts";
-import type { PasswordHasher } from "./domain/ports.ts";
+import type { PasswordHasher, Store } from "./domain/ports.ts";
 import { buildApp } from "./http/app.ts";
 import { createArgon2Hasher } from "./infra/argon2-hasher.ts";
 import { deriveKey } from "./infra/keys.ts";
 import { systemClock, systemRandom } from "./infra/system.ts";
 import { openStore } from "./store/open-store.ts";
-import type { SqlStore } from "./store/sql-store.ts";
 
 /** The composition root: config -> store -> use-case dependencies -> app. */
 export async function openDeps(config: Config, hasher: PasswordHasher = createArgon2Hasher()) {
@@ -35,7 +34,7 @@ export async function openDeps(config: Config, hasher: PasswordHasher = createAr
 
 export interface RunningServer {
   readonly app: FastifyInstance;
-  readonly store: SqlStore;
+  readonly store: Store;
   readonly address: string;
   stop(): Promise<void>;
 }

@@ -75,6 +75,32 @@ export type AuditVerification =
 export interface AuditHead {
   readonly seq: number;
   readonly hash: string;
+  /**
+   * HMAC over (seq, hash): without the secret nobody can move the head back to an earlier entry to hide a
+   * truncated tail. Absent only for heads built by hand (tests); the store always returns it.
+   */
+  readonly seal?: string;
+}
+
+const headMarker: AuditInput = {
+  at: 0,
+  actorType: "system",
+  actorId: null,
+  action: "audit.head",
+  targetId: null,
+  outcome: "success",
+  reason: null,
+  requestId: null,
+  ip: null,
+  details: {},
+};
+
+/**
+ * The head's seal reuses the entry HMAC with a fixed marker body and (prevHash = the head hash, seq = the
+ * head seq): no real entry has that pair (entry n links to n-1), so a seal can never pass for an entry.
+ */
+export function sealAuditHead(seal: AuditSealer, seq: number, hash: string): string {
+  return seal(hash, seq, headMarker);
 }
 
 /**
@@ -111,6 +137,9 @@ export async function verifyAuditChain(
   }
   if (head.hash !== prevHash) {
     return { ok: false, entries, brokenAt: entries, problem: "the last entry does not match the recorded end" };
+  }
+  if (head.seal !== undefined && !sameHex(sealAuditHead(seal, head.seq, head.hash), head.seal)) {
+    return { ok: false, entries, brokenAt: entries + 1, problem: "the recorded end of the log was altered" };
   }
   return { ok: true, entries, headHash: prevHash };
 }

@@ -1,7 +1,7 @@
 import { checkTarget, permits } from "./authz.ts";
 import { type Actor, type Authenticated, actorOf, auditEntry, type Deps, type RequestMeta } from "./context.ts";
 import { type Refusal, refuse } from "./errors.ts";
-import { needsStepUp, recordDenial } from "./guard.ts";
+import { lockParties, needsStepUp, recordDenial } from "./guard.ts";
 
 /**
  * The one deletion use case. The admin API, the admin pages, self-service, the CLI and the purge job all
@@ -63,11 +63,12 @@ async function runDeletion(
   meta: RequestMeta,
 ): Promise<DeletionResult> {
   const result = await deps.store.transaction(async (tx): Promise<DeletionResult> => {
-    const activeSuperusers = await tx.countActiveSuperusers();
-    const target = await tx.lockUser(targetId);
+    const parties = await lockParties(tx, actor, "users.delete", targetId);
+    if (!parties.ok) return recordDenial(deps, actor, meta, "users.delete", targetId, parties, tx);
+    const { target, activeSuperusers } = parties;
     if (target === null) return recordDenial(deps, actor, meta, "users.delete", targetId, refuse("USER_NOT_FOUND"), tx);
     const refusal = checkTarget(
-      actor,
+      parties.actor,
       "users.delete",
       { target, activeSuperusers },
       { removesAccess: true, selfService: options.selfService },
@@ -80,7 +81,7 @@ async function runDeletion(
     const erase = deps.deletionGraceMs === 0 || target.purgeAfter !== null;
     const purgeAfter = erase ? null : now + deps.deletionGraceMs;
     if (erase) await tx.eraseUser(target.id);
-    else await tx.updateUser(target.id, { status: "disabled", purgeAfter }, now);
+    else await tx.scheduleErasure(target.id, now + deps.deletionGraceMs, now);
     await tx.appendAudit(
       auditEntry(actor, meta, now, {
         action: "users.delete",

@@ -28,7 +28,9 @@ export async function planDeletion(
     return recordDenial(deps, actor, meta, "users.deletion_plan", targetId, refuse("FORBIDDEN"));
   }
   const target = await deps.store.getUserById(targetId);
-  if (target === null) return refuse("USER_NOT_FOUND");
+  if (target === null) {
+    return recordDenial(deps, actor, meta, "users.deletion_plan", targetId, refuse("USER_NOT_FOUND"));
+  }
   const activeSuperusers = await deps.store.transaction((tx) => tx.countActiveSuperusers());
   const blockers: Refusal[] = [];
   const rule = checkTarget(actor, "users.delete", { target, activeSuperusers }, { removesAccess: true });

@@ -13,3 +13,11 @@ export function isPlausibleEmail(email: string): boolean {
   const trimmed = email.trim();
   return trimmed.length <= 254 && shape.test(trimmed);
 }
+
+/**
+ * The form user search compares: Unicode-aware lower case in JavaScript, because SQLite's lower() and LIKE,
+ * and PostgreSQL's under the C locale, fold ASCII only ("Émile" would not match "émile").
+ */
+export function searchKey(text: string): string {
+  return text.normalize("NFC").toLowerCase();
+}

@@ -1,8 +1,9 @@
-import type { AdminAction } from "./authz.ts";
+import { type AdminAction, permits } from "./authz.ts";
 import { type Actor, auditEntry, type Deps, type RequestMeta } from "./context.ts";
-import type { Refusal } from "./errors.ts";
+import { type Refusal, refuse } from "./errors.ts";
 import type { StoreTx } from "./ports.ts";
 import { isRecentlyAuthenticated } from "./session.ts";
+import type { UserRecord } from "./user.ts";
 
 /**
  * Every refusal of an administrative act is itself recorded (ASVS 16.3.2): who tried what on which id,
@@ -33,4 +34,38 @@ export async function recordDenial(
 export function needsStepUp(deps: Deps, actor: Actor): boolean {
   if (actor.type !== "user") return false;
   return actor.session === null || !isRecentlyAuthenticated(actor.session, deps.clock.now(), deps.lifetimes);
+}
+
+export interface LockedParties {
+  readonly ok: true;
+  /** The actor as it is now, inside the transaction (its role may have changed since its session check). */
+  readonly actor: Actor;
+  readonly target: UserRecord | null;
+  readonly activeSuperusers: number;
+}
+
+/**
+ * Locks what an administrative act depends on, always in the same order so that concurrent acts cannot
+ * deadlock: the active superusers (by id), then the actor and the target (by id). The actor is re-read: one
+ * deleted, disabled or demoted after its session check but before this transaction cannot finish the act.
+ */
+export async function lockParties(
+  tx: StoreTx,
+  actor: Actor,
+  action: AdminAction,
+  targetId: string,
+): Promise<LockedParties | Refusal> {
+  const activeSuperusers = await tx.countActiveSuperusers();
+  const actorId = actor.type === "user" ? actor.user.id : null;
+  const ids = actorId === null || actorId === targetId ? [targetId] : [actorId, targetId].sort();
+  const locked = new Map<string, UserRecord | null>();
+  for (const id of ids) locked.set(id, await tx.lockUser(id));
+  let current: Actor = actor;
+  if (actor.type === "user") {
+    const user = locked.get(actor.user.id) ?? null;
+    if (user === null || user.status !== "active") return refuse("UNAUTHENTICATED");
+    current = { ...actor, user };
+    if (!permits(current, action)) return refuse("FORBIDDEN");
+  }
+  return { ok: true, actor: current, target: locked.get(targetId) ?? null, activeSuperusers };
 }

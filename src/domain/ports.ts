@@ -2,7 +2,7 @@
  * The interfaces the domain needs from the outside world. Stores, hashers and the HTTP edge depend on
  * this file; it depends on nothing outside the domain.
  */
-import type { AuditEntry, AuditInput, AuditQuery } from "./audit.ts";
+import type { AuditEntry, AuditHead, AuditInput, AuditQuery } from "./audit.ts";
 import type { Role } from "./role.ts";
 import type { SessionRecord } from "./session.ts";
 import type { UserRecord, UserStatus } from "./user.ts";
@@ -64,7 +64,7 @@ export interface StoreReads {
   /** Every audit entry in sequence order, for verification. */
   readAuditChain(): AsyncIterable<AuditEntry>;
   /** The sequence number and hash the chain must end with (guards against truncation). */
-  getAuditHead(): Promise<{ seq: number; hash: string }>;
+  getAuditHead(): Promise<AuditHead>;
 }
 
 /** Writes; every one runs inside a transaction so that an act and its audit row commit together. */
@@ -74,6 +74,10 @@ export interface StoreWrites {
   /** False when the normalized e-mail is taken. */
   insertUser(user: UserRecord, normalizedEmail: string): Promise<boolean>;
   updateUser(id: string, patch: UserPatch, now: number): Promise<void>;
+  /** Disables the account until purgeAfter, remembering its status so a restore gives that status back. */
+  scheduleErasure(id: string, purgeAfter: number, now: number): Promise<void>;
+  /** Undoes scheduleErasure: the status from before, no purge time. */
+  cancelErasure(id: string, now: number): Promise<void>;
   /** Removes the user row and, by cascade, everything it owns. */
   eraseUser(id: string): Promise<boolean>;
   /** Counts active superusers and row-locks them: take it before locking a target that may be one. */

@@ -39,7 +39,10 @@ export function hashSecret(secret: string): string {
   return createHash("sha256").update(secret).digest("hex");
 }
 
+const sha256Hex = /^[0-9a-f]{64}$/;
+
 export function secretMatches(secret: string, storedHash: string): boolean {
+  if (!sha256Hex.test(storedHash)) return false;
   const expected = Buffer.from(storedHash, "hex");
   const actual = createHash("sha256").update(secret).digest();
   return expected.length === actual.length && timingSafeEqual(expected, actual);

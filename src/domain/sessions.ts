@@ -128,7 +128,8 @@ export async function revokeOwnSession(
     await tx.appendAudit(
       auditEntry(actorOf(auth), meta, deps.clock.now(), {
         action: "session.revoke",
-        outcome: revoked ? "success" : "failure",
+        // Naming a session that is not the caller's is a refused attempt, whether or not it exists.
+        outcome: revoked ? "success" : "denied",
         targetId: auth.user.id,
         reason: revoked ? null : "no such session for this user",
       }),

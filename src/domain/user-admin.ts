@@ -2,7 +2,7 @@ import { createAccount } from "./accounts.ts";
 import { type AdminAction, checkGrantedRole, checkTarget, permits, type TargetChange } from "./authz.ts";
 import { type Actor, auditEntry, type Deps, type RequestMeta } from "./context.ts";
 import { type Refusal, refuse } from "./errors.ts";
-import { needsStepUp, recordDenial } from "./guard.ts";
+import { lockParties, needsStepUp, recordDenial } from "./guard.ts";
 import type { StoreTx, UserListQuery, UserPatch } from "./ports.ts";
 import type { Role } from "./role.ts";
 import { isExpired } from "./session.ts";
@@ -45,7 +45,7 @@ export async function getUser(
   const denied = await permitted(deps, actor, "users.read", targetId, meta);
   if (denied !== null) return denied;
   const user = await deps.store.getUserById(targetId);
-  if (user === null) return refuse("USER_NOT_FOUND");
+  if (user === null) return recordDenial(deps, actor, meta, "users.read", targetId, refuse("USER_NOT_FOUND"));
   return { ok: true, user };
 }
 
@@ -135,9 +135,18 @@ export async function restoreUser(
       return recordDenial(deps, actor, meta, "users.restore", target.id, refuse("USER_NOT_RESTORABLE"), tx);
     }
     const now = deps.clock.now();
-    await tx.updateUser(target.id, { status: "active", purgeAfter: null }, now);
-    await tx.appendAudit(auditEntry(actor, meta, now, { action: "users.restore", outcome: "success", targetId }));
-    return { ok: true as const, user: { ...target, status: "active" as const, purgeAfter: null, updatedAt: now } };
+    await tx.cancelErasure(target.id, now);
+    const restored = await tx.lockUser(target.id);
+    if (restored === null) throw new Error("a restored user vanished inside its transaction");
+    await tx.appendAudit(
+      auditEntry(actor, meta, now, {
+        action: "users.restore",
+        outcome: "success",
+        targetId,
+        details: { status: restored.status },
+      }),
+    );
+    return { ok: true as const, user: restored };
   });
 }
 
@@ -150,7 +159,9 @@ export async function listUserSessions(
   const denied = await permitted(deps, actor, "users.sessions.read", targetId, meta);
   if (denied !== null) return denied;
   const target = await deps.store.getUserById(targetId);
-  if (target === null) return refuse("USER_NOT_FOUND");
+  if (target === null) {
+    return recordDenial(deps, actor, meta, "users.sessions.read", targetId, refuse("USER_NOT_FOUND"));
+  }
   const refusal = checkTarget(actor, "users.sessions.read", { target, activeSuperusers: 0 }, { removesAccess: false });
   if (refusal !== null) return recordDenial(deps, actor, meta, "users.sessions.read", target.id, refusal);
   const now = deps.clock.now();
@@ -187,10 +198,7 @@ export async function revokeUserSessions(
   });
 }
 
-/**
- * Locks the superuser set and then the target (always in that order, so concurrent transactions cannot
- * deadlock), and applies the target rules. A missing target is audited as a denial too.
- */
+/** Locks the parties (see lockParties) and applies the target rules; a missing target is audited too. */
 async function lockTarget(
   tx: StoreTx,
   deps: Deps,
@@ -200,15 +208,17 @@ async function lockTarget(
   meta: RequestMeta,
   change: (target: UserRecord) => TargetChange,
 ): Promise<{ target: UserRecord; refusal: null } | { target: null; refusal: Refusal }> {
-  const activeSuperusers = await tx.countActiveSuperusers();
-  const target = await tx.lockUser(targetId);
+  const parties = await lockParties(tx, actor, action, targetId);
+  if (!parties.ok)
+    return { target: null, refusal: await recordDenial(deps, actor, meta, action, targetId, parties, tx) };
+  const { target, activeSuperusers } = parties;
   if (target === null) {
     return {
       target: null,
       refusal: await recordDenial(deps, actor, meta, action, targetId, refuse("USER_NOT_FOUND"), tx),
     };
   }
-  const refusal = checkTarget(actor, action, { target, activeSuperusers }, change(target));
+  const refusal = checkTarget(parties.actor, action, { target, activeSuperusers }, change(target));
   if (refusal !== null)
     return { target: null, refusal: await recordDenial(deps, actor, meta, action, target.id, refusal, tx) };
   return { target, refusal: null };

@@ -14,6 +14,7 @@ import { pagesPlugin, sendErrorPage } from "../web/pages-plugin.ts";
 import { requireJsonBody } from "./body-guard.ts";
 import { csrfProtection } from "./csrf.ts";
 import { installProblemHandlers, sendProblem } from "./problem.ts";
+import { rejectNulCharacters } from "./reject-nul.ts";
 import { requestMeta } from "./request-meta.ts";
 import { assertEveryRouteHasPolicy, methodNotAllowedRoutes, RouteRegistry, routeGroup } from "./route-policy.ts";
 import { accountRoutes } from "./routes/account-routes.ts";
@@ -27,8 +28,10 @@ import { sessionCookieFor } from "./session-cookie.ts";
 export interface Limits {
   /** Requests per minute per client IP on the password-checking routes. */
   readonly passwordAttemptsPerIpPerMinute: number;
-  /** Failed password attempts per account within the window before 429. */
+  /** Failed password attempts on one account from one address within the window before 429. */
   readonly failuresPerAccount: number;
+  /** Failed password attempts on one account from all addresses together within the window before 429. */
+  readonly failuresPerAccountAllAddresses: number;
   readonly failureWindowMs: number;
   readonly bodyLimitBytes: number;
 }
@@ -36,8 +39,19 @@ export interface Limits {
 export const defaultLimits: Limits = {
   passwordAttemptsPerIpPerMinute: 30,
   failuresPerAccount: 10,
+  failuresPerAccountAllAddresses: 100,
   failureWindowMs: 15 * 60_000,
   bodyLimitBytes: 16 * 1024,
+};
+
+/** The headers of responses that never reach the hooks (see frameworkErrors). */
+const baselineHeaders = {
+  "Cache-Control": "no-store",
+  "Content-Security-Policy": "default-src 'none'; base-uri 'none'; object-src 'none'; frame-ancestors 'none'",
+  "Strict-Transport-Security": "max-age=31536000; includeSubDomains",
+  "X-Content-Type-Options": "nosniff",
+  "X-Frame-Options": "SAMEORIGIN",
+  "Referrer-Policy": "no-referrer",
 };
 
 export interface AppOptions {
@@ -61,6 +75,12 @@ export async function buildApp(options: AppOptions): Promise<GatehouseApp> {
     trustProxy: options.trustProxy ?? false,
     bodyLimit: limits.bodyLimitBytes,
     genReqId: () => randomUUID(),
+    // A URL that cannot even be decoded is refused before routing, so no hook runs for it: it still gets
+    // a problem+json answer, with the headers every other response carries.
+    frameworkErrors: (_error, _request, reply) => {
+      reply.headers(baselineHeaders);
+      return sendProblem(reply, "VALIDATION_FAILED", "The URL is not valid.");
+    },
     // Routing follows the request line only: no method override of any kind is honoured.
     routerOptions: { ignoreTrailingSlash: false, caseSensitive: true },
   });
@@ -101,7 +121,10 @@ export async function buildApp(options: AppOptions): Promise<GatehouseApp> {
     deps: options.deps,
     cookie: sessionCookieFor(options.publicUrl, options.deps.lifetimes.absoluteMs),
     csrfKey: deriveKey(options.secret, "csrf"),
-    loginThrottle: new LoginThrottle(options.deps.clock, limits.failuresPerAccount, limits.failureWindowMs),
+    throttles: {
+      accountFromAddress: new LoginThrottle(options.deps.clock, limits.failuresPerAccount, limits.failureWindowMs),
+      account: new LoginThrottle(options.deps.clock, limits.failuresPerAccountAllAddresses, limits.failureWindowMs),
+    },
     passwordRateLimit: app.rateLimit({
       max: limits.passwordAttemptsPerIpPerMinute,
       timeWindow: 60_000,
@@ -121,6 +144,7 @@ export async function buildApp(options: AppOptions): Promise<GatehouseApp> {
   app.addHook("onRequest", async (request) => {
     if (request.url.startsWith("/api/")) await requireJsonBody(request);
   });
+  app.addHook("preValidation", rejectNulCharacters);
   app.addHook("preValidation", csrfProtection({ publicOrigin: options.publicUrl.origin, key: context.csrfKey }));
 
   await app.register(routeGroup("public", (group) => healthRoutes(group, context)));

@@ -20,12 +20,14 @@ export const sqliteMigrations: readonly Migration[] = [
         email TEXT NOT NULL,
         email_normalized TEXT NOT NULL UNIQUE,
         name TEXT NOT NULL DEFAULT '',
+        search_text TEXT NOT NULL DEFAULT '',
         role TEXT NOT NULL CHECK (role IN ('user', 'admin', 'superuser')),
         status TEXT NOT NULL CHECK (status IN ('active', 'disabled')),
         password_hash TEXT NOT NULL,
         created_at INTEGER NOT NULL,
         updated_at INTEGER NOT NULL,
-        purge_after INTEGER
+        purge_after INTEGER,
+        status_before_deletion TEXT
       ) STRICT;
       CREATE INDEX users_purge_after ON users (purge_after) WHERE purge_after IS NOT NULL;
       CREATE TABLE sessions (
@@ -61,7 +63,8 @@ export const sqliteMigrations: readonly Migration[] = [
       CREATE TABLE audit_head (
         id INTEGER PRIMARY KEY CHECK (id = 1),
         seq INTEGER NOT NULL,
-        hash TEXT NOT NULL
+        hash TEXT NOT NULL,
+        seal TEXT NOT NULL DEFAULT ''
       ) STRICT;
       INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, '${genesis}');
     `,
@@ -78,12 +81,14 @@ export const postgresMigrations: readonly Migration[] = [
         email TEXT NOT NULL,
         email_normalized TEXT NOT NULL UNIQUE,
         name TEXT NOT NULL DEFAULT '',
+        search_text TEXT NOT NULL DEFAULT '',
         role TEXT NOT NULL CHECK (role IN ('user', 'admin', 'superuser')),
         status TEXT NOT NULL CHECK (status IN ('active', 'disabled')),
         password_hash TEXT NOT NULL,
         created_at BIGINT NOT NULL,
         updated_at BIGINT NOT NULL,
-        purge_after BIGINT
+        purge_after BIGINT,
+        status_before_deletion TEXT
       );
       CREATE INDEX users_purge_after ON users (purge_after) WHERE purge_after IS NOT NULL;
       CREATE TABLE sessions (
@@ -119,7 +124,8 @@ export const postgresMigrations: readonly Migration[] = [
       CREATE TABLE audit_head (
         id INTEGER PRIMARY KEY CHECK (id = 1),
         seq BIGINT NOT NULL,
-        hash TEXT NOT NULL
+        hash TEXT NOT NULL,
+        seal TEXT NOT NULL DEFAULT ''
       );
       INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, '${genesis}');
     `,

@@ -8,9 +8,14 @@ export interface MigrationResult {
 
 /** Applies pending migrations, each in its own transaction together with its bookkeeping row. */
 export async function migrate(engine: SqlEngine, migrations: readonly Migration[]): Promise<MigrationResult> {
-  await engine.exec(
-    "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
-  );
+  // Created under the migration lock too: instances starting together against a fresh PostgreSQL database
+  // would otherwise race on CREATE TABLE IF NOT EXISTS (it is not concurrency-safe there).
+  await engine.transaction(async (tx) => {
+    if (engine.dialect.migrationLockSql !== null) await tx.exec(engine.dialect.migrationLockSql);
+    await tx.exec(
+      "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
+    );
+  });
   const applied: number[] = [];
   for (const migration of [...migrations].sort((a, b) => a.version - b.version)) {
     const didApply = await engine.transaction(async (tx) => {

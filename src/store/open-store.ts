@@ -1,6 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import type { AuditSealer } from "../domain/audit.ts";
+import type { Store } from "../domain/ports.ts";
 import { postgresMigrations, sqliteMigrations } from "./migrations.ts";
 import { type MigrationResult, migrate } from "./migrator.ts";
 import { openPostgresEngine } from "./postgres/postgres-engine.ts";
@@ -17,7 +18,8 @@ export function parseDatabaseUrl(url: string): DatabaseLocation {
 }
 
 export interface OpenedStore {
-  readonly store: SqlStore;
+  /** Typed as the port: writes are reachable only through transaction(), where the audit chain is safe. */
+  readonly store: Store;
   readonly migrations: MigrationResult;
 }
 
@@ -43,7 +45,9 @@ export async function openStore(
       options.migrate === false
         ? { applied: [], current: 0 }
         : await migrate(engine, location.kind === "sqlite" ? sqliteMigrations : postgresMigrations);
-    return { store: new SqlStore(engine, seal), migrations };
+    const store = new SqlStore(engine, seal);
+    if (options.migrate !== false) await store.sealEmptyAuditHead();
+    return { store, migrations };
   } catch (error) {
     await engine.close();
     throw new Error(`Could not open the ${location.kind} database`, { cause: error });

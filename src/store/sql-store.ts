@@ -1,4 +1,13 @@
-import type { AuditEntry, AuditInput, AuditQuery, AuditSealer } from "../domain/audit.ts";
+import {
+  type AuditEntry,
+  type AuditHead,
+  type AuditInput,
+  type AuditQuery,
+  type AuditSealer,
+  genesisHash,
+  sealAuditHead,
+} from "../domain/audit.ts";
+import { searchKey } from "../domain/email.ts";
 import type { SessionAndUser, Store, StoreTx, UserListQuery, UserPatch } from "../domain/ports.ts";
 import type { SessionRecord } from "../domain/session.ts";
 import type { UserRecord } from "../domain/user.ts";
@@ -63,9 +72,9 @@ class SqlStoreTx implements StoreTx {
     const where: string[] = [];
     const params: SqlParam[] = [];
     if (query.search !== undefined && query.search !== "") {
-      const pattern = `%${query.search.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-      where.push("(email_normalized LIKE ? ESCAPE '\\' OR lower(name) LIKE ? ESCAPE '\\')");
-      params.push(pattern, pattern);
+      const pattern = `%${searchKey(query.search).replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      where.push("search_text LIKE ? ESCAPE '\\'");
+      params.push(pattern);
     }
     if (query.role !== undefined) {
       where.push("role = ?");
@@ -127,10 +136,12 @@ class SqlStoreTx implements StoreTx {
     }
   }
 
-  async getAuditHead(): Promise<{ seq: number; hash: string }> {
-    const row = await this.db.get<{ seq: number; hash: string }>("SELECT seq, hash FROM audit_head WHERE id = 1");
+  async getAuditHead(): Promise<AuditHead> {
+    const row = await this.db.get<{ seq: number; hash: string; seal: string }>(
+      "SELECT seq, hash, seal FROM audit_head WHERE id = 1",
+    );
     if (row === undefined) throw new Error("audit_head row is missing: the database was not migrated");
-    return { seq: Number(row.seq), hash: row.hash };
+    return { seq: Number(row.seq), hash: row.hash, seal: row.seal };
   }
 
   async lockUser(id: string): Promise<UserRecord | null> {
@@ -143,13 +154,14 @@ class SqlStoreTx implements StoreTx {
 
   async insertUser(user: UserRecord, normalizedEmail: string): Promise<boolean> {
     const changes = await this.db.run(
-      `INSERT INTO users (id, email, email_normalized, name, role, status, password_hash, created_at,
-        updated_at, purge_after) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+      `INSERT INTO users (id, email, email_normalized, name, search_text, role, status, password_hash, created_at,
+        updated_at, purge_after) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
       [
         user.id,
         user.email,
         normalizedEmail,
         user.name,
+        `${normalizedEmail} ${searchKey(user.name)}`,
         user.role,
         user.status,
         user.passwordHash,
@@ -162,20 +174,35 @@ class SqlStoreTx implements StoreTx {
   }
 
   async updateUser(id: string, patch: UserPatch, now: number): Promise<void> {
-    const columns: [string, SqlParam | undefined][] = [
-      ["name", patch.name],
-      ["role", patch.role],
-      ["status", patch.status],
-      ["password_hash", patch.passwordHash],
-      ["purge_after", patch.purgeAfter],
-    ];
-    const set = columns.filter(([, value]) => value !== undefined);
-    const assignments = [...set.map(([column]) => `${column} = ?`), "updated_at = ?"].join(", ");
-    await this.db.run(`UPDATE users SET ${assignments} WHERE id = ?`, [
-      ...set.map(([, value]) => value as SqlParam),
-      now,
+    const assignments: [string, SqlParam][] = [];
+    if (patch.name !== undefined) {
+      assignments.push(["name = ?", patch.name], ["search_text = email_normalized || ' ' || ?", searchKey(patch.name)]);
+    }
+    if (patch.role !== undefined) assignments.push(["role = ?", patch.role]);
+    if (patch.status !== undefined) assignments.push(["status = ?", patch.status]);
+    if (patch.passwordHash !== undefined) assignments.push(["password_hash = ?", patch.passwordHash]);
+    if (patch.purgeAfter !== undefined) assignments.push(["purge_after = ?", patch.purgeAfter]);
+    assignments.push(["updated_at = ?", now]);
+    await this.db.run(`UPDATE users SET ${assignments.map(([sql]) => sql).join(", ")} WHERE id = ?`, [
+      ...assignments.map(([, value]) => value),
       id,
     ]);
+  }
+
+  async scheduleErasure(id: string, purgeAfter: number, now: number): Promise<void> {
+    await this.db.run(
+      `UPDATE users SET status_before_deletion = COALESCE(status_before_deletion, status), status = 'disabled',
+        purge_after = ?, updated_at = ? WHERE id = ?`,
+      [purgeAfter, now, id],
+    );
+  }
+
+  async cancelErasure(id: string, now: number): Promise<void> {
+    await this.db.run(
+      `UPDATE users SET status = COALESCE(status_before_deletion, 'active'), status_before_deletion = NULL,
+        purge_after = NULL, updated_at = ? WHERE id = ?`,
+      [now, id],
+    );
   }
 
   async eraseUser(id: string): Promise<boolean> {
@@ -258,7 +285,11 @@ class SqlStoreTx implements StoreTx {
       head.hash,
       hash,
     ]);
-    await this.db.run("UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1", [seq, hash]);
+    await this.db.run("UPDATE audit_head SET seq = ?, hash = ?, seal = ? WHERE id = 1", [
+      seq,
+      hash,
+      sealAuditHead(this.seal, seq, hash),
+    ]);
     return { ...entry, seq, prevHash: head.hash, hash };
   }
 }
@@ -271,6 +302,13 @@ export class SqlStore extends SqlStoreTx implements Store {
     super(engine, engine.dialect, seal);
     this.#engine = engine;
     this.engine = engine.dialect.name;
+  }
+
+  /** A new database's empty log gets its sealed head once the secret is known (at open, after migrating). */
+  async sealEmptyAuditHead(): Promise<void> {
+    await this.#engine.run("UPDATE audit_head SET seal = ? WHERE id = 1 AND seq = 0 AND seal = ''", [
+      sealAuditHead(this.seal, 0, genesisHash),
+    ]);
   }
 
   transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {

@@ -104,7 +104,11 @@ export function setCookies(response: Answer): SetCookie[] {
 /** The one session cookie a response sets. */
 export function sessionSetCookie(response: Answer, name = sessionCookieName): SetCookie {
   const cookies = setCookies(response).filter((cookie) => cookie.name === name);
-  assert.equal(cookies.length, 1, `expected one ${name} Set-Cookie, got ${JSON.stringify(response.headers["set-cookie"])}`);
+  assert.equal(
+    cookies.length,
+    1,
+    `expected one ${name} Set-Cookie, got ${JSON.stringify(response.headers["set-cookie"])}`,
+  );
   return cookies[0] as SetCookie;
 }
 
@@ -185,7 +189,12 @@ export async function snapshotStore(t: TestApp): Promise<StoreSnapshot> {
  * sends that write without waiting for it, so a test that jumps the clock reads the store until it shows
  * the expected value (bounded, no timers) before moving on.
  */
-export async function settledLastSeen(t: TestApp, userId: string, sessionId: string, expected: number): Promise<number> {
+export async function settledLastSeen(
+  t: TestApp,
+  userId: string,
+  sessionId: string,
+  expected: number,
+): Promise<number> {
   let seen = Number.NaN;
   for (let attempt = 0; attempt < 200; attempt += 1) {
     const session = (await t.store.listUserSessions(userId)).find((candidate) => candidate.id === sessionId);

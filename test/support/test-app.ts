@@ -2,13 +2,13 @@ import { randomBytes } from "node:crypto";
 import type { FastifyInstance } from "fastify";
 import { createAuditSealer } from "../../src/domain/audit.ts";
 import type { Deps } from "../../src/domain/context.ts";
+import type { Store } from "../../src/domain/ports.ts";
 import type { SessionLifetimes } from "../../src/domain/session.ts";
 import { buildApp, type Limits } from "../../src/http/app.ts";
 import { createArgon2Hasher } from "../../src/infra/argon2-hasher.ts";
 import { deriveKey } from "../../src/infra/keys.ts";
 import { systemRandom } from "../../src/infra/system.ts";
 import { openStore } from "../../src/store/open-store.ts";
-import type { SqlStore } from "../../src/store/sql-store.ts";
 import { createTestDatabase, type EngineName, type TestDatabase } from "./databases.ts";
 import { HttpClient } from "./http-client.ts";
 import { TestClock } from "./test-clock.ts";
@@ -26,7 +26,7 @@ export const testLifetimes: SessionLifetimes = {
 export interface TestApp {
   readonly app: FastifyInstance;
   readonly deps: Deps;
-  readonly store: SqlStore;
+  readonly store: Store;
   readonly clock: TestClock;
   readonly database: TestDatabase;
   readonly secret: Buffer;
@@ -65,7 +65,12 @@ export async function startTestApp(engine: EngineName, options: TestAppOptions =
     publicUrl: new URL(options.publicUrl ?? "http://127.0.0.1:3000"),
     secret,
     // Generous limits so suites can sign many users in; the rate-limit tests set their own.
-    limits: { passwordAttemptsPerIpPerMinute: 10_000, failuresPerAccount: 1_000, ...options.limits },
+    limits: {
+      passwordAttemptsPerIpPerMinute: 10_000,
+      failuresPerAccount: 1_000,
+      failuresPerAccountAllAddresses: 10_000,
+      ...options.limits,
+    },
   });
   await app.ready();
   return {

@@ -10,6 +10,7 @@ import { csrfTokenFor } from "../csrf-token.ts";
 import { requestMeta } from "../request-meta.ts";
 import { setSessionCookie } from "../session-cookie.ts";
 import { authOf, endClientSession } from "./auth-routes.ts";
+import { throttledPasswordCheck } from "./password-throttle.ts";
 import type { RouteContext } from "./route-context.ts";
 
 /** The signed-in user's own account. Every lookup is scoped to the caller: no route takes a user id. */
@@ -32,7 +33,10 @@ export function accountRoutes(app: FastifyInstance, context: RouteContext): void
       preHandler: context.passwordRateLimit,
     },
     async (request, reply) => {
-      const result = await changePassword(deps, authOf(request), request.body, requestMeta(request));
+      const auth = authOf(request);
+      const result = await throttledPasswordCheck(context, auth.user.email, request.ip, () =>
+        changePassword(deps, auth, request.body, requestMeta(request)),
+      );
       if (!result.ok) throw GatehouseError.from(result);
       setSessionCookie(reply, context.cookie, result.started.token);
       return {
@@ -47,14 +51,15 @@ export function accountRoutes(app: FastifyInstance, context: RouteContext): void
   // account dies with it, and this client is told to drop its cookies, storage and cache.
   routes.delete(
     "/api/account",
-    { schema: { body: z.strictObject({ password: z.string().max(4096).optional() }).nullish() } },
+    {
+      schema: { body: z.strictObject({ password: z.string().max(4096).optional() }).nullish() },
+      preHandler: context.passwordRateLimit,
+    },
     async (request, reply) => {
       const password = request.body?.password;
-      const result = await deleteOwnAccount(
-        deps,
-        authOf(request),
-        password === undefined ? {} : { password },
-        requestMeta(request),
+      const auth = authOf(request);
+      const result = await throttledPasswordCheck(context, auth.user.email, request.ip, () =>
+        deleteOwnAccount(deps, auth, password === undefined ? {} : { password }, requestMeta(request)),
       );
       if (!result.ok) throw GatehouseError.from(result);
       endClientSession(reply, context);

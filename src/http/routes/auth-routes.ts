@@ -3,13 +3,13 @@ import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { logIn, signUp } from "../../domain/accounts.ts";
 import type { Authenticated } from "../../domain/context.ts";
-import { normalizeEmail } from "../../domain/email.ts";
 import { GatehouseError } from "../../domain/errors.ts";
 import { logOut, presentedSessionId, reauthenticate, toSessionView } from "../../domain/sessions.ts";
 import { toPublicUser } from "../../domain/user.ts";
 import { csrfTokenFor } from "../csrf-token.ts";
 import { requestMeta } from "../request-meta.ts";
 import { clearSessionCookie, clearSiteData, setSessionCookie } from "../session-cookie.ts";
+import { throttledPasswordCheck } from "./password-throttle.ts";
 import type { RouteContext } from "./route-context.ts";
 
 const credentials = z.strictObject({
@@ -57,16 +57,11 @@ export function authRoutes(app: FastifyInstance, context: RouteContext): void {
     "/api/auth/login",
     { schema: { body: credentials }, preHandler: context.passwordRateLimit },
     async (request, reply) => {
-      const accountKey = normalizeEmail(request.body.email);
-      const waitMs = context.loginThrottle.retryAfterMs(accountKey);
-      if (waitMs > 0) throw rateLimited(waitMs);
       const replaced = presentedSessionId(presentedToken(request, context));
-      const result = await logIn(deps, request.body, requestMeta(request), replaced);
-      if (!result.ok) {
-        context.loginThrottle.recordFailure(accountKey);
-        throw GatehouseError.from(result);
-      }
-      context.loginThrottle.recordSuccess(accountKey);
+      const result = await throttledPasswordCheck(context, request.body.email, request.ip, () =>
+        logIn(deps, request.body, requestMeta(request), replaced),
+      );
+      if (!result.ok) throw GatehouseError.from(result);
       setSessionCookie(reply, context.cookie, result.started.token);
       return sessionPayload(context, { user: result.user, session: result.started.session });
     },
@@ -90,7 +85,10 @@ export function sessionRoutes(app: FastifyInstance, context: RouteContext): void
     "/api/auth/reauthenticate",
     { schema: { body: z.strictObject({ password: z.string().max(4096) }) }, preHandler: context.passwordRateLimit },
     async (request, reply) => {
-      const result = await reauthenticate(context.deps, authOf(request), request.body.password, requestMeta(request));
+      const auth = authOf(request);
+      const result = await throttledPasswordCheck(context, auth.user.email, request.ip, () =>
+        reauthenticate(context.deps, auth, request.body.password, requestMeta(request)),
+      );
       if (!result.ok) throw GatehouseError.from(result);
       return reply.code(204).send();
     },
@@ -105,9 +103,4 @@ export function authOf(request: FastifyRequest): Authenticated {
 export function endClientSession(reply: FastifyReply, context: RouteContext): void {
   clearSessionCookie(reply, context.cookie);
   clearSiteData(reply);
-}
-
-function rateLimited(waitMs: number): GatehouseError {
-  const seconds = Math.max(1, Math.ceil(waitMs / 1000));
-  return new GatehouseError("RATE_LIMITED", `Try again in ${seconds} seconds.`, { "Retry-After": String(seconds) });
 }

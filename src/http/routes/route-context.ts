@@ -8,7 +8,8 @@ export interface RouteContext {
   readonly deps: Deps;
   readonly cookie: SessionCookie;
   readonly csrfKey: Buffer;
-  readonly loginThrottle: LoginThrottle;
+  /** Failed password checks per account and address, and per account from anywhere. */
+  readonly throttles: { readonly accountFromAddress: LoginThrottle; readonly account: LoginThrottle };
   /** Per-IP limit for every route that checks a password. */
   readonly passwordRateLimit: preHandlerAsyncHookHandler;
 }

@@ -31,6 +31,11 @@ export function openPostgresEngine(connectionString: string, poolSize = 10): Sql
     ...poolExecutor,
     async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
       const client = await pool.connect();
+      // A checked-out client has no listener of the pool's: without one, a backend that dies mid-transaction
+      // (restart, failover, pg_terminate_backend) raises an unhandled 'error' event and ends the process.
+      // The failing query rejects on its own; this only keeps the process alive.
+      const ignore = () => {};
+      client.on("error", ignore);
       try {
         await client.query("BEGIN");
         const result = await fn(executor((sql, params) => client.query(sql, params as SqlParam[])));
@@ -40,6 +45,7 @@ export function openPostgresEngine(connectionString: string, poolSize = 10): Sql
         await client.query("ROLLBACK").catch(() => {});
         throw error;
       } finally {
+        client.off("error", ignore);
         client.release();
       }
     },

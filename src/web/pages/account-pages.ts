@@ -6,6 +6,7 @@ import { deleteOwnAccount } from "../../domain/delete-user.ts";
 import type { Refusal } from "../../domain/errors.ts";
 import { listOwnSessions, revokeOtherSessions, revokeOwnSession } from "../../domain/sessions.ts";
 import { requestMeta } from "../../http/request-meta.ts";
+import { throttledPasswordCheck } from "../../http/routes/password-throttle.ts";
 import type { RouteContext } from "../../http/routes/route-context.ts";
 import { clearSessionCookie, clearSiteData, setSessionCookie } from "../../http/session-cookie.ts";
 import { html } from "../html.ts";
@@ -112,7 +113,9 @@ export function accountPages(app: FastifyInstance, context: RouteContext): void 
     },
     async (request, reply) => {
       const auth = signedIn(request);
-      const result = await changePassword(deps, auth, request.body, requestMeta(request));
+      const result = await throttledPasswordCheck(context, auth.user.email, request.ip, () =>
+        changePassword(deps, auth, request.body, requestMeta(request)),
+      );
       if (!result.ok) return showAccount(pageContext(request, context), result, reply);
       setSessionCookie(reply, context.cookie, result.started.token);
       return redirectWithNotice(reply, "/account", "password-changed");
@@ -146,7 +149,9 @@ export function accountPages(app: FastifyInstance, context: RouteContext): void 
     { schema: { body: csrfOnly.extend({ password: z.string().max(4096) }) }, preHandler: context.passwordRateLimit },
     async (request, reply) => {
       const auth = signedIn(request);
-      const result = await deleteOwnAccount(deps, auth, { password: request.body.password }, requestMeta(request));
+      const result = await throttledPasswordCheck(context, auth.user.email, request.ip, () =>
+        deleteOwnAccount(deps, auth, { password: request.body.password }, requestMeta(request)),
+      );
       if (!result.ok) {
         const page = pageContextFor(auth, context);
         const view = deleteConfirmation(page);

@@ -84,7 +84,7 @@ export function adminUserPages(app: FastifyInstance, context: RouteContext): voi
     },
     async (request, reply) => {
       const meta = requestMeta(request);
-      const fresh = await stepUp(deps, signedIn(request), request.body.password, meta);
+      const fresh = await stepUp(context, signedIn(request), request.body.password, meta);
       const result = fresh.ok
         ? await updateUserAsAdmin(deps, actorOf(fresh.auth), request.params.id, { role: request.body.role }, meta)
         : fresh;
@@ -170,7 +170,7 @@ export function adminUserPages(app: FastifyInstance, context: RouteContext): voi
     },
     async (request, reply) => {
       const meta = requestMeta(request);
-      const fresh = await stepUp(deps, signedIn(request), request.body.password, meta);
+      const fresh = await stepUp(context, signedIn(request), request.body.password, meta);
       const reason = request.body.reason?.trim();
       const result = fresh.ok
         ? await deleteUser(deps, actorOf(fresh.auth), request.params.id, reason ? { reason } : {}, meta)

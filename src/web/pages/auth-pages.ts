@@ -2,10 +2,9 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { logIn, signUp } from "../../domain/accounts.ts";
-import { normalizeEmail } from "../../domain/email.ts";
-import { refuse } from "../../domain/errors.ts";
 import { logOut, presentedSessionId } from "../../domain/sessions.ts";
 import { requestMeta } from "../../http/request-meta.ts";
+import { throttledPasswordCheck } from "../../http/routes/password-throttle.ts";
 import type { RouteContext } from "../../http/routes/route-context.ts";
 import { clearSessionCookie, clearSiteData, setSessionCookie } from "../../http/session-cookie.ts";
 import { html, type SafeHtml } from "../html.ts";
@@ -52,10 +51,6 @@ function signupFormView(page: PageContext, values: { email?: string; name?: stri
 <p>Already have an account? <a href="/login">Sign in</a>.</p>`;
 }
 
-function retryAfterSeconds(waitMs: number): string {
-  return String(Math.max(1, Math.ceil(waitMs / 1000)));
-}
-
 export function authPages(app: FastifyInstance, context: RouteContext): void {
   const routes = app.withTypeProvider<ZodTypeProvider>();
   const { deps } = context;
@@ -83,15 +78,11 @@ export function authPages(app: FastifyInstance, context: RouteContext): void {
     async (request, reply) => {
       const page = pageContext(request, context);
       const form = request.body;
-      const accountKey = normalizeEmail(form.email);
-      const waitMs = context.loginThrottle.retryAfterMs(accountKey);
-      const result =
-        waitMs > 0
-          ? refuse("RATE_LIMITED", `Try again in ${retryAfterSeconds(waitMs)} seconds.`)
-          : await logIn(deps, form, requestMeta(request), presentedSessionId(request.cookies[context.cookie.name]));
+      const replaced = presentedSessionId(request.cookies[context.cookie.name]);
+      const result = await throttledPasswordCheck(context, form.email, request.ip, () =>
+        logIn(deps, form, requestMeta(request), replaced),
+      );
       if (!result.ok) {
-        if (waitMs > 0) reply.header("Retry-After", retryAfterSeconds(waitMs));
-        else context.loginThrottle.recordFailure(accountKey);
         const view = loginForm(page, { email: form.email, ...(form.next === undefined ? {} : { next: form.next }) });
         return sendPage(
           reply,
@@ -101,7 +92,6 @@ export function authPages(app: FastifyInstance, context: RouteContext): void {
           statusOf(result),
         );
       }
-      context.loginThrottle.recordSuccess(accountKey);
       setSessionCookie(reply, context.cookie, result.started.token);
       return redirectWithNotice(reply, safeNext(form.next), "signed-in");
     },

@@ -1,0 +1,141 @@
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { engines } from "../support/databases.ts";
+import { addSession, addUser, newSession, t0, useFreshStore } from "./store-fixtures.ts";
+
+const minute = 60_000;
+const idleMs = 30 * minute;
+
+for (const engine of engines) {
+  describe(`store contract: sessions (${engine})`, () => {
+    const fixture = useFreshStore(engine);
+
+    test("an inserted session reads back with its user through getSessionAndUser", async () => {
+      const { store } = fixture();
+      const user = await addUser(store);
+      const session = await addSession(store, user.id, { ip: "2001:db8::1", userAgent: "Firefox/140" });
+      assert.deepEqual(await store.getSessionAndUser(session.id), { session, user });
+    });
+
+    test("an unknown session id reads as null", async () => {
+      const { store } = fixture();
+      assert.equal(await store.getSessionAndUser(newSession("nobody").id), null);
+    });
+
+    test("getSessionAndUser joins the user row as it is now, not as it was at login", async () => {
+      const { store } = fixture();
+      const user = await addUser(store, { role: "admin" });
+      const session = await addSession(store, user.id);
+      await store.transaction((tx) => tx.updateUser(user.id, { role: "user", status: "disabled" }, t0 + 5));
+      const found = await store.getSessionAndUser(session.id);
+      assert.deepEqual(found?.user, { ...user, role: "user", status: "disabled", updatedAt: t0 + 5 });
+      assert.deepEqual(found?.session, session);
+    });
+
+    test("listUserSessions lists only that user's sessions, newest first", async () => {
+      const { store } = fixture();
+      const user = await addUser(store);
+      const other = await addUser(store);
+      const older = await addSession(store, user.id, { createdAt: t0 });
+      const newer = await addSession(store, user.id, { createdAt: t0 + minute });
+      await addSession(store, other.id);
+      assert.deepEqual(await store.listUserSessions(user.id), [newer, older]);
+    });
+
+    test("touchSession moves last_seen_at and nothing else", async () => {
+      const { store } = fixture();
+      const user = await addUser(store);
+      const session = await addSession(store, user.id);
+      await store.touchSession(session.id, t0 + 7 * minute);
+      const found = await store.getSessionAndUser(session.id);
+      assert.deepEqual(found?.session, { ...session, lastSeenAt: t0 + 7 * minute });
+    });
+
+    test("markReauthenticated records the authentication time and counts as activity", async () => {
+      const { store } = fixture();
+      const user = await addUser(store);
+      const session = await addSession(store, user.id);
+      await store.transaction((tx) => tx.markReauthenticated(session.id, t0 + 9 * minute));
+      const found = await store.getSessionAndUser(session.id);
+      assert.deepEqual(found?.session, { ...session, authenticatedAt: t0 + 9 * minute, lastSeenAt: t0 + 9 * minute });
+    });
+
+    test("deleteSession deletes once and then reports false", async () => {
+      const { store } = fixture();
+      const user = await addUser(store);
+      const session = await addSession(store, user.id);
+      assert.equal(await store.transaction((tx) => tx.deleteSession(session.id)), true);
+      assert.equal(await store.getSessionAndUser(session.id), null);
+      assert.equal(await store.transaction((tx) => tx.deleteSession(session.id)), false);
+    });
+
+    test("deleteUserSession with another user's session id deletes nothing", async () => {
+      const { store } = fixture();
+      const owner = await addUser(store);
+      const intruder = await addUser(store);
+      const session = await addSession(store, owner.id);
+      assert.equal(await store.transaction((tx) => tx.deleteUserSession(intruder.id, session.id)), false);
+      assert.deepEqual((await store.getSessionAndUser(session.id))?.session, session);
+      assert.equal(await store.transaction((tx) => tx.deleteUserSession(owner.id, session.id)), true);
+      assert.equal(await store.getSessionAndUser(session.id), null);
+    });
+
+    test("deleteUserSessions revokes every session of the user and returns the count", async () => {
+      const { store } = fixture();
+      const user = await addUser(store);
+      const other = await addUser(store);
+      for (let i = 0; i < 3; i += 1) await addSession(store, user.id);
+      const bystander = await addSession(store, other.id);
+      assert.equal(await store.transaction((tx) => tx.deleteUserSessions(user.id)), 3);
+      assert.deepEqual(await store.listUserSessions(user.id), []);
+      assert.deepEqual(await store.listUserSessions(other.id), [bystander]);
+      assert.equal(await store.transaction((tx) => tx.deleteUserSessions(user.id)), 0);
+    });
+
+    test("deleteUserSessions with exceptSessionId keeps that one session and counts the others", async () => {
+      const { store } = fixture();
+      const user = await addUser(store);
+      const current = await addSession(store, user.id);
+      for (let i = 0; i < 2; i += 1) await addSession(store, user.id);
+      assert.equal(await store.transaction((tx) => tx.deleteUserSessions(user.id, current.id)), 2);
+      assert.deepEqual(await store.listUserSessions(user.id), [current]);
+      assert.equal(await store.transaction((tx) => tx.deleteUserSessions(user.id, current.id)), 0);
+    });
+
+    test("deleteUserSessions with another user's session as the exception still revokes all of this user's", async () => {
+      const { store } = fixture();
+      const user = await addUser(store);
+      const other = await addUser(store);
+      const foreign = await addSession(store, other.id);
+      for (let i = 0; i < 2; i += 1) await addSession(store, user.id);
+      assert.equal(await store.transaction((tx) => tx.deleteUserSessions(user.id, foreign.id)), 2);
+      assert.deepEqual(await store.listUserSessions(other.id), [foreign]);
+    });
+  });
+
+  describe(`store contract: expired sessions (${engine})`, () => {
+    const fixture = useFreshStore(engine);
+
+    test("deleteExpiredSessions removes sessions at or past their absolute or idle limit, and only those", async () => {
+      const { store } = fixture();
+      const user = await addUser(store);
+      const now = t0 + 10 * 3_600_000;
+      const live = { lastSeenAt: now - minute, expiresAt: now + 3_600_000 };
+      const absolutePast = await addSession(store, user.id, { ...live, expiresAt: now - 1 });
+      const absoluteNow = await addSession(store, user.id, { ...live, expiresAt: now });
+      const idlePast = await addSession(store, user.id, { ...live, lastSeenAt: now - idleMs - 1 });
+      const idleNow = await addSession(store, user.id, { ...live, lastSeenAt: now - idleMs });
+      const absoluteSoon = await addSession(store, user.id, { ...live, expiresAt: now + 1 });
+      const idleSoon = await addSession(store, user.id, { ...live, lastSeenAt: now - idleMs + 1 });
+      const fresh = await addSession(store, user.id, live);
+
+      assert.equal(await store.transaction((tx) => tx.deleteExpiredSessions(now, idleMs)), 4);
+      for (const gone of [absolutePast, absoluteNow, idlePast, idleNow]) {
+        assert.equal(await store.getSessionAndUser(gone.id), null);
+      }
+      const left = (await store.listUserSessions(user.id)).map((session) => session.id).sort();
+      assert.deepEqual(left, [absoluteSoon.id, idleSoon.id, fresh.id].sort());
+      assert.equal(await store.transaction((tx) => tx.deleteExpiredSessions(now, idleMs)), 0);
+    });
+  });
+}

@@ -1,0 +1,217 @@
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { randomBytes, randomUUID } from "node:crypto";
+import { describe, test } from "node:test";
+import { fileURLToPath } from "node:url";
+import { verifyAuditChain } from "../../src/domain/audit.ts";
+import { normalizeEmail } from "../../src/domain/email.ts";
+import { openStore } from "../../src/store/open-store.ts";
+import { createTestDatabase, engines } from "../support/databases.ts";
+import {
+  addSession,
+  addUser,
+  auditInput,
+  collect,
+  newSession,
+  newUser,
+  openSealer,
+  t0,
+  useFreshStore,
+} from "./store-fixtures.ts";
+
+class Abort extends Error {}
+
+for (const engine of engines) {
+  describe(`store contract: transactions (${engine})`, () => {
+    const fixture = useFreshStore(engine);
+
+    test("a transaction returns what its function returns, and reads inside it see its own writes", async () => {
+      const { store } = fixture();
+      const user = newUser();
+      const seen = await store.transaction(async (tx) => {
+        await tx.insertUser(user, normalizeEmail(user.email));
+        return tx.getUserById(user.id);
+      });
+      assert.deepEqual(seen, user);
+    });
+
+    test("a throw inside a transaction rolls back every write in it, the audit append included", async () => {
+      const { store } = fixture();
+      const existing = await addUser(store, { name: "Unchanged" });
+      const existingSession = await addSession(store, existing.id);
+      const headBefore = await store.getAuditHead();
+      const usersBefore = await store.countUsers();
+      const fresh = newUser();
+      const freshSession = newSession(fresh.id);
+
+      const failure = new Abort("fails after every write");
+      await assert.rejects(
+        store.transaction(async (tx) => {
+          assert.equal(await tx.insertUser(fresh, normalizeEmail(fresh.email)), true);
+          await tx.insertSession(freshSession);
+          await tx.updateUser(existing.id, { name: "Changed", role: "superuser" }, t0 + 1);
+          await tx.markReauthenticated(existingSession.id, t0 + 1);
+          assert.equal(await tx.deleteSession(existingSession.id), true);
+          await tx.appendAudit(auditInput());
+          throw failure;
+        }),
+        (error) => error === failure,
+      );
+
+      assert.equal(await store.getUserById(fresh.id), null);
+      assert.equal(await store.getSessionAndUser(freshSession.id), null);
+      assert.deepEqual(await store.getUserById(existing.id), existing);
+      assert.deepEqual(await store.getSessionAndUser(existingSession.id), { session: existingSession, user: existing });
+      assert.equal(await store.countUsers(), usersBefore);
+      assert.deepEqual(await store.getAuditHead(), headBefore);
+      assert.equal((await collect(store.readAuditChain())).length, headBefore.seq);
+    });
+
+    test("the store is usable after a rolled-back transaction", async () => {
+      const { store } = fixture();
+      await assert.rejects(
+        store.transaction(async () => {
+          throw new Abort("nothing written");
+        }),
+        Abort,
+      );
+      const user = await addUser(store);
+      assert.deepEqual(await store.getUserById(user.id), user);
+    });
+
+    test("a session for a user that does not exist is refused by the foreign key", async () => {
+      const { store } = fixture();
+      const orphan = newSession(randomUUID());
+      await assert.rejects(store.transaction((tx) => tx.insertSession(orphan)));
+      assert.equal(await store.getSessionAndUser(orphan.id), null);
+    });
+
+    test("concurrent read-modify-write transactions under lockUser lose no update", async () => {
+      const { store } = fixture();
+      const user = await addUser(store, { name: "0" });
+      await Promise.all(
+        Array.from({ length: 20 }, () =>
+          store.transaction(async (tx) => {
+            const locked = await tx.lockUser(user.id);
+            assert.ok(locked !== null);
+            await tx.updateUser(user.id, { name: String(Number(locked.name) + 1) }, t0);
+          }),
+        ),
+      );
+      assert.equal((await store.getUserById(user.id))?.name, "20");
+    });
+  });
+
+  describe(`store contract: concurrent audit appends (${engine})`, () => {
+    const fixture = useFreshStore(engine);
+
+    test("20 concurrent transactions that each append an audit entry form one unbroken chain of 20", async () => {
+      const { store, seal } = fixture();
+      const returned = await Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          store.transaction((tx) => tx.appendAudit(auditInput({ details: { writer: i } }))),
+        ),
+      );
+      assert.deepEqual(
+        returned.map((entry) => entry.seq).sort((a, b) => a - b),
+        Array.from({ length: 20 }, (_, i) => i + 1),
+      );
+      const chain = await collect(store.readAuditChain());
+      assert.deepEqual(
+        chain.map((entry) => entry.seq),
+        Array.from({ length: 20 }, (_, i) => i + 1),
+      );
+      assert.deepEqual(
+        chain.map((entry) => entry.details.writer).sort((a, b) => Number(a) - Number(b)),
+        Array.from({ length: 20 }, (_, i) => i),
+      );
+      const head = await store.getAuditHead();
+      assert.deepEqual(head, { seq: 20, hash: chain.at(-1)?.hash });
+      assert.deepEqual(await verifyAuditChain(store.readAuditChain(), head, seal), {
+        ok: true,
+        entries: 20,
+        headHash: head.hash,
+      });
+    });
+  });
+
+  describe(`store contract: migrations (${engine})`, () => {
+    test("opening the same database twice applies migration 1 once", async () => {
+      const database = await createTestDatabase(engine);
+      const seal = openSealer(randomBytes(32));
+      try {
+        const first = await openStore(database.location, seal);
+        assert.deepEqual(first.migrations, { applied: [1], current: 1 });
+        const user = await addUser(first.store);
+        await first.store.close();
+
+        const second = await openStore(database.location, seal);
+        try {
+          assert.deepEqual(second.migrations, { applied: [], current: 1 });
+          assert.deepEqual(await second.store.getUserById(user.id), user, "data survives reopening");
+        } finally {
+          await second.store.close();
+        }
+      } finally {
+        await database.drop();
+      }
+    });
+
+    test("four instances starting at once on one database migrate it exactly once", {
+      skip: engine === "sqlite" ? "several instances share only a PostgreSQL database" : false,
+    }, async () => {
+      const database = await createTestDatabase(engine);
+      const seal = openSealer(randomBytes(32));
+      try {
+        const opened = await Promise.allSettled(Array.from({ length: 4 }, () => openStore(database.location, seal)));
+        const applied: (readonly number[])[] = [];
+        for (const each of opened) {
+          if (each.status === "fulfilled") {
+            applied.push(each.value.migrations.applied);
+            await each.value.store.close();
+          }
+        }
+        const failures = opened.flatMap((each) =>
+          each.status === "rejected" ? [String(each.reason?.cause ?? each.reason)] : [],
+        );
+        assert.deepEqual(failures, []);
+        assert.deepEqual(
+          applied.sort((a, b) => b.length - a.length),
+          [[1], [], [], []],
+        );
+      } finally {
+        await database.drop();
+      }
+    });
+  });
+
+  describe(`store contract: a lost database connection (${engine})`, () => {
+    test("a connection terminated in the middle of a transaction rejects that transaction and does not crash the process", {
+      skip: engine === "sqlite" ? "an embedded database has no connection to lose" : false,
+    }, async () => {
+      const database = await createTestDatabase(engine);
+      try {
+        assert.equal(database.location.kind, "postgres");
+        const child = await runChild(database.location.kind === "postgres" ? database.location.url : "");
+        assert.equal(child.code, 0, child.stderr);
+        assert.deepEqual(JSON.parse(child.stdout), { outcome: "rejected", lost: false, next: true });
+      } finally {
+        await database.drop();
+      }
+    });
+  });
+}
+
+/** Runs lost-connection.child.ts against the given database in its own process. */
+function runChild(url: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const script = fileURLToPath(new URL("./lost-connection.child.ts", import.meta.url));
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      ["--import", "tsx", script],
+      { env: { ...process.env, LOST_CONNECTION_DATABASE_URL: url } },
+      (error, stdout, stderr) =>
+        resolve({ code: error === null ? 0 : typeof error.code === "number" ? error.code : null, stdout, stderr }),
+    );
+  });
+}

@@ -1,0 +1,134 @@
+import assert from "node:assert/strict";
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import { ConfigError, parseConfig } from "../../src/config.ts";
+
+const secret = "s".repeat(32);
+
+describe("configuration", () => {
+  let dataDir: string;
+  before(() => {
+    dataDir = mkdtempSync(join(tmpdir(), "gatehouse-config-"));
+  });
+  after(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  /** An environment that never touches the working directory: a temp DATA_DIR and, unless removed, a secret. */
+  const env = (values: Record<string, string | undefined> = {}): NodeJS.ProcessEnv => ({
+    DATA_DIR: dataDir,
+    GATEHOUSE_SECRET: secret,
+    ...values,
+  });
+
+  function assertRefused(values: Record<string, string | undefined>, variable: string): void {
+    assert.throws(
+      () => parseConfig(env(values)),
+      (error: unknown) => {
+        assert.ok(error instanceof ConfigError, String(error));
+        assert.match(error.message, new RegExp(`\\b${variable}\\b`));
+        return true;
+      },
+      JSON.stringify(values),
+    );
+  }
+
+  test("defaults: port 3000 on 127.0.0.1, idle 30 minutes, absolute 12 hours, sign-up open", () => {
+    const config = parseConfig(env());
+    assert.equal(config.port, 3000);
+    assert.equal(config.host, "127.0.0.1");
+    assert.equal(config.sessionIdleMs, 30 * 60_000);
+    assert.equal(config.sessionAbsoluteMs, 12 * 3_600_000);
+    assert.equal(config.reauthWindowMs, 15 * 60_000);
+    assert.equal(config.signupOpen, true);
+    assert.equal(config.trustProxy, false);
+    assert.equal(config.logLevel, "info");
+    assert.equal(config.publicUrl.href, "http://127.0.0.1:3000/");
+    // The SQLite file lives in DATA_DIR unless DATABASE_URL says otherwise.
+    assert.deepEqual(config.database, { kind: "sqlite", path: join(dataDir, "gatehouse.sqlite") });
+    assert.equal(config.dataDir, dataDir);
+  });
+
+  test("the parsed configuration is frozen", () => {
+    const config = parseConfig(env());
+    assert.ok(Object.isFrozen(config));
+  });
+
+  test("GATEHOUSE_SECRET from the environment is used as given", () => {
+    const config = parseConfig(env());
+    assert.equal(config.secretSource, "environment");
+    assert.deepEqual(config.secret, Buffer.from(secret, "utf8"));
+  });
+
+  test("an https PUBLIC_URL is kept, and the default public URL follows HOST and PORT", () => {
+    const config = parseConfig(env({ PUBLIC_URL: "https://accounts.example.com" }));
+    assert.equal(config.publicUrl.protocol, "https:");
+    assert.equal(config.publicUrl.host, "accounts.example.com");
+    assert.equal(parseConfig(env({ HOST: "::1", PORT: "8080" })).publicUrl.href, "http://[::1]:8080/");
+  });
+
+  test("a postgres:// DATABASE_URL selects PostgreSQL", () => {
+    const url = "postgres://gatehouse@db.internal:5432/gatehouse";
+    assert.deepEqual(parseConfig(env({ DATABASE_URL: url })).database, { kind: "postgres", url });
+  });
+
+  test("explicit values are read: lifetimes at their upper bounds, flags in their spellings", () => {
+    const config = parseConfig(
+      env({ SESSION_IDLE_MINUTES: "60", SESSION_ABSOLUTE_HOURS: "24", SIGNUP_OPEN: "no", TRUST_PROXY: "1" }),
+    );
+    assert.equal(config.sessionIdleMs, 60 * 60_000);
+    assert.equal(config.sessionAbsoluteMs, 24 * 3_600_000);
+    assert.equal(config.signupOpen, false);
+    assert.equal(config.trustProxy, true);
+  });
+
+  test("each bad value is refused with a ConfigError that names the variable", () => {
+    assertRefused({ PORT: "abc" }, "PORT");
+    assertRefused({ PORT: "65536" }, "PORT");
+    assertRefused({ PORT: "80.5" }, "PORT");
+    assertRefused({ SESSION_IDLE_MINUTES: "61" }, "SESSION_IDLE_MINUTES");
+    assertRefused({ SESSION_IDLE_MINUTES: "0" }, "SESSION_IDLE_MINUTES");
+    assertRefused({ SESSION_ABSOLUTE_HOURS: "25" }, "SESSION_ABSOLUTE_HOURS");
+    assertRefused({ SESSION_ABSOLUTE_HOURS: "0" }, "SESSION_ABSOLUTE_HOURS");
+    assertRefused({ REAUTH_WINDOW_MINUTES: "61" }, "REAUTH_WINDOW_MINUTES");
+    assertRefused({ GATEHOUSE_SECRET: "s".repeat(31) }, "GATEHOUSE_SECRET");
+    assertRefused({ SIGNUP_OPEN: "maybe" }, "SIGNUP_OPEN");
+    assertRefused({ TRUST_PROXY: "TRUE" }, "TRUST_PROXY");
+    assertRefused({ PUBLIC_URL: "ftp://accounts.example.com" }, "PUBLIC_URL");
+    assertRefused({ PUBLIC_URL: "not a url" }, "PUBLIC_URL");
+    assertRefused({ LOG_LEVEL: "verbose" }, "LOG_LEVEL");
+  });
+
+  test("an empty PORT is refused rather than read as port 0", () => {
+    assertRefused({ PORT: "" }, "PORT");
+    assertRefused({ PORT: " " }, "PORT");
+  });
+
+  test("an idle lifetime longer than the absolute lifetime cannot be configured", () => {
+    // The bounds (idle at most 60 minutes, absolute at least 1 hour) already keep idle <= absolute:
+    // the closest a configuration can come is idle equal to absolute, which is allowed.
+    const config = parseConfig(env({ SESSION_IDLE_MINUTES: "60", SESSION_ABSOLUTE_HOURS: "1" }));
+    assert.equal(config.sessionIdleMs, config.sessionAbsoluteMs);
+    assertRefused({ SESSION_IDLE_MINUTES: "61", SESSION_ABSOLUTE_HOURS: "1" }, "SESSION_IDLE_MINUTES");
+  });
+
+  test("without GATEHOUSE_SECRET a secret file is created in DATA_DIR with mode 0600 and re-read next time", () => {
+    const dir = join(dataDir, "fresh", "nested");
+    const first = parseConfig({ DATA_DIR: dir });
+    const path = join(dir, "secret");
+    assert.equal(first.secretSource, "file");
+    assert.equal(first.secret.length, 32);
+    assert.equal(statSync(path).mode & 0o777, 0o600);
+    assert.deepEqual(Buffer.from(readFileSync(path, "utf8").trim(), "base64"), first.secret);
+
+    const second = parseConfig({ DATA_DIR: dir });
+    assert.equal(second.secretSource, "file");
+    assert.deepEqual(second.secret, first.secret);
+  });
+
+  test("a secret file that is too short is refused", () => {
+    const dir = mkdtempSync(join(dataDir, "short-"));
+    writeFileSync(join(dir, "secret"), `${Buffer.alloc(16).toString("base64")}\n`, { mode: 0o600 });
+    assert.throws(() => parseConfig({ DATA_DIR: dir }), ConfigError);
+  });
+});
