@@ -124,8 +124,7 @@ describe("session tokens", () => {
     }
   });
 
-  test("secretMatches is false for a stored hash with trailing non-hex characters", {
-  }, () => {
+  test("secretMatches is false for a stored hash with trailing non-hex characters", () => {
     assert.equal(secretMatches(sampleSecret, `${sample.secretHash}zz`), false);
     assert.equal(secretMatches(sampleSecret, `${sample.secretHash}\n`), false);
   });
