@@ -63,7 +63,7 @@ async function runDeletion(
   meta: RequestMeta,
 ): Promise<DeletionResult> {
   const result = await deps.store.transaction(async (tx): Promise<DeletionResult> => {
-    const parties = await lockParties(tx, actor, "users.delete", targetId);
+    const parties = await lockParties(tx, actor, "users.delete", targetId, options.selfService);
     if (!parties.ok) return recordDenial(deps, actor, meta, "users.delete", targetId, parties, tx);
     const { target, activeSuperusers } = parties;
     if (target === null) return recordDenial(deps, actor, meta, "users.delete", targetId, refuse("USER_NOT_FOUND"), tx);

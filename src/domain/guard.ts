@@ -54,6 +54,7 @@ export async function lockParties(
   actor: Actor,
   action: AdminAction,
   targetId: string,
+  selfService = false,
 ): Promise<LockedParties | Refusal> {
   const activeSuperusers = await tx.countActiveSuperusers();
   const actorId = actor.type === "user" ? actor.user.id : null;
@@ -65,7 +66,9 @@ export async function lockParties(
     const user = locked.get(actor.user.id) ?? null;
     if (user === null || user.status !== "active") return refuse("UNAUTHENTICATED");
     current = { ...actor, user };
-    if (!permits(current, action)) return refuse("FORBIDDEN");
+    // The account owner acting on their own account needs no administrative permission.
+    const ownAccount = selfService && user.id === targetId;
+    if (!ownAccount && !permits(current, action)) return refuse("FORBIDDEN");
   }
   return { ok: true, actor: current, target: locked.get(targetId) ?? null, activeSuperusers };
 }

@@ -1,0 +1,244 @@
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import { fileURLToPath } from "node:url";
+import Database from "better-sqlite3";
+import { logIn, signUp } from "../../src/domain/accounts.ts";
+import { createAuditSealer } from "../../src/domain/audit.ts";
+import type { Deps, RequestMeta } from "../../src/domain/context.ts";
+import { normalizeEmail } from "../../src/domain/email.ts";
+import { deriveKey } from "../../src/infra/keys.ts";
+import { systemClock, systemRandom } from "../../src/infra/system.ts";
+import { openStore } from "../../src/store/open-store.ts";
+import { goodPassword } from "../support/fixtures.ts";
+import { fastHasher, testLifetimes } from "../support/test-app.ts";
+
+/** The operator CLI as an operator runs it: `node bin/gatehouse.js ...` in a child process, on SQLite. */
+const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
+const configVariables = [
+  "DATABASE_URL",
+  "DATA_DIR",
+  "PORT",
+  "HOST",
+  "PUBLIC_URL",
+  "GATEHOUSE_SECRET",
+  "SESSION_IDLE_MINUTES",
+  "SESSION_ABSOLUTE_HOURS",
+  "REAUTH_WINDOW_MINUTES",
+  "DELETION_GRACE_DAYS",
+  "SIGNUP_OPEN",
+  "TRUST_PROXY",
+  "LOG_LEVEL",
+  "NODE_TEST_CONTEXT",
+];
+
+interface Run {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+function gatehouse(
+  dir: string,
+  args: readonly string[],
+  options: { input?: string; env?: Record<string, string> } = {},
+) {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const name of configVariables) delete env[name];
+  Object.assign(env, { DATABASE_URL: join(dir, "gatehouse.sqlite"), DATA_DIR: dir, ...options.env });
+  return new Promise<Run>((resolve, reject) => {
+    const child = spawn(process.execPath, ["bin/gatehouse.js", ...args], { cwd: repoRoot, env });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk: Buffer) => {
+      stdout += chunk.toString("utf8");
+    });
+    child.stderr.on("data", (chunk: Buffer) => {
+      stderr += chunk.toString("utf8");
+    });
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(options.input ?? "");
+  });
+}
+
+const meta: RequestMeta = { ip: "192.0.2.7", userAgent: "cli-test", requestId: null };
+
+/** The same database and audit key as the CLI, opened in this process for set-up and inspection. */
+async function inProcess<T>(dir: string, work: (deps: Deps) => Promise<T>): Promise<T> {
+  const secret = Buffer.from(readFileSync(join(dir, "secret"), "utf8").trim(), "base64");
+  const auditSealer = createAuditSealer(deriveKey(secret, "audit"));
+  const { store } = await openStore({ kind: "sqlite", path: join(dir, "gatehouse.sqlite") }, auditSealer);
+  const deps: Deps = {
+    store,
+    clock: systemClock,
+    random: systemRandom,
+    hasher: fastHasher,
+    lifetimes: testLifetimes,
+    signupOpen: true,
+    deletionGraceMs: 0,
+    auditSealer,
+  };
+  try {
+    return await work(deps);
+  } finally {
+    await store.close();
+  }
+}
+
+async function signInTimes(dir: string, email: string, times: number): Promise<void> {
+  await inProcess(dir, async (deps) => {
+    for (let i = 0; i < times; i += 1) assert.ok((await logIn(deps, { email, password: goodPassword }, meta, null)).ok);
+  });
+}
+
+function sessionsOf(dir: string, email: string): Promise<number> {
+  return inProcess(dir, async (deps) => {
+    const user = await deps.store.getUserByEmail(normalizeEmail(email));
+    return user === null ? 0 : (await deps.store.listUserSessions(user.id)).length;
+  });
+}
+
+describe("the gatehouse command line (sqlite)", () => {
+  let dir: string;
+  const rootEmail = "Root.Operator@example.test";
+  const userEmail = "plain.user@example.test";
+  const rootPassword = "an operator's long passphrase";
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), "gatehouse-cli-"));
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  test("migrate applies the schema once, then says the database is up to date", async () => {
+    const fresh = mkdtempSync(join(tmpdir(), "gatehouse-cli-migrate-"));
+    try {
+      const first = await gatehouse(fresh, ["migrate"]);
+      assert.equal(first.code, 0, first.stderr);
+      assert.match(first.stdout, /Applied migrations 1/);
+      const second = await gatehouse(fresh, ["migrate"]);
+      assert.equal(second.code, 0, second.stderr);
+      assert.match(second.stdout, /up to date/);
+    } finally {
+      rmSync(fresh, { recursive: true, force: true });
+    }
+  });
+
+  test("create-superuser --password-stdin creates the account without echoing the password", async () => {
+    const run = await gatehouse(dir, ["create-superuser", "--email", rootEmail, "--password-stdin"], {
+      input: `${rootPassword}\n`,
+    });
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /Created superuser Root\.Operator@example\.test/);
+    assert.ok(!`${run.stdout}${run.stderr}`.includes(rootPassword));
+    await inProcess(dir, async (deps) => {
+      const login = await logIn(deps, { email: rootEmail, password: rootPassword }, meta, null);
+      assert.ok(login.ok);
+      assert.equal(login.user.role, "superuser");
+      assert.ok(!(await logIn(deps, { email: rootEmail, password: `${rootPassword}\n` }, meta, null)).ok);
+      assert.ok((await signUp(deps, { email: userEmail, password: goodPassword }, meta, null)).ok);
+    });
+  });
+
+  test("users list shows every account with its role and status", async () => {
+    const run = await gatehouse(dir, ["users", "list"]);
+    assert.equal(run.code, 0, run.stderr);
+    const lines = run.stdout.trim().split("\n");
+    assert.equal(lines.length, 2);
+    assert.ok(lines.some((line) => line.includes(rootEmail) && /\tsuperuser\tactive$/.test(line)));
+    assert.ok(lines.some((line) => line.includes(userEmail) && /\tuser\tactive$/.test(line)));
+  });
+
+  test("users disable revokes every session and users enable lets the user back in", async () => {
+    await signInTimes(dir, userEmail, 2);
+    assert.equal(await sessionsOf(dir, userEmail), 3);
+    const disabled = await gatehouse(dir, ["users", "disable", userEmail]);
+    assert.equal(disabled.code, 0, disabled.stderr);
+    assert.match(disabled.stdout, /is now disabled; 3 session\(s\) revoked/);
+    assert.equal(await sessionsOf(dir, userEmail), 0);
+    await inProcess(dir, async (deps) => {
+      assert.ok(!(await logIn(deps, { email: userEmail, password: goodPassword }, meta, null)).ok);
+    });
+
+    const enabled = await gatehouse(dir, ["users", "enable", userEmail]);
+    assert.equal(enabled.code, 0, enabled.stderr);
+    assert.match(enabled.stdout, /is now active/);
+    await signInTimes(dir, userEmail, 2);
+  });
+
+  test("sessions revoke --user ends every session of that user", async () => {
+    const run = await gatehouse(dir, ["sessions", "revoke", "--user", userEmail]);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /^2 session\(s\) revoked\./);
+    assert.equal(await sessionsOf(dir, userEmail), 0);
+  });
+
+  test("users delete prints a receipt, and the account is gone", async () => {
+    await signInTimes(dir, userEmail, 1);
+    const id = await inProcess(dir, async (deps) => (await deps.store.getUserByEmail(userEmail))?.id);
+    const run = await gatehouse(dir, ["users", "delete", userEmail, "--reason", "x"]);
+    assert.equal(run.code, 0, run.stderr);
+    const receipt = JSON.parse(run.stdout);
+    assert.equal(receipt.id, id);
+    assert.equal(receipt.status, "deleted");
+    assert.equal(receipt.sessionsRevoked, 1);
+    assert.equal(receipt.purgeAfter, null);
+    assert.equal(await inProcess(dir, (deps) => deps.store.getUserByEmail(userEmail)), null);
+    const again = await gatehouse(dir, ["users", "delete", userEmail]);
+    assert.equal(again.code, 1);
+    assert.match(again.stderr, /USER_NOT_FOUND/);
+  });
+
+  test("deleting the last superuser fails with LAST_SUPERUSER and exit code 1", async () => {
+    const run = await gatehouse(dir, ["users", "delete", rootEmail, "--reason", "oops"]);
+    assert.equal(run.code, 1);
+    assert.match(run.stderr, /LAST_SUPERUSER/);
+    assert.equal(run.stdout, "");
+    const root = await inProcess(dir, (deps) => deps.store.getUserByEmail(normalizeEmail(rootEmail)));
+    assert.equal(root?.status, "active");
+  });
+
+  test("every act of the command line is audited as actor cli, with no actor id", async () => {
+    const entries = await inProcess(dir, (deps) => deps.store.listAudit({ limit: 500 }));
+    const cliActions = ["user.create", "users.update", "users.sessions.revoke", "users.delete"];
+    const cliEntries = entries.filter((entry) => cliActions.includes(entry.action));
+    assert.deepEqual(new Set(cliEntries.map((entry) => entry.action)), new Set(cliActions));
+    for (const entry of cliEntries) {
+      assert.equal(
+        entry.actorType,
+        entry.action === "user.create" && entry.details.role === "user" ? "anonymous" : "cli",
+      );
+    }
+    const deletions = cliEntries.filter((entry) => entry.action === "users.delete");
+    assert.deepEqual(deletions.map((entry) => [entry.actorType, entry.actorId, entry.outcome, entry.reason]).sort(), [
+      ["cli", null, "denied", "LAST_SUPERUSER"],
+      ["cli", null, "success", "x"],
+    ]);
+  });
+
+  test("audit verify says intact, and exits 1 once a row was edited behind its back", async () => {
+    const intact = await gatehouse(dir, ["audit", "verify"]);
+    assert.equal(intact.code, 0, intact.stderr);
+    assert.match(intact.stdout, /intact/);
+
+    const db = new Database(join(dir, "gatehouse.sqlite"));
+    try {
+      assert.equal(db.prepare("UPDATE audit_log SET reason = 'nothing happened' WHERE seq = 2").run().changes, 1);
+    } finally {
+      db.close();
+    }
+    const broken = await gatehouse(dir, ["audit", "verify"]);
+    assert.equal(broken.code, 1);
+    assert.match(broken.stderr, /AUDIT_LOG_BROKEN at entry 2/);
+    assert.doesNotMatch(broken.stdout, /intact/);
+  });
+
+  test("a bad configuration value exits 1 with a message naming the variable", async () => {
+    const run = await gatehouse(dir, ["users", "list"], { env: { SESSION_IDLE_MINUTES: "500" } });
+    assert.equal(run.code, 1);
+    assert.match(run.stderr, /SESSION_IDLE_MINUTES/);
+    assert.equal(run.stdout, "");
+  });
+});

@@ -1,0 +1,176 @@
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import type { AuditEntry, AuditQuery } from "../../src/domain/audit.ts";
+import { verifyAuditLog } from "../../src/domain/audit-log.ts";
+import { type Deps, noRequest } from "../../src/domain/context.ts";
+import { deleteUser } from "../../src/domain/delete-user.ts";
+import type { SessionAndUser, Store, StoreTx, UserListQuery } from "../../src/domain/ports.ts";
+import type { SessionRecord } from "../../src/domain/session.ts";
+import type { UserRecord } from "../../src/domain/user.ts";
+import { buildApp } from "../../src/http/app.ts";
+import { engines } from "../support/databases.ts";
+import { auditOf, signedIn } from "../support/deletion-fixtures.ts";
+import { createUser } from "../support/fixtures.ts";
+import { assertProblem, signInMany, statusOf } from "../support/http-assertions.ts";
+import { HttpClient } from "../support/http-client.ts";
+import { startTestApp, type TestApp } from "../support/test-app.ts";
+
+/**
+ * ASVS 2.3.3 and CS-AZ "exit safely": a fault in the middle of a deletion rolls the whole of it back.
+ * The one test double in these suites: the real store, with one transaction verb made to fail.
+ */
+type Sabotaged = "deleteUserSessions" | "eraseUser" | "scheduleErasure" | "appendAudit";
+
+class InjectedFault extends Error {
+  override readonly name = "InjectedFault";
+}
+
+/** The real store; inside transactions, `verb` throws after doing its real work, when `when` says so. */
+class SabotagedStore implements Store {
+  readonly #real: Store;
+  readonly #verb: Sabotaged;
+  readonly #when: (args: readonly unknown[]) => boolean;
+
+  constructor(real: Store, verb: Sabotaged, when: (args: readonly unknown[]) => boolean = () => true) {
+    this.#real = real;
+    this.#verb = verb;
+    this.#when = when;
+  }
+
+  get engine() {
+    return this.#real.engine;
+  }
+
+  transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
+    const verb = this.#verb;
+    const when = this.#when;
+    return this.#real.transaction((tx) =>
+      fn(
+        new Proxy(tx, {
+          get(target, property, receiver) {
+            if (property !== verb) return Reflect.get(target, property, receiver);
+            return async (...args: unknown[]) => {
+              // Do the real work first: the fault strikes after the statement ran, inside the transaction.
+              const result: unknown = await Reflect.apply(target[verb], target, args);
+              if (when(args)) throw new InjectedFault(`injected failure in ${verb}`);
+              return result;
+            };
+          },
+        }),
+      ),
+    );
+  }
+
+  touchSession(id: string, now: number): Promise<void> {
+    return this.#real.touchSession(id, now);
+  }
+  scrubAfterErase(): Promise<void> {
+    return this.#real.scrubAfterErase();
+  }
+  close(): Promise<void> {
+    return this.#real.close();
+  }
+  getUserById(id: string): Promise<UserRecord | null> {
+    return this.#real.getUserById(id);
+  }
+  getUserByEmail(normalizedEmail: string): Promise<UserRecord | null> {
+    return this.#real.getUserByEmail(normalizedEmail);
+  }
+  getSessionAndUser(sessionId: string): Promise<SessionAndUser | null> {
+    return this.#real.getSessionAndUser(sessionId);
+  }
+  listUserSessions(userId: string): Promise<SessionRecord[]> {
+    return this.#real.listUserSessions(userId);
+  }
+  countUsers(): Promise<number> {
+    return this.#real.countUsers();
+  }
+  listUsers(query: UserListQuery): Promise<UserRecord[]> {
+    return this.#real.listUsers(query);
+  }
+  listAudit(query: AuditQuery): Promise<AuditEntry[]> {
+    return this.#real.listAudit(query);
+  }
+  readAuditChain(): AsyncIterable<AuditEntry> {
+    return this.#real.readAuditChain();
+  }
+  getAuditHead(): Promise<{ seq: number; hash: string }> {
+    return this.#real.getAuditHead();
+  }
+}
+
+const isDeletionEntry = (args: readonly unknown[]) => (args[0] as { action?: unknown }).action === "users.delete";
+
+const faults: readonly { verb: Sabotaged; when?: (args: readonly unknown[]) => boolean; grace: number }[] = [
+  { verb: "deleteUserSessions", grace: 0 },
+  { verb: "eraseUser", grace: 0 },
+  { verb: "appendAudit", when: isDeletionEntry, grace: 0 },
+  { verb: "scheduleErasure", grace: 7 * 86_400_000 },
+  { verb: "appendAudit", when: isDeletionEntry, grace: 7 * 86_400_000 },
+];
+
+for (const engine of engines) {
+  describe(`a deletion that fails half-way leaves nothing half-deleted (${engine})`, () => {
+    let t: TestApp;
+    before(async () => {
+      t = await startTestApp(engine);
+    });
+    after(() => t.close());
+
+    for (const { verb, when, grace } of faults) {
+      const mode = grace === 0 ? "an erasure" : "a scheduled deletion";
+      test(`when ${verb} fails during ${mode}, the user and every session survive and the chain is intact`, async () => {
+        const bob = await createUser(t);
+        const devices = await signInMany(t, bob, 3);
+        const sessionsBefore = await t.store.listUserSessions(bob.id);
+        const headBefore = await t.store.getAuditHead();
+        const deps: Deps = { ...t.deps, deletionGraceMs: grace, store: new SabotagedStore(t.store, verb, when) };
+
+        await assert.rejects(deleteUser(deps, { type: "cli" }, bob.id, { reason: "doomed" }, noRequest), InjectedFault);
+
+        assert.deepEqual(await t.store.getUserById(bob.id), bob);
+        assert.deepEqual(await t.store.listUserSessions(bob.id), sessionsBefore);
+        assert.deepEqual(await Promise.all(devices.map(statusOf)), [200, 200, 200]);
+        assert.deepEqual(await t.store.getAuditHead(), headBefore);
+        assert.deepEqual(await auditOf(t, { targetId: bob.id, action: "users.delete" }), []);
+        const verified = await verifyAuditLog(t.deps, { type: "cli" }, noRequest);
+        assert.ok(verified.ok && verified.verification.ok);
+
+        // The same deletion with a healthy store then goes through completely.
+        const retried = await deleteUser(t.deps, { type: "cli" }, bob.id, { reason: "retry" }, noRequest);
+        assert.ok(retried.ok);
+        assert.equal(retried.receipt.sessionsRevoked, 3);
+        assert.deepEqual(await Promise.all(devices.map(statusOf)), [401, 401, 401]);
+      });
+    }
+
+    test("over HTTP a failing deletion answers a bare 500, and the user and sessions are still there", async () => {
+      const deps: Deps = { ...t.deps, store: new SabotagedStore(t.store, "eraseUser") };
+      const { app } = await buildApp({
+        deps,
+        publicUrl: new URL("http://127.0.0.1:3000"),
+        secret: t.secret,
+        limits: { passwordAttemptsPerIpPerMinute: 10_000 },
+      });
+      await app.ready();
+      try {
+        const admin = await signedIn(t, "admin");
+        const bob = await createUser(t);
+        const [bobDevice] = await signInMany(t, bob, 1);
+        assert.ok(bobDevice !== undefined);
+        const sabotagedAdmin = new HttpClient(app);
+        for (const [name, value] of admin.device.cookies) sabotagedAdmin.cookies.set(name, value);
+        sabotagedAdmin.csrfToken = admin.device.csrfToken;
+
+        const response = await sabotagedAdmin.delete(`/api/users/${bob.id}`, { reason: "doomed" });
+        assertProblem(response, 500, "INTERNAL");
+        assert.doesNotMatch(response.body, /injected|eraseUser/);
+        assert.deepEqual(await t.store.getUserById(bob.id), bob);
+        assert.equal((await t.store.listUserSessions(bob.id)).length, 1);
+        assert.equal(await statusOf(bobDevice), 200);
+      } finally {
+        await app.close();
+      }
+    });
+  });
+}

@@ -1,0 +1,111 @@
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { existsSync, readFileSync } from "node:fs";
+import { describe, test } from "node:test";
+import { noRequest } from "../../src/domain/context.ts";
+import { purgeDueUsers } from "../../src/domain/delete-user.ts";
+import { normalizeEmail } from "../../src/domain/email.ts";
+import { adminDeletes, signedIn, wholeAudit } from "../support/deletion-fixtures.ts";
+import { goodPassword, signIn } from "../support/fixtures.ts";
+import { startTestApp, type TestApp } from "../support/test-app.ts";
+
+/**
+ * DESIGN.md 5: erasure removes personal data, and the audit trail keeps ids only. Read as an attacker who
+ * later gets the database files: neither the SQLite main file nor its write-ahead log may still hold the
+ * erased account's e-mail address, name or password hash. SQLite only: these are its files.
+ */
+interface Person {
+  readonly id: string;
+  readonly secrets: readonly string[];
+}
+
+/** Signs a distinctive person up, signs them in a few times, renames them: their data is all over the files. */
+async function leaveTraces(t: TestApp): Promise<Person> {
+  const tag = randomBytes(6).toString("hex");
+  const email = `Erase-Me-${tag}@Example.Test`;
+  const firstName = `Zebulon Quixote-${tag}`;
+  const secondName = `Xanthippe Marplot-${tag}`;
+  const device = t.client();
+  const signup = await device.post("/api/auth/signup", { email, password: goodPassword, name: firstName });
+  assert.equal(signup.statusCode, 201, signup.body);
+  for (let i = 0; i < 3; i += 1) await signIn(t, { email });
+  assert.equal((await device.patch("/api/account", { name: secondName })).statusCode, 200);
+  const stored = await t.store.getUserByEmail(normalizeEmail(email));
+  assert.ok(stored !== null);
+  return { id: stored.id, secrets: [email, normalizeEmail(email), firstName, secondName, stored.passwordHash] };
+}
+
+function databaseFiles(t: TestApp): string[] {
+  const path = t.database.sqlitePath;
+  assert.ok(path !== null);
+  return [path, `${path}-wal`, `${path}-shm`].filter((file) => existsSync(file));
+}
+
+function filesHolding(t: TestApp, text: string): string[] {
+  const needle = Buffer.from(text, "utf8");
+  return databaseFiles(t).filter((file) => readFileSync(file).includes(needle));
+}
+
+function assertErased(t: TestApp, person: Person): void {
+  for (const secret of person.secrets) assert.deepEqual(filesHolding(t, secret), [], `still on disk: ${secret}`);
+}
+
+async function assertAuditHoldsIdsOnly(t: TestApp, person: Person): Promise<void> {
+  const entries = await wholeAudit(t);
+  const mine = entries.filter((entry) => entry.targetId === person.id || entry.actorId === person.id);
+  assert.ok(mine.length >= 5, "the person's acts and the deletion are in the audit");
+  for (const entry of entries) {
+    const text = JSON.stringify(entry);
+    for (const secret of person.secrets) assert.ok(!text.includes(secret), `audit entry ${entry.seq} holds ${secret}`);
+    assert.doesNotMatch(text, /@/, `audit entry ${entry.seq} holds an e-mail address`);
+  }
+}
+
+describe("erasure leaves no personal data in the SQLite files (sqlite)", () => {
+  test("after an immediate deletion neither the main file nor the WAL holds the e-mail, names or hash", async () => {
+    const t = await startTestApp("sqlite");
+    try {
+      const admin = await signedIn(t, "admin");
+      const person = await leaveTraces(t);
+      // The check can see the data while it exists, so its silence afterwards means something.
+      for (const secret of person.secrets.slice(0, 2)) assert.notDeepEqual(filesHolding(t, secret), []);
+
+      assert.equal((await adminDeletes(admin.device, person.id, "erasure request")).status, "deleted");
+      assertErased(t, person);
+      await assertAuditHoldsIdsOnly(t, person);
+    } finally {
+      await t.close();
+    }
+  });
+
+  test("after self-deletion the same holds", {}, async () => {
+    const t = await startTestApp("sqlite");
+    try {
+      const person = await leaveTraces(t);
+      const [email] = person.secrets;
+      assert.ok(email !== undefined);
+      const device = await signIn(t, { email });
+      assert.equal((await device.delete("/api/account", { password: goodPassword })).statusCode, 200);
+      assertErased(t, person);
+      await assertAuditHoldsIdsOnly(t, person);
+    } finally {
+      await t.close();
+    }
+  });
+
+  test("after a grace period, the purge job erases just as thoroughly", async () => {
+    const graceMs = 86_400_000;
+    const t = await startTestApp("sqlite", { deletionGraceMs: graceMs });
+    try {
+      const admin = await signedIn(t, "admin");
+      const person = await leaveTraces(t);
+      assert.equal((await adminDeletes(admin.device, person.id)).status, "scheduled");
+      t.clock.advance(graceMs + 60_000);
+      assert.equal(await purgeDueUsers(t.deps, noRequest), 1);
+      assertErased(t, person);
+      await assertAuditHoldsIdsOnly(t, person);
+    } finally {
+      await t.close();
+    }
+  });
+});
