@@ -14,7 +14,8 @@ export interface DeletionPlan {
   readonly blockers: readonly { code: ErrorCode; title: string; detail: string | null }[];
   readonly mode: "erase" | "schedule";
   readonly purgeAfter: string | null;
-  readonly sessionsToRevoke: number;
+  /** Null when the caller may not see the target's sessions (it ranks too high for this caller). */
+  readonly sessionsToRevoke: number | null;
   readonly removes: readonly string[];
 }
 
@@ -46,7 +47,7 @@ export async function planDeletion(
     blockers: blockers.map((b) => ({ code: b.code, title: errorCodes[b.code].title, detail: b.detail ?? null })),
     mode: erase ? "erase" : "schedule",
     purgeAfter: erase ? null : new Date(now + deps.deletionGraceMs).toISOString(),
-    sessionsToRevoke: sessions.length,
+    sessionsToRevoke: blockers.some((b) => b.code === "FORBIDDEN") ? null : sessions.length,
     removes: erase
       ? ["every session", "the account and its personal data (e-mail, name, password hash)"]
       : ["every session (now)", "sign-in (now)", "the account and its personal data (at purgeAfter)"],

@@ -131,7 +131,7 @@ export async function revokeOwnSession(
         // Naming a session that is not the caller's is a refused attempt, whether or not it exists.
         outcome: revoked ? "success" : "denied",
         targetId: auth.user.id,
-        reason: revoked ? null : "no such session for this user",
+        reason: revoked ? null : "SESSION_NOT_FOUND",
       }),
     );
     if (!revoked) return refuse("SESSION_NOT_FOUND");
