@@ -11,14 +11,12 @@ import { searchKey } from "../domain/email.ts";
 import type { SessionAndUser, Store, StoreTx, UserListQuery, UserPatch } from "../domain/ports.ts";
 import type { SessionRecord } from "../domain/session.ts";
 import type { UserRecord } from "../domain/user.ts";
+import { appendAudit, getAuditHead, listAudit, readAuditChain } from "./audit-queries.ts";
 import {
-  type AuditRow,
-  auditColumns,
   type SessionAndUserRow,
   type SessionRow,
   sessionAndUserSql,
   sessionColumns,
-  toAuditEntry,
   toSession,
   toUser,
   toUserFromJoin,
@@ -94,54 +92,20 @@ class SqlStoreTx implements StoreTx {
     return rows.map(toUser);
   }
 
-  async listAudit(query: AuditQuery): Promise<AuditEntry[]> {
-    const where: string[] = [];
-    const params: SqlParam[] = [];
-    const filters: [string, string | undefined][] = [
-      ["actor_id", query.actorId],
-      ["target_id", query.targetId],
-      ["action", query.action],
-      ["outcome", query.outcome],
-    ];
-    for (const [column, value] of filters) {
-      if (value !== undefined) {
-        where.push(`${column} = ?`);
-        params.push(value);
-      }
-    }
-    if (query.before !== undefined) {
-      where.push("seq < ?");
-      params.push(query.before);
-    }
-    const clause = where.length === 0 ? "" : `WHERE ${where.join(" AND ")}`;
-    params.push(query.limit);
-    const rows = await this.db.all<AuditRow>(
-      `SELECT ${auditColumns} FROM audit_log ${clause} ORDER BY seq DESC LIMIT ?`,
-      params,
-    );
-    return rows.map(toAuditEntry);
+  listAudit(query: AuditQuery): Promise<AuditEntry[]> {
+    return listAudit(this.db, query);
   }
 
-  async *readAuditChain(): AsyncIterable<AuditEntry> {
-    let after = 0;
-    for (;;) {
-      const rows = await this.db.all<AuditRow>(
-        `SELECT ${auditColumns} FROM audit_log WHERE seq > ? ORDER BY seq LIMIT 500`,
-        [after],
-      );
-      for (const row of rows) yield toAuditEntry(row);
-      const last = rows.at(-1);
-      if (last === undefined) return;
-      after = last.seq;
-    }
+  readAuditChain(): AsyncIterable<AuditEntry> {
+    return readAuditChain(this.db);
   }
 
-  async getAuditHead(): Promise<AuditHead> {
-    const row = await this.db.get<{ seq: number; hash: string; seal: string }>(
-      "SELECT seq, hash, seal FROM audit_head WHERE id = 1",
-    );
-    if (row === undefined) throw new Error("audit_head row is missing: the database was not migrated");
-    return { seq: Number(row.seq), hash: row.hash, seal: row.seal };
+  getAuditHead(): Promise<AuditHead> {
+    return getAuditHead(this.db);
+  }
+
+  appendAudit(entry: AuditInput): Promise<AuditEntry> {
+    return appendAudit(this.db, this.dialect, this.seal, entry);
   }
 
   async lockUser(id: string): Promise<UserRecord | null> {
@@ -260,37 +224,6 @@ class SqlStoreTx implements StoreTx {
 
   async markReauthenticated(sessionId: string, now: number): Promise<void> {
     await this.db.run("UPDATE sessions SET authenticated_at = ?, last_seen_at = ? WHERE id = ?", [now, now, sessionId]);
-  }
-
-  async appendAudit(entry: AuditInput): Promise<AuditEntry> {
-    // The head row is locked for the rest of the transaction, so concurrent appends form one chain.
-    const head = await this.db.get<{ seq: number; hash: string }>(
-      `SELECT seq, hash FROM audit_head WHERE id = 1${this.dialect.lockRowsSuffix}`,
-    );
-    if (head === undefined) throw new Error("audit_head row is missing: the database was not migrated");
-    const seq = Number(head.seq) + 1;
-    const hash = this.seal(head.hash, seq, entry);
-    await this.db.run(`INSERT INTO audit_log (${auditColumns}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, [
-      seq,
-      entry.at,
-      entry.actorType,
-      entry.actorId,
-      entry.action,
-      entry.targetId,
-      entry.outcome,
-      entry.reason,
-      entry.requestId,
-      entry.ip,
-      JSON.stringify(entry.details),
-      head.hash,
-      hash,
-    ]);
-    await this.db.run("UPDATE audit_head SET seq = ?, hash = ?, seal = ? WHERE id = 1", [
-      seq,
-      hash,
-      sealAuditHead(this.seal, seq, hash),
-    ]);
-    return { ...entry, seq, prevHash: head.hash, hash };
   }
 }
 
