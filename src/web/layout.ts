@@ -52,6 +52,7 @@ export function layout(page: PageContext, options: PageOptions, content: SafeHtm
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${options.title} · Gatehouse</title>
+<link rel="icon" href="/favicon.ico" type="image/svg+xml">
 <link rel="stylesheet" href="/assets/gatehouse.css">
 </head>
 <body>

@@ -15,6 +15,7 @@ import { auditPages } from "./pages/audit-pages.ts";
 import { authPages } from "./pages/auth-pages.ts";
 
 const stylesheet = readFileSync(new URL("./assets/gatehouse.css", import.meta.url), "utf8");
+const favicon = readFileSync(new URL("./assets/favicon.svg", import.meta.url), "utf8");
 
 const friendly: Partial<Record<number, string>> = {
   400: "That request was not valid.",
@@ -84,6 +85,10 @@ export function pagesPlugin(
       routeGroup("public", (group) => {
         group.get("/assets/gatehouse.css", async (_request, reply) =>
           reply.type("text/css; charset=utf-8").header("Cache-Control", "public, max-age=3600").send(stylesheet),
+        );
+        // Browsers ask for /favicon.ico whatever the page says; both names serve the same SVG.
+        group.get("/favicon.ico", async (_request, reply) =>
+          reply.type("image/svg+xml").header("Cache-Control", "public, max-age=86400").send(favicon),
         );
         group.get("/", async (request, reply) => reply.redirect(request.auth === null ? "/login" : "/account", 303));
         authPages(group, context);

@@ -108,7 +108,7 @@ export function deletePage(page: PageContext, user: UserRecord, plan: DeletionPl
   <h2 id="plan-title">What happens</h2>
   <ul>
     <li>${plan.sessionsToRevoke === null ? "Every session" : `${plan.sessionsToRevoke} session(s)`} end at once.</li>
-    ${plan.removes.map((item) => html`<li>Removes ${item}.</li>`)}
+    ${plan.removes.filter((item) => !item.startsWith("every session")).map((item) => html`<li>Removes ${item}.</li>`)}
     ${plan.mode === "schedule" ? html`<li>Restorable until ${plan.purgeAfter ?? ""}.</li>` : html`<li>This cannot be undone.</li>`}
   </ul>
   ${

@@ -1,0 +1,246 @@
+import assert from "node:assert/strict";
+import { mkdirSync } from "node:fs";
+import { after, before, describe, test } from "node:test";
+import { fileURLToPath } from "node:url";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import {
+  answered,
+  browserSkipReason,
+  cookieNames,
+  fetchFromPage,
+  type LiveGatehouse,
+  launchBrowser,
+  newDevice,
+  Resources,
+  signInThroughPage,
+  startLiveGatehouse,
+} from "../support/browser.ts";
+import { engines } from "../support/databases.ts";
+import { createUser, goodPassword, signIn } from "../support/fixtures.ts";
+import { auditPage, recordCspViolations, watchForProblems } from "../support/page-audit.ts";
+
+const sessionCookie = "gatehouse_session";
+
+/** A device whose session is gone: the open page's API call gets 401, the next visit to /account the sign-in page. */
+async function assertSignedOut(page: Page, origin: string, label: string): Promise<void> {
+  const api = await fetchFromPage(page, "/api/account", { method: "GET" });
+  assert.equal(answered(api).status, 401, `${label}: the API answers 401`);
+  const response = await page.goto(`${origin}/account`);
+  assert.equal(response?.status(), 200, label);
+  assert.equal(page.url(), `${origin}/login?next=%2Faccount`, `${label}: /account sends the device to sign in`);
+  assert.equal(await page.getByRole("heading", { level: 1 }).textContent(), "Sign in", label);
+  const again = await fetchFromPage(page, "/api/account", { method: "GET" });
+  assert.equal(answered(again).status, 401, `${label}: still 401 from the sign-in page`);
+}
+
+for (const engine of engines) {
+  describe(`in a real browser, sessions end with the account (${engine})`, { skip: browserSkipReason }, () => {
+    const resources = new Resources();
+    let gatehouse: LiveGatehouse;
+    let browser: Browser;
+
+    before(async () => {
+      gatehouse = resources.add(await startLiveGatehouse(engine), (live) => live.close());
+      browser = resources.add(await launchBrowser(), (opened) => opened.close());
+    });
+    after(() => resources.closeAll());
+
+    const device = async (): Promise<BrowserContext> =>
+      resources.add(await newDevice(browser), (context) => context.close());
+
+    test("a user signed in on two browsers and deleted by an admin through the admin pages gets the sign-in page and 401 on both", {
+      timeout: 120_000,
+    }, async () => {
+      const { t, origin } = gatehouse;
+      const admin = await createUser(t, "admin");
+      const user = await createUser(t);
+      const phone = await signInThroughPage(await device(), origin, user.email, goodPassword);
+      const laptop = await signInThroughPage(await device(), origin, user.email, goodPassword);
+      assert.equal((await t.store.listUserSessions(user.id)).length, 2);
+
+      const adminPage = await signInThroughPage(await device(), origin, admin.email, goodPassword);
+      await adminPage.goto(`${origin}/admin/users`);
+      await Promise.all([
+        adminPage.waitForURL(`${origin}/admin/users/${user.id}`),
+        adminPage.getByRole("link", { name: user.email }).click(),
+      ]);
+      await Promise.all([
+        adminPage.waitForURL(`${origin}/admin/users/${user.id}/delete`),
+        adminPage.getByRole("link", { name: "Delete this user…" }).click(),
+      ]);
+      assert.equal(await adminPage.getByRole("heading", { level: 1 }).textContent(), `Delete ${user.email}?`);
+      const plan = await adminPage.getByRole("region", { name: "What happens" }).textContent();
+      assert.match(plan ?? "", /2 session\(s\) end at once\./, "the plan counts both of the user's sessions");
+      assert.match(plan ?? "", /This cannot be undone\./);
+      await adminPage.getByLabel("Reason").fill("left the company");
+      await adminPage.getByLabel("Your password").fill(goodPassword);
+      await Promise.all([
+        adminPage.waitForURL(`${origin}/admin/users?notice=user-deleted`),
+        adminPage.getByRole("button", { name: `Delete ${user.email}` }).click(),
+      ]);
+      assert.match((await adminPage.getByRole("status").textContent()) ?? "", /The user is deleted/);
+      assert.equal(await t.store.getUserById(user.id), null);
+      assert.deepEqual(await t.store.listUserSessions(user.id), []);
+
+      await adminPage.goto(`${origin}/admin/audit?action=users.delete&targetId=${user.id}`);
+      const trail = (await adminPage.locator("tbody").textContent()) ?? "";
+      assert.match(trail, /left the company/, "the reason is in the audit log");
+
+      await assertSignedOut(phone, origin, "phone");
+      await assertSignedOut(laptop, origin, "laptop");
+      const still = await fetchFromPage(adminPage, "/api/account", { method: "GET" });
+      assert.equal(answered(still).status, 200, "the admin is still signed in");
+    });
+
+    test("deleting one's own account through /account/delete ends every session and drops the cookie", {
+      timeout: 120_000,
+    }, async () => {
+      const { t, origin } = gatehouse;
+      const user = await createUser(t);
+      const otherDeviceContext = await device();
+      const otherDevice = await signInThroughPage(otherDeviceContext, origin, user.email, goodPassword);
+      const context = await device();
+      const page = await signInThroughPage(context, origin, user.email, goodPassword);
+      assert.deepEqual(await cookieNames(context, origin), [sessionCookie]);
+
+      await Promise.all([
+        page.waitForURL(`${origin}/account/delete`),
+        page.getByRole("link", { name: "Delete my account…" }).click(),
+      ]);
+      await page.getByLabel("Your password, to confirm").fill(goodPassword);
+      const deletion = page.waitForResponse(
+        (response) => response.url() === `${origin}/account/delete` && response.request().method() === "POST",
+      );
+      await Promise.all([
+        page.waitForURL(`${origin}/login?notice=account-deleted`),
+        page.getByRole("button", { name: "Delete my account" }).click(),
+      ]);
+      const answer = await deletion;
+      assert.equal(answer.status(), 303);
+      assert.equal((await answer.allHeaders())["clear-site-data"], '"cache", "cookies", "storage"');
+      assert.match((await page.getByRole("status").textContent()) ?? "", /Your account is deleted/);
+      assert.deepEqual(await cookieNames(context, origin), [], "the browser no longer holds the session cookie");
+      assert.equal(await t.store.getUserById(user.id), null);
+      assert.deepEqual(await t.store.listUserSessions(user.id), []);
+
+      await assertSignedOut(otherDevice, origin, "the other device");
+      assert.deepEqual(
+        await cookieNames(otherDeviceContext, origin),
+        [sessionCookie],
+        "only a dead cookie remains there",
+      );
+    });
+  });
+}
+
+const screenshotDir = fileURLToPath(new URL("../../test-output/screenshots/", import.meta.url));
+const screens = [
+  { width: 375, height: 800 },
+  { width: 1280, height: 900 },
+] as const;
+
+interface PageUnderReview {
+  readonly name: string;
+  readonly signedIn: boolean;
+  path(): string;
+}
+
+describe("every page on a phone and on a desktop", { skip: browserSkipReason }, () => {
+  const resources = new Resources();
+  let gatehouse: LiveGatehouse;
+  let browser: Browser;
+  let adminContext: BrowserContext;
+  let visitorContext: BrowserContext;
+  let subjectId = "";
+
+  before(async () => {
+    mkdirSync(screenshotDir, { recursive: true });
+    gatehouse = resources.add(await startLiveGatehouse("sqlite"), (live) => live.close());
+    browser = resources.add(await launchBrowser(), (opened) => opened.close());
+    const { t, origin } = gatehouse;
+    // Realistic content: a few accounts, one with a long (but ordinary) address, sessions and audit entries.
+    const admin = await createUser(t, "admin", "dana.admin@example.test");
+    const subject = await createUser(t, "user", "alexandra.konstantinopoulou@example.test");
+    subjectId = subject.id;
+    for (const email of ["bo@example.test", "chris.lee@example.test", "emma.watts@example.test"]) {
+      await createUser(t, "user", email);
+    }
+    await signIn(t, subject);
+    await signIn(t, subject);
+    adminContext = resources.add(await newDevice(browser), (context) => context.close());
+    visitorContext = resources.add(await newDevice(browser), (context) => context.close());
+    for (const context of [adminContext, visitorContext]) await recordCspViolations(context);
+    const page = await signInThroughPage(adminContext, origin, admin.email, goodPassword);
+    await page.close();
+  });
+  after(() => resources.closeAll());
+
+  const pages: readonly PageUnderReview[] = [
+    { name: "sign-in", signedIn: false, path: () => "/login" },
+    { name: "sign-up", signedIn: false, path: () => "/signup" },
+    { name: "account", signedIn: true, path: () => "/account" },
+    { name: "admin-users", signedIn: true, path: () => "/admin/users" },
+    {
+      name: "admin-user",
+      signedIn: true,
+      path: () => `/admin/users/${subjectId}`,
+    },
+    {
+      name: "delete-confirmation",
+      signedIn: true,
+      path: () => `/admin/users/${subjectId}/delete`,
+    },
+    { name: "audit", signedIn: true, path: () => "/admin/audit" },
+  ];
+
+  for (const screen of screens) {
+    for (const reviewed of pages) {
+      test(`the ${reviewed.name} page at ${screen.width}px has one h1, labelled inputs, no sideways scrolling and no console or CSP errors`, {
+        timeout: 60_000,
+      }, async () => {
+        const page = await (reviewed.signedIn ? adminContext : visitorContext).newPage();
+        try {
+          await page.setViewportSize(screen);
+          const problems = watchForProblems(page);
+          const response = await page.goto(`${gatehouse.origin}${reviewed.path()}`);
+          assert.equal(response?.status(), 200);
+          assert.equal(page.url(), `${gatehouse.origin}${reviewed.path()}`, "no redirect");
+          // Settled, so late console errors are in before the checks.
+          await page.waitForLoadState("networkidle");
+          await page.screenshot({ path: `${screenshotDir}${reviewed.name}-${screen.width}.png`, fullPage: true });
+
+          const audit = await auditPage(page);
+          assert.equal(audit.h1Count, 1, "exactly one h1");
+          assert.deepEqual(audit.unlabelled, [], "every visible form control has a label");
+          assert.ok(
+            audit.scrollWidth <= audit.clientWidth,
+            `no horizontal scrollbar: the document is ${audit.scrollWidth}px wide in a ${audit.clientWidth}px viewport; ` +
+              `wider than the viewport: ${audit.overflowing.join(", ")}`,
+          );
+          assert.deepEqual(audit.cspViolations, [], "no Content-Security-Policy violations");
+          assert.deepEqual(problems.consoleErrors, [], "no console errors");
+          assert.deepEqual(problems.pageErrors, [], "no uncaught page errors");
+        } finally {
+          await page.close();
+        }
+      });
+    }
+  }
+
+  test("the icon every browser asks for loads without a console error", {
+    timeout: 60_000,
+  }, async () => {
+    // A browser of its own: Chromium asks for the icon once per browser process and remembers the answer.
+    const fresh = resources.add(await launchBrowser(), (opened) => opened.close());
+    const context = resources.add(await newDevice(fresh), (opened) => opened.close());
+    const page = await context.newPage();
+    try {
+      const problems = watchForProblems(page);
+      await page.goto(`${gatehouse.origin}/login`);
+      await page.waitForLoadState("networkidle");
+      assert.deepEqual(problems.consoleErrors, [], "no console errors at all");
+    } finally {
+      await page.close();
+    }
+  });
+});
