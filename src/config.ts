@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { chmodSync, existsSync, linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { z } from "zod";
 import { type DatabaseLocation, parseDatabaseUrl } from "./store/open-store.ts";
 
@@ -101,17 +101,27 @@ function urlHost(host: string): string {
   return host.includes(":") ? `[${host}]` : host;
 }
 
-/** Without GATEHOUSE_SECRET, a 256-bit secret is generated once and kept in DATA_DIR/secret (mode 0600). */
+/**
+ * Without GATEHOUSE_SECRET, a 256-bit secret is generated once and kept in DATA_DIR/secret (mode 0600).
+ * Several processes may start together on a new DATA_DIR: the file is written under a temporary name and
+ * linked into place, which fails if another process won, so every process ends up reading the same secret.
+ */
 function readOrCreateSecret(dataDir: string): Buffer {
   const path = join(dataDir, "secret");
-  if (existsSync(path)) {
-    const secret = Buffer.from(readFileSync(path, "utf8").trim(), "base64");
-    if (secret.length < 32) throw new ConfigError(`Invalid configuration:\n  ${path}: the secret is too short`);
-    return secret;
+  if (!existsSync(path)) {
+    mkdirSync(dataDir, { recursive: true });
+    const temporary = `${path}.${process.pid}.${randomBytes(6).toString("hex")}`;
+    writeFileSync(temporary, `${randomBytes(32).toString("base64")}\n`, { mode: 0o600, flag: "wx" });
+    chmodSync(temporary, 0o600);
+    try {
+      linkSync(temporary, path);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    } finally {
+      unlinkSync(temporary);
+    }
   }
-  mkdirSync(dirname(path), { recursive: true });
-  const secret = randomBytes(32);
-  writeFileSync(path, `${secret.toString("base64")}\n`, { mode: 0o600, flag: "wx" });
-  chmodSync(path, 0o600);
+  const secret = Buffer.from(readFileSync(path, "utf8").trim(), "base64");
+  if (secret.length < 32) throw new ConfigError(`Invalid configuration:\n  ${path}: the secret is too short`);
   return secret;
 }

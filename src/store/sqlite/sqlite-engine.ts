@@ -68,13 +68,14 @@ export function openSqliteEngine(path: string): SqlEngine {
 }
 
 function configure(db: Connection): void {
+  // First, so that every statement below waits for another process's lock instead of failing at once.
+  db.pragma("busy_timeout = 5000");
   db.pragma("journal_mode = WAL");
   db.pragma("foreign_keys = ON");
   // Freed pages are overwritten with zeros, so erased personal data does not linger in the file.
   db.pragma("secure_delete = ON");
   // A commit is durable when it returns (WAL + NORMAL could lose the last commits on power loss).
   db.pragma("synchronous = FULL");
-  db.pragma("busy_timeout = 5000");
 }
 
 function statementCache(db: Connection): (sql: string) => Statement {

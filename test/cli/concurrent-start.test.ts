@@ -1,0 +1,51 @@
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import { fileURLToPath } from "node:url";
+import Database from "better-sqlite3";
+
+const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
+
+function migrate(dataDir: string): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ["bin/gatehouse.js", "migrate"], {
+      cwd: repoRoot,
+      // No GATEHOUSE_SECRET: the processes also race to generate the secret file.
+      env: { PATH: process.env.PATH ?? "", DATA_DIR: dataDir },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let output = "";
+    child.stdout.on("data", (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    child.stderr.on("data", (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    child.on("exit", (code) => resolve({ code, output }));
+  });
+}
+
+test("four processes starting at once on a new data directory share one secret, migrate once, and all succeed", async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), "gatehouse-concurrent-"));
+  try {
+    const runs = await Promise.all(Array.from({ length: 4 }, () => migrate(dataDir)));
+    for (const run of runs) assert.equal(run.code, 0, run.output);
+    assert.equal(runs.filter((run) => run.output.includes("Applied migrations 1")).length, 1);
+    assert.deepEqual(
+      readdirSync(dataDir).filter((name) => name.startsWith("secret")),
+      ["secret"],
+    );
+    const db = new Database(join(dataDir, "gatehouse.sqlite"), { readonly: true });
+    try {
+      const rows = db.prepare("SELECT version FROM schema_migrations").all();
+      assert.deepEqual(rows, [{ version: 1 }]);
+    } finally {
+      db.close();
+    }
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+});
