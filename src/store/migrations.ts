@@ -30,6 +30,7 @@ export const sqliteMigrations: readonly Migration[] = [
         status_before_deletion TEXT
       ) STRICT;
       CREATE INDEX users_purge_after ON users (purge_after) WHERE purge_after IS NOT NULL;
+      CREATE INDEX users_active_superusers ON users (id) WHERE role = 'superuser' AND status = 'active';
       CREATE TABLE sessions (
         id TEXT PRIMARY KEY,
         user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
@@ -91,6 +92,7 @@ export const postgresMigrations: readonly Migration[] = [
         status_before_deletion TEXT
       );
       CREATE INDEX users_purge_after ON users (purge_after) WHERE purge_after IS NOT NULL;
+      CREATE INDEX users_active_superusers ON users (id) WHERE role = 'superuser' AND status = 'active';
       CREATE TABLE sessions (
         id TEXT PRIMARY KEY,
         user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,

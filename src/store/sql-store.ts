@@ -230,6 +230,8 @@ class SqlStoreTx implements StoreTx {
 export class SqlStore extends SqlStoreTx implements Store {
   readonly engine: "sqlite" | "postgres";
   readonly #engine: SqlEngine;
+  readonly #pendingTouches = new Map<string, number>();
+  #touchBatch: Promise<void> | null = null;
 
   constructor(engine: SqlEngine, seal: AuditSealer) {
     super(engine, engine.dialect, seal);
@@ -248,8 +250,33 @@ export class SqlStore extends SqlStoreTx implements Store {
     return this.#engine.transaction((db) => fn(new SqlStoreTx(db, this.dialect, this.seal)));
   }
 
-  async touchSession(id: string, now: number): Promise<void> {
-    await this.#engine.run("UPDATE sessions SET last_seen_at = ? WHERE id = ?", [now, id]);
+  /**
+   * Last-seen updates are batched: every touch requested during one turn of the event loop is written by
+   * one transaction right after it (one commit, one fsync, instead of one per request). The promise
+   * settles when the batch holding this touch is written; the session check does not wait for it.
+   */
+  touchSession(id: string, now: number): Promise<void> {
+    this.#pendingTouches.set(id, Math.max(now, this.#pendingTouches.get(id) ?? 0));
+    this.#touchBatch ??= new Promise<void>((resolve, reject) => {
+      setImmediate(() => {
+        const batch = [...this.#pendingTouches];
+        this.#pendingTouches.clear();
+        this.#touchBatch = null;
+        this.#engine
+          .transaction(async (db) => {
+            for (const [sessionId, at] of batch) {
+              // Never move last_seen_at backwards (a later touch may have been written already).
+              await db.run("UPDATE sessions SET last_seen_at = ? WHERE id = ? AND last_seen_at < ?", [
+                at,
+                sessionId,
+                at,
+              ]);
+            }
+          })
+          .then(resolve, reject);
+      });
+    });
+    return this.#touchBatch;
   }
 
   /** See SqlEngine.scrubAfterErase: called by the erasure use case after its transaction commits. */
@@ -257,7 +284,8 @@ export class SqlStore extends SqlStoreTx implements Store {
     return this.#engine.scrubAfterErase();
   }
 
-  close(): Promise<void> {
-    return this.#engine.close();
+  async close(): Promise<void> {
+    await this.#touchBatch?.catch(() => {});
+    await this.#engine.close();
   }
 }
