@@ -7,7 +7,7 @@ const unsafeMethods = new Set(["POST", "PUT", "PATCH", "DELETE"]);
  * Unsafe API requests carry JSON or nothing. A form-encoded, multipart or text/plain body, the shapes a
  * cross-site form can send without a CORS preflight, is refused with 415 before any handler runs.
  */
-export async function requireJsonBody(request: FastifyRequest): Promise<void> {
+export function requireJsonBody(request: FastifyRequest): void {
   if (!unsafeMethods.has(request.method)) return;
   const type = request.headers["content-type"];
   const hasBody =

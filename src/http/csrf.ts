@@ -25,7 +25,7 @@ export interface CsrfOptions {
  * a refused request changes nothing.
  */
 export function csrfProtection(options: CsrfOptions) {
-  return async function rejectCrossSiteRequests(request: FastifyRequest): Promise<void> {
+  return function rejectCrossSiteRequests(request: FastifyRequest): void {
     if (!unsafeMethods.has(request.method)) return;
     if (!isSameOrigin(request, options.publicOrigin)) {
       throw new GatehouseError("CSRF_REJECTED", "The request did not come from this site.");

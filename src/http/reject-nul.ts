@@ -6,7 +6,7 @@ import { GatehouseError } from "../domain/errors.ts";
  * carrying it fails), SQLite's LIKE stops reading at it, and no legitimate e-mail, name or id contains it.
  * Refusing it at the edge keeps both engines' answers a clean 400 instead of a fault.
  */
-export async function rejectNulCharacters(request: FastifyRequest): Promise<void> {
+export function rejectNulCharacters(request: FastifyRequest): void {
   if (containsNul(request.params) || containsNul(request.query) || containsNul(request.body)) {
     throw new GatehouseError("VALIDATION_FAILED", "Text may not contain NUL characters.");
   }

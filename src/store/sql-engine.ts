@@ -23,7 +23,12 @@ export interface Dialect {
 
 export interface SqlEngine extends SqlExecutor {
   readonly dialect: Dialect;
-  transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T>;
+  /**
+   * `durable: false` lets the commit return before it reaches the disk (SQLite synchronous=NORMAL,
+   * PostgreSQL synchronous_commit off): only for writes whose loss in a power cut harms nothing, such as
+   * last-seen times. A crash never corrupts the database either way.
+   */
+  transaction<T>(fn: (tx: SqlExecutor) => Promise<T>, options?: { durable: boolean }): Promise<T>;
   /**
    * Called after personal data was erased: makes sure no copy of the erased rows stays readable in the
    * engine's own files (SQLite's write-ahead log); a no-op where the engine needs nothing.

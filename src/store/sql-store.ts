@@ -263,16 +263,20 @@ export class SqlStore extends SqlStoreTx implements Store {
         this.#pendingTouches.clear();
         this.#touchBatch = null;
         this.#engine
-          .transaction(async (db) => {
-            for (const [sessionId, at] of batch) {
-              // Never move last_seen_at backwards (a later touch may have been written already).
-              await db.run("UPDATE sessions SET last_seen_at = ? WHERE id = ? AND last_seen_at < ?", [
-                at,
-                sessionId,
-                at,
-              ]);
-            }
-          })
+          .transaction(
+            async (db) => {
+              for (const [sessionId, at] of batch) {
+                // Never move last_seen_at backwards (a later touch may have been written already).
+                await db.run("UPDATE sessions SET last_seen_at = ? WHERE id = ? AND last_seen_at < ?", [
+                  at,
+                  sessionId,
+                  at,
+                ]);
+              }
+              // A last-seen time lost in a power cut only shortens that session's idle allowance.
+            },
+            { durable: false },
+          )
           .then(resolve, reject);
       });
     });

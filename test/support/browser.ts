@@ -1,5 +1,5 @@
 import { accessSync, constants } from "node:fs";
-import { createServer as createHttpServer, type IncomingMessage, type Server } from "node:http";
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { type AddressInfo, createServer as createNetServer } from "node:net";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 import type { EngineName } from "./databases.ts";
@@ -116,10 +116,19 @@ export class RequestLog {
         location: null,
       };
       this.#seen.push(seen);
+      // Fastify passes its headers to writeHead directly, where getHeader cannot see them: read them there.
+      const writeHead = response.writeHead;
+      response.writeHead = function recordLocation(
+        this: ServerResponse,
+        ...args: Parameters<ServerResponse["writeHead"]>
+      ) {
+        const headers = args.find((arg) => typeof arg === "object" && arg !== null && !Array.isArray(arg));
+        const location = (headers as Record<string, unknown> | undefined)?.location ?? this.getHeader("location");
+        seen.location = typeof location === "string" ? location : null;
+        return writeHead.apply(this, args);
+      } as ServerResponse["writeHead"];
       response.on("finish", () => {
         seen.status = response.statusCode;
-        const location = response.getHeader("location");
-        seen.location = typeof location === "string" ? location : null;
       });
     });
   }

@@ -29,7 +29,7 @@ export function openPostgresEngine(connectionString: string, poolSize = 10): Sql
   return {
     dialect,
     ...poolExecutor,
-    async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+    async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>, options = { durable: true }): Promise<T> {
       const client = await pool.connect();
       // A checked-out client has no listener of the pool's: without one, a backend that dies mid-transaction
       // (restart, failover, pg_terminate_backend) raises an unhandled 'error' event and ends the process.
@@ -38,6 +38,7 @@ export function openPostgresEngine(connectionString: string, poolSize = 10): Sql
       client.on("error", ignore);
       try {
         await client.query("BEGIN");
+        if (!options.durable) await client.query("SET LOCAL synchronous_commit TO OFF");
         const result = await fn(executor((sql, params) => client.query(sql, params as SqlParam[])));
         await client.query("COMMIT");
         return result;

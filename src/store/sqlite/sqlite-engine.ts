@@ -40,8 +40,9 @@ export function openSqliteEngine(path: string): SqlEngine {
     get: readExecutor.get,
     run: (sql, params) => exclusive(() => writeExecutor.run(sql, params)),
     exec: (script) => exclusive(() => writeExecutor.exec(script)),
-    transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+    transaction<T>(fn: (tx: SqlExecutor) => Promise<T>, options = { durable: true }): Promise<T> {
       return exclusive(async () => {
+        if (!options.durable) writer.pragma("synchronous = NORMAL");
         writer.exec("BEGIN IMMEDIATE");
         try {
           const result = await fn(writeExecutor);
@@ -50,6 +51,8 @@ export function openSqliteEngine(path: string): SqlEngine {
         } catch (error) {
           if (writer.inTransaction) writer.exec("ROLLBACK");
           throw error;
+        } finally {
+          if (!options.durable) writer.pragma("synchronous = FULL");
         }
       });
     },
