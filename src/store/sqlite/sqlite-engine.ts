@@ -20,6 +20,7 @@ export function openSqliteEngine(path: string): SqlEngine {
   const readStatements = statementCache(reader);
   const writeStatements = statementCache(writer);
   let queue: Promise<unknown> = Promise.resolve();
+  let pendingScrub: Promise<void> | null = null;
 
   /** Serializes writers: better-sqlite3 is synchronous, but our transactions await between statements. */
   function exclusive<T>(work: () => Promise<T>): Promise<T> {
@@ -56,12 +57,17 @@ export function openSqliteEngine(path: string): SqlEngine {
         }
       });
     },
-    scrubAfterErase: () =>
-      exclusive(async () => {
+    scrubAfterErase() {
+      // Erasures that commit while a scrub waits for its turn share that scrub: one checkpoint after all of
+      // them. A scrub resets the slot as it starts, so an erasure committed later always gets its own.
+      pendingScrub ??= exclusive(async () => {
+        pendingScrub = null;
         // secure_delete zeroes freed content in the main file once it is checkpointed; TRUNCATE copies
         // the WAL into the main file and empties the WAL, which still held the pre-erasure page images.
         writer.pragma("wal_checkpoint(TRUNCATE)");
-      }),
+      });
+      return pendingScrub;
+    },
     close: () =>
       exclusive(async () => {
         reader.close();
