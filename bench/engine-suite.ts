@@ -1,0 +1,204 @@
+import { createBenchDatabase } from "./bench-database.ts";
+import type { ChildServer } from "./child-server.ts";
+import { type ServerMode, sessionCookieName, startGatehouse } from "./gatehouse.ts";
+import { BenchClient } from "./http-client.ts";
+import type { Measurement } from "./measurement.ts";
+import type { EngineName, WorkloadName } from "./options.ts";
+import type { BenchPostgres } from "./postgres.ts";
+import { replayCookies } from "./replay.ts";
+import { benchPassword, openSeeder, type SeededUser, type Seeder, type SeedSpec } from "./seed.ts";
+import { signIn } from "./sign-in.ts";
+import { figureOf } from "./stats.ts";
+import type { SuiteContext } from "./suite-context.ts";
+import { measureSessionChecks, type SessionCheckRuns, sessionCheckMeasurements } from "./workloads/session-checks.ts";
+import { runLoginWorkload } from "./workloads/w2-login.ts";
+import { type DeletionTarget, runDeletionWorkload } from "./workloads/w3-deletion.ts";
+import { runBulkDeletionWorkload } from "./workloads/w4-bulk-deletion.ts";
+import { scaleMeasurements, timeExpirySweep } from "./workloads/w5-scale.ts";
+
+/**
+ * Every workload on one engine, over one fresh database, in phases:
+ *   A  10,000 users with one session each (and nothing else): W1, which is also W5's small store.
+ *   B  the same store, server with the password limits lifted: W2.
+ *   C  users to delete are added: W3, then W4.
+ *   D  sessions are added up to the W5 size: W1 again on a freshly started server.
+ * Seeding happens while no server runs, and its time is reported apart.
+ */
+export async function runEngineSuite(
+  engine: EngineName,
+  context: SuiteContext,
+  postgres: BenchPostgres | null,
+): Promise<Measurement[]> {
+  const { options } = context;
+  const { sizes } = options;
+  const wants = (...names: WorkloadName[]) => names.some((name) => options.workloads.includes(name));
+  const measurements: Measurement[] = [];
+  const database = await createBenchDatabase(engine, postgres);
+  const withServer = async <T>(mode: ServerMode, work: (server: ChildServer) => Promise<T>): Promise<T> => {
+    const server = await startGatehouse(database, mode, context.profileDir);
+    try {
+      return await work(server);
+    } finally {
+      await server.stop();
+    }
+  };
+  /** Seeds through the store while no server runs; the time it took is reported, never counted as load. */
+  const seed = async <T>(label: string, work: (seeder: Seeder) => Promise<T>): Promise<T> => {
+    const startedAt = Date.now();
+    const seeder = await openSeeder(database.config);
+    try {
+      const seeded = await work(seeder);
+      const seconds = (Date.now() - startedAt) / 1000;
+      context.log(`  seeded ${label} in ${seconds.toFixed(1)} s`);
+      measurements.push({
+        workload: "seeding (not load)",
+        subject: engine,
+        metric: label,
+        unit: "s",
+        figure: figureOf([seconds]),
+        throughput: false,
+        informational: true,
+      });
+      return seeded;
+    } finally {
+      await seeder.close();
+    }
+  };
+
+  try {
+    context.log(`${engine}: phase A (W1)`);
+    const { sessionUsers, loginUsers, admin } = await seed(
+      `${sizes.sessionUsers.toLocaleString("en-US")} users with a session`,
+      async (seeder) => ({
+        sessionUsers: await seeder.users({
+          prefix: "w1",
+          count: sizes.sessionUsers,
+          sessionsPerUser: 1,
+          keepTokens: true,
+        }),
+        loginUsers: await seeder.users({
+          prefix: "login",
+          count: sizes.loginAccounts,
+          sessionsPerUser: 0,
+          keepTokens: false,
+        }),
+        admin: firstOf(
+          await seeder.users({ prefix: "admin", count: 1, sessionsPerUser: 0, role: "superuser", keepTokens: false }),
+        ),
+      }),
+    );
+    const tokens = sessionUsers.flatMap((user) => user.tokens);
+    const smallStore = await database.countSessions();
+
+    let small: SessionCheckRuns | null = null;
+    if (wants("W1", "W5")) {
+      small = await withServer("production", async (server) => {
+        await assertAccepted(server, tokens.slice(0, 200));
+        return measureSessionChecks(context, server, tokens);
+      });
+      if (wants("W1")) measurements.push(...sessionCheckMeasurements("W1 session check", engine, small, true));
+    }
+
+    if (wants("W2")) {
+      context.log(`${engine}: phase B (W2)`);
+      const emails = loginUsers.map((user) => user.email);
+      measurements.push(
+        ...(await withServer("login-storm", (server) => runLoginWorkload(context, server, engine, emails, tokens))),
+      );
+    }
+
+    if (wants("W3", "W4")) {
+      context.log(`${engine}: phase C (W3, W4)`);
+      const seeded = await seed("users to delete", async (seeder) => {
+        const one = async (spec: SeedSpec) => firstOf(await seeder.users(spec));
+        const warmup = await one({ prefix: "w3-warmup", count: 1, sessionsPerUser: 1, keepTokens: true });
+        const deletionRuns: DeletionTarget[][] = [];
+        const bulkRuns: { sequential: SeededUser[]; concurrent: SeededUser[] }[] = [];
+        for (let run = 0; run < options.runs; run += 1) {
+          const targets: DeletionTarget[] = [];
+          for (const sessions of wants("W3") ? sizes.deletionSessions : []) {
+            const spec = { prefix: `w3-${run}-${sessions}`, count: 1, sessionsPerUser: sessions, keepTokens: true };
+            targets.push({ sessions, user: await one(spec) });
+          }
+          deletionRuns.push(targets);
+          if (wants("W4")) {
+            const batch = (prefix: string) =>
+              seeder.users({ prefix, count: sizes.bulkDeletions, sessionsPerUser: 1, keepTokens: true });
+            bulkRuns.push({ sequential: await batch(`w4s-${run}`), concurrent: await batch(`w4c-${run}`) });
+          }
+        }
+        return { warmup, deletionRuns, bulkRuns };
+      });
+      await withServer("production", async (server) => {
+        const client = new BenchClient(server.url, sessionCookieName);
+        try {
+          const signedIn = await signIn(client, admin.email, benchPassword);
+          if (wants("W3")) {
+            context.log(`${engine}: W3`);
+            measurements.push(
+              ...(await runDeletionWorkload(context, client, signedIn, engine, seeded.warmup, seeded.deletionRuns)),
+            );
+          }
+          if (wants("W4")) {
+            context.log(`${engine}: W4`);
+            measurements.push(
+              ...(await runBulkDeletionWorkload(context, server, client, signedIn, engine, seeded.bulkRuns)),
+            );
+          }
+        } finally {
+          client.close();
+        }
+      });
+    }
+
+    if (wants("W5") && small !== null) {
+      context.log(`${engine}: phase D (W5)`);
+      const filler = Math.max(0, sizes.scaleSessions - (await database.countSessions()));
+      const perUser = 100;
+      await seed(`${filler.toLocaleString("en-US")} more sessions`, async (seeder) => {
+        await seeder.users({
+          prefix: "w5",
+          count: Math.floor(filler / perUser),
+          sessionsPerUser: perUser,
+          keepTokens: false,
+        });
+        await seeder.users({ prefix: "w5-rest", count: 1, sessionsPerUser: filler % perUser, keepTokens: false });
+      });
+      const largeStore = await database.countSessions();
+      const sizeMb = database.sizeMb();
+      context.log(`  store: ${largeStore} sessions${sizeMb === null ? "" : `, ${sizeMb.toFixed(0)} MB on disk`}`);
+      const sweepMs = await timeExpirySweep(database.config, 3);
+      const large = await withServer("production", (server) => measureSessionChecks(context, server, tokens));
+      measurements.push(
+        ...scaleMeasurements(
+          engine,
+          { sessions: smallStore, result: small },
+          { sessions: largeStore, result: large },
+          sweepMs,
+        ),
+      );
+    }
+    return measurements;
+  } finally {
+    await database.drop();
+  }
+}
+
+function firstOf(users: readonly SeededUser[] | undefined): SeededUser {
+  const user = users?.[0];
+  if (user === undefined) throw new Error("a seeded target is missing");
+  return user;
+}
+
+/** The seeded cookies must work before any figure about them means anything. */
+async function assertAccepted(server: ChildServer, tokens: readonly string[]): Promise<void> {
+  const client = new BenchClient(server.url, sessionCookieName);
+  try {
+    const replay = await replayCookies(client, tokens);
+    if (replay.accepted !== tokens.length) {
+      throw new Error(`only ${replay.accepted} of ${tokens.length} seeded cookies are accepted: the seed is broken`);
+    }
+  } finally {
+    client.close();
+  }
+}
