@@ -1,8 +1,6 @@
 import assert from "node:assert/strict";
 import { randomBytes, randomUUID } from "node:crypto";
 import { after, before } from "node:test";
-import Database from "better-sqlite3";
-import pg from "pg";
 import { type AuditInput, type AuditSealer, createAuditSealer } from "../../src/domain/audit.ts";
 import { normalizeEmail } from "../../src/domain/email.ts";
 import type { Store } from "../../src/domain/ports.ts";
@@ -13,6 +11,7 @@ import type { MigrationResult } from "../../src/store/migrator.ts";
 import { openStore } from "../../src/store/open-store.ts";
 import type { SqlParam } from "../../src/store/sql-engine.ts";
 import { createTestDatabase, type EngineName, type TestDatabase } from "../support/databases.ts";
+import { rawQuery } from "../support/raw-database.ts";
 
 /** Shared set-up of the store contract suite: a fresh database per suite, records, and raw SQL access. */
 
@@ -119,32 +118,9 @@ export async function appendAudits(store: Store, inputs: readonly AuditInput[]):
   });
 }
 
-/**
- * Runs one statement behind the store's back, the way someone with write access to the database files
- * would: a separate better-sqlite3 connection on the SQLite file, a separate pg client on PostgreSQL.
- * The SQL uses `?` placeholders on both engines. Returns the number of rows changed.
- */
+/** Runs one statement behind the store's back (see rawQuery); returns the number of rows changed. */
 export async function rawSql(database: TestDatabase, sql: string, params: readonly SqlParam[] = []): Promise<number> {
-  if (database.location.kind === "sqlite") {
-    const db = new Database(database.location.path);
-    try {
-      return db.prepare<SqlParam[]>(sql).run(...params).changes;
-    } finally {
-      db.close();
-    }
-  }
-  const client = new pg.Client({ connectionString: database.location.url });
-  await client.connect();
-  try {
-    let index = 0;
-    const result = await client.query(
-      sql.replace(/\?/g, () => `$${++index}`),
-      [...params],
-    );
-    return result.rowCount ?? 0;
-  } finally {
-    await client.end();
-  }
+  return (await rawQuery(database, sql, params)).changes;
 }
 
 /** Collects an async iterable (readAuditChain) into an array. */
