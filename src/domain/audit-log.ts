@@ -16,7 +16,7 @@ export async function readAuditLog(
   return { ok: true, entries, nextBefore: entries.length === query.limit && last !== undefined ? last.seq : null };
 }
 
-/** Walks the whole chain: any edited, inserted or removed entry, or a cut-off tail, fails it. */
+/** Walks the whole chain: an edited, inserted or removed entry, or a cut-off tail, fails it. */
 export async function verifyAuditLog(
   deps: Deps,
   actor: Actor,
