@@ -14,7 +14,7 @@ import { measureSessionChecks, type SessionCheckRuns, sessionCheckMeasurements }
 import { runLoginWorkload } from "./workloads/w2-login.ts";
 import { type DeletionTarget, runDeletionWorkload } from "./workloads/w3-deletion.ts";
 import { runBulkDeletionWorkload } from "./workloads/w4-bulk-deletion.ts";
-import { scaleMeasurements, timeExpirySweep } from "./workloads/w5-scale.ts";
+import { scaleMeasurements, timeBacklogSweep, timeSteadySweeps } from "./workloads/w5-scale.ts";
 
 /**
  * Every workload on one engine, over one fresh database, in phases:
@@ -167,14 +167,14 @@ export async function runEngineSuite(
       const largeStore = await database.countSessions();
       const sizeMb = database.sizeMb();
       context.log(`  store: ${largeStore} sessions${sizeMb === null ? "" : `, ${sizeMb.toFixed(0)} MB on disk`}`);
-      const sweepMs = await timeExpirySweep(database.config, 3);
+      const steadyMs = await timeSteadySweeps(database.config, 3);
       const large = await withServer("production", (server) => measureSessionChecks(context, server, tokens));
       measurements.push(
         ...scaleMeasurements(
           engine,
           { sessions: smallStore, result: small },
           { sessions: largeStore, result: large },
-          sweepMs,
+          { steadyMs, backlog: await timeBacklogSweep(database.config) },
         ),
       );
     }

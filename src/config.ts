@@ -36,8 +36,12 @@ const schema = z.object({
   DELETION_GRACE_DAYS: wholeNumber(0, 90).default(0),
   SIGNUP_OPEN: booleanFlag.default(true),
   TRUST_PROXY: booleanFlag.default(false),
+  PASSWORD_HASH_CONCURRENCY: wholeNumber(1, 256).optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
+
+/** Every environment variable the configuration reads (docs/configuration.md documents each). */
+export const configVariables: readonly string[] = Object.keys(schema.shape);
 
 export interface Config {
   readonly database: DatabaseLocation;
@@ -54,6 +58,8 @@ export interface Config {
   /** 0 erases at once; otherwise accounts are disabled at once and erased after the grace period. */
   readonly deletionGraceMs: number;
   readonly trustProxy: boolean;
+  /** Password hashes computed at once; undefined adapts to the event loop (infra/argon2-hasher.ts). */
+  readonly passwordHashConcurrency: number | undefined;
   readonly logLevel: string;
 }
 
@@ -93,6 +99,7 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
     signupOpen: values.SIGNUP_OPEN,
     deletionGraceMs: values.DELETION_GRACE_DAYS * 86_400_000,
     trustProxy: values.TRUST_PROXY,
+    passwordHashConcurrency: values.PASSWORD_HASH_CONCURRENCY,
     logLevel: values.LOG_LEVEL,
   });
 }

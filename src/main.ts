@@ -4,14 +4,18 @@ import { createAuditSealer } from "./domain/audit.ts";
 import { type Deps, noRequest } from "./domain/context.ts";
 import { purgeDueUsers } from "./domain/delete-user.ts";
 import type { PasswordHasher, Store } from "./domain/ports.ts";
+import { sweepIdleSessions } from "./domain/session-sweep.ts";
 import { buildApp } from "./http/app.ts";
-import { createArgon2Hasher } from "./infra/argon2-hasher.ts";
+import { createArgon2Hasher, owaspArgon2id } from "./infra/argon2-hasher.ts";
 import { deriveKey } from "./infra/keys.ts";
 import { systemClock, systemRandom } from "./infra/system.ts";
 import { openStore } from "./store/open-store.ts";
 
 /** The composition root: config -> store -> use-case dependencies -> app. */
-export async function openDeps(config: Config, hasher: PasswordHasher = createArgon2Hasher()) {
+export async function openDeps(
+  config: Config,
+  hasher: PasswordHasher = createArgon2Hasher(owaspArgon2id, config.passwordHashConcurrency ?? "auto"),
+) {
   const auditSealer = createAuditSealer(deriveKey(config.secret, "audit"));
   const { store, migrations } = await openStore(config.database, auditSealer);
   const deps: Deps = {
@@ -65,16 +69,22 @@ export async function startServer(config: Config): Promise<RunningServer> {
       "No accounts exist yet. Create the first superuser with: npx gatehouse create-superuser --email you@example.com",
     );
   }
-  // Expired sessions are already refused by the session check; the sweeper only reclaims their rows.
+  // Dead sessions are already refused by the session check; the sweeper only reclaims their rows.
   // The purge erases accounts whose deletion grace period has ended (they are disabled until then).
+  // A sweep still running when the next is due (a huge backlog) is not doubled.
+  let sweeping = false;
   const sweeper = setInterval(() => {
-    store
-      .transaction((tx) => tx.deleteExpiredSessions(deps.clock.now(), deps.lifetimes.idleMs))
+    if (sweeping) return;
+    sweeping = true;
+    sweepIdleSessions(deps)
       .then(() => purgeDueUsers(deps, noRequest))
       .then((purged) => {
         if (purged > 0) app.log.info({ purged }, "purged accounts past their deletion grace period");
       })
-      .catch((error: unknown) => app.log.error({ err: error }, "background sweep failed"));
+      .catch((error: unknown) => app.log.error({ err: error }, "background sweep failed"))
+      .finally(() => {
+        sweeping = false;
+      });
   }, sweepIntervalMs);
   sweeper.unref();
   const address = await app.listen({ port: config.port, host: config.host });

@@ -21,7 +21,6 @@ export interface Random {
 
 export interface PasswordHasher {
   hash(password: string): Promise<string>;
-  /** False on any mismatch or malformed hash; never throws for a wrong password. */
   /**
    * False on any mismatch or malformed hash; never throws for a wrong password. With a null hash (no such
    * account) it still does the full work of one verification, so timing does not reveal the account.
@@ -90,7 +89,6 @@ export interface StoreWrites {
   deleteUserSession(userId: string, sessionId: string): Promise<boolean>;
   /** Returns how many sessions were revoked. */
   deleteUserSessions(userId: string, exceptSessionId?: string): Promise<number>;
-  deleteExpiredSessions(now: number, idleMs: number): Promise<number>;
   markReauthenticated(sessionId: string, now: number): Promise<void>;
   appendAudit(entry: AuditInput): Promise<AuditEntry>;
 }
@@ -104,6 +102,11 @@ export interface Store extends StoreReads {
    * on PostgreSQL row locks (lockUser) order concurrent writers.
    */
   transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T>;
+  /**
+   * Deletes up to `limit` sessions last seen at or before `idleSince`, oldest first, as one short write
+   * of its own; returns how many. Used by the sweeper (domain/session-sweep.ts), batch after batch.
+   */
+  deleteIdleSessions(idleSince: number, limit: number): Promise<number>;
   /** Throttled last-seen update; a single statement, outside any transaction. */
   touchSession(id: string, now: number): Promise<void>;
   /** After an erasure commits: leaves no readable copy of the erased rows in the engine's files. */

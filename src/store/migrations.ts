@@ -70,6 +70,17 @@ export const sqliteMigrations: readonly Migration[] = [
       INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, '${genesis}');
     `,
   },
+  {
+    version: 2,
+    name: "sessions swept by last_seen_at",
+    // The sweep deletes sessions idle past the limit through this index, a bounded batch at a time. The
+    // expires_at index never served a query (the old sweep's OR scanned the whole table) and only cost
+    // every session insert, touch-free deletion and erasure one more B-tree to update.
+    sql: `
+      DROP INDEX sessions_expires_at;
+      CREATE INDEX sessions_last_seen_at ON sessions (last_seen_at);
+    `,
+  },
 ];
 
 export const postgresMigrations: readonly Migration[] = [
@@ -130,6 +141,17 @@ export const postgresMigrations: readonly Migration[] = [
         seal TEXT NOT NULL DEFAULT ''
       );
       INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, '${genesis}');
+    `,
+  },
+  {
+    version: 2,
+    name: "sessions swept by last_seen_at",
+    // The sweep deletes sessions idle past the limit through this index, a bounded batch at a time. The
+    // expires_at index never served a query (the old sweep's OR scanned the whole table) and only cost
+    // every session insert, touch-free deletion and erasure one more B-tree to update.
+    sql: `
+      DROP INDEX sessions_expires_at;
+      CREATE INDEX sessions_last_seen_at ON sessions (last_seen_at);
     `,
   },
 ];

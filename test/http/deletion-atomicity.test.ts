@@ -64,6 +64,9 @@ class SabotagedStore implements Store {
   touchSession(id: string, now: number): Promise<void> {
     return this.#real.touchSession(id, now);
   }
+  deleteIdleSessions(idleSince: number, limit: number): Promise<number> {
+    return this.#real.deleteIdleSessions(idleSince, limit);
+  }
   scrubAfterErase(): Promise<void> {
     return this.#real.scrubAfterErase();
   }

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import { sweepIdleSessions } from "../../src/domain/session-sweep.ts";
 import { engines } from "../support/databases.ts";
 import { createUser, signIn } from "../support/fixtures.ts";
 import { assertProblem, settledLastSeen, signInMany, statusOf, tokenOf } from "../support/http-assertions.ts";
@@ -83,6 +84,55 @@ for (const engine of engines) {
       t.clock.advance(testLifetimes.touchIntervalMs - 1);
       assert.equal(await statusOf(device), 200);
       assert.equal(await lastSeen(), touchedAt);
+    });
+  });
+
+  describe(`the idle-session sweeper (${engine})`, () => {
+    let t: TestApp;
+    before(async () => {
+      t = await startTestApp(engine);
+    });
+    after(() => t.close());
+
+    test("it removes every idle session in bounded batches and keeps every live one", async () => {
+      const idleUser = await createUser(t);
+      const liveUser = await createUser(t);
+      const idle = await signInMany(t, idleUser, 7);
+      t.clock.advance(testLifetimes.idleMs - 1);
+      const live = await signInMany(t, liveUser, 3);
+      // One millisecond later the first seven are idle past the limit; the three fresh ones are not.
+      t.clock.advance(1);
+      let turnsBetweenBatches = 0;
+      const countTurns = setInterval(() => {
+        turnsBetweenBatches += 1;
+      }, 0);
+      const swept = await sweepIdleSessions(t.deps, 2);
+      clearInterval(countTurns);
+      assert.equal(swept, 7);
+      assert.ok(turnsBetweenBatches > 0, "the event loop ran between batches");
+      assert.deepEqual(await t.store.listUserSessions(idleUser.id), []);
+      assert.equal((await t.store.listUserSessions(liveUser.id)).length, 3);
+      for (const device of idle) assertProblem(await device.get("/api/account"), 401, "UNAUTHENTICATED");
+      for (const device of live) assert.equal(await statusOf(device), 200);
+      assert.equal(await sweepIdleSessions(t.deps, 2), 0, "a second sweep finds nothing");
+    });
+
+    test("a session in use is never swept, even when it outlived its absolute limit", async () => {
+      const user = await createUser(t);
+      const device = await signIn(t, user);
+      const { id } = tokenOf(device);
+      for (let elapsed = 0; elapsed < testLifetimes.absoluteMs; elapsed += 20 * 60_000) {
+        t.clock.advance(20 * 60_000);
+        if ((await statusOf(device)) === 200) await settledLastSeen(t, user.id, id, t.clock.now());
+        await sweepIdleSessions(t.deps);
+        assert.equal((await t.store.listUserSessions(user.id)).length, 1);
+      }
+      // Refused since its absolute limit; its row goes once it has also been idle for the idle limit.
+      assertProblem(await device.get("/api/account"), 401, "UNAUTHENTICATED");
+      assert.equal((await t.store.listUserSessions(user.id)).length, 1);
+      t.clock.advance(testLifetimes.idleMs);
+      await sweepIdleSessions(t.deps);
+      assert.deepEqual(await t.store.listUserSessions(user.id), []);
     });
   });
 }

@@ -113,29 +113,51 @@ for (const engine of engines) {
     });
   });
 
-  describe(`store contract: expired sessions (${engine})`, () => {
+  describe(`store contract: idle sessions (${engine})`, () => {
     const fixture = useFreshStore(engine);
 
-    test("deleteExpiredSessions removes sessions at or past their absolute or idle limit, and only those", async () => {
+    test("deleteIdleSessions removes sessions last seen at or before the cut-off, and only those", async () => {
       const { store } = fixture();
       const user = await addUser(store);
       const now = t0 + 10 * 3_600_000;
+      const idleSince = now - idleMs;
       const live = { lastSeenAt: now - minute, expiresAt: now + 3_600_000 };
+      const idlePast = await addSession(store, user.id, { ...live, lastSeenAt: idleSince - 1 });
+      const idleNow = await addSession(store, user.id, { ...live, lastSeenAt: idleSince });
+      const idleSoon = await addSession(store, user.id, { ...live, lastSeenAt: idleSince + 1 });
+      // Past its absolute limit but used a minute ago: refused by the check, swept once it is idle too.
       const absolutePast = await addSession(store, user.id, { ...live, expiresAt: now - 1 });
-      const absoluteNow = await addSession(store, user.id, { ...live, expiresAt: now });
-      const idlePast = await addSession(store, user.id, { ...live, lastSeenAt: now - idleMs - 1 });
-      const idleNow = await addSession(store, user.id, { ...live, lastSeenAt: now - idleMs });
-      const absoluteSoon = await addSession(store, user.id, { ...live, expiresAt: now + 1 });
-      const idleSoon = await addSession(store, user.id, { ...live, lastSeenAt: now - idleMs + 1 });
       const fresh = await addSession(store, user.id, live);
 
-      assert.equal(await store.transaction((tx) => tx.deleteExpiredSessions(now, idleMs)), 4);
-      for (const gone of [absolutePast, absoluteNow, idlePast, idleNow]) {
-        assert.equal(await store.getSessionAndUser(gone.id), null);
-      }
+      assert.equal(await store.deleteIdleSessions(idleSince, 100), 2);
+      for (const gone of [idlePast, idleNow]) assert.equal(await store.getSessionAndUser(gone.id), null);
       const left = (await store.listUserSessions(user.id)).map((session) => session.id).sort();
-      assert.deepEqual(left, [absoluteSoon.id, idleSoon.id, fresh.id].sort());
-      assert.equal(await store.transaction((tx) => tx.deleteExpiredSessions(now, idleMs)), 0);
+      assert.deepEqual(left, [idleSoon.id, absolutePast.id, fresh.id].sort());
+      assert.equal(await store.deleteIdleSessions(idleSince, 100), 0);
+    });
+
+    test("deleteIdleSessions deletes at most the limit, the longest idle first", async () => {
+      const { store } = fixture();
+      const user = await addUser(store);
+      const now = t0 + 10 * 3_600_000;
+      const idleSince = now - idleMs;
+      const sessions = [];
+      for (let i = 0; i < 5; i += 1) {
+        sessions.push(await addSession(store, user.id, { lastSeenAt: idleSince - (i + 1) * minute, expiresAt: now }));
+      }
+      assert.equal(await store.deleteIdleSessions(idleSince, 2), 2);
+      // The two oldest (i = 4, 3) are gone; the three more recent remain.
+      const left = (await store.listUserSessions(user.id)).map((session) => session.id).sort();
+      assert.deepEqual(
+        left,
+        sessions
+          .slice(0, 3)
+          .map((session) => session.id)
+          .sort(),
+      );
+      assert.equal(await store.deleteIdleSessions(idleSince, 2), 2);
+      assert.equal(await store.deleteIdleSessions(idleSince, 2), 1);
+      assert.deepEqual(await store.listUserSessions(user.id), []);
     });
   });
 }

@@ -5,7 +5,12 @@ import { describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { verifyAuditChain } from "../../src/domain/audit.ts";
 import { normalizeEmail } from "../../src/domain/email.ts";
+import { postgresMigrations, sqliteMigrations } from "../../src/store/migrations.ts";
+import { migrate } from "../../src/store/migrator.ts";
 import { openStore } from "../../src/store/open-store.ts";
+import { openPostgresEngine } from "../../src/store/postgres/postgres-engine.ts";
+import { SqlStore } from "../../src/store/sql-store.ts";
+import { openSqliteEngine } from "../../src/store/sqlite/sqlite-engine.ts";
 import { createTestDatabase, engines } from "../support/databases.ts";
 import {
   addSession,
@@ -136,21 +141,49 @@ for (const engine of engines) {
   });
 
   describe(`store contract: migrations (${engine})`, () => {
-    test("opening the same database twice applies migration 1 once", async () => {
+    test("opening the same database twice applies every migration once", async () => {
       const database = await createTestDatabase(engine);
       const seal = openSealer(randomBytes(32));
       try {
         const first = await openStore(database.location, seal);
-        assert.deepEqual(first.migrations, { applied: [1], current: 1 });
+        assert.deepEqual(first.migrations, { applied: [1, 2], current: 2 });
         const user = await addUser(first.store);
         await first.store.close();
 
         const second = await openStore(database.location, seal);
         try {
-          assert.deepEqual(second.migrations, { applied: [], current: 1 });
+          assert.deepEqual(second.migrations, { applied: [], current: 2 });
           assert.deepEqual(await second.store.getUserById(user.id), user, "data survives reopening");
         } finally {
           await second.store.close();
+        }
+      } finally {
+        await database.drop();
+      }
+    });
+
+    test("a database of the first release upgrades in place: its users and sessions survive, and the sweep works", async () => {
+      const database = await createTestDatabase(engine);
+      const seal = openSealer(randomBytes(32));
+      try {
+        const location = database.location;
+        const engineV1 =
+          location.kind === "sqlite" ? openSqliteEngine(location.path) : openPostgresEngine(location.url, 2);
+        await migrate(engineV1, (engine === "sqlite" ? sqliteMigrations : postgresMigrations).slice(0, 1));
+        const storeV1 = new SqlStore(engineV1, seal);
+        const user = await addUser(storeV1);
+        const idle = await addSession(storeV1, user.id, { lastSeenAt: t0 - 3_600_000 });
+        const live = await addSession(storeV1, user.id, { lastSeenAt: t0 });
+        await storeV1.close();
+
+        const upgraded = await openStore(location, seal);
+        try {
+          assert.deepEqual(upgraded.migrations, { applied: [2], current: 2 });
+          assert.deepEqual(await upgraded.store.getSessionAndUser(live.id), { session: live, user });
+          assert.equal(await upgraded.store.deleteIdleSessions(t0 - 1, 100), 1);
+          assert.equal(await upgraded.store.getSessionAndUser(idle.id), null);
+        } finally {
+          await upgraded.store.close();
         }
       } finally {
         await database.drop();
@@ -177,7 +210,7 @@ for (const engine of engines) {
           assert.deepEqual(failures, []);
           assert.deepEqual(
             applied.sort((a, b) => b.length - a.length),
-            [[1], [], [], []],
+            [[1, 2], [], [], []],
           );
         } finally {
           await database.drop();

@@ -45,3 +45,26 @@ describe("argon2id password hasher", () => {
     }
   });
 });
+
+describe("argon2id hashing concurrency", () => {
+  test("at most `concurrency` hashes run at once; the rest wait their turn and all complete", async () => {
+    const capped = createArgon2Hasher({ memoryCost: 1024, timeCost: 1, parallelism: 1 }, 2);
+    const stored = await capped.hash(password);
+    const seen: { running: number; waiting: number }[] = [];
+    const watching = setInterval(() => seen.push(capped.load()), 0);
+    const results = await Promise.all([
+      ...Array.from({ length: 6 }, () => capped.verify(stored, password)),
+      capped.verify(null, password),
+      capped.verify(stored, "wrong"),
+    ]);
+    clearInterval(watching);
+    assert.deepEqual(results, [true, true, true, true, true, true, false, false]);
+    assert.ok(seen.length > 0);
+    assert.ok(Math.max(...seen.map((load) => load.running)) <= 2, JSON.stringify(seen));
+    assert.ok(
+      seen.some((load) => load.waiting > 0),
+      "some verifications had to wait",
+    );
+    assert.deepEqual(capped.load(), { running: 0, waiting: 0 });
+  });
+});

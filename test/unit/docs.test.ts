@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { test } from "node:test";
-import { parseConfig } from "../../src/config.ts";
+import { configVariables, parseConfig } from "../../src/config.ts";
 import { errorCodes } from "../../src/domain/errors.ts";
 
 const read = (path: string) => readFileSync(new URL(`../../${path}`, import.meta.url), "utf8");
@@ -23,5 +23,13 @@ test("the documented session lifetimes are the configured defaults and within NI
   assert.ok(config.sessionAbsoluteMs <= 24 * 3_600_000, "absolute timeout must be at most 24 h");
   for (const variable of ["SESSION_IDLE_MINUTES", "SESSION_ABSOLUTE_HOURS", "REAUTH_WINDOW_MINUTES"]) {
     assert.match(doc, new RegExp(variable));
+  }
+});
+
+test("every environment variable the configuration reads is documented in docs/configuration.md and the README", () => {
+  for (const path of ["docs/configuration.md", "README.md"]) {
+    const doc = read(path);
+    for (const variable of configVariables)
+      assert.match(doc, new RegExp(`^\\|[^|\\n]*\`${variable}\``, "m"), `${variable} in ${path}`);
   }
 });
