@@ -10,7 +10,7 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import { parseConfig } from "../../src/config.ts";
 import { parseSessionToken } from "../../src/domain/session-token.ts";
-import { sessionAndUserSql } from "../../src/store/rows.ts";
+import { sessionCheckSql } from "../../src/store/rows.ts";
 import { openSeeder } from "../seed.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "gatehouse-probe-"));
@@ -22,11 +22,18 @@ await seeder.close();
 const ids = users.map((user) => parseSessionToken(user.tokens[0])?.sessionId as string);
 
 const reader = new Database(path, { readonly: true });
+/** The session check's query before it was trimmed: 17 columns, the password hash among them. */
+const sessionAndUserSql = `SELECT s.id, s.user_id, s.secret_hash, s.created_at, s.last_seen_at,
+  s.authenticated_at, s.expires_at, s.ip, s.user_agent,
+  u.email AS u_email, u.name AS u_name, u.role AS u_role, u.status AS u_status,
+  u.password_hash AS u_password_hash, u.created_at AS u_created_at, u.updated_at AS u_updated_at,
+  u.purge_after AS u_purge_after
+  FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = ?`;
 const trimmedSql = `SELECT s.user_id, s.secret_hash, s.created_at, s.last_seen_at, s.authenticated_at,
   s.expires_at, u.email, u.name, u.role, u.status, u.created_at, u.updated_at
   FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = ?`;
 const variants: Record<string, (id: string) => unknown> = {
-  "current: 17 columns as an object": (
+  "before: 17 columns as an object": (
     (s) => (id: string) =>
       s.get(id)
   )(reader.prepare(sessionAndUserSql)),
@@ -38,6 +45,10 @@ const variants: Record<string, (id: string) => unknown> = {
     (s) => (id: string) =>
       s.get(id)
   )(reader.prepare(trimmedSql).raw(true)),
+  "now: 16 columns (no hash) as an array": (
+    (s) => (id: string) =>
+      s.get(id)
+  )(reader.prepare(sessionCheckSql).raw(true)),
   "sessions row only, raw": (
     (s) => (id: string) =>
       s.get(id)

@@ -4,7 +4,7 @@ import { type Refusal, refuse } from "./errors.ts";
 import { checkPassword } from "./password-policy.ts";
 import type { Role } from "./role.ts";
 import { type StartedSession, startSession } from "./sessions.ts";
-import type { UserRecord } from "./user.ts";
+import type { SignedInUser, UserRecord } from "./user.ts";
 
 export interface NewAccount {
   readonly email: string;
@@ -123,7 +123,7 @@ export async function changePassword(
   input: { currentPassword: string; newPassword: string },
   meta: RequestMeta,
 ): Promise<{ ok: true; started: StartedSession; sessionsRevoked: number } | Refusal> {
-  const matches = await deps.hasher.verify(auth.user.passwordHash, input.currentPassword);
+  const matches = await deps.hasher.verify(await deps.store.getPasswordHash(auth.user.id), input.currentPassword);
   if (!matches) {
     await deps.store.transaction((tx) =>
       tx.appendAudit(
@@ -164,7 +164,7 @@ export async function updateProfile(
   auth: Authenticated,
   input: { name: string },
   meta: RequestMeta,
-): Promise<UserRecord> {
+): Promise<SignedInUser> {
   const name = input.name.trim();
   const now = deps.clock.now();
   await deps.store.transaction(async (tx) => {

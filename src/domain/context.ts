@@ -1,7 +1,7 @@
 import type { AuditActorType, AuditDetails, AuditInput, AuditOutcome, AuditSealer } from "./audit.ts";
 import type { Clock, PasswordHasher, Random, Store } from "./ports.ts";
 import type { SessionLifetimes, SessionRecord } from "./session.ts";
-import type { UserRecord } from "./user.ts";
+import type { SignedInUser } from "./user.ts";
 
 /** What every use case gets from the composition root. */
 export interface Deps {
@@ -26,13 +26,14 @@ export interface RequestMeta {
 
 /** A signed-in user, as established by the session check of this very request. */
 export interface Authenticated {
-  readonly user: UserRecord;
+  /** As of this request; the password hash is not read on every request (store.getPasswordHash). */
+  readonly user: SignedInUser;
   readonly session: SessionRecord;
 }
 
 /** Who performs an act: a signed-in user, the operator at the CLI, the server itself, or nobody yet. */
 export type Actor =
-  | { readonly type: "user"; readonly user: UserRecord; readonly session: SessionRecord | null }
+  | { readonly type: "user"; readonly user: SignedInUser; readonly session: SessionRecord | null }
   | { readonly type: "cli" }
   | { readonly type: "system" }
   | { readonly type: "anonymous" };

@@ -46,7 +46,7 @@ export async function deleteOwnAccount(
 ): Promise<DeletionResult> {
   const actor = actorOf(auth);
   if (input.password !== undefined) {
-    if (!(await deps.hasher.verify(auth.user.passwordHash, input.password))) {
+    if (!(await deps.hasher.verify(await deps.store.getPasswordHash(auth.user.id), input.password))) {
       return recordDenial(deps, actor, meta, "users.delete", auth.user.id, refuse("WRONG_PASSWORD"));
     }
   } else if (needsStepUp(deps, actor)) {

@@ -5,7 +5,7 @@
 import type { AuditEntry, AuditHead, AuditInput, AuditQuery } from "./audit.ts";
 import type { Role } from "./role.ts";
 import type { SessionRecord } from "./session.ts";
-import type { UserRecord, UserStatus } from "./user.ts";
+import type { SignedInUser, UserRecord, UserStatus } from "./user.ts";
 
 export interface Clock {
   /** Milliseconds since the epoch. */
@@ -30,7 +30,7 @@ export interface PasswordHasher {
 
 export interface SessionAndUser {
   readonly session: SessionRecord;
-  readonly user: UserRecord;
+  readonly user: SignedInUser;
 }
 
 export interface UserListQuery {
@@ -56,6 +56,8 @@ export interface StoreReads {
   getUserByEmail(normalizedEmail: string): Promise<UserRecord | null>;
   /** The hot path of every request: one indexed point query. */
   getSessionAndUser(sessionId: string): Promise<SessionAndUser | null>;
+  /** Read apart from the session check, by the few acts that verify the password again; null: no user. */
+  getPasswordHash(userId: string): Promise<string | null>;
   listUserSessions(userId: string): Promise<SessionRecord[]>;
   countUsers(): Promise<number>;
   listUsers(query: UserListQuery): Promise<UserRecord[]>;

@@ -161,7 +161,7 @@ export async function reauthenticate(
   password: string,
   meta: RequestMeta,
 ): Promise<{ ok: true } | Refusal> {
-  const matches = await deps.hasher.verify(auth.user.passwordHash, password);
+  const matches = await deps.hasher.verify(await deps.store.getPasswordHash(auth.user.id), password);
   const now = deps.clock.now();
   await deps.store.transaction(async (tx) => {
     if (matches) await tx.markReauthenticated(auth.session.id, now);

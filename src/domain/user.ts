@@ -17,6 +17,9 @@ export interface UserRecord {
   readonly purgeAfter: number | null;
 }
 
+/** A user as the session check reads them, on every request: everything but the password hash. */
+export type SignedInUser = Omit<UserRecord, "passwordHash">;
+
 /** What any API or page may show of a user. */
 export interface PublicUser {
   readonly id: string;
@@ -29,7 +32,7 @@ export interface PublicUser {
   readonly purgeAfter: string | null;
 }
 
-export function toPublicUser(user: UserRecord): PublicUser {
+export function toPublicUser(user: SignedInUser): PublicUser {
   return {
     id: user.id,
     email: user.email,

@@ -22,7 +22,7 @@ import { auditRoutes } from "./routes/audit-routes.ts";
 import { authRoutes, sessionRoutes } from "./routes/auth-routes.ts";
 import { healthRoutes } from "./routes/health-routes.ts";
 import type { RouteContext } from "./routes/route-context.ts";
-import { securityHeaders } from "./security-headers.ts";
+import { isApiPath, securityHeadersFor } from "./security-headers.ts";
 import { sessionCookieFor } from "./session-cookie.ts";
 
 export interface Limits {
@@ -67,8 +67,8 @@ export async function buildApp(options: AppOptions): Promise<GatehouseApp> {
     genReqId: () => randomUUID(),
     // A URL that cannot even be decoded is refused before routing, so no hook runs for it: it still gets
     // a problem+json answer, with the headers every other response carries.
-    frameworkErrors: (_error, _request, reply) => {
-      reply.headers(securityHeaders);
+    frameworkErrors: (_error, request, reply) => {
+      reply.headers(securityHeadersFor(request.url));
       return sendProblem(reply, "VALIDATION_FAILED", "The URL is not valid.");
     },
     // Routing follows the request line only: no method override of any kind is honoured.
@@ -108,7 +108,7 @@ export async function buildApp(options: AppOptions): Promise<GatehouseApp> {
   app.decorateRequest("auth", null);
   // One hook per phase keeps the per-request work to what it must be (bench/README.md, "hooks").
   app.addHook("onRequest", async (request, reply) => {
-    reply.headers(securityHeaders);
+    reply.headers(securityHeadersFor(request.url));
     if (request.url.startsWith("/api/")) requireJsonBody(request);
     // The session check: every request re-reads its session and user from the store.
     request.auth = await checkSession(context.deps, request.cookies[context.cookie.name]);
@@ -144,13 +144,12 @@ export async function buildApp(options: AppOptions): Promise<GatehouseApp> {
   await app.register(pagesPlugin(context, auditAdminDenial));
 
   // Paths outside the API answer people: HTML error pages carrying the same problem codes.
-  const isApi = (url: string) => url.startsWith("/api/") || url === "/healthz";
   app.setNotFoundHandler((request, reply) =>
-    isApi(request.url) ? sendProblem(reply, "NOT_FOUND") : sendErrorPage(request, reply, context, "NOT_FOUND"),
+    isApiPath(request.url) ? sendProblem(reply, "NOT_FOUND") : sendErrorPage(request, reply, context, "NOT_FOUND"),
   );
   await app.register(
     methodNotAllowedRoutes(registry, (request, reply) =>
-      isApi(request.url)
+      isApiPath(request.url)
         ? sendProblem(reply, "METHOD_NOT_ALLOWED")
         : sendErrorPage(request, reply, context, "METHOD_NOT_ALLOWED"),
     ),

@@ -26,6 +26,8 @@ export interface OpenedStore {
 export interface OpenStoreOptions {
   readonly migrate?: boolean;
   readonly poolSize?: number;
+  /** See SqlStore.touchSession; tests use 0 so that a touch lands before their next step. */
+  readonly touchFlushDelayMs?: number;
 }
 
 export async function openStore(
@@ -45,7 +47,7 @@ export async function openStore(
       options.migrate === false
         ? { applied: [], current: 0 }
         : await migrate(engine, location.kind === "sqlite" ? sqliteMigrations : postgresMigrations);
-    const store = new SqlStore(engine, seal);
+    const store = new SqlStore(engine, seal, options.touchFlushDelayMs);
     if (options.migrate !== false) await store.sealEmptyAuditHead();
     return { store, migrations };
   } catch (error) {

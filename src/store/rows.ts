@@ -1,4 +1,5 @@
 import type { AuditActorType, AuditDetails, AuditEntry, AuditOutcome } from "../domain/audit.ts";
+import type { SessionAndUser } from "../domain/ports.ts";
 import type { Role } from "../domain/role.ts";
 import type { SessionRecord } from "../domain/session.ts";
 import type { UserRecord, UserStatus } from "../domain/user.ts";
@@ -61,36 +62,40 @@ export function toSession(row: SessionRow): SessionRecord {
   };
 }
 
-/** The session check's single join: session columns then user columns, prefixed to keep them apart. */
-export const sessionAndUserSql = `SELECT s.id, s.user_id, s.secret_hash, s.created_at, s.last_seen_at,
+/**
+ * The session check's single join, read as an array of values: the session's columns, then the user's,
+ * without the password hash (the check never needs it; the few acts that do read it apart).
+ */
+export const sessionCheckSql = `SELECT s.id, s.user_id, s.secret_hash, s.created_at, s.last_seen_at,
   s.authenticated_at, s.expires_at, s.ip, s.user_agent,
-  u.email AS u_email, u.name AS u_name, u.role AS u_role, u.status AS u_status,
-  u.password_hash AS u_password_hash, u.created_at AS u_created_at, u.updated_at AS u_updated_at,
-  u.purge_after AS u_purge_after
+  u.email, u.name, u.role, u.status, u.created_at, u.updated_at, u.purge_after
   FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = ?`;
 
-export interface SessionAndUserRow extends SessionRow {
-  u_email: string;
-  u_name: string;
-  u_role: string;
-  u_status: string;
-  u_password_hash: string;
-  u_created_at: number;
-  u_updated_at: number;
-  u_purge_after: number | null;
-}
-
-export function toUserFromJoin(row: SessionAndUserRow): UserRecord {
+export function toSessionAndUser(values: readonly unknown[]): SessionAndUser {
+  const [id, userId, secretHash, createdAt, lastSeenAt, authenticatedAt, expiresAt, ip, userAgent] = values;
+  const [email, name, role, status, userCreatedAt, updatedAt, purgeAfter] = values.slice(9);
   return {
-    id: row.user_id,
-    email: row.u_email,
-    name: row.u_name,
-    role: row.u_role as Role,
-    status: row.u_status as UserStatus,
-    passwordHash: row.u_password_hash,
-    createdAt: row.u_created_at,
-    updatedAt: row.u_updated_at,
-    purgeAfter: row.u_purge_after,
+    session: {
+      id: id as string,
+      userId: userId as string,
+      secretHash: secretHash as string,
+      createdAt: createdAt as number,
+      lastSeenAt: lastSeenAt as number,
+      authenticatedAt: authenticatedAt as number,
+      expiresAt: expiresAt as number,
+      ip: ip as string,
+      userAgent: userAgent as string,
+    },
+    user: {
+      id: userId as string,
+      email: email as string,
+      name: name as string,
+      role: role as Role,
+      status: status as UserStatus,
+      createdAt: userCreatedAt as number,
+      updatedAt: updatedAt as number,
+      purgeAfter: purgeAfter as number | null,
+    },
   };
 }
 

@@ -7,6 +7,11 @@ export type SqlParam = string | number | null;
 export interface SqlExecutor {
   all<Row>(sql: string, params?: readonly SqlParam[]): Promise<Row[]>;
   get<Row>(sql: string, params?: readonly SqlParam[]): Promise<Row | undefined>;
+  /**
+   * The first row as an array of column values in SELECT order, for the hot path: no object with named
+   * properties per row. On PostgreSQL the statement is prepared once per connection under its SQL text.
+   */
+  getValues(sql: string, params?: readonly SqlParam[]): Promise<readonly unknown[] | undefined>;
   /** Returns the number of rows changed. */
   run(sql: string, params?: readonly SqlParam[]): Promise<number>;
   /** Runs a script of several statements without parameters (migrations). */

@@ -82,6 +82,9 @@ class SabotagedStore implements Store {
   getSessionAndUser(sessionId: string): Promise<SessionAndUser | null> {
     return this.#real.getSessionAndUser(sessionId);
   }
+  getPasswordHash(userId: string): Promise<string | null> {
+    return this.#real.getPasswordHash(userId);
+  }
   listUserSessions(userId: string): Promise<SessionRecord[]> {
     return this.#real.listUserSessions(userId);
   }

@@ -67,6 +67,36 @@ for (const engine of engines) {
       for (const [label, response] of await everyKindOfAnswer()) assertSecurityHeaders(response, label);
     });
 
+    test("JSON answers carry a CSP that allows nothing; pages carry the document headers as well", async () => {
+      const device = await signIn(t, await createUser(t));
+      for (const [label, response] of [
+        ["session", await device.get("/api/auth/session")],
+        ["api 404", await device.get("/api/nothing-here")],
+        ["health", await t.client().get("/healthz")],
+      ] as const) {
+        assert.equal(
+          response.headers["content-security-policy"],
+          "default-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+          label,
+        );
+        assert.equal(response.headers["x-frame-options"], "DENY", label);
+        assert.equal(response.headers["cross-origin-resource-policy"], "same-origin", label);
+        assert.equal(response.headers["cross-origin-opener-policy"], undefined, `${label}: a document-only header`);
+      }
+      for (const [label, response] of [
+        ["account page", await device.get("/account")],
+        ["page 404", await device.get("/no-such-page")],
+      ] as const) {
+        assert.match(
+          String(response.headers["content-security-policy"]),
+          /^default-src 'self'; script-src 'self'/,
+          label,
+        );
+        assert.equal(response.headers["x-frame-options"], "DENY", label);
+        assert.equal(response.headers["cross-origin-opener-policy"], "same-origin", label);
+      }
+    });
+
     test("every refusal is problem+json with a code and no stack trace, SQL or driver message", async () => {
       const refusals = (await everyKindOfAnswer()).filter(([, response]) => response.statusCode >= 400);
       assert.ok(refusals.length >= 10);

@@ -1,7 +1,10 @@
 import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
 import { describe, test } from "node:test";
-import { engines } from "../support/databases.ts";
-import { addSession, addUser, newSession, t0, useFreshStore } from "./store-fixtures.ts";
+import { openStore } from "../../src/store/open-store.ts";
+import { touchFlushDelayMs } from "../../src/store/sql-store.ts";
+import { createTestDatabase, engines } from "../support/databases.ts";
+import { addSession, addUser, newSession, openSealer, t0, useFreshStore } from "./store-fixtures.ts";
 
 const minute = 60_000;
 const idleMs = 30 * minute;
@@ -10,11 +13,20 @@ for (const engine of engines) {
   describe(`store contract: sessions (${engine})`, () => {
     const fixture = useFreshStore(engine);
 
-    test("an inserted session reads back with its user through getSessionAndUser", async () => {
+    test("an inserted session reads back with its user, all but the password hash, through getSessionAndUser", async () => {
       const { store } = fixture();
-      const user = await addUser(store);
+      const { passwordHash, ...user } = await addUser(store);
       const session = await addSession(store, user.id, { ip: "2001:db8::1", userAgent: "Firefox/140" });
       assert.deepEqual(await store.getSessionAndUser(session.id), { session, user });
+      assert.equal(await store.getPasswordHash(user.id), passwordHash);
+    });
+
+    test("getPasswordHash reads the hash as it is now, and null for no such user", async () => {
+      const { store } = fixture();
+      const user = await addUser(store);
+      await store.transaction((tx) => tx.updateUser(user.id, { passwordHash: "$argon2id$changed" }, t0 + 1));
+      assert.equal(await store.getPasswordHash(user.id), "$argon2id$changed");
+      assert.equal(await store.getPasswordHash("no-such-user"), null);
     });
 
     test("an unknown session id reads as null", async () => {
@@ -28,7 +40,8 @@ for (const engine of engines) {
       const session = await addSession(store, user.id);
       await store.transaction((tx) => tx.updateUser(user.id, { role: "user", status: "disabled" }, t0 + 5));
       const found = await store.getSessionAndUser(session.id);
-      assert.deepEqual(found?.user, { ...user, role: "user", status: "disabled", updatedAt: t0 + 5 });
+      const { passwordHash: _, ...signedIn } = user;
+      assert.deepEqual(found?.user, { ...signedIn, role: "user", status: "disabled", updatedAt: t0 + 5 });
       assert.deepEqual(found?.session, session);
     });
 
@@ -49,6 +62,38 @@ for (const engine of engines) {
       await store.touchSession(session.id, t0 + 7 * minute);
       const found = await store.getSessionAndUser(session.id);
       assert.deepEqual(found?.session, { ...session, lastSeenAt: t0 + 7 * minute });
+    });
+
+    test("touches gather for the flush delay and are written together; close() writes any still pending", async () => {
+      const database = await createTestDatabase(engine);
+      try {
+        const seal = openSealer(randomBytes(32));
+        const { store } = await openStore(database.location, seal);
+        const user = await addUser(store);
+        const [first, second] = [await addSession(store, user.id), await addSession(store, user.id)];
+        const startedAt = performance.now();
+        const touched = [store.touchSession(first.id, t0 + minute), store.touchSession(second.id, t0 + 2 * minute)];
+        const lastSeen = async (id: string) => (await store.getSessionAndUser(id))?.session.lastSeenAt;
+        assert.equal(await lastSeen(first.id), first.lastSeenAt, "not written at once");
+        await Promise.all(touched);
+        assert.ok(performance.now() - startedAt >= touchFlushDelayMs - 50, "written after the delay");
+        assert.equal(await lastSeen(first.id), t0 + minute);
+        assert.equal(await lastSeen(second.id), t0 + 2 * minute);
+
+        const pending = store.touchSession(first.id, t0 + 3 * minute);
+        const closingAt = performance.now();
+        await store.close();
+        await pending;
+        assert.ok(performance.now() - closingAt < touchFlushDelayMs / 2, "close() does not wait for the delay");
+        const reopened = await openStore(database.location, seal);
+        try {
+          assert.equal((await reopened.store.getSessionAndUser(first.id))?.session.lastSeenAt, t0 + 3 * minute);
+        } finally {
+          await reopened.store.close();
+        }
+      } finally {
+        await database.drop();
+      }
     });
 
     test("markReauthenticated records the authentication time and counts as activity", async () => {

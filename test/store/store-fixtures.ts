@@ -129,3 +129,9 @@ export async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
   for await (const item of items) all.push(item);
   return all;
 }
+
+/** A user as getSessionAndUser returns it: the password hash is not read on the session check. */
+export function withoutHash(user: UserRecord): Omit<UserRecord, "passwordHash"> {
+  const { passwordHash: _, ...rest } = user;
+  return rest;
+}

@@ -68,7 +68,8 @@ export function assertSecurityHeaders(response: Answer, label = ""): void {
       .map((directive) => directive.trim().split(/\s+/))
       .map(([name = "", ...values]) => [name.toLowerCase(), values] as const),
   );
-  assert.deepEqual(csp.get("object-src"), ["'none'"], `CSP object-src on ${where}`);
+  // object-src falls back to default-src (the API's CSP says only `default-src 'none'`); base-uri does not.
+  assert.deepEqual(csp.get("object-src") ?? csp.get("default-src"), ["'none'"], `CSP object-src on ${where}`);
   assert.deepEqual(csp.get("base-uri"), ["'none'"], `CSP base-uri on ${where}`);
   assert.deepEqual(csp.get("frame-ancestors"), ["'none'"], `CSP frame-ancestors on ${where}`);
   const maxAge = /(?:^|;)\s*max-age=(\d+)/i.exec(header(response, "strict-transport-security"));

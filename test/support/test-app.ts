@@ -48,6 +48,7 @@ export async function startTestApp(engine: EngineName, options: TestAppOptions =
   const auditSealer = createAuditSealer(deriveKey(secret, "audit"));
   const { store } = await openStore(database.location, auditSealer, {
     poolSize: 20,
+    touchFlushDelayMs: 0,
   });
   const clock = new TestClock();
   const deps: Deps = {

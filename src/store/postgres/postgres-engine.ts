@@ -24,7 +24,7 @@ export function openPostgresEngine(connectionString: string, poolSize = 10): Sql
   const pool = new pg.Pool({ connectionString, max: poolSize, types });
   // An idle client's network error must not crash the process; the next query reports it.
   pool.on("error", () => {});
-  const poolExecutor = executor((sql, params) => pool.query(sql, params as SqlParam[]));
+  const poolExecutor = executor(pool);
 
   return {
     dialect,
@@ -39,7 +39,7 @@ export function openPostgresEngine(connectionString: string, poolSize = 10): Sql
       try {
         await client.query("BEGIN");
         if (!options.durable) await client.query("SET LOCAL synchronous_commit TO OFF");
-        const result = await fn(executor((sql, params) => client.query(sql, params as SqlParam[])));
+        const result = await fn(executor(client));
         await client.query("COMMIT");
         return result;
       } catch (error) {
@@ -57,15 +57,20 @@ export function openPostgresEngine(connectionString: string, poolSize = 10): Sql
   };
 }
 
-type Query = (sql: string, params?: readonly SqlParam[]) => Promise<pg.QueryResult>;
-
-function executor(query: Query): SqlExecutor {
+function executor(db: pg.Pool | pg.PoolClient): SqlExecutor {
+  const query = (sql: string, params?: readonly SqlParam[]) => db.query(sql, params as SqlParam[]);
   return {
     async all<Row>(sql: string, params: readonly SqlParam[] = []) {
       return (await query(numbered(sql), params)).rows as Row[];
     },
     async get<Row>(sql: string, params: readonly SqlParam[] = []) {
       return (await query(numbered(sql), params)).rows[0] as Row | undefined;
+    },
+    async getValues(sql: string, params: readonly SqlParam[] = []) {
+      const text = numbered(sql);
+      // Named: each connection parses and plans it once, then only binds and executes it.
+      const result = await db.query({ name: preparedName(text), text, values: params as SqlParam[], rowMode: "array" });
+      return result.rows[0] as unknown[] | undefined;
     },
     async run(sql: string, params: readonly SqlParam[] = []) {
       return (await query(numbered(sql), params)).rowCount ?? 0;
@@ -87,4 +92,16 @@ function numbered(sql: string): string {
     numberedCache.set(sql, converted);
   }
   return converted;
+}
+
+const preparedNames = new Map<string, string>();
+
+/** A stable statement name per SQL text, as pg requires one name to mean one text on a connection. */
+function preparedName(text: string): string {
+  let name = preparedNames.get(text);
+  if (name === undefined) {
+    name = `gatehouse_${preparedNames.size + 1}`;
+    preparedNames.set(text, name);
+  }
+  return name;
 }

@@ -17,8 +17,10 @@ export function openSqliteEngine(path: string): SqlEngine {
   configure(writer);
   const reader = new Database(path, { readonly: true });
   reader.pragma("busy_timeout = 5000");
-  const readStatements = statementCache(reader);
-  const writeStatements = statementCache(writer);
+  const readStatements = statementCache(reader, false);
+  const rawReadStatements = statementCache(reader, true);
+  const writeStatements = statementCache(writer, false);
+  const rawWriteStatements = statementCache(writer, true);
   let queue: Promise<unknown> = Promise.resolve();
   let pendingScrub: Promise<void> | null = null;
 
@@ -32,13 +34,14 @@ export function openSqliteEngine(path: string): SqlEngine {
     return result;
   }
 
-  const writeExecutor = executor(writer, writeStatements);
-  const readExecutor = executor(reader, readStatements);
+  const writeExecutor = executor(writer, writeStatements, rawWriteStatements);
+  const readExecutor = executor(reader, readStatements, rawReadStatements);
 
   return {
     dialect,
     all: readExecutor.all,
     get: readExecutor.get,
+    getValues: readExecutor.getValues,
     run: (sql, params) => exclusive(() => writeExecutor.run(sql, params)),
     exec: (script) => exclusive(() => writeExecutor.exec(script)),
     transaction<T>(fn: (tx: SqlExecutor) => Promise<T>, options = { durable: true }): Promise<T> {
@@ -87,25 +90,34 @@ function configure(db: Connection): void {
   db.pragma("synchronous = FULL");
 }
 
-function statementCache(db: Connection): (sql: string) => Statement {
+/** Raw statements return each row as an array of values (better-sqlite3's `raw()`), others as objects. */
+function statementCache(db: Connection, raw: boolean): (sql: string) => Statement {
   const cache = new Map<string, Statement>();
   return (sql) => {
     let statement = cache.get(sql);
     if (statement === undefined) {
       statement = db.prepare<SqlParam[]>(sql);
+      if (raw) statement.raw(true);
       cache.set(sql, statement);
     }
     return statement;
   };
 }
 
-function executor(db: Connection, prepare: (sql: string) => Statement): SqlExecutor {
+function executor(
+  db: Connection,
+  prepare: (sql: string) => Statement,
+  prepareRaw: (sql: string) => Statement,
+): SqlExecutor {
   return {
     async all<Row>(sql: string, params: readonly SqlParam[] = []) {
       return prepare(sql).all(...params) as Row[];
     },
     async get<Row>(sql: string, params: readonly SqlParam[] = []) {
       return prepare(sql).get(...params) as Row | undefined;
+    },
+    async getValues(sql: string, params: readonly SqlParam[] = []) {
+      return prepareRaw(sql).get(...params) as unknown[] | undefined;
     },
     async run(sql: string, params: readonly SqlParam[] = []) {
       return prepare(sql).run(...params).changes;
