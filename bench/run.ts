@@ -35,10 +35,12 @@ const context: SuiteContext = {
 
 let postgres: BenchPostgres | null = null;
 // Server children stop themselves when this process goes away; the PostgreSQL cluster is stopped here.
-process.once("SIGINT", () => {
-  console.error("interrupted: stopping PostgreSQL");
-  void (postgres?.stop() ?? Promise.resolve()).finally(() => process.exit(130));
-});
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.once(signal, () => {
+    console.error(`${signal}: stopping PostgreSQL`);
+    void (postgres?.stop() ?? Promise.resolve()).finally(() => process.exit(signal === "SIGINT" ? 130 : 143));
+  });
+}
 
 if (options.engines.includes("postgres")) {
   context.log("starting a throwaway PostgreSQL cluster");

@@ -144,6 +144,64 @@ for (const engine of engines) {
     });
   });
 
+  describe(`store contract: transactions started together (${engine})`, () => {
+    const fixture = useFreshStore(engine);
+
+    // On SQLite the transactions of one event-loop turn share one commit (group commit); on PostgreSQL they
+    // run on separate connections. Either way each stands or falls alone.
+    test("100 transactions started at once: those that throw are rolled back alone, the rest all commit", async () => {
+      const { store, seal } = fixture();
+      const headBefore = await store.getAuditHead();
+      const users = Array.from({ length: 100 }, () => newUser());
+      const failures = new Set([0, 7, 50, 63, 64, 99]);
+      const results = await Promise.allSettled(
+        users.map((user, i) =>
+          store.transaction(async (tx) => {
+            await tx.insertUser(user, normalizeEmail(user.email));
+            await tx.appendAudit(auditInput({ details: { writer: i } }));
+            if (failures.has(i)) throw new Abort(`transaction ${i} fails after its writes`);
+            return i;
+          }),
+        ),
+      );
+      for (const [i, result] of results.entries()) {
+        if (failures.has(i)) {
+          assert.equal(result.status, "rejected", `transaction ${i}`);
+          assert.ok(result.status === "rejected" && result.reason instanceof Abort);
+          assert.equal(await store.getUserById(users[i]?.id ?? ""), null, `user ${i} rolled back`);
+        } else {
+          assert.deepEqual(result, { status: "fulfilled", value: i });
+          assert.deepEqual(await store.getUserById(users[i]?.id ?? ""), users[i], `user ${i} committed`);
+        }
+      }
+      const head = await store.getAuditHead();
+      assert.equal(head.seq, headBefore.seq + 100 - failures.size);
+      const chain = await collect(store.readAuditChain());
+      assert.deepEqual(
+        chain.map((entry) => Number(entry.details.writer)).sort((a, b) => a - b),
+        users.map((_, i) => i).filter((i) => !failures.has(i)),
+      );
+      assert.deepEqual(await verifyAuditChain(store.readAuditChain(), head, seal), {
+        ok: true,
+        entries: head.seq,
+        headHash: head.hash,
+      });
+    });
+
+    test("a transaction started with others that fails on a constraint leaves the others committed", async () => {
+      const { store } = fixture();
+      const fresh = newUser();
+      const [first, second] = await Promise.allSettled([
+        store.transaction((tx) => tx.insertUser(fresh, normalizeEmail(fresh.email))),
+        // The foreign key refuses it: the statement itself fails, inside the transaction.
+        store.transaction((tx) => tx.insertSession(newSession("no-such-user"))),
+      ]);
+      assert.deepEqual(first, { status: "fulfilled", value: true });
+      assert.equal(second?.status, "rejected");
+      assert.deepEqual(await store.getUserById(fresh.id), fresh);
+    });
+  });
+
   describe(`store contract: migrations (${engine})`, () => {
     test("opening the same database twice applies every migration once", async () => {
       const database = await createTestDatabase(engine);

@@ -1,5 +1,6 @@
 import Database from "better-sqlite3";
 import type { Dialect, SqlEngine, SqlExecutor, SqlParam } from "../sql-engine.ts";
+import { groupCommitter } from "./group-commit.ts";
 
 const dialect: Dialect = { name: "sqlite", lockRowsSuffix: "", migrationLockSql: null };
 
@@ -9,7 +10,8 @@ type Statement = Database.Statement<SqlParam[]>;
 /**
  * Embedded SQLite through better-sqlite3. Two connections on one WAL file: a read connection that serves
  * the hot path (each statement sees the last committed state, never a writer's uncommitted one) and a write
- * connection on which every write and transaction runs, one at a time, through an async mutex. Prepared
+ * connection on which every write and transaction runs, one at a time, through an async mutex; the
+ * transactions requested in one turn of the event loop share one commit (group-commit.ts). Prepared
  * statements are cached per SQL text, so the session check builds no SQL per request.
  */
 export function openSqliteEngine(path: string): SqlEngine {
@@ -36,6 +38,7 @@ export function openSqliteEngine(path: string): SqlEngine {
 
   const writeExecutor = executor(writer, writeStatements, rawWriteStatements);
   const readExecutor = executor(reader, readStatements, rawReadStatements);
+  const grouped = groupCommitter(writer, writeExecutor, exclusive);
 
   return {
     dialect,
@@ -45,20 +48,7 @@ export function openSqliteEngine(path: string): SqlEngine {
     run: (sql, params) => exclusive(() => writeExecutor.run(sql, params)),
     exec: (script) => exclusive(() => writeExecutor.exec(script)),
     transaction<T>(fn: (tx: SqlExecutor) => Promise<T>, options = { durable: true }): Promise<T> {
-      return exclusive(async () => {
-        if (!options.durable) writer.pragma("synchronous = NORMAL");
-        writer.exec("BEGIN IMMEDIATE");
-        try {
-          const result = await fn(writeExecutor);
-          writer.exec("COMMIT");
-          return result;
-        } catch (error) {
-          if (writer.inTransaction) writer.exec("ROLLBACK");
-          throw error;
-        } finally {
-          if (!options.durable) writer.pragma("synchronous = FULL");
-        }
-      });
+      return grouped.transaction(fn, options.durable);
     },
     scrubAfterErase() {
       // Erasures that commit while a scrub waits for its turn share that scrub: one checkpoint after all of
@@ -71,11 +61,13 @@ export function openSqliteEngine(path: string): SqlEngine {
       });
       return pendingScrub;
     },
-    close: () =>
-      exclusive(async () => {
+    async close() {
+      await grouped.settled();
+      await exclusive(async () => {
         reader.close();
         writer.close();
-      }),
+      });
+    },
   };
 }
 
