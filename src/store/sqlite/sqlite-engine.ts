@@ -19,6 +19,10 @@ export function openSqliteEngine(path: string): SqlEngine {
   configure(writer);
   const reader = new Database(path, { readonly: true });
   reader.pragma("busy_timeout = 5000");
+  // 16 MiB of page cache (the default is 2 MiB): the session check's pages stay in the process instead of
+  // costing a read() each. It pays since last-seen writes commit once a second (each commit by the writer
+  // empties this cache): W1 +11%, p99 8.5-9.4 ms -> 7.4-7.5 ms, RSS unchanged (bench/README.md).
+  reader.pragma("cache_size = -16384");
   const readStatements = statementCache(reader, false);
   const rawReadStatements = statementCache(reader, true);
   const writeStatements = statementCache(writer, false);
