@@ -31,7 +31,8 @@ export async function startChildServer(
 ): Promise<ChildServer> {
   const child = spawn(
     process.execPath,
-    [...(options.nodeFlags ?? []), "--import", "tsx", entry, ...(options.args ?? [])],
+    // The entry is compiled JavaScript (scripts/build.ts): the servers run as `npm start` runs Gatehouse.
+    [...(options.nodeFlags ?? []), entry, ...(options.args ?? [])],
     { env: options.env ?? process.env, stdio: ["ignore", "inherit", "inherit", "ipc"] },
   );
   const pid = child.pid;

@@ -1,12 +1,12 @@
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import type { BenchDatabase } from "./bench-database.ts";
 import { type ChildServer, startChildServer } from "./child-server.ts";
+import { compiledEntry } from "./compiled.ts";
 
 /** See server-entry.ts: production is startServer() itself; login-storm lifts the password rate limits. */
 export type ServerMode = "production" | "login-storm";
 
-const entry = fileURLToPath(new URL("./server-entry.ts", import.meta.url));
+const entry = compiledEntry(new URL("./server-entry.ts", import.meta.url));
 
 /** The session cookie's name for an http:// public URL (src/http/session-cookie.ts). */
 export const sessionCookieName = "gatehouse_session";

@@ -5,6 +5,7 @@
  * everything (per-run details included) to bench/results/<timestamp>.json.
  */
 import { fileURLToPath } from "node:url";
+import { build } from "../scripts/build.ts";
 import { runEngineSuite } from "./engine-suite.ts";
 import { describeMachine, loadAverage, machineLines } from "./machine.ts";
 import type { Measurement } from "./measurement.ts";
@@ -32,6 +33,10 @@ const context: SuiteContext = {
     console.error(`[${clock()}] WARNING: ${message}`);
   },
 };
+
+// The servers run compiled, as `npm start` runs Gatehouse: build them from the working tree first.
+context.log("compiling the servers (scripts/build.ts)");
+build();
 
 let postgres: BenchPostgres | null = null;
 // Server children stop themselves when this process goes away; the PostgreSQL cluster is stopped here.

@@ -8,7 +8,7 @@
  *                       30-per-minute limiter exists to refuse) and without the once-a-minute sweeper.
  *
  * Run by hand for profiling: DATABASE_URL=... PORT=... LOG_LEVEL=silent GATEHOUSE_SECRET=... \
- *   node --cpu-prof --import tsx bench/server-entry.ts --mode=production
+ *   npm run build && node --cpu-prof dist/bench/server-entry.js --mode=production
  */
 import type { AddressInfo } from "node:net";
 import { parseArgs } from "node:util";

@@ -1,14 +1,14 @@
-import { fileURLToPath } from "node:url";
 import { issueSessionToken } from "../../src/domain/session-token.ts";
 import { systemRandom } from "../../src/infra/system.ts";
 import { startChildServer } from "../child-server.ts";
+import { compiledEntry } from "../compiled.ts";
 import type { Measurement, Subject } from "../measurement.ts";
 import type { SuiteContext } from "../suite-context.ts";
 import { measureSessionChecks, sessionCheckMeasurements } from "./session-checks.ts";
 
 const servers: readonly { subject: Subject; entry: string }[] = [
-  { subject: "node:http", entry: fileURLToPath(new URL("../servers/node-http-server.ts", import.meta.url)) },
-  { subject: "fastify", entry: fileURLToPath(new URL("../servers/fastify-server.ts", import.meta.url)) },
+  { subject: "node:http", entry: compiledEntry(new URL("../servers/node-http-server.ts", import.meta.url)) },
+  { subject: "fastify", entry: compiledEntry(new URL("../servers/fastify-server.ts", import.meta.url)) },
 ];
 
 /**
