@@ -1,7 +1,7 @@
 /**
  * Probe for W3 on SQLite: where the time of erasing a user with 10,000 sessions goes, step by step, with the
- * production pragmas, and what two changes would save. Three stores are seeded alike (10,000 other users
- * with a session each, 4 users with 10,000 sessions): as in production, without the sessions_expires_at
+ * production pragmas, and what the sweep's index and secure_delete each cost. Three stores are seeded alike (10,000 other users
+ * with a session each, 4 users with 10,000 sessions): as in production, without the sessions_last_seen_at
  * index, and with secure_delete off. Their deletions are interleaved round by round, so a drift in the
  * machine's speed hits all three alike.
  * Usage: node --import tsx bench/probes/sqlite-deletion-cost.ts
@@ -43,7 +43,7 @@ async function seededStore(label: string, change: (db: InstanceType<typeof Datab
 
 const variants = [
   await seededStore("production", () => {}),
-  await seededStore("without sessions_expires_at", (db) => db.exec("DROP INDEX sessions_expires_at")),
+  await seededStore("without sessions_last_seen_at", (db) => db.exec("DROP INDEX sessions_last_seen_at")),
   await seededStore("secure_delete off", (db) => db.pragma("secure_delete = OFF")),
 ];
 

@@ -227,8 +227,9 @@ class SqlStoreTx implements StoreTx {
   }
 }
 
-/** How long last-seen touches gather before one transaction writes them all (production default). */
+/** How long last-seen touches gather before they are written together (production default). */
 export const touchFlushDelayMs = 1000;
+const touchesPerTransaction = 500;
 
 export class SqlStore extends SqlStoreTx implements Store {
   readonly engine: "sqlite" | "postgres";
@@ -237,6 +238,7 @@ export class SqlStore extends SqlStoreTx implements Store {
   readonly #pendingTouches = new Map<string, number>();
   #touchBatch: Promise<void> | null = null;
   #flushTouchesNow: (() => void) | null = null;
+  readonly #touchWrites = new Set<Promise<void>>();
 
   constructor(engine: SqlEngine, seal: AuditSealer, touchDelayMs = touchFlushDelayMs) {
     super(engine, engine.dialect, seal);
@@ -274,22 +276,9 @@ export class SqlStore extends SqlStoreTx implements Store {
         const batch = [...this.#pendingTouches];
         this.#pendingTouches.clear();
         this.#touchBatch = null;
-        this.#engine
-          .transaction(
-            async (db) => {
-              for (const [sessionId, at] of batch) {
-                // Never move last_seen_at backwards (a later touch may have been written already).
-                await db.run("UPDATE sessions SET last_seen_at = ? WHERE id = ? AND last_seen_at < ?", [
-                  at,
-                  sessionId,
-                  at,
-                ]);
-              }
-              // A last-seen time lost in a power cut only shortens that session's idle allowance.
-            },
-            { durable: false },
-          )
-          .then(resolve, reject);
+        const writing = this.#writeTouches(batch);
+        this.#touchWrites.add(writing);
+        writing.then(resolve, reject).finally(() => this.#touchWrites.delete(writing));
       };
       this.#flushTouchesNow = flush;
       // Not unref'd: a pending touch keeps the process up for at most the delay; close() writes it at once.
@@ -297,6 +286,28 @@ export class SqlStore extends SqlStoreTx implements Store {
       if (timer === undefined) setImmediate(flush);
     });
     return this.#touchBatch;
+  }
+
+  /**
+   * Writes touches in transactions of at most touchesPerTransaction, with a turn of the event loop between
+   * them: after a restart every active session comes due at once, and one transaction of ten thousand
+   * scattered updates would hold SQLite's writer (and its event loop) for a long commit and checkpoint.
+   */
+  async #writeTouches(batch: readonly (readonly [string, number])[]): Promise<void> {
+    for (let first = 0; first < batch.length; first += touchesPerTransaction) {
+      if (first > 0) await new Promise<void>((resolve) => setImmediate(resolve));
+      const chunk = batch.slice(first, first + touchesPerTransaction);
+      await this.#engine.transaction(
+        async (db) => {
+          for (const [sessionId, at] of chunk) {
+            // Never move last_seen_at backwards (a later touch may have been written already).
+            await db.run("UPDATE sessions SET last_seen_at = ? WHERE id = ? AND last_seen_at < ?", [at, sessionId, at]);
+          }
+        },
+        // A last-seen time lost in a power cut only shortens that session's idle allowance.
+        { durable: false },
+      );
+    }
   }
 
   deleteIdleSessions(idleSince: number, limit: number): Promise<number> {
@@ -319,9 +330,8 @@ export class SqlStore extends SqlStoreTx implements Store {
   }
 
   async close(): Promise<void> {
-    const pending = this.#touchBatch;
     this.#flushTouchesNow?.();
-    await pending?.catch(() => {});
+    await Promise.allSettled([...this.#touchWrites]);
     await this.#engine.close();
   }
 }

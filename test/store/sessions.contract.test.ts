@@ -96,6 +96,21 @@ for (const engine of engines) {
       }
     });
 
+    test("a burst of 1,200 touches (several write transactions) is written in full", async () => {
+      const { store } = fixture();
+      const user = await addUser(store);
+      const sessions = Array.from({ length: 1_200 }, () => newSession(user.id));
+      await store.transaction(async (tx) => {
+        for (const session of sessions) await tx.insertSession(session);
+      });
+      await Promise.all(sessions.map((session, i) => store.touchSession(session.id, t0 + minute + i)));
+      const seen = new Map((await store.listUserSessions(user.id)).map((session) => [session.id, session.lastSeenAt]));
+      assert.deepEqual(
+        sessions.map((session) => seen.get(session.id)),
+        sessions.map((_, i) => t0 + minute + i),
+      );
+    });
+
     test("markReauthenticated records the authentication time and counts as activity", async () => {
       const { store } = fixture();
       const user = await addUser(store);
