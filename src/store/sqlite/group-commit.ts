@@ -68,7 +68,10 @@ export function groupCommitter(
         if (!durable) writer.pragma("synchronous = FULL");
       }
     } catch (error) {
-      // A fault outside any one transaction: promises already settled ignore this, the rest fail with it.
+      // A fault outside any one transaction (a SAVEPOINT or RELEASE that failed): nothing of the group may
+      // commit, and the connection must not stay inside a transaction the next group cannot begin. Promises
+      // already settled ignore the rejection; the rest fail with it.
+      if (writer.inTransaction) writer.exec("ROLLBACK");
       for (const transaction of group) transaction.reject(error);
     }
   }
