@@ -14,7 +14,7 @@ import type { AddressInfo } from "node:net";
 import { parseArgs } from "node:util";
 import { parseConfig } from "../src/config.ts";
 import { buildApp } from "../src/http/app.ts";
-import { openDeps, startServer } from "../src/main.ts";
+import { logRedactions, openDeps, startServer } from "../src/main.ts";
 import { announceListening, stopOnSignal } from "./ipc.ts";
 
 const { values } = parseArgs({ options: { mode: { type: "string", default: "production" } } });
@@ -30,7 +30,7 @@ async function startLoginStormServer() {
     publicUrl: config.publicUrl,
     secret: config.secret,
     trustProxy: config.trustProxy,
-    logger: { level: config.logLevel, redact: ["req.headers.cookie", "res.headers['set-cookie']"] },
+    logger: { level: config.logLevel, redact: [...logRedactions] },
     limits: { passwordAttemptsPerIpPerMinute: 1e9, failuresPerAccount: 1e9 },
   });
   await app.listen({ port: config.port, host: config.host });

@@ -37,6 +37,7 @@ const schema = z.object({
   SIGNUP_OPEN: booleanFlag.default(true),
   TRUST_PROXY: booleanFlag.default(false),
   PASSWORD_HASH_CONCURRENCY: wholeNumber(1, 256).optional(),
+  LOG_REQUESTS: booleanFlag.default(false),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 
@@ -61,6 +62,8 @@ export interface Config {
   /** Password hashes computed at once; undefined adapts to the event loop (infra/argon2-hasher.ts). */
   readonly passwordHashConcurrency: number | undefined;
   readonly logLevel: string;
+  /** Per-request log lines (fastify's "incoming request" / "request completed"), at info level. */
+  readonly logRequests: boolean;
 }
 
 export class ConfigError extends Error {
@@ -101,6 +104,7 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
     trustProxy: values.TRUST_PROXY,
     passwordHashConcurrency: values.PASSWORD_HASH_CONCURRENCY,
     logLevel: values.LOG_LEVEL,
+    logRequests: values.LOG_REQUESTS,
   });
 }
 

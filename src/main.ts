@@ -45,6 +45,9 @@ export interface RunningServer {
 
 const sweepIntervalMs = 60_000;
 
+/** The session token lives only in these headers: they never reach a log line. */
+export const logRedactions = ["req.headers.cookie", "res.headers['set-cookie']"] as const;
+
 export async function startServer(config: Config): Promise<RunningServer> {
   const { deps, store, migrations } = await openDeps(config);
   const { app } = await buildApp({
@@ -52,10 +55,10 @@ export async function startServer(config: Config): Promise<RunningServer> {
     publicUrl: config.publicUrl,
     secret: config.secret,
     trustProxy: config.trustProxy,
+    logRequests: config.logRequests,
     logger: {
       level: config.logLevel,
-      // The session token lives only in these headers: they never reach a log line.
-      redact: ["req.headers.cookie", "res.headers['set-cookie']"],
+      redact: [...logRedactions],
     },
   });
   if (migrations.applied.length > 0) app.log.info({ applied: migrations.applied }, "database migrated");

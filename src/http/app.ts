@@ -49,6 +49,8 @@ export interface AppOptions {
   readonly publicUrl: URL;
   readonly secret: Buffer;
   readonly logger?: FastifyServerOptions["logger"];
+  /** Two log lines per request (received, completed) at info level; off unless asked for. */
+  readonly logRequests?: boolean;
   readonly trustProxy?: boolean;
   readonly limits?: Partial<Limits>;
 }
@@ -62,6 +64,7 @@ export async function buildApp(options: AppOptions): Promise<GatehouseApp> {
   const limits = { ...defaultLimits, ...options.limits };
   const app = Fastify({
     logger: options.logger ?? false,
+    disableRequestLogging: !(options.logRequests ?? false),
     trustProxy: options.trustProxy ?? false,
     bodyLimit: limits.bodyLimitBytes,
     genReqId: () => randomUUID(),

@@ -4,7 +4,7 @@ import { createAuditSealer } from "../../src/domain/audit.ts";
 import type { Deps } from "../../src/domain/context.ts";
 import type { Store } from "../../src/domain/ports.ts";
 import type { SessionLifetimes } from "../../src/domain/session.ts";
-import { buildApp, type Limits } from "../../src/http/app.ts";
+import { type AppOptions, buildApp, type Limits } from "../../src/http/app.ts";
 import { createArgon2Hasher } from "../../src/infra/argon2-hasher.ts";
 import { deriveKey } from "../../src/infra/keys.ts";
 import { systemRandom } from "../../src/infra/system.ts";
@@ -40,6 +40,8 @@ export interface TestAppOptions {
   readonly publicUrl?: string;
   readonly lifetimes?: Partial<SessionLifetimes>;
   readonly deletionGraceMs?: number;
+  readonly logger?: AppOptions["logger"];
+  readonly logRequests?: boolean;
 }
 
 export async function startTestApp(engine: EngineName, options: TestAppOptions = {}): Promise<TestApp> {
@@ -65,6 +67,8 @@ export async function startTestApp(engine: EngineName, options: TestAppOptions =
     deps,
     publicUrl: new URL(options.publicUrl ?? "http://127.0.0.1:3000"),
     secret,
+    ...(options.logger === undefined ? {} : { logger: options.logger }),
+    ...(options.logRequests === undefined ? {} : { logRequests: options.logRequests }),
     // Generous limits so suites can sign many users in; the rate-limit tests set their own.
     limits: {
       passwordAttemptsPerIpPerMinute: 10_000,
