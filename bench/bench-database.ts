@@ -4,7 +4,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
-import { type Config, parseConfig } from "../src/config.ts";
+import { type Config, configVariables, parseConfig } from "../src/config.ts";
 import type { EngineName } from "./options.ts";
 import type { BenchPostgres } from "./postgres.ts";
 
@@ -24,23 +24,6 @@ export interface BenchDatabase {
   drop(): Promise<void>;
 }
 
-/** Variables parseConfig reads: none of the caller's may leak into the bench's configuration. */
-const configVariables = [
-  "DATABASE_URL",
-  "DATA_DIR",
-  "PORT",
-  "HOST",
-  "PUBLIC_URL",
-  "GATEHOUSE_SECRET",
-  "SESSION_IDLE_MINUTES",
-  "SESSION_ABSOLUTE_HOURS",
-  "REAUTH_WINDOW_MINUTES",
-  "DELETION_GRACE_DAYS",
-  "SIGNUP_OPEN",
-  "TRUST_PROXY",
-  "LOG_LEVEL",
-];
-
 export async function createBenchDatabase(engine: EngineName, postgres: BenchPostgres | null): Promise<BenchDatabase> {
   const dataDir = mkdtempSync(join(tmpdir(), `gatehouse-bench-${engine}-`));
   const sqlitePath = join(dataDir, "gatehouse.sqlite");
@@ -51,6 +34,7 @@ export async function createBenchDatabase(engine: EngineName, postgres: BenchPos
     databaseUrl = await postgres.createDatabase(pgName);
   }
   const env: NodeJS.ProcessEnv = { ...process.env };
+  // None of the caller's configuration may leak into the bench's.
   for (const name of configVariables) delete env[name];
   Object.assign(env, {
     DATABASE_URL: databaseUrl,

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
+import { configVariables } from "../../src/config.ts";
 import { logIn, signUp } from "../../src/domain/accounts.ts";
 import { createAuditSealer } from "../../src/domain/audit.ts";
 import type { Deps, RequestMeta } from "../../src/domain/context.ts";
@@ -18,22 +19,6 @@ import { fastHasher, testLifetimes } from "../support/test-app.ts";
 
 /** The operator CLI as an operator runs it: `node bin/gatehouse.js ...` in a child process, on SQLite. */
 const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
-const configVariables = [
-  "DATABASE_URL",
-  "DATA_DIR",
-  "PORT",
-  "HOST",
-  "PUBLIC_URL",
-  "GATEHOUSE_SECRET",
-  "SESSION_IDLE_MINUTES",
-  "SESSION_ABSOLUTE_HOURS",
-  "REAUTH_WINDOW_MINUTES",
-  "DELETION_GRACE_DAYS",
-  "SIGNUP_OPEN",
-  "TRUST_PROXY",
-  "LOG_LEVEL",
-  "NODE_TEST_CONTEXT",
-];
 
 interface Run {
   readonly code: number | null;
@@ -47,7 +32,7 @@ function gatehouse(
   options: { input?: string; env?: Record<string, string> } = {},
 ) {
   const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const name of configVariables) delete env[name];
+  for (const name of [...configVariables, "NODE_TEST_CONTEXT"]) delete env[name];
   Object.assign(env, { DATABASE_URL: join(dir, "gatehouse.sqlite"), DATA_DIR: dir, ...options.env });
   return new Promise<Run>((resolve, reject) => {
     const child = spawn(process.execPath, ["bin/gatehouse.js", ...args], { cwd: repoRoot, env });
