@@ -23,6 +23,7 @@ import {
   userColumns,
 } from "./rows.ts";
 import type { Dialect, SqlEngine, SqlExecutor, SqlParam } from "./sql-engine.ts";
+import { TouchBatcher, touchFlushDelayMs } from "./touch-batcher.ts";
 
 /**
  * The store's verbs over any SqlExecutor: the engine itself for reads, or a transaction's executor for
@@ -227,24 +228,16 @@ class SqlStoreTx implements StoreTx {
   }
 }
 
-/** How long last-seen touches gather before they are written together (production default). */
-export const touchFlushDelayMs = 1000;
-const touchesPerTransaction = 500;
-
 export class SqlStore extends SqlStoreTx implements Store {
   readonly engine: "sqlite" | "postgres";
   readonly #engine: SqlEngine;
-  readonly #touchDelayMs: number;
-  readonly #pendingTouches = new Map<string, number>();
-  #touchBatch: Promise<void> | null = null;
-  #flushTouchesNow: (() => void) | null = null;
-  readonly #touchWrites = new Set<Promise<void>>();
+  readonly #touches: TouchBatcher;
 
   constructor(engine: SqlEngine, seal: AuditSealer, touchDelayMs = touchFlushDelayMs) {
     super(engine, engine.dialect, seal);
     this.#engine = engine;
     this.engine = engine.dialect.name;
-    this.#touchDelayMs = touchDelayMs;
+    this.#touches = new TouchBatcher(engine, touchDelayMs);
   }
 
   /** A new database's empty log gets its sealed head once the secret is known (at open, after migrating). */
@@ -258,56 +251,9 @@ export class SqlStore extends SqlStoreTx implements Store {
     return this.#engine.transaction((db) => fn(new SqlStoreTx(db, this.dialect, this.seal)));
   }
 
-  /**
-   * Last-seen updates are batched: every touch requested within the flush delay (1 s) is written by one
-   * transaction, not fsync'd. Each commit costs the writer a WAL append and an occasional checkpoint, and
-   * makes SQLite's read connection drop its page cache: at one commit per event-loop turn, touches cost
-   * ~20% of the session check's throughput (bench/README.md); at one per second they cost nothing
-   * measurable. The promise settles when the batch holding this touch is written; the session check does
-   * not wait for it. A delay of 0 writes at the next turn of the event loop (tests).
-   */
+  /** See TouchBatcher: gathered for a second, written without fsync; the session check does not wait. */
   touchSession(id: string, now: number): Promise<void> {
-    this.#pendingTouches.set(id, Math.max(now, this.#pendingTouches.get(id) ?? 0));
-    this.#touchBatch ??= new Promise<void>((resolve, reject) => {
-      const flush = () => {
-        if (this.#flushTouchesNow !== flush) return;
-        clearTimeout(timer);
-        this.#flushTouchesNow = null;
-        const batch = [...this.#pendingTouches];
-        this.#pendingTouches.clear();
-        this.#touchBatch = null;
-        const writing = this.#writeTouches(batch);
-        this.#touchWrites.add(writing);
-        writing.then(resolve, reject).finally(() => this.#touchWrites.delete(writing));
-      };
-      this.#flushTouchesNow = flush;
-      // Not unref'd: a pending touch keeps the process up for at most the delay; close() writes it at once.
-      const timer = this.#touchDelayMs > 0 ? setTimeout(flush, this.#touchDelayMs) : undefined;
-      if (timer === undefined) setImmediate(flush);
-    });
-    return this.#touchBatch;
-  }
-
-  /**
-   * Writes touches in transactions of at most touchesPerTransaction, with a turn of the event loop between
-   * them: after a restart every active session comes due at once, and one transaction of ten thousand
-   * scattered updates would hold SQLite's writer (and its event loop) for a long commit and checkpoint.
-   */
-  async #writeTouches(batch: readonly (readonly [string, number])[]): Promise<void> {
-    for (let first = 0; first < batch.length; first += touchesPerTransaction) {
-      if (first > 0) await new Promise<void>((resolve) => setImmediate(resolve));
-      const chunk = batch.slice(first, first + touchesPerTransaction);
-      await this.#engine.transaction(
-        async (db) => {
-          for (const [sessionId, at] of chunk) {
-            // Never move last_seen_at backwards (a later touch may have been written already).
-            await db.run("UPDATE sessions SET last_seen_at = ? WHERE id = ? AND last_seen_at < ?", [at, sessionId, at]);
-          }
-        },
-        // A last-seen time lost in a power cut only shortens that session's idle allowance.
-        { durable: false },
-      );
-    }
+    return this.#touches.touch(id, now);
   }
 
   deleteIdleSessions(idleSince: number, limit: number): Promise<number> {
@@ -330,8 +276,7 @@ export class SqlStore extends SqlStoreTx implements Store {
   }
 
   async close(): Promise<void> {
-    this.#flushTouchesNow?.();
-    await Promise.allSettled([...this.#touchWrites]);
+    await this.#touches.close();
     await this.#engine.close();
   }
 }

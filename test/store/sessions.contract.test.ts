@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { describe, test } from "node:test";
 import { openStore } from "../../src/store/open-store.ts";
-import { touchFlushDelayMs } from "../../src/store/sql-store.ts";
+import { touchFlushDelayMs } from "../../src/store/touch-batcher.ts";
 import { createTestDatabase, engines } from "../support/databases.ts";
 import { addSession, addUser, newSession, openSealer, t0, useFreshStore } from "./store-fixtures.ts";
 
