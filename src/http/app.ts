@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import fastifyCookie from "@fastify/cookie";
 import fastifyRateLimit from "@fastify/rate-limit";
-import Fastify, { type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from "fastify";
+import Fastify, { type FastifyInstance, type FastifyRequest, type FastifyServerOptions, LogController } from "fastify";
 import { serializerCompiler, validatorCompiler } from "fastify-type-provider-zod";
 import { type Authenticated, actorOf, type Deps } from "../domain/context.ts";
 import { GatehouseError, refuse } from "../domain/errors.ts";
@@ -64,7 +64,7 @@ export async function buildApp(options: AppOptions): Promise<GatehouseApp> {
   const limits = { ...defaultLimits, ...options.limits };
   const app = Fastify({
     logger: options.logger ?? false,
-    disableRequestLogging: !(options.logRequests ?? false),
+    logController: new LogController({ disableRequestLogging: !(options.logRequests ?? false) }),
     trustProxy: options.trustProxy ?? false,
     bodyLimit: limits.bodyLimitBytes,
     genReqId: () => randomUUID(),
