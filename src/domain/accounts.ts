@@ -1,6 +1,8 @@
+import { checkGrantedRole } from "./authz.ts";
 import { type Actor, type Authenticated, actorOf, auditEntry, type Deps, type RequestMeta } from "./context.ts";
 import { isPlausibleEmail, normalizeEmail } from "./email.ts";
 import { type Refusal, refuse } from "./errors.ts";
+import { lockParties, recordDenial } from "./guard.ts";
 import { checkPassword } from "./password-policy.ts";
 import type { Role } from "./role.ts";
 import { type StartedSession, startSession } from "./sessions.ts";
@@ -15,7 +17,9 @@ export interface NewAccount {
 
 /**
  * Creates an account: the one path by which a user row comes to exist (sign-up, the CLI's
- * create-superuser, and the admin API). The password is hashed before the transaction opens.
+ * create-superuser, and the admin API). The password is hashed before the transaction opens, so an
+ * administrator's creation locks and re-reads its actor inside the transaction, as every admin act does:
+ * an actor demoted, disabled or deleted while its request was hashing creates nothing.
  */
 export async function createAccount(
   deps: Deps,
@@ -41,6 +45,12 @@ export async function createAccount(
     purgeAfter: null,
   };
   return deps.store.transaction(async (tx) => {
+    if (actor.type === "user") {
+      const parties = await lockParties(tx, actor, "users.create", null);
+      if (!parties.ok) return recordDenial(deps, actor, meta, "users.create", null, parties, tx);
+      const rank = checkGrantedRole(parties.actor, account.role);
+      if (rank !== null) return recordDenial(deps, actor, meta, "users.create", null, rank, tx);
+    }
     if (!(await tx.insertUser(user, normalizeEmail(account.email)))) return refuse("EMAIL_TAKEN");
     await tx.appendAudit(
       auditEntry(actor, meta, now, {

@@ -1,7 +1,7 @@
 import { checkTarget, permits } from "./authz.ts";
 import { type Actor, type Authenticated, actorOf, auditEntry, type Deps, type RequestMeta } from "./context.ts";
 import { type Refusal, refuse } from "./errors.ts";
-import { lockParties, needsStepUp, recordDenial } from "./guard.ts";
+import { auditFailures, lockParties, needsStepUp, recordDenial } from "./guard.ts";
 
 /**
  * The one deletion use case. The admin API, the admin pages, self-service, the CLI and the purge job all
@@ -62,46 +62,49 @@ async function runDeletion(
   options: { reason: string | null; selfService: boolean },
   meta: RequestMeta,
 ): Promise<DeletionResult> {
-  const result = await deps.store.transaction(async (tx): Promise<DeletionResult> => {
-    const parties = await lockParties(tx, actor, "users.delete", targetId, options.selfService);
-    if (!parties.ok) return recordDenial(deps, actor, meta, "users.delete", targetId, parties, tx);
-    const { target, activeSuperusers } = parties;
-    if (target === null) return recordDenial(deps, actor, meta, "users.delete", targetId, refuse("USER_NOT_FOUND"), tx);
-    const refusal = checkTarget(
-      parties.actor,
-      "users.delete",
-      { target, activeSuperusers },
-      { removesAccess: true, selfService: options.selfService },
-    );
-    if (refusal !== null) return recordDenial(deps, actor, meta, "users.delete", target.id, refusal, tx);
+  const result = await auditFailures(deps, actor, meta, "users.delete", targetId, () =>
+    deps.store.transaction(async (tx): Promise<DeletionResult> => {
+      const parties = await lockParties(tx, actor, "users.delete", targetId, options.selfService);
+      if (!parties.ok) return recordDenial(deps, actor, meta, "users.delete", targetId, parties, tx);
+      const { target, activeSuperusers } = parties;
+      if (target === null)
+        return recordDenial(deps, actor, meta, "users.delete", targetId, refuse("USER_NOT_FOUND"), tx);
+      const refusal = checkTarget(
+        parties.actor,
+        "users.delete",
+        { target, activeSuperusers },
+        { removesAccess: true, selfService: options.selfService },
+      );
+      if (refusal !== null) return recordDenial(deps, actor, meta, "users.delete", target.id, refusal, tx);
 
-    const now = deps.clock.now();
-    const sessionsRevoked = await tx.deleteUserSessions(target.id);
-    // A second deletion of an account already waiting out its grace period erases it now.
-    const erase = deps.deletionGraceMs === 0 || target.purgeAfter !== null;
-    const purgeAfter = erase ? null : now + deps.deletionGraceMs;
-    if (erase) await tx.eraseUser(target.id);
-    else await tx.scheduleErasure(target.id, now + deps.deletionGraceMs, now);
-    await tx.appendAudit(
-      auditEntry(actor, meta, now, {
-        action: "users.delete",
-        outcome: "success",
-        targetId: target.id,
-        reason: options.reason,
-        details: { mode: erase ? "erased" : "scheduled", sessionsRevoked, selfService: options.selfService },
-      }),
-    );
-    return {
-      ok: true,
-      receipt: {
-        id: target.id,
-        status: erase ? "deleted" : "scheduled",
-        sessionsRevoked,
-        purgeAfter: purgeAfter === null ? null : new Date(purgeAfter).toISOString(),
-        at: new Date(now).toISOString(),
-      },
-    };
-  });
+      const now = deps.clock.now();
+      const sessionsRevoked = await tx.deleteUserSessions(target.id);
+      // A second deletion of an account already waiting out its grace period erases it now.
+      const erase = deps.deletionGraceMs === 0 || target.purgeAfter !== null;
+      const purgeAfter = erase ? null : now + deps.deletionGraceMs;
+      if (erase) await tx.eraseUser(target.id);
+      else await tx.scheduleErasure(target.id, now + deps.deletionGraceMs, now);
+      await tx.appendAudit(
+        auditEntry(actor, meta, now, {
+          action: "users.delete",
+          outcome: "success",
+          targetId: target.id,
+          reason: options.reason,
+          details: { mode: erase ? "erased" : "scheduled", sessionsRevoked, selfService: options.selfService },
+        }),
+      );
+      return {
+        ok: true,
+        receipt: {
+          id: target.id,
+          status: erase ? "deleted" : "scheduled",
+          sessionsRevoked,
+          purgeAfter: purgeAfter === null ? null : new Date(purgeAfter).toISOString(),
+          at: new Date(now).toISOString(),
+        },
+      };
+    }),
+  );
   if (result.ok && result.receipt.status === "deleted") await deps.store.scrubAfterErase();
   return result;
 }

@@ -48,17 +48,19 @@ export interface LockedParties {
  * Locks what an administrative act depends on, always in the same order so that concurrent acts cannot
  * deadlock: the active superusers (by id), then the actor and the target (by id). The actor is re-read: one
  * deleted, disabled or demoted after its session check but before this transaction cannot finish the act.
+ * Acts without a target (creating an account) pass null and still lock and re-read their actor, so nothing
+ * a demoted or deleted actor started commits after its demotion or deletion.
  */
 export async function lockParties(
   tx: StoreTx,
   actor: Actor,
   action: AdminAction,
-  targetId: string,
+  targetId: string | null,
   selfService = false,
 ): Promise<LockedParties | Refusal> {
   const activeSuperusers = await tx.countActiveSuperusers();
   const actorId = actor.type === "user" ? actor.user.id : null;
-  const ids = actorId === null || actorId === targetId ? [targetId] : [actorId, targetId].sort();
+  const ids = [...new Set([actorId, targetId].filter((id): id is string => id !== null))].sort();
   const locked = new Map<string, UserRecord | null>();
   for (const id of ids) locked.set(id, await tx.lockUser(id));
   let current: Actor = actor;
@@ -70,5 +72,34 @@ export async function lockParties(
     const ownAccount = selfService && user.id === targetId;
     if (!ownAccount && !permits(current, action)) return refuse("FORBIDDEN");
   }
-  return { ok: true, actor: current, target: locked.get(targetId) ?? null, activeSuperusers };
+  const target = targetId === null ? null : (locked.get(targetId) ?? null);
+  return { ok: true, actor: current, target, activeSuperusers };
+}
+
+/**
+ * An administrative act that fails (a fault, not a refusal: the database gone, a deadlock that outlived its
+ * retries) is still recorded, as a failure, in a transaction of its own, since the act's own rolled back.
+ * The fault is then rethrown for the edge to answer 500. If even the record cannot be written (the database
+ * is unreachable), the original fault is what the caller sees.
+ */
+export async function auditFailures<T>(
+  deps: Deps,
+  actor: Actor,
+  meta: RequestMeta,
+  action: string,
+  targetId: string | null,
+  act: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await act();
+  } catch (fault) {
+    const entry = auditEntry(actor, meta, deps.clock.now(), {
+      action,
+      outcome: "failure",
+      targetId: targetId === null ? null : targetId.slice(0, 64),
+      reason: "INTERNAL",
+    });
+    await deps.store.transaction((tx) => tx.appendAudit(entry)).catch(() => {});
+    throw fault;
+  }
 }

@@ -11,3 +11,8 @@ export function roleRank(role: Role): number {
 export function isRole(value: string): value is Role {
   return (roles as readonly string[]).includes(value);
 }
+
+/** Any role above `user`: granting one, or disabling its holder, changes who may administer. */
+export function isPrivileged(role: Role): boolean {
+  return rank[role] > rank.user;
+}

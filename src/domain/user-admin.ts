@@ -2,9 +2,9 @@ import { createAccount } from "./accounts.ts";
 import { type AdminAction, checkGrantedRole, checkTarget, permits, type TargetChange } from "./authz.ts";
 import { type Actor, auditEntry, type Deps, type RequestMeta } from "./context.ts";
 import { type Refusal, refuse } from "./errors.ts";
-import { lockParties, needsStepUp, recordDenial } from "./guard.ts";
+import { auditFailures, lockParties, needsStepUp, recordDenial } from "./guard.ts";
 import type { StoreTx, UserListQuery, UserPatch } from "./ports.ts";
-import type { Role } from "./role.ts";
+import { isPrivileged, type Role } from "./role.ts";
 import { isExpired } from "./session.ts";
 import { type SessionView, toSessionView } from "./sessions.ts";
 import type { UserRecord, UserStatus } from "./user.ts";
@@ -59,7 +59,14 @@ export async function createUserAsAdmin(
   if (denied !== null) return denied;
   const rank = checkGrantedRole(actor, input.role);
   if (rank !== null) return recordDenial(deps, actor, meta, "users.create", null, rank);
-  const result = await createAccount(deps, actor, input, meta, null);
+  // Granting a role above `user` is a change of who may do what: it needs the same fresh password proof as
+  // a role change, or a stolen stale session could mint a backdoor administrator of the thief's choosing.
+  if (isPrivileged(input.role) && needsStepUp(deps, actor)) {
+    return recordDenial(deps, actor, meta, "users.create", null, refuse("REAUTH_REQUIRED"));
+  }
+  const result = await auditFailures(deps, actor, meta, "users.create", null, () =>
+    createAccount(deps, actor, input, meta, null),
+  );
   return result.ok ? { ok: true, user: result.user } : result;
 }
 
@@ -82,40 +89,47 @@ export async function updateUserAsAdmin(
   if (patch.role !== undefined && needsStepUp(deps, actor)) {
     return recordDenial(deps, actor, meta, "users.update", targetId, refuse("REAUTH_REQUIRED"));
   }
-  return deps.store.transaction(async (tx) => {
-    const { target, refusal } = await lockTarget(tx, deps, actor, "users.update", targetId, meta, (user) => ({
-      removesAccess: patch.status === "disabled" && user.status === "active",
-      ...(patch.role !== undefined && patch.role !== user.role ? { newRole: patch.role } : {}),
-    }));
-    if (target === null) return refusal;
-    if (patch.status === "active" && target.purgeAfter !== null) {
-      return recordDenial(deps, actor, meta, "users.update", target.id, refuse("DELETION_PENDING"), tx);
-    }
-    const now = deps.clock.now();
-    const changes: UserPatch = {
-      ...(patch.name !== undefined ? { name: patch.name.trim() } : {}),
-      ...(patch.role !== undefined && patch.role !== target.role ? { role: patch.role } : {}),
-      ...(patch.status !== undefined && patch.status !== target.status ? { status: patch.status } : {}),
-    };
-    const privilegeChanged = changes.role !== undefined || changes.status !== undefined;
-    const sessionsRevoked = privilegeChanged ? await tx.deleteUserSessions(target.id) : 0;
-    await tx.updateUser(target.id, changes, now);
-    await tx.appendAudit(
-      auditEntry(actor, meta, now, {
-        action: "users.update",
-        outcome: "success",
-        targetId: target.id,
-        details: {
-          role: changes.role ?? null,
-          fromRole: changes.role === undefined ? null : target.role,
-          status: changes.status ?? null,
-          nameChanged: changes.name !== undefined,
-          sessionsRevoked,
-        },
-      }),
-    );
-    return { ok: true as const, user: { ...target, ...changes, updatedAt: now }, sessionsRevoked };
-  });
+  return auditFailures(deps, actor, meta, "users.update", targetId, () =>
+    deps.store.transaction(async (tx) => {
+      const { target, refusal } = await lockTarget(tx, deps, actor, "users.update", targetId, meta, (user) => ({
+        removesAccess: patch.status === "disabled" && user.status === "active",
+        ...(patch.role !== undefined && patch.role !== user.role ? { newRole: patch.role } : {}),
+      }));
+      if (target === null) return refusal;
+      // Disabling an administrator locks them out of administering: a stale session must not be able to
+      // disable every other admin. Known only once the target is read, so refused here, still audited.
+      if (patch.status === "disabled" && isPrivileged(target.role) && needsStepUp(deps, actor)) {
+        return recordDenial(deps, actor, meta, "users.update", target.id, refuse("REAUTH_REQUIRED"), tx);
+      }
+      if (patch.status === "active" && target.purgeAfter !== null) {
+        return recordDenial(deps, actor, meta, "users.update", target.id, refuse("DELETION_PENDING"), tx);
+      }
+      const now = deps.clock.now();
+      const changes: UserPatch = {
+        ...(patch.name !== undefined ? { name: patch.name.trim() } : {}),
+        ...(patch.role !== undefined && patch.role !== target.role ? { role: patch.role } : {}),
+        ...(patch.status !== undefined && patch.status !== target.status ? { status: patch.status } : {}),
+      };
+      const privilegeChanged = changes.role !== undefined || changes.status !== undefined;
+      const sessionsRevoked = privilegeChanged ? await tx.deleteUserSessions(target.id) : 0;
+      await tx.updateUser(target.id, changes, now);
+      await tx.appendAudit(
+        auditEntry(actor, meta, now, {
+          action: "users.update",
+          outcome: "success",
+          targetId: target.id,
+          details: {
+            role: changes.role ?? null,
+            fromRole: changes.role === undefined ? null : target.role,
+            status: changes.status ?? null,
+            nameChanged: changes.name !== undefined,
+            sessionsRevoked,
+          },
+        }),
+      );
+      return { ok: true as const, user: { ...target, ...changes, updatedAt: now }, sessionsRevoked };
+    }),
+  );
 }
 
 export async function restoreUser(
@@ -126,28 +140,30 @@ export async function restoreUser(
 ): Promise<Ok<{ user: UserRecord }> | Refusal> {
   const denied = await permitted(deps, actor, "users.restore", targetId, meta);
   if (denied !== null) return denied;
-  return deps.store.transaction(async (tx) => {
-    const { target, refusal } = await lockTarget(tx, deps, actor, "users.restore", targetId, meta, () => ({
-      removesAccess: false,
-    }));
-    if (target === null) return refusal;
-    if (target.purgeAfter === null) {
-      return recordDenial(deps, actor, meta, "users.restore", target.id, refuse("USER_NOT_RESTORABLE"), tx);
-    }
-    const now = deps.clock.now();
-    await tx.cancelErasure(target.id, now);
-    const restored = await tx.lockUser(target.id);
-    if (restored === null) throw new Error("a restored user vanished inside its transaction");
-    await tx.appendAudit(
-      auditEntry(actor, meta, now, {
-        action: "users.restore",
-        outcome: "success",
-        targetId,
-        details: { status: restored.status },
-      }),
-    );
-    return { ok: true as const, user: restored };
-  });
+  return auditFailures(deps, actor, meta, "users.restore", targetId, () =>
+    deps.store.transaction(async (tx) => {
+      const { target, refusal } = await lockTarget(tx, deps, actor, "users.restore", targetId, meta, () => ({
+        removesAccess: false,
+      }));
+      if (target === null) return refusal;
+      if (target.purgeAfter === null) {
+        return recordDenial(deps, actor, meta, "users.restore", target.id, refuse("USER_NOT_RESTORABLE"), tx);
+      }
+      const now = deps.clock.now();
+      await tx.cancelErasure(target.id, now);
+      const restored = await tx.lockUser(target.id);
+      if (restored === null) throw new Error("a restored user vanished inside its transaction");
+      await tx.appendAudit(
+        auditEntry(actor, meta, now, {
+          action: "users.restore",
+          outcome: "success",
+          targetId,
+          details: { status: restored.status },
+        }),
+      );
+      return { ok: true as const, user: restored };
+    }),
+  );
 }
 
 export async function listUserSessions(
@@ -180,22 +196,24 @@ export async function revokeUserSessions(
 ): Promise<Ok<{ sessionsRevoked: number }> | Refusal> {
   const denied = await permitted(deps, actor, "users.sessions.revoke", targetId, meta);
   if (denied !== null) return denied;
-  return deps.store.transaction(async (tx) => {
-    const { target, refusal } = await lockTarget(tx, deps, actor, "users.sessions.revoke", targetId, meta, () => ({
-      removesAccess: false,
-    }));
-    if (target === null) return refusal;
-    const sessionsRevoked = await tx.deleteUserSessions(target.id);
-    await tx.appendAudit(
-      auditEntry(actor, meta, deps.clock.now(), {
-        action: "users.sessions.revoke",
-        outcome: "success",
-        targetId: target.id,
-        details: { sessionsRevoked },
-      }),
-    );
-    return { ok: true as const, sessionsRevoked };
-  });
+  return auditFailures(deps, actor, meta, "users.sessions.revoke", targetId, () =>
+    deps.store.transaction(async (tx) => {
+      const { target, refusal } = await lockTarget(tx, deps, actor, "users.sessions.revoke", targetId, meta, () => ({
+        removesAccess: false,
+      }));
+      if (target === null) return refusal;
+      const sessionsRevoked = await tx.deleteUserSessions(target.id);
+      await tx.appendAudit(
+        auditEntry(actor, meta, deps.clock.now(), {
+          action: "users.sessions.revoke",
+          outcome: "success",
+          targetId: target.id,
+          details: { sessionsRevoked },
+        }),
+      );
+      return { ok: true as const, sessionsRevoked };
+    }),
+  );
 }
 
 /** Locks the parties (see lockParties) and applies the target rules; a missing target is audited too. */

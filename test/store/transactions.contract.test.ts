@@ -5,6 +5,7 @@ import { describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { verifyAuditChain } from "../../src/domain/audit.ts";
 import { normalizeEmail } from "../../src/domain/email.ts";
+import type { UserRecord } from "../../src/domain/user.ts";
 import { postgresMigrations, sqliteMigrations } from "../../src/store/migrations.ts";
 import { migrate } from "../../src/store/migrator.ts";
 import { openStore } from "../../src/store/open-store.ts";
@@ -26,6 +27,16 @@ import {
 } from "./store-fixtures.ts";
 
 class Abort extends Error {}
+
+function promiseWithResolvers(): { promise: Promise<void>; resolve: () => void } {
+  let resolve: () => void = () => {};
+  const promise = new Promise<void>((done) => {
+    resolve = done;
+  });
+  return { promise, resolve };
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 for (const engine of engines) {
   describe(`store contract: transactions (${engine})`, () => {
@@ -108,6 +119,31 @@ for (const engine of engines) {
         ),
       );
       assert.equal((await store.getUserById(user.id))?.name, "20");
+    });
+
+    test("issue 9.8: two transactions that lock two users in opposite orders both commit, each exactly once", async () => {
+      const { store } = fixture();
+      const first = await addUser(store, { name: "untouched" });
+      const second = await addUser(store, { name: "untouched" });
+      const locked = { first: promiseWithResolvers(), second: promiseWithResolvers() };
+      const runs = { forward: 0, backward: 0 };
+      // Each waits (briefly: SQLite runs writers one at a time, so there the other never comes) until the
+      // other holds its first lock, then asks for it: on PostgreSQL a certain deadlock, which one side loses.
+      const crossing = (name: keyof typeof runs, mine: UserRecord, theirs: UserRecord) =>
+        store.transaction(async (tx) => {
+          runs[name] += 1;
+          await tx.lockUser(mine.id);
+          (mine === first ? locked.first : locked.second).resolve();
+          await Promise.race([(mine === first ? locked.second : locked.first).promise, sleep(300)]);
+          await tx.lockUser(theirs.id);
+          await tx.updateUser(mine.id, { name: name }, t0);
+        });
+      await Promise.all([crossing("forward", first, second), crossing("backward", second, first)]);
+      assert.equal((await store.getUserById(first.id))?.name, "forward");
+      assert.equal((await store.getUserById(second.id))?.name, "backward");
+      const reruns = runs.forward + runs.backward - 2;
+      if (engine === "postgres") assert.equal(reruns, 1, "the deadlock's loser ran once more");
+      else assert.equal(reruns, 0);
     });
   });
 

@@ -30,24 +30,13 @@ export function openPostgresEngine(connectionString: string, poolSize = 10): Sql
     dialect,
     ...poolExecutor,
     async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>, options = { durable: true }): Promise<T> {
-      const client = await pool.connect();
-      // A checked-out client has no listener of the pool's: without one, a backend that dies mid-transaction
-      // (restart, failover, pg_terminate_backend) raises an unhandled 'error' event and ends the process.
-      // The failing query rejects on its own; this only keeps the process alive.
-      const ignore = () => {};
-      client.on("error", ignore);
-      try {
-        await client.query("BEGIN");
-        if (!options.durable) await client.query("SET LOCAL synchronous_commit TO OFF");
-        const result = await fn(executor(client));
-        await client.query("COMMIT");
-        return result;
-      } catch (error) {
-        await client.query("ROLLBACK").catch(() => {});
-        throw error;
-      } finally {
-        client.off("error", ignore);
-        client.release();
+      for (let attempt = 1; ; attempt += 1) {
+        try {
+          return await runOnce(pool, fn, options.durable);
+        } catch (error) {
+          if (attempt >= maxAttempts || !isRetryable(error)) throw error;
+          await delay(backoffMs(attempt));
+        }
       }
     },
     async scrubAfterErase() {
@@ -55,6 +44,52 @@ export function openPostgresEngine(connectionString: string, poolSize = 10): Sql
     },
     close: () => pool.end(),
   };
+}
+
+/**
+ * PostgreSQL may abort a transaction that did nothing wrong: a deadlock between row locks (40P01) or a
+ * serialization failure (40001). Lock order makes deadlocks rare (see domain/guard.ts lockParties), but a
+ * snapshot taken before a concurrent promotion can still miss a row that another transaction locks first.
+ * The whole transaction is then run again from BEGIN: its function only reads and writes through the
+ * executor, so a rerun sees the committed state afresh and re-checks every rule. Bounded, with jitter, so
+ * contenders do not collide again in step.
+ */
+const maxAttempts = 5;
+const retryableCodes = new Set(["40P01", "40001"]);
+
+function isRetryable(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === "string" && retryableCodes.has(code);
+}
+
+function backoffMs(attempt: number): number {
+  return Math.random() * 10 * 2 ** attempt;
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+async function runOnce<T>(pool: pg.Pool, fn: (tx: SqlExecutor) => Promise<T>, durable: boolean): Promise<T> {
+  const client = await pool.connect();
+  // A checked-out client has no listener of the pool's: without one, a backend that dies mid-transaction
+  // (restart, failover, pg_terminate_backend) raises an unhandled 'error' event and ends the process.
+  // The failing query rejects on its own; this only keeps the process alive.
+  const ignore = () => {};
+  client.on("error", ignore);
+  try {
+    await client.query("BEGIN");
+    if (!durable) await client.query("SET LOCAL synchronous_commit TO OFF");
+    const result = await fn(executor(client));
+    await client.query("COMMIT");
+    return result;
+  } catch (error) {
+    await client.query("ROLLBACK").catch(() => {});
+    throw error;
+  } finally {
+    client.off("error", ignore);
+    client.release();
+  }
 }
 
 function executor(db: pg.Pool | pg.PoolClient): SqlExecutor {

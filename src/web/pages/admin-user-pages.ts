@@ -95,16 +95,21 @@ export function adminUserPages(app: FastifyInstance, context: RouteContext): voi
 
   routes.post(
     "/admin/users/:id/status",
-    { schema: { params: idParams, body: csrfOnly.extend({ status: z.enum(userStatuses) }) } },
+    {
+      schema: {
+        params: idParams,
+        body: csrfOnly.extend({ status: z.enum(userStatuses), password: z.string().max(4096).optional() }),
+      },
+      preHandler: context.passwordRateLimit,
+    },
     async (request, reply) => {
+      const meta = requestMeta(request);
+      // Disabling an administrator needs a fresh password proof; the form carries it when asked for.
+      const fresh = await stepUp(context, signedIn(request), request.body.password, meta);
       const patch = { status: request.body.status };
-      const result = await updateUserAsAdmin(
-        deps,
-        actorOf(signedIn(request)),
-        request.params.id,
-        patch,
-        requestMeta(request),
-      );
+      const result = fresh.ok
+        ? await updateUserAsAdmin(deps, actorOf(fresh.auth), request.params.id, patch, meta)
+        : fresh;
       if (!result.ok) return showUser(request, request.params.id, reply, result);
       return redirectWithNotice(reply, `/admin/users/${encodeURIComponent(request.params.id)}`, "user-updated");
     },

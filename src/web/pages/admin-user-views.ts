@@ -1,5 +1,5 @@
 import type { DeletionPlan } from "../../domain/deletion-plan.ts";
-import { roles } from "../../domain/role.ts";
+import { isPrivileged, roles } from "../../domain/role.ts";
 import type { SessionView } from "../../domain/sessions.ts";
 import type { UserRecord } from "../../domain/user.ts";
 import { html, type SafeHtml } from "../html.ts";
@@ -85,6 +85,12 @@ ${
     <button type="submit">Restore this account</button></form>`
       : html`<form method="post" action="/admin/users/${user.id}/status">${csrfField(page)}
     <input type="hidden" name="status" value="${user.status === "active" ? "disabled" : "active"}">
+    ${
+      user.status === "active" && isPrivileged(user.role)
+        ? html`<label for="status-password">Your password <span class="hint">(disabling an administrator needs a recent sign-in)</span></label>
+    <input id="status-password" name="password" type="password" autocomplete="current-password">`
+        : ""
+    }
     <button type="submit" class="${user.status === "active" ? "danger" : ""}">${user.status === "active" ? "Disable (ends every session)" : "Enable"}</button></form>`
   }
 </section>

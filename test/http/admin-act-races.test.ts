@@ -1,0 +1,138 @@
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import type { StoreTx } from "../../src/domain/ports.ts";
+import { engines } from "../support/databases.ts";
+import { auditOf, type SignedIn, signedIn } from "../support/deletion-fixtures.ts";
+import { createUser, goodPassword, uniqueEmail } from "../support/fixtures.ts";
+import { assertProblem } from "../support/http-assertions.ts";
+import { startTestApp, type TestApp } from "../support/test-app.ts";
+
+/**
+ * Issue 9.3 and 9.8: every administrative act locks and re-reads its actor inside its own transaction, in
+ * one lock order, so concurrent acts neither outlive a demotion of their actor nor deadlock, and an act
+ * that fails anyway is still in the audit log.
+ */
+async function seqOf(t: TestApp, query: { action: string; targetId: string }): Promise<number> {
+  const [entry] = await auditOf(t, { ...query, outcome: "success" });
+  assert.ok(entry !== undefined, `a successful ${query.action} on ${query.targetId} is audited`);
+  return entry.seq;
+}
+
+for (const engine of engines) {
+  describe(`administrative acts racing each other (${engine})`, () => {
+    let t: TestApp;
+    let root: SignedIn;
+    before(async () => {
+      t = await startTestApp(engine);
+      root = await signedIn(t, "superuser");
+    });
+    after(() => t.close());
+
+    for (const [label, strike] of [
+      ["demotion", (s: SignedIn) => root.device.patch(`/api/users/${s.user.id}`, { role: "user" })],
+      ["deletion", (s: SignedIn) => root.device.delete(`/api/users/${s.user.id}`, { reason: "race" })],
+    ] as const) {
+      test(`issue 9.3: creations fired by a superuser racing its ${label} never commit after it`, async () => {
+        const actor = await signedIn(t, "superuser");
+        const creations = Array.from({ length: 30 }, () =>
+          actor.device.post("/api/users", { email: uniqueEmail("minted"), password: goodPassword, role: "superuser" }),
+        );
+        const struck = strike(actor);
+        const [strikeAnswer, ...answers] = await Promise.all([struck, ...creations]);
+        assert.equal(strikeAnswer.statusCode, 200, strikeAnswer.body);
+        for (const answer of answers) assert.ok([201, 401, 403].includes(answer.statusCode), answer.body);
+
+        const struckAt = await seqOf(t, {
+          action: label === "demotion" ? "users.update" : "users.delete",
+          targetId: actor.user.id,
+        });
+        const created = (await auditOf(t, { actorId: actor.user.id, action: "user.create" })).filter(
+          (entry) => entry.outcome === "success",
+        );
+        const late = created.filter((entry) => entry.seq > struckAt);
+        assert.deepEqual(
+          late.map((entry) => entry.targetId),
+          [],
+          `${late.length} of ${created.length} creations committed after the ${label}`,
+        );
+        assert.equal(created.length, answers.filter((answer) => answer.statusCode === 201).length);
+      });
+    }
+
+    test("issue 9.8: four superusers demoting each other while they are promoted again, round after round, get no 5xx and every act is audited", async () => {
+      const ring: SignedIn[] = [];
+      for (let index = 0; index < 4; index += 1) ring.push(await signedIn(t, "superuser"));
+      const rounds = 8;
+      for (let round = 0; round < rounds; round += 1) {
+        const before = (await auditOf(t, { action: "users.update" })).length;
+        // Every member demotes every other member while the root promotes them all again.
+        const demotions = ring.flatMap((member) =>
+          ring
+            .filter((other) => other !== member)
+            .map((other) => member.device.patch(`/api/users/${other.user.id}`, { role: "admin" })),
+        );
+        const promotions = ring.map((member) =>
+          root.device.patch(`/api/users/${member.user.id}`, { role: "superuser" }),
+        );
+        const answers = await Promise.all([...demotions, ...promotions]);
+        for (const answer of answers) {
+          assert.ok(answer.statusCode < 500, `round ${round}: ${answer.statusCode} ${answer.body}`);
+          assert.ok([200, 401, 403, 409].includes(answer.statusCode), answer.body);
+        }
+        // A request whose session was revoked before its check is refused at the door (401, no act); every
+        // other one is an act, and each act leaves exactly one row.
+        const acts = answers.filter((answer) => answer.statusCode !== 401).length;
+        const audited = (await auditOf(t, { action: "users.update" })).length - before;
+        assert.equal(audited, acts, `round ${round}: ${acts} acts, ${audited} audit rows`);
+        // Put the ring back for the next round: superusers again, signed in again.
+        for (let index = 0; index < ring.length; index += 1) {
+          const member = ring[index];
+          assert.ok(member !== undefined);
+          const promoted = await root.device.patch(`/api/users/${member.user.id}`, { role: "superuser" });
+          assert.equal(promoted.statusCode, 200, promoted.body);
+          ring[index] = { user: member.user, device: await signedInAgain(t, member) };
+        }
+      }
+    });
+
+    test("issue 9.8: an act whose transaction keeps failing answers 500, changes nothing, and is audited as a failure", async () => {
+      const admin = await signedIn(t, "admin");
+      const target = await createUser(t);
+      const store = t.store as { transaction: TestApp["store"]["transaction"] };
+      const original = t.store.transaction.bind(t.store);
+      // Every revocation fails as a deadlock would: the act cannot complete, however often it is tried.
+      store.transaction = (fn) =>
+        original((tx) =>
+          fn(
+            new Proxy(tx, {
+              get(target, property, receiver) {
+                if (property === "deleteUserSessions") {
+                  return async () => {
+                    throw Object.assign(new Error("deadlock detected"), { code: "40P01" });
+                  };
+                }
+                return Reflect.get(target, property, receiver) as unknown;
+              },
+            }) as StoreTx,
+          ),
+        );
+      try {
+        const answer = await admin.device.patch(`/api/users/${target.id}`, { status: "disabled" });
+        assertProblem(answer, 500, "INTERNAL");
+      } finally {
+        store.transaction = original;
+      }
+      assert.equal((await t.store.getUserById(target.id))?.status, "active");
+      const [failure] = await auditOf(t, { action: "users.update", targetId: target.id });
+      assert.equal(failure?.outcome, "failure");
+      assert.equal(failure?.actorId, admin.user.id);
+    });
+  });
+}
+
+async function signedInAgain(t: TestApp, member: SignedIn) {
+  const device = t.client();
+  const response = await device.post("/api/auth/login", { email: member.user.email, password: goodPassword });
+  assert.equal(response.statusCode, 200, response.body);
+  return device;
+}
