@@ -6,6 +6,7 @@
  */
 import { fileURLToPath } from "node:url";
 import { build } from "../scripts/build.ts";
+import { compiledRoot } from "./compiled.ts";
 import { runEngineSuite } from "./engine-suite.ts";
 import { describeMachine, loadAverage, machineLines } from "./machine.ts";
 import type { Measurement } from "./measurement.ts";
@@ -35,8 +36,8 @@ const context: SuiteContext = {
 };
 
 // The servers run compiled, as `npm start` runs Gatehouse: build them from the working tree first.
-context.log("compiling the servers (scripts/build.ts)");
-build();
+context.log("compiling the servers (scripts/build.ts, tsconfig.bench-build.json)");
+build(compiledRoot, "tsconfig.bench-build.json");
 
 let postgres: BenchPostgres | null = null;
 // Server children stop themselves when this process goes away; the PostgreSQL cluster is stopped here.

@@ -8,7 +8,8 @@
  *                       30-per-minute limiter exists to refuse) and without the once-a-minute sweeper.
  *
  * Run by hand for profiling: DATABASE_URL=... PORT=... LOG_LEVEL=silent GATEHOUSE_SECRET=... \
- *   npm run build && node --cpu-prof dist/bench/server-entry.js --mode=production
+ *   node --import tsx scripts/build.ts --out bench/results/dist --project tsconfig.bench-build.json
+ *   node --cpu-prof bench/results/dist/bench/server-entry.js --mode=production
  */
 import type { AddressInfo } from "node:net";
 import { parseArgs } from "node:util";

@@ -1,9 +1,10 @@
 /**
  * Compiles the server to plain JavaScript in dist/ (or the directory given with --out): `npm start` runs it
- * with node alone, without tsx's loader thread (~35 MB of resident memory) or a TypeScript compile at each
- * start. Also compiles the bench's server entries, so the bench measures what production runs. Stale
+ * with node alone, without tsx's loader thread or a TypeScript compile at each start. dist/ holds the
+ * server only; the bench compiles its own server entries with the same code into bench/results/dist
+ * (tsconfig.bench-build.json), so it measures what production runs without shipping bench code. Stale
  * output is removed first; the pages' stylesheet and icon are copied next to the code that reads them.
- * Usage: node --import tsx scripts/build.ts [--out DIR]
+ * Usage: node --import tsx scripts/build.ts [--out DIR] [--project tsconfig.bench-build.json]
  */
 import { execFileSync } from "node:child_process";
 import { cpSync, rmSync } from "node:fs";
@@ -14,11 +15,11 @@ import { parseArgs } from "node:util";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 
-export function build(outDir = join(root, "dist")): string {
+export function build(outDir = join(root, "dist"), project = "tsconfig.build.json"): string {
   const out = resolve(outDir);
   rmSync(out, { recursive: true, force: true });
   const tsc = createRequire(import.meta.url).resolve("typescript/bin/tsc");
-  execFileSync(process.execPath, [tsc, "-p", join(root, "tsconfig.build.json"), "--outDir", out], {
+  execFileSync(process.execPath, [tsc, "-p", join(root, project), "--outDir", out], {
     cwd: root,
     stdio: "inherit",
   });
@@ -27,6 +28,6 @@ export function build(outDir = join(root, "dist")): string {
 }
 
 if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const { values } = parseArgs({ options: { out: { type: "string" } } });
-  console.log(`built ${build(values.out)}`);
+  const { values } = parseArgs({ options: { out: { type: "string" }, project: { type: "string" } } });
+  console.log(`built ${build(values.out, values.project)}`);
 }

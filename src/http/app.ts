@@ -109,7 +109,7 @@ export async function buildApp(options: AppOptions): Promise<GatehouseApp> {
   };
 
   app.decorateRequest("auth", null);
-  // One hook per phase keeps the per-request work to what it must be (bench/README.md, "hooks").
+  // One hook per phase keeps the per-request work to what it must be (docs/perf-history.md, "Optimizations").
   app.addHook("onRequest", async (request, reply) => {
     reply.headers(securityHeadersFor(request.url));
     if (request.url.startsWith("/api/")) requireJsonBody(request);

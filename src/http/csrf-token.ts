@@ -5,7 +5,7 @@ import { createHmac } from "node:crypto";
  * server secret. It changes whenever the session does (login, password change), a token from one session
  * is worthless in another, and nothing needs storing. Returned to the client in JSON, never in a cookie.
  * Tokens are remembered per key and session id in a bounded map, because the session check returns the
- * token on every call and an HMAC per request was a measurable share of it (bench/README.md).
+ * token on every call and an HMAC per request was a measurable share of it (docs/perf-history.md).
  */
 const rememberedByKey = new WeakMap<Buffer, Map<string, string>>();
 const rememberedLimit = 50_000;

@@ -1,7 +1,7 @@
 /**
  * The security headers on every response (ASVS 3.4, 14.3.2), precomputed once: @fastify/helmet rebuilt
  * them (the CSP string included) on every request, which cost two thirds of the throughput of a bare route
- * (bench/README.md, "security headers"). Nothing here depends on the request, so frozen objects serve
+ * (docs/perf-history.md, "Optimizations"). Nothing here depends on the request, so frozen objects serve
  * every response: the full set helmet produced for the pages, and for the JSON API the set the OWASP REST
  * Security Cheat Sheet lists, with a CSP that allows nothing at all.
  */
@@ -37,8 +37,8 @@ export const pageSecurityHeaders: Readonly<Record<string, string>> = Object.free
 /**
  * JSON answers are never documents a browser renders, so the headers that only govern documents (opener
  * policy, origin-agent clustering, DNS prefetch, download and cross-domain policies, the retired XSS
- * auditor) are left off: six fewer headers on every API response, ~8% of the session check's throughput
- * (bench/README.md). What stays guards a JSON body wherever it lands: no script, frame or form may ever
+ * auditor) are left off: six fewer headers on every API response, a measurable share of the session check's
+ * throughput (docs/perf-history.md). What stays guards a JSON body wherever it lands: no script, frame or form may ever
  * run from it, no other origin may embed or read it (CORP), nothing caches it, nothing sniffs it.
  */
 export const apiSecurityHeaders: Readonly<Record<string, string>> = Object.freeze({

@@ -16,7 +16,7 @@ export const owaspArgon2id: Argon2Parameters = { memoryCost: 19_456, timeCost: 2
 /**
  * How many hashes run at once. A number fixes it. "auto" (the default) adapts to the event loop: all cores
  * but one while it serves requests, so a login storm never takes the core the session checks run on
- * (bench/README.md, W2: their p99 during a storm falls from ~57 ms to under 20 ms), and every core while it
+ * (W2 measures their latency during a storm: bench/README.md), and every core while it
  * is mostly idle, so logins alone still use the whole machine.
  */
 export type HashConcurrency = number | "auto";

@@ -7,8 +7,9 @@ const touchesPerTransaction = 500;
 /**
  * Last-seen updates, batched: every touch requested within the flush delay (1 s) is written together,
  * not fsync'd. Each commit costs the writer a WAL append and an occasional checkpoint, and makes SQLite's
- * read connection drop its page cache: at one commit per event-loop turn, touches cost ~20% of the session
- * check's throughput (bench/README.md); at one per second they cost nothing measurable. A touch's promise
+ * read connection drop its page cache: at one commit per event-loop turn, touches cost a visible share of
+ * the session check's throughput; at one per second, nothing measurable (docs/perf-history.md,
+ * "Optimizations"). A touch's promise
  * settles when the batch holding it is written. A delay of 0 writes at the next turn of the event loop
  * (tests).
  */

@@ -21,7 +21,7 @@ export function openSqliteEngine(path: string): SqlEngine {
   reader.pragma("busy_timeout = 5000");
   // 16 MiB of page cache (the default is 2 MiB): the session check's pages stay in the process instead of
   // costing a read() each. It pays since last-seen writes commit once a second (each commit by the writer
-  // empties this cache): W1 +11%, p99 8.5-9.4 ms -> 7.4-7.5 ms, RSS unchanged (bench/README.md).
+  // empties this cache). Measured in W1 (docs/perf-history.md, "Optimizations").
   reader.pragma("cache_size = -16384");
   const readStatements = statementCache(reader, false);
   const rawReadStatements = statementCache(reader, true);
