@@ -1,11 +1,11 @@
-import type { Command } from "commander";
+import { type Command, Option } from "commander";
 import { verifyAuditLog } from "../domain/audit-log.ts";
 import { type Actor, type Deps, noRequest } from "../domain/context.ts";
 import { deleteUser, purgeDueUsers } from "../domain/delete-user.ts";
 import { normalizeEmail } from "../domain/email.ts";
 import { errorCodes, type Refusal } from "../domain/errors.ts";
-import { isRole, type Role } from "../domain/role.ts";
-import type { UserStatus } from "../domain/user.ts";
+import { type Role, roles } from "../domain/role.ts";
+import { type UserStatus, userStatuses } from "../domain/user.ts";
 import { listUsers, restoreUser, revokeUserSessions, updateUserAsAdmin } from "../domain/user-admin.ts";
 
 /**
@@ -41,11 +41,11 @@ export function registerOperatorCommands(program: Command, withDeps: WithDeps): 
     .command("list")
     .description("list users (id, e-mail, role, status)")
     .option("--search <text>", "match e-mail or name")
-    .option("--role <role>", "user, admin or superuser")
-    .option("--status <status>", "active or disabled")
-    .action((options: { search?: string; role?: string; status?: string }) =>
+    // Commander refuses any other value, naming the valid ones, before the action runs: the types below hold.
+    .addOption(new Option("--role <role>", "only this role").choices(roles))
+    .addOption(new Option("--status <status>", "only this status").choices(userStatuses))
+    .action((options: { search?: string; role?: Role; status?: UserStatus }) =>
       withDeps(async (deps) => {
-        if (options.role !== undefined && !isRole(options.role)) throw new CliRefusal(`Unknown role ${options.role}`);
         let after: string | undefined;
         do {
           const page = await listUsers(
@@ -53,8 +53,8 @@ export function registerOperatorCommands(program: Command, withDeps: WithDeps): 
             cli,
             {
               ...(options.search === undefined ? {} : { search: options.search }),
-              ...(options.role === undefined ? {} : { role: options.role as Role }),
-              ...(options.status === undefined ? {} : { status: options.status as UserStatus }),
+              ...(options.role === undefined ? {} : { role: options.role }),
+              ...(options.status === undefined ? {} : { status: options.status }),
               ...(after === undefined ? {} : { after }),
               limit: 100,
             },

@@ -60,6 +60,8 @@ export interface StoreReads {
   getPasswordHash(userId: string): Promise<string | null>;
   listUserSessions(userId: string): Promise<SessionRecord[]>;
   countUsers(): Promise<number>;
+  /** One trivial round trip to the database, touching no table: liveness for /healthz. */
+  ping(): Promise<void>;
   listUsers(query: UserListQuery): Promise<UserRecord[]>;
   listAudit(query: AuditQuery): Promise<AuditEntry[]>;
   /** Every audit entry in sequence order, for verification. */

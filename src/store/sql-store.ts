@@ -71,6 +71,10 @@ class SqlStoreTx implements StoreTx {
     return Number(row?.n ?? 0);
   }
 
+  async ping(): Promise<void> {
+    await this.db.get("SELECT 1 AS alive");
+  }
+
   async listUsers(query: UserListQuery): Promise<UserRecord[]> {
     const where: string[] = [];
     const params: SqlParam[] = [];

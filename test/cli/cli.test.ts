@@ -136,6 +136,20 @@ describe("the gatehouse command line (sqlite)", () => {
     assert.ok(lines.some((line) => line.includes(userEmail) && /\tuser\tactive$/.test(line)));
   });
 
+  test("issue 10.7: users list refuses an unknown --status or --role, naming the valid values", async () => {
+    const status = await gatehouse(dir, ["users", "list", "--status", "bogus"]);
+    assert.notEqual(status.code, 0);
+    assert.equal(status.stdout, "");
+    assert.match(status.stderr, /bogus/);
+    assert.match(status.stderr, /active, disabled/);
+    const role = await gatehouse(dir, ["users", "list", "--role", "root"]);
+    assert.notEqual(role.code, 0);
+    assert.match(role.stderr, /user, admin, superuser/);
+    const filtered = await gatehouse(dir, ["users", "list", "--status", "active", "--role", "superuser"]);
+    assert.equal(filtered.code, 0, filtered.stderr);
+    assert.equal(filtered.stdout.trim().split("\n").length, 1);
+  });
+
   test("users disable revokes every session and users enable lets the user back in", async () => {
     await signInTimes(dir, userEmail, 2);
     assert.equal(await sessionsOf(dir, userEmail), 3);

@@ -88,6 +88,9 @@ class SabotagedStore implements Store {
   listUserSessions(userId: string): Promise<SessionRecord[]> {
     return this.#real.listUserSessions(userId);
   }
+  ping(): Promise<void> {
+    return this.#real.ping();
+  }
   countUsers(): Promise<number> {
     return this.#real.countUsers();
   }
