@@ -95,6 +95,7 @@ export async function buildApp(options: AppOptions): Promise<GatehouseApp> {
 
   const context: RouteContext = {
     deps: options.deps,
+    publicUrl: options.publicUrl,
     cookie: sessionCookieFor(options.publicUrl, options.deps.lifetimes.absoluteMs),
     csrfKey: deriveKey(options.secret, "csrf"),
     throttles: {
