@@ -63,5 +63,15 @@ for (const engine of engines) {
       const login = await t.client().get(String(response.headers.location));
       assert.match(login.body, /<input type="hidden" name="next" value="\/admin\/users\?search=alice">/);
     });
+
+    test("issue 9 (notices): a notice key naming an Object.prototype member shows no notice", async () => {
+      for (const key of ["toString", "constructor", "__proto__", "hasOwnProperty", "valueOf", "isPrototypeOf"]) {
+        const response = await t.client().get(`/login?notice=${key}`);
+        assert.equal(response.statusCode, 200, key);
+        assert.doesNotMatch(response.body, /class="notice"/, key);
+      }
+      const known = await t.client().get("/login?notice=signed-out");
+      assert.match(known.body, /<p class="notice" role="status">You are signed out.<\/p>/);
+    });
   });
 }
