@@ -11,6 +11,7 @@ import { checkSession } from "../domain/sessions.ts";
 import { deriveKey } from "../infra/keys.ts";
 import { pagesPlugin, sendErrorPage } from "../web/pages-plugin.ts";
 import { requireJsonBody } from "./body-guard.ts";
+import { answerClientError } from "./client-error.ts";
 import { csrfProtection } from "./csrf.ts";
 import { installProblemHandlers, sendProblem } from "./problem.ts";
 import { rejectNulCharacters } from "./reject-nul.ts";
@@ -75,6 +76,7 @@ export async function buildApp(options: AppOptions): Promise<GatehouseApp> {
       reply.headers(apiSecurityHeaders);
       return sendProblem(reply, "VALIDATION_FAILED", "The URL is not valid.");
     },
+    clientErrorHandler: answerClientError,
     // Routing follows the request line only: no method override of any kind is honoured.
     routerOptions: { ignoreTrailingSlash: false, caseSensitive: true },
   });
