@@ -14,6 +14,7 @@ import { requireJsonBody } from "./body-guard.ts";
 import { answerClientError } from "./client-error.ts";
 import { csrfProtection } from "./csrf.ts";
 import { installProblemHandlers, sendProblem } from "./problem.ts";
+import { withRedactedUrls } from "./redacted-url.ts";
 import { rejectNulCharacters } from "./reject-nul.ts";
 import { requestMeta } from "./request-meta.ts";
 import { routePath } from "./route-path.ts";
@@ -65,7 +66,7 @@ export interface GatehouseApp {
 export async function buildApp(options: AppOptions): Promise<GatehouseApp> {
   const limits = { ...defaultLimits, ...options.limits };
   const app = Fastify({
-    logger: options.logger ?? false,
+    logger: withRedactedUrls(options.logger ?? false),
     logController: new LogController({ disableRequestLogging: !(options.logRequests ?? false) }),
     trustProxy: options.trustProxy ?? false,
     bodyLimit: limits.bodyLimitBytes,
