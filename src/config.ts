@@ -1,7 +1,8 @@
 import { randomBytes } from "node:crypto";
-import { chmodSync, existsSync, linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, linkSync, readFileSync, unlinkSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { z } from "zod";
+import { makePrivateDirectory } from "./infra/private-files.ts";
 import { type DatabaseLocation, parseDatabaseUrl } from "./store/open-store.ts";
 
 /**
@@ -113,14 +114,15 @@ function urlHost(host: string): string {
 }
 
 /**
- * Without GATEHOUSE_SECRET, a 256-bit secret is generated once and kept in DATA_DIR/secret (mode 0600).
+ * Without GATEHOUSE_SECRET, a 256-bit secret is generated once and kept in DATA_DIR/secret (mode 0600;
+ * DATA_DIR is made 0700 if this creates it).
  * Several processes may start together on a new DATA_DIR: the file is written under a temporary name and
  * linked into place, which fails if another process won, so every process ends up reading the same secret.
  */
 function readOrCreateSecret(dataDir: string): Buffer {
   const path = join(dataDir, "secret");
   if (!existsSync(path)) {
-    mkdirSync(dataDir, { recursive: true });
+    makePrivateDirectory(dataDir);
     const temporary = `${path}.${process.pid}.${randomBytes(6).toString("hex")}`;
     writeFileSync(temporary, `${randomBytes(32).toString("base64")}\n`, { mode: 0o600, flag: "wx" });
     chmodSync(temporary, 0o600);

@@ -11,10 +11,13 @@ import { checkSession } from "../domain/sessions.ts";
 import { deriveKey } from "../infra/keys.ts";
 import { pagesPlugin, sendErrorPage } from "../web/pages-plugin.ts";
 import { requireJsonBody } from "./body-guard.ts";
+import { answerClientError } from "./client-error.ts";
 import { csrfProtection } from "./csrf.ts";
 import { installProblemHandlers, sendProblem } from "./problem.ts";
+import { withRedactedUrls } from "./redacted-url.ts";
 import { rejectNulCharacters } from "./reject-nul.ts";
 import { requestMeta } from "./request-meta.ts";
+import { routePath } from "./route-path.ts";
 import { assertEveryRouteHasPolicy, methodNotAllowedRoutes, RouteRegistry, routeGroup } from "./route-policy.ts";
 import { accountRoutes } from "./routes/account-routes.ts";
 import { adminUserRoutes } from "./routes/admin-user-routes.ts";
@@ -22,7 +25,7 @@ import { auditRoutes } from "./routes/audit-routes.ts";
 import { authRoutes, sessionRoutes } from "./routes/auth-routes.ts";
 import { healthRoutes } from "./routes/health-routes.ts";
 import type { RouteContext } from "./routes/route-context.ts";
-import { isApiPath, securityHeadersFor } from "./security-headers.ts";
+import { apiSecurityHeaders, isApiPath, securityHeadersFor } from "./security-headers.ts";
 import { sessionCookieFor } from "./session-cookie.ts";
 
 export interface Limits {
@@ -63,17 +66,18 @@ export interface GatehouseApp {
 export async function buildApp(options: AppOptions): Promise<GatehouseApp> {
   const limits = { ...defaultLimits, ...options.limits };
   const app = Fastify({
-    logger: options.logger ?? false,
+    logger: withRedactedUrls(options.logger ?? false),
     logController: new LogController({ disableRequestLogging: !(options.logRequests ?? false) }),
     trustProxy: options.trustProxy ?? false,
     bodyLimit: limits.bodyLimitBytes,
     genReqId: () => randomUUID(),
     // A URL that cannot even be decoded is refused before routing, so no hook runs for it: it still gets
-    // a problem+json answer, with the headers every other response carries.
-    frameworkErrors: (_error, request, reply) => {
-      reply.headers(securityHeadersFor(request.url));
+    // a problem+json answer, with the headers of every JSON answer (its raw path cannot say which route).
+    frameworkErrors: (_error, _request, reply) => {
+      reply.headers(apiSecurityHeaders);
       return sendProblem(reply, "VALIDATION_FAILED", "The URL is not valid.");
     },
+    clientErrorHandler: answerClientError,
     // Routing follows the request line only: no method override of any kind is honoured.
     routerOptions: { ignoreTrailingSlash: false, caseSensitive: true },
   });
@@ -95,6 +99,7 @@ export async function buildApp(options: AppOptions): Promise<GatehouseApp> {
 
   const context: RouteContext = {
     deps: options.deps,
+    publicUrl: options.publicUrl,
     cookie: sessionCookieFor(options.publicUrl, options.deps.lifetimes.absoluteMs),
     csrfKey: deriveKey(options.secret, "csrf"),
     throttles: {
@@ -111,8 +116,10 @@ export async function buildApp(options: AppOptions): Promise<GatehouseApp> {
   app.decorateRequest("auth", null);
   // One hook per phase keeps the per-request work to what it must be (docs/perf-history.md, "Optimizations").
   app.addHook("onRequest", async (request, reply) => {
-    reply.headers(securityHeadersFor(request.url));
-    if (request.url.startsWith("/api/")) requireJsonBody(request);
+    // By the route that matched: a percent-encoded alias of an API route gets the API's checks too.
+    const path = routePath(request);
+    reply.headers(securityHeadersFor(path));
+    if (path.startsWith("/api/")) requireJsonBody(request);
     // The session check: every request re-reads its session and user from the store.
     request.auth = await checkSession(context.deps, request.cookies[context.cookie.name]);
   });
@@ -148,11 +155,13 @@ export async function buildApp(options: AppOptions): Promise<GatehouseApp> {
 
   // Paths outside the API answer people: HTML error pages carrying the same problem codes.
   app.setNotFoundHandler((request, reply) =>
-    isApiPath(request.url) ? sendProblem(reply, "NOT_FOUND") : sendErrorPage(request, reply, context, "NOT_FOUND"),
+    isApiPath(routePath(request))
+      ? sendProblem(reply, "NOT_FOUND")
+      : sendErrorPage(request, reply, context, "NOT_FOUND"),
   );
   await app.register(
     methodNotAllowedRoutes(registry, (request, reply) =>
-      isApiPath(request.url)
+      isApiPath(routePath(request))
         ? sendProblem(reply, "METHOD_NOT_ALLOWED")
         : sendErrorPage(request, reply, context, "METHOD_NOT_ALLOWED"),
     ),

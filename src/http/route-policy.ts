@@ -53,8 +53,6 @@ export function routeGroup(
   };
 }
 
-const standardMethods = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"] as const;
-
 /** Collects every route as it is registered, for the 405 answers and the policy check. */
 export class RouteRegistry {
   readonly routes: RouteOptions[] = [];
@@ -77,8 +75,10 @@ export class RouteRegistry {
 
 /**
  * A path that exists but not for this method answers 405 with an Allow header, whoever asks, and nothing
- * runs: GET and HEAD on a route that only changes state can never reach its handler. Method-override
- * headers and `_method` fields are not honoured anywhere (Fastify routes on the request line's method only).
+ * runs: GET and HEAD on a route that only changes state can never reach its handler. That covers every
+ * method the router knows (`supportedMethods`: OPTIONS, TRACE and QUERY too), so no method makes an existing
+ * path look absent, and TRACE never echoes a request. Method-override headers and `_method` fields are
+ * not honoured anywhere (Fastify routes on the request line's method only).
  */
 export function methodNotAllowedRoutes(
   registry: RouteRegistry,
@@ -87,7 +87,7 @@ export function methodNotAllowedRoutes(
   return async (app) => {
     for (const [url, methods] of registry.methodsByUrl()) {
       const allow = [...methods].sort().join(", ");
-      const missing = standardMethods.filter((method) => !methods.has(method));
+      const missing = app.supportedMethods.filter((method) => !methods.has(method));
       if (missing.length === 0) continue;
       app.route({
         method: missing,

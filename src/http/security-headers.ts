@@ -51,11 +51,14 @@ export const apiSecurityHeaders: Readonly<Record<string, string>> = Object.freez
   "Cache-Control": "no-store",
 });
 
-/** API and health answers are JSON; every other path answers people (pages, their error pages, assets). */
-export function isApiPath(url: string): boolean {
-  return url.startsWith("/api/") || url === "/healthz" || url.startsWith("/healthz?");
+/**
+ * API and health answers are JSON; every other path answers people (pages, their error pages, assets).
+ * Given a route pattern or a decoded path (http/route-path.ts), never the raw URL: `/%61pi/...` is `/api/...`.
+ */
+export function isApiPath(path: string): boolean {
+  return path.startsWith("/api/") || path === "/healthz";
 }
 
-export function securityHeadersFor(url: string): Readonly<Record<string, string>> {
-  return isApiPath(url) ? apiSecurityHeaders : pageSecurityHeaders;
+export function securityHeadersFor(path: string): Readonly<Record<string, string>> {
+  return isApiPath(path) ? apiSecurityHeaders : pageSecurityHeaders;
 }

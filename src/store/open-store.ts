@@ -1,7 +1,7 @@
-import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import type { AuditSealer } from "../domain/audit.ts";
 import type { Store } from "../domain/ports.ts";
+import { createPrivateFile, makePrivateDirectory } from "../infra/private-files.ts";
 import { postgresMigrations, sqliteMigrations } from "./migrations.ts";
 import { type MigrationResult, migrate } from "./migrator.ts";
 import { openPostgresEngine } from "./postgres/postgres-engine.ts";
@@ -37,7 +37,13 @@ export async function openStore(
 ): Promise<OpenedStore> {
   let engine: SqlEngine;
   if (location.kind === "sqlite") {
-    mkdirSync(dirname(location.path), { recursive: true });
+    if (location.path !== ":memory:" && location.path !== "") {
+      // better-sqlite3 would create the file with the umask's mode (0644: readable by every local user).
+      // Created 0600 first, it is opened as an existing, empty database; SQLite gives the -wal and -shm
+      // files the main file's mode (test/store/file-modes.test.ts).
+      makePrivateDirectory(dirname(location.path));
+      createPrivateFile(location.path);
+    }
     engine = openSqliteEngine(location.path);
   } else {
     engine = openPostgresEngine(location.url, options.poolSize);

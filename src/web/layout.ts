@@ -35,8 +35,14 @@ export const notices = {
 } as const;
 export type NoticeKey = keyof typeof notices;
 
+/**
+ * A Map, not `key in notices`: the URL names the key, and `in` also finds Object.prototype's members
+ * (`?notice=toString` rendered a function's source as the notice).
+ */
+const noticeTexts: ReadonlyMap<string, string> = new Map(Object.entries(notices));
+
 export function noticeText(key: string | undefined): string | null {
-  return key !== undefined && key in notices ? notices[key as NoticeKey] : null;
+  return key === undefined ? null : (noticeTexts.get(key) ?? null);
 }
 
 export function csrfField(page: PageContext): SafeHtml {

@@ -2,6 +2,7 @@ import type { FastifyReply, FastifyRequest } from "fastify";
 import type { Authenticated } from "../domain/context.ts";
 import { errorCodes, GatehouseError, type Refusal } from "../domain/errors.ts";
 import { csrfTokenFor } from "../http/csrf-token.ts";
+import { returnUrl } from "../http/return-url.ts";
 import type { RouteContext } from "../http/routes/route-context.ts";
 import type { SafeHtml } from "./html.ts";
 import { alertBox, layout, type NoticeKey, noticeText, type PageContext, type PageOptions } from "./layout.ts";
@@ -33,9 +34,11 @@ export function sendPage(
     .send(layout(page, options, content));
 }
 
-/** Post/Redirect/Get: a 303 to a page that shows a fixed notice. */
+/** Post/Redirect/Get: a 303 to a page that shows a fixed notice (in its query, before any fragment). */
 export function redirectWithNotice(reply: FastifyReply, path: string, notice: NoticeKey) {
-  return reply.redirect(`${path}${path.includes("?") ? "&" : "?"}notice=${notice}`, 303);
+  const hash = path.indexOf("#");
+  const [target, fragment] = hash === -1 ? [path, ""] : [path.slice(0, hash), path.slice(hash)];
+  return reply.redirect(`${target}${target.includes("?") ? "&" : "?"}notice=${notice}${fragment}`, 303);
 }
 
 export function refusalAlert(refusal: Refusal | GatehouseError): SafeHtml {
@@ -47,9 +50,9 @@ export function statusOf(refusal: Refusal): number {
   return errorCodes[refusal.code].status;
 }
 
-/** Only same-site relative paths may be a post-login destination (no open redirect). */
-export function safeNext(next: unknown): string {
-  return typeof next === "string" && /^\/(?![/\\])/.test(next) ? next : "/account";
+/** Where a sign-in goes: the requested return path if http/return-url.ts accepts it, else the account page. */
+export function afterSignIn(next: unknown, context: RouteContext): string {
+  return returnUrl(next, context.publicUrl) ?? "/account";
 }
 
 export function signedIn(request: FastifyRequest): Authenticated {

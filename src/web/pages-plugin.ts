@@ -4,6 +4,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { hasZodFastifySchemaValidationErrors } from "fastify-type-provider-zod";
 import type { Authenticated } from "../domain/context.ts";
 import { type ErrorCode, errorCodes, GatehouseError } from "../domain/errors.ts";
+import { returnUrl } from "../http/return-url.ts";
 import { routeGroup } from "../http/route-policy.ts";
 import type { RouteContext } from "../http/routes/route-context.ts";
 import { html } from "./html.ts";
@@ -64,8 +65,9 @@ export function pagesPlugin(
     app.setErrorHandler((error: FastifyError, request, reply) => {
       if (error instanceof GatehouseError) {
         if (error.code === "UNAUTHENTICATED") {
-          const next = request.method === "GET" ? `?next=${encodeURIComponent(request.url)}` : "";
-          return reply.redirect(`/login${next}`, 303);
+          // Only a page that was read (GET) is worth returning to, and only by a path the sign-in would follow.
+          const back = request.method === "GET" ? returnUrl(request.url, context.publicUrl) : null;
+          return reply.redirect(back === null ? "/login" : `/login?next=${encodeURIComponent(back)}`, 303);
         }
         reply.headers(error.headers);
         return sendErrorPage(request, reply, context, error.code, error.detail);

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -107,6 +107,25 @@ describe("the gatehouse command line (sqlite)", () => {
       assert.equal(second.code, 0, second.stderr);
       assert.match(second.stdout, /up to date/);
     } finally {
+      rmSync(fresh, { recursive: true, force: true });
+    }
+  });
+
+  test("issue 9.12: a first migrate creates DATA_DIR 0700 and the database and secret 0600", async () => {
+    const fresh = mkdtempSync(join(tmpdir(), "gatehouse-cli-modes-"));
+    const umask = process.umask(0o022); // what the child inherits: without explicit modes, 0755 and 0644
+    try {
+      const data = join(fresh, "data");
+      const run = await gatehouse(fresh, ["migrate"], {
+        env: { DATA_DIR: data, DATABASE_URL: join(data, "gatehouse.sqlite") },
+      });
+      assert.equal(run.code, 0, run.stderr);
+      const modeOf = (path: string) => (statSync(path).mode & 0o777).toString(8);
+      assert.equal(modeOf(data), "700");
+      assert.equal(modeOf(join(data, "secret")), "600");
+      assert.equal(modeOf(join(data, "gatehouse.sqlite")), "600");
+    } finally {
+      process.umask(umask);
       rmSync(fresh, { recursive: true, force: true });
     }
   });

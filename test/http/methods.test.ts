@@ -82,6 +82,33 @@ for (const engine of engines) {
       assert.equal(await statusOf(world.victim), 200);
     });
 
+    test("issue 9 (methods): OPTIONS, TRACE and QUERY on an existing path answer 405 with Allow, never 404", async () => {
+      const world = await scene(t);
+      const paths = [
+        ...world.routes,
+        { url: "/api/account", allow: "DELETE, GET, HEAD, PATCH" },
+        { url: "/api/users", allow: "GET, HEAD, POST" },
+        { url: "/healthz", allow: "GET, HEAD" },
+        { url: "/login", allow: "GET, HEAD, POST" },
+        { url: "/account", allow: "GET, HEAD" },
+      ];
+      const before = await snapshotStore(t);
+      for (const { url, allow } of paths) {
+        for (const method of ["OPTIONS", "TRACE", "QUERY"] as const) {
+          const label = `${method} ${url}`;
+          // QUERY must carry a typed body (RFC 10008 §2; Fastify answers 400 without one).
+          const response = await world.caller.request(method, url, method === "QUERY" ? { body: {} } : {});
+          assert.equal(response.statusCode, 405, label);
+          assert.equal(response.headers.allow, allow, label);
+          // TRACE echoes nothing (no cross-site tracing): not the cookie, not the request line.
+          assert.ok(!response.body.includes(tokenOf(world.caller).secret), label);
+          if (url.startsWith("/api/") || url === "/healthz") assertProblem(response, 405, "METHOD_NOT_ALLOWED", label);
+          else assert.match(String(response.headers["content-type"]), /^text\/html/, label);
+        }
+      }
+      assert.deepEqual(await snapshotStore(t), before);
+    });
+
     test("a POST carrying a method-override header or _method is never treated as DELETE", async () => {
       const world = await scene(t);
       const url = `/api/account/sessions/${tokenOf(world.victim).id}`;

@@ -53,4 +53,50 @@ describe("request logging (LOG_REQUESTS)", () => {
       }
     });
   }
+
+  test("issue 9 (logging): e-mail addresses in paths and queries never reach the log, the route path does", async () => {
+    const sink = logSink();
+    const t = await startTestApp("sqlite", {
+      logger: { level: "info", stream: sink.stream, redact: [...logRedactions] },
+      logRequests: true,
+    });
+    try {
+      const admin = await signIn(t, await createUser(t, "superuser"));
+      const known = await createUser(t);
+      const probes = [
+        "/api/users/alice@example.test",
+        "/api/users/alice%40example.test",
+        "/%61pi/users/alice@example.test/sessions",
+        "/api/users?search=alice@example.test&role=user",
+        "/api/users?search=alice%40example.test",
+        "/api/users?alice@example.test",
+        "/admin/users?search=alice%2Bsmith%40example.test",
+        "/admin/users/alice@example.test",
+        "/alice@example.test",
+        "/api/users/%E0%A4%A@alice",
+        `/api/users/${known.id}`,
+      ];
+      for (const url of probes) await admin.get(url);
+      const urls = sink
+        .lines()
+        .filter((line) => line.msg === "incoming request")
+        .map((line) => String((line.req as { url?: unknown } | undefined)?.url));
+      const everything = JSON.stringify(sink.lines()).toLowerCase();
+      assert.ok(!everything.includes("alice"), `an e-mail address was logged: ${JSON.stringify(urls)}`);
+      for (const logged of [
+        "/api/users/[Redacted]",
+        "/api/users/[Redacted]/sessions",
+        "/api/users?search=[Redacted]&role=[Redacted]",
+        "/api/users?[Redacted]",
+        "/admin/users?search=[Redacted]",
+        "/admin/users/[Redacted]",
+        "/[Redacted]",
+        `/api/users/${known.id}`,
+      ]) {
+        assert.ok(urls.includes(logged), `${logged} in ${JSON.stringify(urls)}`);
+      }
+    } finally {
+      await t.close();
+    }
+  });
 });

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
-import type { AddressInfo } from "node:net";
+import { type AddressInfo, connect } from "node:net";
 import { describe, test } from "node:test";
+import { apiSecurityHeaders } from "../../src/http/security-headers.ts";
 import { engines } from "../support/databases.ts";
 import { goodPassword, uniqueEmail } from "../support/fixtures.ts";
 import { type Answer, assertProblem, assertSecurityHeaders, parseSetCookie } from "../support/http-assertions.ts";
@@ -16,6 +17,79 @@ async function answer(response: Response): Promise<Answer> {
   if (cookies.length > 0) headers["set-cookie"] = cookies;
   return { statusCode: response.status, headers, body: await response.text() };
 }
+
+/** Writes raw bytes to a fresh connection and reads everything until the server closes it. */
+function rawExchange(port: number, bytes: string): Promise<{ text: string; closed: boolean }> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, "127.0.0.1", () => socket.write(bytes));
+    let text = "";
+    const timer = setTimeout(() => {
+      socket.destroy();
+      resolve({ text, closed: false });
+    }, 5_000);
+    socket.on("data", (chunk: Buffer) => {
+      text += chunk.toString("latin1");
+    });
+    socket.on("error", reject);
+    socket.on("close", () => {
+      clearTimeout(timer);
+      resolve({ text, closed: true });
+    });
+  });
+}
+
+/** An HTTP/1.1 response as raw text, in the shape the assertions read. */
+function parseRawResponse(text: string): Answer {
+  const end = text.indexOf("\r\n\r\n");
+  const [statusLine = "", ...lines] = text.slice(0, end).split("\r\n");
+  const headers: Record<string, string> = {};
+  for (const line of lines) {
+    const colon = line.indexOf(":");
+    headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
+  }
+  return { statusCode: Number(statusLine.split(" ")[1]), headers, body: text.slice(end + 4) };
+}
+
+describe("requests the HTTP parser refuses, over a real socket", () => {
+  test("issue 9 (parser errors): each is answered problem+json with the security headers, and the connection closed", async () => {
+    const t = await startTestApp("sqlite");
+    try {
+      await t.app.listen({ host: "127.0.0.1", port: 0 });
+      const { port } = t.app.server.address() as AddressInfo;
+      const host = "Host: 127.0.0.1\r\n";
+      const attacks: [string, string][] = [
+        ["a request line that is not HTTP", "GARBAGE\r\n\r\n"],
+        ["an unknown HTTP version", `GET / HTTP/9.9\r\n${host}\r\n`],
+        ["a control character in the path", `GET /\u0001 HTTP/1.1\r\n${host}\r\n`],
+        ["a header line without a colon", `GET / HTTP/1.1\r\n${host}Bad Header\r\n\r\n`],
+        ["a NUL in a header value", `GET /api/account HTTP/1.1\r\n${host}X-Note: a\u0000b\r\n\r\n`],
+        ["headers over the size limit", `GET /api/account HTTP/1.1\r\n${host}X-Big: ${"a".repeat(20_000)}\r\n\r\n`],
+        [
+          "Content-Length and Transfer-Encoding together (request smuggling)",
+          `POST /api/auth/login HTTP/1.1\r\n${host}Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n`,
+        ],
+        [
+          "a chunk size that is not hexadecimal",
+          `POST /api/auth/login HTTP/1.1\r\n${host}Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n`,
+        ],
+      ];
+      for (const [label, bytes] of attacks) {
+        const { text, closed } = await rawExchange(port, bytes);
+        const response = parseRawResponse(text);
+        assertProblem(response, 400, "VALIDATION_FAILED", label);
+        assertSecurityHeaders(response, label);
+        assert.equal(response.headers["content-security-policy"], apiSecurityHeaders["Content-Security-Policy"], label);
+        assert.equal(response.headers.connection, "close", label);
+        assert.equal(Number(response.headers["content-length"]), Buffer.byteLength(response.body), label);
+        assert.ok(closed, `${label}: the server closes the connection`);
+      }
+      // The server still answers the next, well-formed request.
+      assert.equal((await fetch(`http://127.0.0.1:${port}/healthz`)).status, 200);
+    } finally {
+      await t.close();
+    }
+  });
+});
 
 for (const engine of engines) {
   describe(`over a real socket (${engine})`, () => {

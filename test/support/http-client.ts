@@ -1,6 +1,6 @@
 import type { FastifyInstance, LightMyRequestResponse } from "fastify";
 
-type Method = "GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE" | "OPTIONS";
+type Method = "GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE" | "OPTIONS" | "TRACE" | "QUERY";
 
 export interface SentRequest {
   readonly headers?: Record<string, string>;
@@ -28,7 +28,7 @@ export class HttpClient {
     const headers: Record<string, string> = { ...sent.headers };
     // A same-origin browser request: Fetch Metadata plus the session's anti-forgery token. Tests of the
     // CSRF defence itself pass `bare: true` and set exactly the headers they mean to.
-    if (sent.bare !== true && !["GET", "HEAD", "OPTIONS"].includes(method)) {
+    if (sent.bare !== true && !["GET", "HEAD", "OPTIONS", "TRACE", "QUERY"].includes(method)) {
       headers["sec-fetch-site"] ??= "same-origin";
       if (this.csrfToken !== null) headers["x-csrf-token"] ??= this.csrfToken;
     }

@@ -16,6 +16,7 @@ import {
   revokeUserSessions,
   updateUserAsAdmin,
 } from "../../domain/user-admin.ts";
+import { decimalInteger, userCursor } from "../query-schemas.ts";
 import { requestMeta } from "../request-meta.ts";
 import { authOf } from "./auth-routes.ts";
 import type { RouteContext } from "./route-context.ts";
@@ -41,8 +42,8 @@ export function adminUserRoutes(app: FastifyInstance, context: RouteContext): vo
           search: z.string().max(200).optional(),
           role: z.enum(roles).optional(),
           status: z.enum(userStatuses).optional(),
-          after: z.string().max(200).optional(),
-          limit: z.coerce.number().int().min(1).max(100).default(50),
+          after: userCursor.optional(),
+          limit: decimalInteger(1, 100).default(50),
         }),
       },
     },

@@ -4,6 +4,7 @@ import { z } from "zod";
 import { readAuditLog, verifyAuditLog } from "../../domain/audit-log.ts";
 import { actorOf } from "../../domain/context.ts";
 import { GatehouseError } from "../../domain/errors.ts";
+import { decimalInteger } from "../query-schemas.ts";
 import { requestMeta } from "../request-meta.ts";
 import { authOf } from "./auth-routes.ts";
 import type { RouteContext } from "./route-context.ts";
@@ -20,8 +21,8 @@ export function auditRoutes(app: FastifyInstance, context: RouteContext): void {
           targetId: z.string().max(200).optional(),
           action: z.string().max(100).optional(),
           outcome: z.enum(["success", "denied", "failure"]).optional(),
-          before: z.coerce.number().int().min(1).optional(),
-          limit: z.coerce.number().int().min(1).max(200).default(50),
+          before: decimalInteger(1, Number.MAX_SAFE_INTEGER).optional(),
+          limit: decimalInteger(1, 200).default(50),
         }),
       },
     },

@@ -6,6 +6,8 @@ import type { SessionCookie } from "../session-cookie.ts";
 /** What route handlers share: the use cases' dependencies and the edge's own settings. */
 export interface RouteContext {
   readonly deps: Deps;
+  /** The origin the server answers on (PUBLIC_URL): the only place a browser is sent back to. */
+  readonly publicUrl: URL;
   readonly cookie: SessionCookie;
   readonly csrfKey: Buffer;
   /** Failed password checks per account and address, and per account from anywhere. */

@@ -15,6 +15,7 @@ import {
   revokeUserSessions,
   updateUserAsAdmin,
 } from "../../domain/user-admin.ts";
+import { userCursor } from "../../http/query-schemas.ts";
 import { requestMeta } from "../../http/request-meta.ts";
 import type { RouteContext } from "../../http/routes/route-context.ts";
 import { pageContext, redirectWithNotice, refusalAlert, sendPage, signedIn, statusOf } from "../page-support.ts";
@@ -38,7 +39,7 @@ export function adminUserPages(app: FastifyInstance, context: RouteContext): voi
           search: z.string().max(200).optional(),
           role: z.preprocess(emptyToUndefined, z.enum(roles).optional()),
           status: z.preprocess(emptyToUndefined, z.enum(userStatuses).optional()),
-          after: z.string().max(200).optional(),
+          after: z.preprocess(emptyToUndefined, userCursor.optional()),
           notice: z.string().max(40).optional(),
         }),
       },

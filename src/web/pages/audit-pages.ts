@@ -5,6 +5,7 @@ import type { AuditEntry } from "../../domain/audit.ts";
 import { readAuditLog, verifyAuditLog } from "../../domain/audit-log.ts";
 import { actorOf } from "../../domain/context.ts";
 import { GatehouseError } from "../../domain/errors.ts";
+import { decimalInteger } from "../../http/query-schemas.ts";
 import { requestMeta } from "../../http/request-meta.ts";
 import type { RouteContext } from "../../http/routes/route-context.ts";
 import { html } from "../html.ts";
@@ -36,7 +37,7 @@ export function auditPages(app: FastifyInstance, context: RouteContext): void {
           targetId: z.preprocess(emptyToUndefined, z.string().max(200).optional()),
           action: z.preprocess(emptyToUndefined, z.string().max(100).optional()),
           outcome: z.preprocess(emptyToUndefined, z.enum(outcomes).optional()),
-          before: z.coerce.number().int().min(1).optional(),
+          before: decimalInteger(1, Number.MAX_SAFE_INTEGER).optional(),
         }),
       },
     },

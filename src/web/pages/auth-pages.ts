@@ -4,12 +4,13 @@ import { z } from "zod";
 import { logIn, signUp } from "../../domain/accounts.ts";
 import { logOut, presentedSessionId } from "../../domain/sessions.ts";
 import { requestMeta } from "../../http/request-meta.ts";
+import { returnUrl } from "../../http/return-url.ts";
 import { throttledPasswordCheck } from "../../http/routes/password-throttle.ts";
 import type { RouteContext } from "../../http/routes/route-context.ts";
 import { clearSessionCookie, clearSiteData, setSessionCookie } from "../../http/session-cookie.ts";
 import { html, type SafeHtml } from "../html.ts";
 import { csrfField, type PageContext } from "../layout.ts";
-import { pageContext, redirectWithNotice, refusalAlert, safeNext, sendPage, statusOf } from "../page-support.ts";
+import { afterSignIn, pageContext, redirectWithNotice, refusalAlert, sendPage, statusOf } from "../page-support.ts";
 
 const credentialsForm = z.object({
   email: z.string().max(254),
@@ -20,7 +21,8 @@ const credentialsForm = z.object({
 
 const signupForm = credentialsForm.extend({ name: z.string().max(200).optional() });
 
-function loginForm(page: PageContext, values: { email?: string; next?: string }): SafeHtml {
+/** The form carries `next` only when it is a return path we would follow: a hostile one is dropped here. */
+function loginForm(page: PageContext, values: { email?: string; next?: string | null }): SafeHtml {
   return html`<h1>Sign in</h1>
 <form class="card" method="post" action="/login">
   ${csrfField(page)}
@@ -68,7 +70,7 @@ export function authPages(app: FastifyInstance, context: RouteContext): void {
         reply,
         pageContext(request, context),
         { ...options, title: "Sign in" },
-        loginForm(pageContext(request, context), request.query),
+        loginForm(pageContext(request, context), { next: returnUrl(request.query.next, context.publicUrl) }),
       ),
   );
 
@@ -83,7 +85,7 @@ export function authPages(app: FastifyInstance, context: RouteContext): void {
         logIn(deps, form, requestMeta(request), replaced),
       );
       if (!result.ok) {
-        const view = loginForm(page, { email: form.email, ...(form.next === undefined ? {} : { next: form.next }) });
+        const view = loginForm(page, { email: form.email, next: returnUrl(form.next, context.publicUrl) });
         return sendPage(
           reply,
           page,
@@ -93,7 +95,7 @@ export function authPages(app: FastifyInstance, context: RouteContext): void {
         );
       }
       setSessionCookie(reply, context.cookie, result.started.token);
-      return redirectWithNotice(reply, safeNext(form.next), "signed-in");
+      return redirectWithNotice(reply, afterSignIn(form.next, context), "signed-in");
     },
   );
 

@@ -1,0 +1,25 @@
+import { z } from "zod";
+
+/**
+ * A whole number in a query string, in plain decimal digits and within range; anything else is a 400.
+ * `z.coerce.number()` reads whatever Number() does: "0x10" and "0b10000" are 16, "1e1" is 10, " 16",
+ * "+16" and "16.0" are 16, and "" is 0. A client that sends those means something else, or is probing:
+ * one spelling per number keeps what the server acts on equal to what the caller (and a log) shows.
+ */
+export function decimalInteger(min: number, max: number) {
+  return z
+    .string()
+    .max(16)
+    .regex(/^[0-9]+$/, "must be a whole number in decimal digits")
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max));
+}
+
+/**
+ * A page cursor of the user list: the id of the last user of the previous page, a UUID as
+ * crypto.randomUUID writes it (lowercase, hyphenated). Anything else, a percent-escape that is not UTF-8
+ * included (the query parser hands those on undecoded, as "%FF"), was never given out by this server.
+ */
+export const userCursor = z
+  .string()
+  .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, "is not a cursor this server gave");

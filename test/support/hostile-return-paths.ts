@@ -1,0 +1,35 @@
+/**
+ * Return paths an attacker puts in `next` (issue 9.7): each must fall back to the default page. NUL is not
+ * here: the edge refuses it in every input with 400 before any handler runs (test/http/hostile-input.test.ts).
+ */
+export const hostileReturnPaths: readonly string[] = [
+  "/\t/evil.example",
+  "/\n/evil.example",
+  "/\r/evil.example",
+  "/\r\nSet-Cookie:x=1",
+  "/\u0001/evil.example",
+  "/\u007f/evil.example",
+  "/\u200b/evil.example",
+  "/\u202e/evil.example",
+  "/\u00a0/evil.example",
+  "/ /evil.example",
+  "//evil.example",
+  "///evil.example",
+  "/\\evil.example",
+  "\\/evil.example",
+  "\\\\evil.example",
+  "https://evil.example",
+  "http:evil.example",
+  "javascript:alert(1)",
+  "data:text/html,<script>alert(1)</script>",
+  "/%09/evil.example",
+  "/%0a/evil.example",
+  "/%5Cevil.example",
+  "/%2F/evil.example",
+  "/%2f%2fevil.example",
+  "/%zz",
+  "/%C0%80",
+  "evil.example",
+  "",
+  " /account",
+];
