@@ -21,12 +21,13 @@ import { adminUserRoutes } from "./routes/admin-user-routes.ts";
 import { auditRoutes } from "./routes/audit-routes.ts";
 import { authRoutes, sessionRoutes } from "./routes/auth-routes.ts";
 import { healthRoutes } from "./routes/health-routes.ts";
+import { type PasswordThrottles, signupRateLimit } from "./routes/password-throttle.ts";
 import type { RouteContext } from "./routes/route-context.ts";
 import { isApiPath, securityHeadersFor } from "./security-headers.ts";
 import { sessionCookieFor } from "./session-cookie.ts";
 
 export interface Limits {
-  /** Requests per minute per client IP on the password-checking routes. */
+  /** Password verdicts (right or wrong) and sign-ups per minute per client address. */
   readonly passwordAttemptsPerIpPerMinute: number;
   /** Failed password attempts on one account from one address within the window before 429. */
   readonly failuresPerAccount: number;
@@ -93,19 +94,18 @@ export async function buildApp(options: AppOptions): Promise<GatehouseApp> {
     errorResponseBuilder: (_request, context) => new GatehouseError("RATE_LIMITED", `Try again in ${context.after}.`),
   });
 
+  const { clock } = options.deps;
+  const throttles: PasswordThrottles = {
+    address: new LoginThrottle(clock, limits.passwordAttemptsPerIpPerMinute, 60_000),
+    accountFromAddress: new LoginThrottle(clock, limits.failuresPerAccount, limits.failureWindowMs),
+    account: new LoginThrottle(clock, limits.failuresPerAccountAllAddresses, limits.failureWindowMs),
+  };
   const context: RouteContext = {
     deps: options.deps,
     cookie: sessionCookieFor(options.publicUrl, options.deps.lifetimes.absoluteMs),
     csrfKey: deriveKey(options.secret, "csrf"),
-    throttles: {
-      accountFromAddress: new LoginThrottle(options.deps.clock, limits.failuresPerAccount, limits.failureWindowMs),
-      account: new LoginThrottle(options.deps.clock, limits.failuresPerAccountAllAddresses, limits.failureWindowMs),
-    },
-    passwordRateLimit: app.rateLimit({
-      max: limits.passwordAttemptsPerIpPerMinute,
-      timeWindow: 60_000,
-      groupId: "password",
-    }),
+    throttles,
+    signupRateLimit: signupRateLimit(throttles),
   };
 
   app.decorateRequest("auth", null);

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import type { FastifyInstance } from "fastify";
 import { createAuditSealer } from "../../src/domain/audit.ts";
 import type { Deps } from "../../src/domain/context.ts";
-import type { Store } from "../../src/domain/ports.ts";
+import type { PasswordHasher, Store } from "../../src/domain/ports.ts";
 import type { SessionLifetimes } from "../../src/domain/session.ts";
 import { type AppOptions, buildApp, type Limits } from "../../src/http/app.ts";
 import { createArgon2Hasher } from "../../src/infra/argon2-hasher.ts";
@@ -42,6 +42,8 @@ export interface TestAppOptions {
   readonly deletionGraceMs?: number;
   readonly logger?: AppOptions["logger"];
   readonly logRequests?: boolean;
+  /** Defaults to the cheap argon2id of fastHasher. */
+  readonly hasher?: PasswordHasher;
 }
 
 export async function startTestApp(engine: EngineName, options: TestAppOptions = {}): Promise<TestApp> {
@@ -57,7 +59,7 @@ export async function startTestApp(engine: EngineName, options: TestAppOptions =
     store,
     clock,
     random: systemRandom,
-    hasher: fastHasher,
+    hasher: options.hasher ?? fastHasher,
     lifetimes: { ...testLifetimes, ...options.lifetimes },
     signupOpen: options.signupOpen ?? true,
     deletionGraceMs: options.deletionGraceMs ?? 0,

@@ -30,7 +30,6 @@ export function accountRoutes(app: FastifyInstance, context: RouteContext): void
     "/api/account/password",
     {
       schema: { body: z.strictObject({ currentPassword: z.string().max(4096), newPassword: z.string().max(4096) }) },
-      preHandler: context.passwordRateLimit,
     },
     async (request, reply) => {
       const auth = authOf(request);
@@ -53,7 +52,6 @@ export function accountRoutes(app: FastifyInstance, context: RouteContext): void
     "/api/account",
     {
       schema: { body: z.strictObject({ password: z.string().max(4096).optional() }).nullish() },
-      preHandler: context.passwordRateLimit,
     },
     async (request, reply) => {
       const password = request.body?.password;

@@ -109,7 +109,6 @@ export function accountPages(app: FastifyInstance, context: RouteContext): void 
     "/account/password",
     {
       schema: { body: csrfOnly.extend({ currentPassword: z.string().max(4096), newPassword: z.string().max(4096) }) },
-      preHandler: context.passwordRateLimit,
     },
     async (request, reply) => {
       const auth = signedIn(request);
@@ -146,7 +145,7 @@ export function accountPages(app: FastifyInstance, context: RouteContext): void 
 
   routes.post(
     "/account/delete",
-    { schema: { body: csrfOnly.extend({ password: z.string().max(4096) }) }, preHandler: context.passwordRateLimit },
+    { schema: { body: csrfOnly.extend({ password: z.string().max(4096) }) } },
     async (request, reply) => {
       const auth = signedIn(request);
       const result = await throttledPasswordCheck(context, auth.user.email, request.ip, () =>

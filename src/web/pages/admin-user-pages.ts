@@ -166,7 +166,6 @@ export function adminUserPages(app: FastifyInstance, context: RouteContext): voi
         params: idParams,
         body: csrfOnly.extend({ reason: z.string().max(500).optional(), password: z.string().max(4096).optional() }),
       },
-      preHandler: context.passwordRateLimit,
     },
     async (request, reply) => {
       const meta = requestMeta(request);

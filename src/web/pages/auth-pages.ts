@@ -72,30 +72,26 @@ export function authPages(app: FastifyInstance, context: RouteContext): void {
       ),
   );
 
-  routes.post(
-    "/login",
-    { schema: { body: credentialsForm }, preHandler: context.passwordRateLimit },
-    async (request, reply) => {
-      const page = pageContext(request, context);
-      const form = request.body;
-      const replaced = presentedSessionId(request.cookies[context.cookie.name]);
-      const result = await throttledPasswordCheck(context, form.email, request.ip, () =>
-        logIn(deps, form, requestMeta(request), replaced),
+  routes.post("/login", { schema: { body: credentialsForm } }, async (request, reply) => {
+    const page = pageContext(request, context);
+    const form = request.body;
+    const replaced = presentedSessionId(request.cookies[context.cookie.name]);
+    const result = await throttledPasswordCheck(context, form.email, request.ip, () =>
+      logIn(deps, form, requestMeta(request), replaced),
+    );
+    if (!result.ok) {
+      const view = loginForm(page, { email: form.email, ...(form.next === undefined ? {} : { next: form.next }) });
+      return sendPage(
+        reply,
+        page,
+        { ...options, title: "Sign in", alert: refusalAlert(result) },
+        view,
+        statusOf(result),
       );
-      if (!result.ok) {
-        const view = loginForm(page, { email: form.email, ...(form.next === undefined ? {} : { next: form.next }) });
-        return sendPage(
-          reply,
-          page,
-          { ...options, title: "Sign in", alert: refusalAlert(result) },
-          view,
-          statusOf(result),
-        );
-      }
-      setSessionCookie(reply, context.cookie, result.started.token);
-      return redirectWithNotice(reply, safeNext(form.next), "signed-in");
-    },
-  );
+    }
+    setSessionCookie(reply, context.cookie, result.started.token);
+    return redirectWithNotice(reply, safeNext(form.next), "signed-in");
+  });
 
   routes.get("/signup", async (request, reply) =>
     sendPage(
@@ -108,7 +104,7 @@ export function authPages(app: FastifyInstance, context: RouteContext): void {
 
   routes.post(
     "/signup",
-    { schema: { body: signupForm }, preHandler: context.passwordRateLimit },
+    { schema: { body: signupForm }, preHandler: context.signupRateLimit },
     async (request, reply) => {
       const page = pageContext(request, context);
       const { email, password, name } = request.body;
