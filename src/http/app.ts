@@ -25,6 +25,7 @@ import { type PasswordThrottles, signupRateLimit } from "./routes/password-throt
 import type { RouteContext } from "./routes/route-context.ts";
 import { isApiPath, securityHeadersFor } from "./security-headers.ts";
 import { sessionCookieFor } from "./session-cookie.ts";
+import { fastifyTrustProxy, type TrustedProxies } from "./trusted-proxies.ts";
 
 export interface Limits {
   /** Password verdicts (right or wrong) and sign-ups per minute per client address. */
@@ -52,7 +53,7 @@ export interface AppOptions {
   readonly logger?: FastifyServerOptions["logger"];
   /** Two log lines per request (received, completed) at info level; off unless asked for. */
   readonly logRequests?: boolean;
-  readonly trustProxy?: boolean;
+  readonly trustProxy?: TrustedProxies;
   readonly limits?: Partial<Limits>;
 }
 
@@ -66,7 +67,7 @@ export async function buildApp(options: AppOptions): Promise<GatehouseApp> {
   const app = Fastify({
     logger: options.logger ?? false,
     logController: new LogController({ disableRequestLogging: !(options.logRequests ?? false) }),
-    trustProxy: options.trustProxy ?? false,
+    trustProxy: fastifyTrustProxy(options.trustProxy ?? false),
     bodyLimit: limits.bodyLimitBytes,
     genReqId: () => randomUUID(),
     // A URL that cannot even be decoded is refused before routing, so no hook runs for it: it still gets
