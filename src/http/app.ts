@@ -35,6 +35,11 @@ export interface Limits {
   /** Failed password attempts on one account from all addresses together within the window before 429. */
   readonly failuresPerAccountAllAddresses: number;
   readonly failureWindowMs: number;
+  /**
+   * Audited acts on one's own account per account per minute (profile, sign-out, ending sessions): each
+   * writes an audit row, so each is limited; 60 is more than a person clicks.
+   */
+  readonly accountActsPerMinute: number;
   readonly bodyLimitBytes: number;
 }
 
@@ -43,6 +48,7 @@ export const defaultLimits: Limits = {
   failuresPerAccount: 10,
   failuresPerAccountAllAddresses: 100,
   failureWindowMs: 15 * 60_000,
+  accountActsPerMinute: 60,
   bodyLimitBytes: 16 * 1024,
 };
 
@@ -107,6 +113,13 @@ export async function buildApp(options: AppOptions): Promise<GatehouseApp> {
     csrfKey: deriveKey(options.secret, "csrf"),
     throttles,
     signupRateLimit: signupRateLimit(throttles),
+    accountActLimit: app.rateLimit({
+      max: limits.accountActsPerMinute,
+      timeWindow: 60_000,
+      // Counted per account, so one user's script never holds back the others behind the same address.
+      keyGenerator: (request) =>
+        request.auth === null ? `address\n${request.ip}` : `account\n${request.auth.user.id}`,
+    }),
   };
 
   app.decorateRequest("auth", null);
@@ -134,7 +147,7 @@ export async function buildApp(options: AppOptions): Promise<GatehouseApp> {
   await app.register(routeGroup("authenticated", (group) => accountRoutes(group, context)));
   const auditAdminDenial = async (request: FastifyRequest, auth: Authenticated) => {
     const id = (request.params as { id?: unknown }).id;
-    await recordDenial(
+    return recordDenial(
       context.deps,
       actorOf(auth),
       requestMeta(request),

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import type { FastifyInstance } from "fastify";
 import { createAuditSealer } from "../../src/domain/audit.ts";
 import type { Deps } from "../../src/domain/context.ts";
+import { DenialBudget, type DenialLimits } from "../../src/domain/denial-budget.ts";
 import type { PasswordHasher, Store } from "../../src/domain/ports.ts";
 import type { SessionLifetimes } from "../../src/domain/session.ts";
 import { type AppOptions, buildApp, type Limits } from "../../src/http/app.ts";
@@ -30,7 +31,8 @@ export interface TestApp {
   readonly clock: TestClock;
   readonly database: TestDatabase;
   readonly secret: Buffer;
-  client(): HttpClient;
+  /** A new device; from 127.0.0.1 unless another address is given. */
+  client(remoteAddress?: string): HttpClient;
   close(): Promise<void>;
 }
 
@@ -45,6 +47,8 @@ export interface TestAppOptions {
   /** Defaults to the cheap argon2id of fastHasher. */
   readonly hasher?: PasswordHasher;
   readonly trustProxy?: AppOptions["trustProxy"];
+  /** Generous unless given: suites that are refused on purpose many times are not about the budget. */
+  readonly denialLimits?: DenialLimits;
 }
 
 export async function startTestApp(engine: EngineName, options: TestAppOptions = {}): Promise<TestApp> {
@@ -65,6 +69,10 @@ export async function startTestApp(engine: EngineName, options: TestAppOptions =
     signupOpen: options.signupOpen ?? true,
     deletionGraceMs: options.deletionGraceMs ?? 0,
     auditSealer,
+    denials: new DenialBudget(
+      clock,
+      options.denialLimits ?? { perAccount: 1_000_000, perAddress: 1_000_000, windowMs: 60_000 },
+    ),
   };
   const { app } = await buildApp({
     deps,
@@ -78,6 +86,7 @@ export async function startTestApp(engine: EngineName, options: TestAppOptions =
       passwordAttemptsPerIpPerMinute: 10_000,
       failuresPerAccount: 1_000,
       failuresPerAccountAllAddresses: 10_000,
+      accountActsPerMinute: 10_000,
       ...options.limits,
     },
   });
@@ -89,7 +98,7 @@ export async function startTestApp(engine: EngineName, options: TestAppOptions =
     clock,
     database,
     secret,
-    client: () => new HttpClient(app),
+    client: (remoteAddress) => new HttpClient(app, remoteAddress),
     async close() {
       await app.close();
       await store.close();

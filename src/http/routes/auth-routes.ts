@@ -64,7 +64,7 @@ export function authRoutes(app: FastifyInstance, context: RouteContext): void {
   });
 
   // Logout is idempotent: with or without a live session the client ends up signed out and cleared.
-  routes.post("/api/auth/logout", async (request, reply) => {
+  routes.post("/api/auth/logout", { preHandler: context.accountActLimit }, async (request, reply) => {
     if (request.auth !== null) await logOut(deps, request.auth, requestMeta(request));
     endClientSession(reply, context);
     return reply.code(204).send();

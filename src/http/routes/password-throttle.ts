@@ -1,6 +1,6 @@
 import type { preHandlerAsyncHookHandler } from "fastify";
 import { normalizeEmail } from "../../domain/email.ts";
-import { GatehouseError, type Refusal } from "../../domain/errors.ts";
+import { GatehouseError, type Refusal, rateLimitedRefusal } from "../../domain/errors.ts";
 import type { Attempt, LoginThrottle } from "../../domain/login-throttle.ts";
 import type { RouteContext } from "./route-context.ts";
 
@@ -69,9 +69,13 @@ export async function throttledPasswordCheck<T extends { ok: true }>(
   return result;
 }
 
-/** A refusal that tells the caller the password was wrong. */
+/**
+ * A refusal that tells the caller the password was wrong. RATE_LIMITED here is the denial budget
+ * (domain/denial-budget.ts) answering in place of an audited wrong-password refusal: the caller still
+ * learns that the password was not the right one, so it counts as a wrong one.
+ */
 function isWrongPassword(refusal: Refusal): boolean {
-  return refusal.code === "WRONG_PASSWORD" || refusal.code === "INVALID_CREDENTIALS";
+  return refusal.code === "WRONG_PASSWORD" || refusal.code === "INVALID_CREDENTIALS" || refusal.code === "RATE_LIMITED";
 }
 
 /** A reservation on a throttle just seen to have room (within the same synchronous step). */
@@ -94,6 +98,5 @@ export function signupRateLimit(throttles: PasswordThrottles): preHandlerAsyncHo
 }
 
 export function rateLimited(waitMs: number): GatehouseError {
-  const seconds = Math.max(1, Math.ceil(waitMs / 1000));
-  return new GatehouseError("RATE_LIMITED", `Try again in ${seconds} seconds.`, { "Retry-After": String(seconds) });
+  return GatehouseError.from(rateLimitedRefusal(waitMs));
 }

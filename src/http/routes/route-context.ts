@@ -12,4 +12,6 @@ export interface RouteContext {
   readonly throttles: PasswordThrottles;
   /** Sign-up's draw on the per-address password budget (it hashes a password without checking one). */
   readonly signupRateLimit: preHandlerAsyncHookHandler;
+  /** Per-account limit on the audited acts every signed-in user may do to their own account. */
+  readonly accountActLimit: preHandlerAsyncHookHandler;
 }

@@ -129,10 +129,14 @@ export function authPages(app: FastifyInstance, context: RouteContext): void {
     },
   );
 
-  routes.post("/logout", async (request: FastifyRequest, reply: FastifyReply) => {
-    if (request.auth !== null) await logOut(deps, request.auth, requestMeta(request));
-    clearSessionCookie(reply, context.cookie);
-    clearSiteData(reply);
-    return redirectWithNotice(reply, "/login", "signed-out");
-  });
+  routes.post(
+    "/logout",
+    { preHandler: context.accountActLimit },
+    async (request: FastifyRequest, reply: FastifyReply) => {
+      if (request.auth !== null) await logOut(deps, request.auth, requestMeta(request));
+      clearSessionCookie(reply, context.cookie);
+      clearSiteData(reply);
+      return redirectWithNotice(reply, "/login", "signed-out");
+    },
+  );
 }
