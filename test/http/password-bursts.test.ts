@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
+import { defaultDenialLimits } from "../../src/domain/denial-budget.ts";
 import { defaultLimits } from "../../src/http/app.ts";
 import { type EngineName, engines } from "../support/databases.ts";
 import { createUser, goodPassword, signIn } from "../support/fixtures.ts";
@@ -107,6 +108,25 @@ for (const engine of engines) {
         assert.equal((await t.store.getUserById(target.id))?.role, "user", "the role was not changed");
         assert.equal(answers.filter((answer) => answer.statusCode === 429).length, 200 - checked);
       });
+    });
+
+    test("wrong passwords answered 429 by the denial budget instead of 403 still count against the password limit", async () => {
+      const hasher = new GatedHasher(fastHasher);
+      const t = await startTestApp(engine, { limits: defaultLimits, denialLimits: defaultDenialLimits, hasher });
+      try {
+        const user = await createUser(t);
+        const device = await signIn(t, user);
+        // The user spends their denial budget on refused admin requests first.
+        for (let i = 0; i <= defaultDenialLimits.perAccount; i += 1) await device.get("/api/users");
+        const before = hasher.verifications;
+        for (let i = 0; i < 3 * defaultLimits.failuresPerAccount; i += 1) {
+          assert.equal((await device.post("/api/auth/reauthenticate", { password: `guess ${i}` })).statusCode, 429);
+        }
+        // 204 or 429 still tells a guess right from wrong: those answers are verdicts, and limited as such.
+        assert.equal(hasher.verifications - before, defaultLimits.failuresPerAccount);
+      } finally {
+        await t.close();
+      }
     });
   });
 }
