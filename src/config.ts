@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { chmodSync, existsSync, linkSync, readFileSync, unlinkSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { z } from "zod";
+import { parseTrustedProxies, type TrustedProxies } from "./http/trusted-proxies.ts";
 import { makePrivateDirectory } from "./infra/private-files.ts";
 import { type DatabaseLocation, parseDatabaseUrl } from "./store/open-store.ts";
 
@@ -36,7 +37,15 @@ const schema = z.object({
   REAUTH_WINDOW_MINUTES: wholeNumber(1, 60).default(15),
   DELETION_GRACE_DAYS: wholeNumber(0, 90).default(0),
   SIGNUP_OPEN: booleanFlag.default(true),
-  TRUST_PROXY: booleanFlag.default(false),
+  TRUST_PROXY: z
+    .string()
+    .default("false")
+    .transform((value, context): TrustedProxies => {
+      const parsed = parseTrustedProxies(value);
+      if (parsed.ok) return parsed.value;
+      context.addIssue({ code: "custom", message: parsed.message });
+      return z.NEVER;
+    }),
   PASSWORD_HASH_CONCURRENCY: wholeNumber(1, 256).optional(),
   LOG_REQUESTS: booleanFlag.default(false),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
@@ -59,7 +68,8 @@ export interface Config {
   readonly signupOpen: boolean;
   /** 0 erases at once; otherwise accounts are disabled at once and erased after the grace period. */
   readonly deletionGraceMs: number;
-  readonly trustProxy: boolean;
+  /** Which proxies may say who the client is (http/trusted-proxies.ts); false: none, the peer is the client. */
+  readonly trustProxy: TrustedProxies;
   /** Password hashes computed at once; undefined adapts to the event loop (infra/argon2-hasher.ts). */
   readonly passwordHashConcurrency: number | undefined;
   readonly logLevel: string;

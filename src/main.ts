@@ -3,6 +3,7 @@ import type { Config } from "./config.ts";
 import { createAuditSealer } from "./domain/audit.ts";
 import { type Deps, noRequest } from "./domain/context.ts";
 import { purgeDueUsers } from "./domain/delete-user.ts";
+import { DenialBudget } from "./domain/denial-budget.ts";
 import type { PasswordHasher, Store } from "./domain/ports.ts";
 import { sweepIdleSessions } from "./domain/session-sweep.ts";
 import { buildApp } from "./http/app.ts";
@@ -32,6 +33,7 @@ export async function openDeps(
     signupOpen: config.signupOpen,
     deletionGraceMs: config.deletionGraceMs,
     auditSealer,
+    denials: new DenialBudget(systemClock),
   };
   return { deps, store, migrations };
 }

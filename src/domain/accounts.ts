@@ -135,17 +135,8 @@ export async function changePassword(
 ): Promise<{ ok: true; started: StartedSession; sessionsRevoked: number } | Refusal> {
   const matches = await deps.hasher.verify(await deps.store.getPasswordHash(auth.user.id), input.currentPassword);
   if (!matches) {
-    await deps.store.transaction((tx) =>
-      tx.appendAudit(
-        auditEntry(actorOf(auth), meta, deps.clock.now(), {
-          action: "user.password_change",
-          outcome: "denied",
-          targetId: auth.user.id,
-          reason: "wrong current password",
-        }),
-      ),
-    );
-    return refuse("WRONG_PASSWORD", "The current password is incorrect.");
+    const refusal = refuse("WRONG_PASSWORD", "The current password is incorrect.");
+    return recordDenial(deps, actorOf(auth), meta, "user.password_change", auth.user.id, refusal);
   }
   const weak = checkPassword(input.newPassword);
   if (weak !== null) return weak;

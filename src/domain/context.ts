@@ -1,4 +1,5 @@
 import type { AuditActorType, AuditDetails, AuditInput, AuditOutcome, AuditSealer } from "./audit.ts";
+import type { DenialBudget } from "./denial-budget.ts";
 import type { Clock, PasswordHasher, Random, Store } from "./ports.ts";
 import type { SessionLifetimes, SessionRecord } from "./session.ts";
 import type { SignedInUser } from "./user.ts";
@@ -15,6 +16,8 @@ export interface Deps {
   readonly deletionGraceMs: number;
   /** The audit chain's keyed hash, for verification (the store seals with the same one). */
   readonly auditSealer: AuditSealer;
+  /** How many refusals are audited one by one, per account and address (recordDenial). */
+  readonly denials: DenialBudget;
 }
 
 /** Where a request came from, for sessions and the audit trail. */

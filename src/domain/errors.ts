@@ -38,10 +38,17 @@ export interface Refusal {
   readonly ok: false;
   readonly code: ErrorCode;
   readonly detail?: string;
+  /** For RATE_LIMITED: when to try again (the edge sends it as Retry-After). */
+  readonly retryAfterSeconds?: number;
 }
 
 export function refuse(code: ErrorCode, detail?: string): Refusal {
   return detail === undefined ? { ok: false, code } : { ok: false, code, detail };
+}
+
+export function rateLimitedRefusal(waitMs: number): Refusal {
+  const seconds = Math.max(1, Math.ceil(waitMs / 1000));
+  return { ok: false, code: "RATE_LIMITED", detail: `Try again in ${seconds} seconds.`, retryAfterSeconds: seconds };
 }
 
 /** Thrown by edges (HTTP handlers, CLI) to turn a Refusal into a response; never thrown by the domain. */
@@ -61,6 +68,11 @@ export class GatehouseError extends Error {
   }
 
   static from(refusal: Refusal): GatehouseError {
-    return new GatehouseError(refusal.code, refusal.detail);
+    const seconds = refusal.retryAfterSeconds;
+    return new GatehouseError(
+      refusal.code,
+      refusal.detail,
+      seconds === undefined ? {} : { "Retry-After": String(seconds) },
+    );
   }
 }

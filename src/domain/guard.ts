@@ -1,6 +1,7 @@
 import { type AdminAction, permits } from "./authz.ts";
 import { type Actor, auditEntry, type Deps, type RequestMeta } from "./context.ts";
-import { type Refusal, refuse } from "./errors.ts";
+import type { DenialAdmission } from "./denial-budget.ts";
+import { type Refusal, rateLimitedRefusal, refuse } from "./errors.ts";
 import type { StoreTx } from "./ports.ts";
 import { isRecentlyAuthenticated } from "./session.ts";
 import type { UserRecord } from "./user.ts";
@@ -8,6 +9,7 @@ import type { UserRecord } from "./user.ts";
 /**
  * Every refusal of an administrative act is itself recorded (ASVS 16.3.2): who tried what on which id,
  * and why not. Inside a transaction the row commits with it (the refused act wrote nothing else).
+ * Within the denial budget, that is; past it the refusal becomes RATE_LIMITED and is not written.
  */
 export async function recordDenial(
   deps: Deps,
@@ -18,6 +20,8 @@ export async function recordDenial(
   refusal: Refusal,
   tx?: StoreTx,
 ): Promise<Refusal> {
+  const admission = deps.denials.admit(actor.type === "user" ? actor.user.id : null, meta.ip);
+  if (!admission.admitted) return throttledDenial(deps, actor, meta, action, admission, tx);
   const entry = auditEntry(actor, meta, deps.clock.now(), {
     action,
     outcome: "denied",
@@ -28,6 +32,32 @@ export async function recordDenial(
   if (tx !== undefined) await tx.appendAudit(entry);
   else await deps.store.transaction((own) => own.appendAudit(entry));
   return refusal;
+}
+
+/**
+ * A refusal past the denial budget (domain/denial-budget.ts): 429, and no row of its own. The first of a
+ * burst writes one row saying that refusals from this account or address are being throttled, so the log
+ * still shows that someone kept being refused, and from when.
+ */
+async function throttledDenial(
+  deps: Deps,
+  actor: Actor,
+  meta: RequestMeta,
+  action: string,
+  admission: Extract<DenialAdmission, { admitted: false }>,
+  tx: StoreTx | undefined,
+): Promise<Refusal> {
+  if (admission.newlyThrottled.length > 0) {
+    const entry = auditEntry(actor, meta, deps.clock.now(), {
+      action: "audit.denials_throttled",
+      outcome: "denied",
+      reason: "RATE_LIMITED",
+      details: { throttled: admission.newlyThrottled.join(","), firstAction: action },
+    });
+    if (tx !== undefined) await tx.appendAudit(entry);
+    else await deps.store.transaction((own) => own.appendAudit(entry));
+  }
+  return rateLimitedRefusal(admission.retryAfterMs);
 }
 
 /** Sensitive acts need a recent password proof in this session; the CLI operator is not a session. */

@@ -1,5 +1,6 @@
 import { type Authenticated, actorOf, auditEntry, type Deps, type RequestMeta } from "./context.ts";
 import { type Refusal, refuse } from "./errors.ts";
+import { recordDenial } from "./guard.ts";
 import type { StoreTx } from "./ports.ts";
 import { isExpired, isRecentlyAuthenticated, needsTouch, type SessionRecord } from "./session.ts";
 import { issueSessionToken, parseSessionToken, secretMatches } from "./session-token.ts";
@@ -125,16 +126,17 @@ export async function revokeOwnSession(
 ): Promise<RevokedOwnSession | Refusal> {
   return deps.store.transaction(async (tx) => {
     const revoked = await tx.deleteUserSession(auth.user.id, sessionId);
+    // Naming a session that is not the caller's is a refused attempt, whether or not it exists.
+    if (!revoked) {
+      return recordDenial(deps, actorOf(auth), meta, "session.revoke", auth.user.id, refuse("SESSION_NOT_FOUND"), tx);
+    }
     await tx.appendAudit(
       auditEntry(actorOf(auth), meta, deps.clock.now(), {
         action: "session.revoke",
-        // Naming a session that is not the caller's is a refused attempt, whether or not it exists.
-        outcome: revoked ? "success" : "denied",
+        outcome: "success",
         targetId: auth.user.id,
-        reason: revoked ? null : "SESSION_NOT_FOUND",
       }),
     );
-    if (!revoked) return refuse("SESSION_NOT_FOUND");
     return { ok: true as const, endedCurrent: sessionId === auth.session.id };
   });
 }
@@ -162,19 +164,21 @@ export async function reauthenticate(
   meta: RequestMeta,
 ): Promise<{ ok: true } | Refusal> {
   const matches = await deps.hasher.verify(await deps.store.getPasswordHash(auth.user.id), password);
+  if (!matches) {
+    return recordDenial(deps, actorOf(auth), meta, "session.reauthenticate", auth.user.id, refuse("WRONG_PASSWORD"));
+  }
   const now = deps.clock.now();
   await deps.store.transaction(async (tx) => {
-    if (matches) await tx.markReauthenticated(auth.session.id, now);
+    await tx.markReauthenticated(auth.session.id, now);
     await tx.appendAudit(
       auditEntry(actorOf(auth), meta, now, {
         action: "session.reauthenticate",
-        outcome: matches ? "success" : "denied",
+        outcome: "success",
         targetId: auth.user.id,
-        reason: matches ? null : "wrong password",
       }),
     );
   });
-  return matches ? { ok: true } : refuse("WRONG_PASSWORD");
+  return { ok: true };
 }
 
 export function hasRecentAuthentication(deps: Deps, auth: Authenticated): boolean {

@@ -24,18 +24,25 @@ import { adminUserRoutes } from "./routes/admin-user-routes.ts";
 import { auditRoutes } from "./routes/audit-routes.ts";
 import { authRoutes, sessionRoutes } from "./routes/auth-routes.ts";
 import { healthRoutes } from "./routes/health-routes.ts";
+import { type PasswordThrottles, signupRateLimit } from "./routes/password-throttle.ts";
 import type { RouteContext } from "./routes/route-context.ts";
 import { apiSecurityHeaders, isApiPath, securityHeadersFor } from "./security-headers.ts";
 import { sessionCookieFor } from "./session-cookie.ts";
+import { fastifyTrustProxy, type TrustedProxies } from "./trusted-proxies.ts";
 
 export interface Limits {
-  /** Requests per minute per client IP on the password-checking routes. */
+  /** Password verdicts (right or wrong) and sign-ups per minute per client address. */
   readonly passwordAttemptsPerIpPerMinute: number;
   /** Failed password attempts on one account from one address within the window before 429. */
   readonly failuresPerAccount: number;
   /** Failed password attempts on one account from all addresses together within the window before 429. */
   readonly failuresPerAccountAllAddresses: number;
   readonly failureWindowMs: number;
+  /**
+   * Audited acts on one's own account per account per minute (profile, sign-out, ending sessions): each
+   * writes an audit row, so each is limited; 60 is more than a person clicks.
+   */
+  readonly accountActsPerMinute: number;
   readonly bodyLimitBytes: number;
 }
 
@@ -44,6 +51,7 @@ export const defaultLimits: Limits = {
   failuresPerAccount: 10,
   failuresPerAccountAllAddresses: 100,
   failureWindowMs: 15 * 60_000,
+  accountActsPerMinute: 60,
   bodyLimitBytes: 16 * 1024,
 };
 
@@ -54,7 +62,7 @@ export interface AppOptions {
   readonly logger?: FastifyServerOptions["logger"];
   /** Two log lines per request (received, completed) at info level; off unless asked for. */
   readonly logRequests?: boolean;
-  readonly trustProxy?: boolean;
+  readonly trustProxy?: TrustedProxies;
   readonly limits?: Partial<Limits>;
 }
 
@@ -68,7 +76,7 @@ export async function buildApp(options: AppOptions): Promise<GatehouseApp> {
   const app = Fastify({
     logger: withRedactedUrls(options.logger ?? false),
     logController: new LogController({ disableRequestLogging: !(options.logRequests ?? false) }),
-    trustProxy: options.trustProxy ?? false,
+    trustProxy: fastifyTrustProxy(options.trustProxy ?? false),
     bodyLimit: limits.bodyLimitBytes,
     genReqId: () => randomUUID(),
     // A URL that cannot even be decoded is refused before routing, so no hook runs for it: it still gets
@@ -97,19 +105,25 @@ export async function buildApp(options: AppOptions): Promise<GatehouseApp> {
     errorResponseBuilder: (_request, context) => new GatehouseError("RATE_LIMITED", `Try again in ${context.after}.`),
   });
 
+  const { clock } = options.deps;
+  const throttles: PasswordThrottles = {
+    address: new LoginThrottle(clock, limits.passwordAttemptsPerIpPerMinute, 60_000),
+    accountFromAddress: new LoginThrottle(clock, limits.failuresPerAccount, limits.failureWindowMs),
+    account: new LoginThrottle(clock, limits.failuresPerAccountAllAddresses, limits.failureWindowMs),
+  };
   const context: RouteContext = {
     deps: options.deps,
     publicUrl: options.publicUrl,
     cookie: sessionCookieFor(options.publicUrl, options.deps.lifetimes.absoluteMs),
     csrfKey: deriveKey(options.secret, "csrf"),
-    throttles: {
-      accountFromAddress: new LoginThrottle(options.deps.clock, limits.failuresPerAccount, limits.failureWindowMs),
-      account: new LoginThrottle(options.deps.clock, limits.failuresPerAccountAllAddresses, limits.failureWindowMs),
-    },
-    passwordRateLimit: app.rateLimit({
-      max: limits.passwordAttemptsPerIpPerMinute,
+    throttles,
+    signupRateLimit: signupRateLimit(throttles),
+    accountActLimit: app.rateLimit({
+      max: limits.accountActsPerMinute,
       timeWindow: 60_000,
-      groupId: "password",
+      // Counted per account, so one user's script never holds back the others behind the same address.
+      keyGenerator: (request) =>
+        request.auth === null ? `address\n${request.ip}` : `account\n${request.auth.user.id}`,
     }),
   };
 
@@ -140,7 +154,7 @@ export async function buildApp(options: AppOptions): Promise<GatehouseApp> {
   await app.register(routeGroup("authenticated", (group) => accountRoutes(group, context)));
   const auditAdminDenial = async (request: FastifyRequest, auth: Authenticated) => {
     const id = (request.params as { id?: unknown }).id;
-    await recordDenial(
+    return recordDenial(
       context.deps,
       actorOf(auth),
       requestMeta(request),

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest, RouteOptions } from "fastify";
 import { permissionTable } from "../domain/authz.ts";
 import type { Authenticated } from "../domain/context.ts";
-import { GatehouseError } from "../domain/errors.ts";
+import { GatehouseError, type Refusal } from "../domain/errors.ts";
 
 /**
  * Guards belong to route groups, not to handlers: a route is registered inside a group whose policy it
@@ -26,7 +26,8 @@ export type RouteRegistrar = (group: FastifyInstance) => void | Promise<void>;
 export function routeGroup(
   policy: RoutePolicy,
   register: RouteRegistrar,
-  onAdminDenied?: (request: FastifyRequest, auth: Authenticated) => Promise<void>,
+  /** Audits the refusal and returns it (FORBIDDEN, or RATE_LIMITED past the denial budget). */
+  onAdminDenied?: (request: FastifyRequest, auth: Authenticated) => Promise<Refusal>,
 ): FastifyPluginAsync {
   return async (group) => {
     group.addHook("onRoute", (route) => {
@@ -44,8 +45,7 @@ export function routeGroup(
       group.addHook("onRequest", async (request) => {
         const auth = request.auth;
         if (auth !== null && permissionTable[auth.user.role].size === 0) {
-          await onAdminDenied(request, auth);
-          throw new GatehouseError("FORBIDDEN");
+          throw GatehouseError.from(await onAdminDenied(request, auth));
         }
       });
     }

@@ -3,7 +3,7 @@ import fastifyFormbody from "@fastify/formbody";
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { hasZodFastifySchemaValidationErrors } from "fastify-type-provider-zod";
 import type { Authenticated } from "../domain/context.ts";
-import { type ErrorCode, errorCodes, GatehouseError } from "../domain/errors.ts";
+import { type ErrorCode, errorCodes, GatehouseError, type Refusal } from "../domain/errors.ts";
 import { returnUrl } from "../http/return-url.ts";
 import { routeGroup } from "../http/route-policy.ts";
 import type { RouteContext } from "../http/routes/route-context.ts";
@@ -57,7 +57,7 @@ ${alertBox(title, code, detail ?? null)}
  */
 export function pagesPlugin(
   context: RouteContext,
-  onAdminDenied: (request: FastifyRequest, auth: Authenticated) => Promise<void>,
+  onAdminDenied: (request: FastifyRequest, auth: Authenticated) => Promise<Refusal>,
 ) {
   return async (app: FastifyInstance) => {
     await app.register(fastifyFormbody, { bodyLimit: 16 * 1024 });

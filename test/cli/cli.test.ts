@@ -10,6 +10,7 @@ import { configVariables } from "../../src/config.ts";
 import { logIn, signUp } from "../../src/domain/accounts.ts";
 import { createAuditSealer } from "../../src/domain/audit.ts";
 import type { Deps, RequestMeta } from "../../src/domain/context.ts";
+import { DenialBudget } from "../../src/domain/denial-budget.ts";
 import { normalizeEmail } from "../../src/domain/email.ts";
 import { deriveKey } from "../../src/infra/keys.ts";
 import { systemClock, systemRandom } from "../../src/infra/system.ts";
@@ -66,6 +67,7 @@ async function inProcess<T>(dir: string, work: (deps: Deps) => Promise<T>): Prom
     signupOpen: true,
     deletionGraceMs: 0,
     auditSealer,
+    denials: new DenialBudget(systemClock),
   };
   try {
     return await work(deps);

@@ -31,8 +31,13 @@ export async function createUser(t: TestApp, role: Role = "user", email = unique
 }
 
 /** A new device that signs in as the given user and checks it worked. */
-export async function signIn(t: TestApp, user: { email: string }, password = goodPassword): Promise<HttpClient> {
-  const client = t.client();
+export async function signIn(
+  t: TestApp,
+  user: { email: string },
+  password = goodPassword,
+  remoteAddress?: string,
+): Promise<HttpClient> {
+  const client = t.client(remoteAddress);
   const response = await client.post("/api/auth/login", { email: user.email, password });
   assert.equal(response.statusCode, 200, response.body);
   return client;

@@ -17,11 +17,14 @@ export interface SentRequest {
  */
 export class HttpClient {
   readonly #app: FastifyInstance;
+  /** The device's address as the server sees its connection (light-my-request's default: 127.0.0.1). */
+  readonly #remoteAddress: string | undefined;
   readonly cookies = new Map<string, string>();
   csrfToken: string | null = null;
 
-  constructor(app: FastifyInstance) {
+  constructor(app: FastifyInstance, remoteAddress?: string) {
     this.#app = app;
+    this.#remoteAddress = remoteAddress;
   }
 
   async request(method: Method, url: string, sent: SentRequest = {}): Promise<LightMyRequestResponse> {
@@ -40,7 +43,13 @@ export class HttpClient {
       payload = JSON.stringify(sent.body);
       headers["content-type"] ??= "application/json";
     }
-    const response = await this.#app.inject({ method, url, headers, ...(payload === undefined ? {} : { payload }) });
+    const response = await this.#app.inject({
+      method,
+      url,
+      headers,
+      ...(payload === undefined ? {} : { payload }),
+      ...(this.#remoteAddress === undefined ? {} : { remoteAddress: this.#remoteAddress }),
+    });
     for (const cookie of response.cookies as { name: string; value: string; maxAge?: number; expires?: Date }[]) {
       const expired = cookie.maxAge === 0 || (cookie.expires !== undefined && cookie.expires.getTime() <= Date.now());
       if (expired || cookie.value === "") this.cookies.delete(cookie.name);
@@ -69,7 +78,7 @@ export class HttpClient {
 
   /** A copy of this device's cookies: replaying them later is what an attacker with a stolen cookie does. */
   clone(): HttpClient {
-    const copy = new HttpClient(this.#app);
+    const copy = new HttpClient(this.#app, this.#remoteAddress);
     for (const [name, value] of this.cookies) copy.cookies.set(name, value);
     copy.csrfToken = this.csrfToken;
     return copy;

@@ -2,7 +2,8 @@ import { randomBytes } from "node:crypto";
 import type { FastifyInstance } from "fastify";
 import { createAuditSealer } from "../../src/domain/audit.ts";
 import type { Deps } from "../../src/domain/context.ts";
-import type { Store } from "../../src/domain/ports.ts";
+import { DenialBudget, type DenialLimits } from "../../src/domain/denial-budget.ts";
+import type { PasswordHasher, Store } from "../../src/domain/ports.ts";
 import type { SessionLifetimes } from "../../src/domain/session.ts";
 import { type AppOptions, buildApp, type Limits } from "../../src/http/app.ts";
 import { createArgon2Hasher } from "../../src/infra/argon2-hasher.ts";
@@ -30,7 +31,8 @@ export interface TestApp {
   readonly clock: TestClock;
   readonly database: TestDatabase;
   readonly secret: Buffer;
-  client(): HttpClient;
+  /** A new device; from 127.0.0.1 unless another address is given. */
+  client(remoteAddress?: string): HttpClient;
   close(): Promise<void>;
 }
 
@@ -42,6 +44,11 @@ export interface TestAppOptions {
   readonly deletionGraceMs?: number;
   readonly logger?: AppOptions["logger"];
   readonly logRequests?: boolean;
+  /** Defaults to the cheap argon2id of fastHasher. */
+  readonly hasher?: PasswordHasher;
+  readonly trustProxy?: AppOptions["trustProxy"];
+  /** Generous unless given: suites that are refused on purpose many times are not about the budget. */
+  readonly denialLimits?: DenialLimits;
 }
 
 export async function startTestApp(engine: EngineName, options: TestAppOptions = {}): Promise<TestApp> {
@@ -57,11 +64,15 @@ export async function startTestApp(engine: EngineName, options: TestAppOptions =
     store,
     clock,
     random: systemRandom,
-    hasher: fastHasher,
+    hasher: options.hasher ?? fastHasher,
     lifetimes: { ...testLifetimes, ...options.lifetimes },
     signupOpen: options.signupOpen ?? true,
     deletionGraceMs: options.deletionGraceMs ?? 0,
     auditSealer,
+    denials: new DenialBudget(
+      clock,
+      options.denialLimits ?? { perAccount: 1_000_000, perAddress: 1_000_000, windowMs: 60_000 },
+    ),
   };
   const { app } = await buildApp({
     deps,
@@ -69,11 +80,13 @@ export async function startTestApp(engine: EngineName, options: TestAppOptions =
     secret,
     ...(options.logger === undefined ? {} : { logger: options.logger }),
     ...(options.logRequests === undefined ? {} : { logRequests: options.logRequests }),
+    ...(options.trustProxy === undefined ? {} : { trustProxy: options.trustProxy }),
     // Generous limits so suites can sign many users in; the rate-limit tests set their own.
     limits: {
       passwordAttemptsPerIpPerMinute: 10_000,
       failuresPerAccount: 1_000,
       failuresPerAccountAllAddresses: 10_000,
+      accountActsPerMinute: 10_000,
       ...options.limits,
     },
   });
@@ -85,7 +98,7 @@ export async function startTestApp(engine: EngineName, options: TestAppOptions =
     clock,
     database,
     secret,
-    client: () => new HttpClient(app),
+    client: (remoteAddress) => new HttpClient(app, remoteAddress),
     async close() {
       await app.close();
       await store.close();

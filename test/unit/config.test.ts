@@ -73,13 +73,61 @@ describe("configuration", () => {
   });
 
   test("explicit values are read: lifetimes at their upper bounds, flags in their spellings", () => {
-    const config = parseConfig(
-      env({ SESSION_IDLE_MINUTES: "60", SESSION_ABSOLUTE_HOURS: "24", SIGNUP_OPEN: "no", TRUST_PROXY: "1" }),
-    );
+    const config = parseConfig(env({ SESSION_IDLE_MINUTES: "60", SESSION_ABSOLUTE_HOURS: "24", SIGNUP_OPEN: "no" }));
     assert.equal(config.sessionIdleMs, 60 * 60_000);
     assert.equal(config.sessionAbsoluteMs, 24 * 3_600_000);
     assert.equal(config.signupOpen, false);
-    assert.equal(config.trustProxy, true);
+  });
+
+  test("TRUST_PROXY names no proxy, a number of hops, or the proxies' addresses and ranges", () => {
+    const trusted = (value: string) => parseConfig(env({ TRUST_PROXY: value })).trustProxy;
+    for (const none of ["false", "no", "0", " FALSE "]) assert.equal(trusted(none), false, none);
+    assert.equal(trusted("1"), 1);
+    assert.equal(trusted("3"), 3);
+    assert.deepEqual(trusted("127.0.0.1"), ["127.0.0.1"]);
+    assert.deepEqual(trusted("10.0.0.0/8, 192.168.1.4 ,::1"), ["10.0.0.0/8", "192.168.1.4", "::1"]);
+    assert.deepEqual(trusted("fd00::/8,2001:db8::/32,fe80::1%eth0"), ["fd00::/8", "2001:db8::/32", "fe80::1%eth0"]);
+    assert.deepEqual(trusted("loopback, linklocal, uniquelocal"), ["loopback", "linklocal", "uniquelocal"]);
+    assert.deepEqual(trusted("172.16.0.0/12,Loopback"), ["172.16.0.0/12", "loopback"]);
+  });
+
+  test("issue 9.6: TRUST_PROXY=true, which let every client choose its own address, stops the start and says what to write instead", () => {
+    for (const value of ["true", "TRUE", "yes"]) {
+      assert.throws(
+        () => parseConfig(env({ TRUST_PROXY: value })),
+        (error: unknown) => {
+          assert.ok(error instanceof ConfigError);
+          assert.match(error.message, /TRUST_PROXY: .*every hop/);
+          assert.match(error.message, /number of proxies .*\(for example 1\).*addresses or CIDR ranges/);
+          return true;
+        },
+        value,
+      );
+    }
+  });
+
+  test("a TRUST_PROXY that is no hop count, address or range is refused, as is one that trusts every address", () => {
+    for (const value of [
+      "",
+      " ",
+      "maybe",
+      "101",
+      "-1",
+      "1.5",
+      "127.0.0.256",
+      "10.0.0.0/33",
+      "::1/129",
+      "10.0.0.0/x",
+      "10.0.0.0/8/8",
+      "10.0.0.0/255.0.0.0",
+      "127.0.0.1,",
+      "127.0.0.1,,10.0.0.1",
+      "0.0.0.0/0",
+      "::/0",
+      "proxy.internal",
+    ]) {
+      assertRefused({ TRUST_PROXY: value }, "TRUST_PROXY");
+    }
   });
 
   test("each bad value is refused with a ConfigError that names the variable", () => {
@@ -93,7 +141,6 @@ describe("configuration", () => {
     assertRefused({ REAUTH_WINDOW_MINUTES: "61" }, "REAUTH_WINDOW_MINUTES");
     assertRefused({ GATEHOUSE_SECRET: "s".repeat(31) }, "GATEHOUSE_SECRET");
     assertRefused({ SIGNUP_OPEN: "maybe" }, "SIGNUP_OPEN");
-    assertRefused({ TRUST_PROXY: "TRUE" }, "TRUST_PROXY");
     assertRefused({ PUBLIC_URL: "ftp://accounts.example.com" }, "PUBLIC_URL");
     assertRefused({ PUBLIC_URL: "not a url" }, "PUBLIC_URL");
     assertRefused({ LOG_LEVEL: "verbose" }, "LOG_LEVEL");

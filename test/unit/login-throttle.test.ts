@@ -15,8 +15,9 @@ describe("login throttle", () => {
     throttle = new LoginThrottle(clock, maxFailures, windowMs);
   });
 
+  /** Wrong passwords, one after another; past the limit there is nothing left to reserve. */
   function fail(key: string, times: number): void {
-    for (let i = 0; i < times; i += 1) throttle.recordFailure(key);
+    for (let i = 0; i < times; i += 1) throttle.reserve(key)?.count();
   }
 
   test("an account with no failures may try at once", () => {
@@ -29,7 +30,7 @@ describe("login throttle", () => {
   });
 
   test("the Nth failure blocks the account until the window that began with the first failure ends", () => {
-    throttle.recordFailure("ada@example.test");
+    fail("ada@example.test", 1);
     clock.advance(2 * minute);
     fail("ada@example.test", maxFailures - 1);
     assert.equal(throttle.retryAfterMs("ada@example.test"), windowMs - 2 * minute);
@@ -54,19 +55,20 @@ describe("login throttle", () => {
   });
 
   test("a success resets the count", () => {
-    fail("ada@example.test", maxFailures);
-    throttle.recordSuccess("ada@example.test");
+    fail("ada@example.test", maxFailures - 1);
+    throttle.reserve("ada@example.test")?.clear();
     assert.equal(throttle.retryAfterMs("ada@example.test"), 0);
+    clock.advance(minute);
     fail("ada@example.test", maxFailures - 1);
     assert.equal(throttle.retryAfterMs("ada@example.test"), 0);
-    throttle.recordFailure("ada@example.test");
-    assert.equal(throttle.retryAfterMs("ada@example.test"), windowMs);
+    fail("ada@example.test", 1);
+    assert.equal(throttle.retryAfterMs("ada@example.test"), windowMs, "a new window began after the success");
   });
 
   test("failures from an expired window are forgotten", () => {
     fail("ada@example.test", maxFailures - 1);
     clock.advance(windowMs);
-    throttle.recordFailure("ada@example.test");
+    fail("ada@example.test", 1);
     assert.equal(throttle.retryAfterMs("ada@example.test"), 0);
     fail("ada@example.test", maxFailures - 1);
     assert.equal(throttle.retryAfterMs("ada@example.test"), windowMs);
@@ -75,7 +77,53 @@ describe("login throttle", () => {
   test("accounts are counted separately", () => {
     fail("ada@example.test", maxFailures);
     assert.equal(throttle.retryAfterMs("grace@example.test"), 0);
-    throttle.recordSuccess("grace@example.test");
+    throttle.reserve("grace@example.test")?.clear();
     assert.equal(throttle.retryAfterMs("ada@example.test"), windowMs);
+  });
+
+  test("issue 9.4: attempts in flight count against the limit, so a concurrent burst gets no more than the limit", () => {
+    const burst = Array.from({ length: 3 * maxFailures }, () => throttle.reserve("ada@example.test"));
+    assert.equal(burst.filter((attempt) => attempt !== null).length, maxFailures);
+    assert.ok(throttle.retryAfterMs("ada@example.test") > 0);
+    for (const attempt of burst) attempt?.count();
+    assert.equal(throttle.retryAfterMs("ada@example.test"), windowMs);
+  });
+
+  test("while only attempts in flight fill the limit, the wait is a second, not the whole window", () => {
+    const inFlight = Array.from({ length: maxFailures }, () => throttle.reserve("ada@example.test"));
+    assert.equal(throttle.retryAfterMs("ada@example.test"), 1_000);
+    for (const attempt of inFlight) attempt?.cancel();
+    assert.equal(throttle.retryAfterMs("ada@example.test"), 0, "cancelled attempts give their places back");
+  });
+
+  test("a success clears the counted failures but not the attempts still in flight", () => {
+    fail("ada@example.test", 2);
+    const success = throttle.reserve("ada@example.test");
+    const others = Array.from({ length: maxFailures - 3 }, () => throttle.reserve("ada@example.test"));
+    assert.equal(throttle.reserve("ada@example.test"), null);
+    success?.clear();
+    for (const attempt of others) attempt?.count();
+    fail("ada@example.test", maxFailures);
+    assert.equal(throttle.retryAfterMs("ada@example.test"), windowMs);
+    assert.equal(throttle.reserve("ada@example.test"), null);
+  });
+
+  test("an attempt settles once: counting it twice or cancelling it after counting changes nothing", () => {
+    const attempt = throttle.reserve("ada@example.test");
+    attempt?.count();
+    attempt?.count();
+    attempt?.cancel();
+    fail("ada@example.test", maxFailures - 2);
+    assert.equal(throttle.retryAfterMs("ada@example.test"), 0);
+    fail("ada@example.test", 1);
+    assert.equal(throttle.retryAfterMs("ada@example.test"), windowMs);
+  });
+
+  test("an attempt that settles after its window ended does not count in the next one", () => {
+    const late = throttle.reserve("ada@example.test");
+    clock.advance(windowMs);
+    fail("ada@example.test", maxFailures - 1);
+    late?.count();
+    assert.equal(throttle.retryAfterMs("ada@example.test"), 0);
   });
 });

@@ -21,16 +21,19 @@ export function accountRoutes(app: FastifyInstance, context: RouteContext): void
   routes.get("/api/account", async (request) => ({ user: toPublicUser(authOf(request).user) }));
 
   // Only the name is writable here: role, status, e-mail or id in the body are refused, not ignored.
-  routes.patch("/api/account", { schema: { body: z.strictObject({ name: z.string().max(200) }) } }, async (request) => {
-    const user = await updateProfile(deps, authOf(request), request.body, requestMeta(request));
-    return { user: toPublicUser(user) };
-  });
+  routes.patch(
+    "/api/account",
+    { schema: { body: z.strictObject({ name: z.string().max(200) }) }, preHandler: context.accountActLimit },
+    async (request) => {
+      const user = await updateProfile(deps, authOf(request), request.body, requestMeta(request));
+      return { user: toPublicUser(user) };
+    },
+  );
 
   routes.post(
     "/api/account/password",
     {
       schema: { body: z.strictObject({ currentPassword: z.string().max(4096), newPassword: z.string().max(4096) }) },
-      preHandler: context.passwordRateLimit,
     },
     async (request, reply) => {
       const auth = authOf(request);
@@ -53,7 +56,6 @@ export function accountRoutes(app: FastifyInstance, context: RouteContext): void
     "/api/account",
     {
       schema: { body: z.strictObject({ password: z.string().max(4096).optional() }).nullish() },
-      preHandler: context.passwordRateLimit,
     },
     async (request, reply) => {
       const password = request.body?.password;
@@ -73,7 +75,7 @@ export function accountRoutes(app: FastifyInstance, context: RouteContext): void
 
   routes.delete(
     "/api/account/sessions/:sessionId",
-    { schema: { params: z.object({ sessionId: z.string().max(64) }) } },
+    { schema: { params: z.object({ sessionId: z.string().max(64) }) }, preHandler: context.accountActLimit },
     async (request, reply) => {
       const result = await revokeOwnSession(deps, authOf(request), request.params.sessionId, requestMeta(request));
       if (!result.ok) throw GatehouseError.from(result);
@@ -82,7 +84,7 @@ export function accountRoutes(app: FastifyInstance, context: RouteContext): void
     },
   );
 
-  routes.post("/api/account/sessions/revoke-others", async (request) => ({
+  routes.post("/api/account/sessions/revoke-others", { preHandler: context.accountActLimit }, async (request) => ({
     sessionsRevoked: await revokeOtherSessions(deps, authOf(request), requestMeta(request)),
   }));
 }

@@ -43,7 +43,7 @@ export function authRoutes(app: FastifyInstance, context: RouteContext): void {
 
   routes.post(
     "/api/auth/signup",
-    { schema: { body: signupBody }, preHandler: context.passwordRateLimit },
+    { schema: { body: signupBody }, preHandler: context.signupRateLimit },
     async (request, reply) => {
       const replaced = presentedSessionId(presentedToken(request, context));
       const result = await signUp(deps, request.body, requestMeta(request), replaced);
@@ -53,22 +53,18 @@ export function authRoutes(app: FastifyInstance, context: RouteContext): void {
     },
   );
 
-  routes.post(
-    "/api/auth/login",
-    { schema: { body: credentials }, preHandler: context.passwordRateLimit },
-    async (request, reply) => {
-      const replaced = presentedSessionId(presentedToken(request, context));
-      const result = await throttledPasswordCheck(context, request.body.email, request.ip, () =>
-        logIn(deps, request.body, requestMeta(request), replaced),
-      );
-      if (!result.ok) throw GatehouseError.from(result);
-      setSessionCookie(reply, context.cookie, result.started.token);
-      return sessionPayload(context, { user: result.user, session: result.started.session });
-    },
-  );
+  routes.post("/api/auth/login", { schema: { body: credentials } }, async (request, reply) => {
+    const replaced = presentedSessionId(presentedToken(request, context));
+    const result = await throttledPasswordCheck(context, request.body.email, request.ip, () =>
+      logIn(deps, request.body, requestMeta(request), replaced),
+    );
+    if (!result.ok) throw GatehouseError.from(result);
+    setSessionCookie(reply, context.cookie, result.started.token);
+    return sessionPayload(context, { user: result.user, session: result.started.session });
+  });
 
   // Logout is idempotent: with or without a live session the client ends up signed out and cleared.
-  routes.post("/api/auth/logout", async (request, reply) => {
+  routes.post("/api/auth/logout", { preHandler: context.accountActLimit }, async (request, reply) => {
     if (request.auth !== null) await logOut(deps, request.auth, requestMeta(request));
     endClientSession(reply, context);
     return reply.code(204).send();
@@ -83,7 +79,7 @@ export function sessionRoutes(app: FastifyInstance, context: RouteContext): void
 
   routes.post(
     "/api/auth/reauthenticate",
-    { schema: { body: z.strictObject({ password: z.string().max(4096) }) }, preHandler: context.passwordRateLimit },
+    { schema: { body: z.strictObject({ password: z.string().max(4096) }) } },
     async (request, reply) => {
       const auth = authOf(request);
       const result = await throttledPasswordCheck(context, auth.user.email, request.ip, () =>

@@ -1,15 +1,30 @@
+import type { preHandlerAsyncHookHandler } from "fastify";
 import { normalizeEmail } from "../../domain/email.ts";
-import { GatehouseError, type Refusal } from "../../domain/errors.ts";
+import { GatehouseError, type Refusal, rateLimitedRefusal } from "../../domain/errors.ts";
+import type { Attempt, LoginThrottle } from "../../domain/login-throttle.ts";
 import type { RouteContext } from "./route-context.ts";
 
+/** The password throttles of the app (built in app.ts from Limits). */
+export interface PasswordThrottles {
+  /** Every password verdict (right or wrong) and every sign-up, per client address, per minute. */
+  readonly address: LoginThrottle;
+  /** Wrong passwords on one account from one address. */
+  readonly accountFromAddress: LoginThrottle;
+  /** Wrong passwords on one account from all addresses together. */
+  readonly account: LoginThrottle;
+}
+
 /**
- * Every route that checks a password counts wrong answers against the account, not only login: a thief
- * holding a session must not be able to guess its owner's password through re-authentication, password
- * change or self-deletion either. Past a limit the answer is 429 with Retry-After, before any hashing.
+ * Every password check in the app goes through here (login, re-authentication, password change,
+ * self-deletion, the pages' step-up), so every one is limited by construction, not by a route remembering
+ * a hook. Three budgets, each reserved before the hash is awaited, so that however many attempts arrive
+ * at once, at most the configured number get a verdict: past a limit the answer is 429 with Retry-After,
+ * before any hashing.
  *
- * Two counters, so the limit cannot be turned against the account's owner (ASVS 6.3.1): failures from one
- * address block that address only (a guesser on one machine never locks the owner out elsewhere), and a
- * far higher count across all addresses slows a distributed attack on the account.
+ * - per address: a request budget over every verdict, right or wrong (one machine's guessing rate);
+ * - per account and address: wrong passwords only, cleared by the right one, so a guesser on one machine
+ *   never locks the owner out elsewhere (ASVS 6.3.1);
+ * - per account: wrong passwords from everywhere, a far higher limit that slows a distributed attack.
  */
 export async function throttledPasswordCheck<T extends { ok: true }>(
   context: RouteContext,
@@ -18,23 +33,70 @@ export async function throttledPasswordCheck<T extends { ok: true }>(
   check: () => Promise<T | Refusal>,
 ): Promise<T | Refusal> {
   const account = normalizeEmail(email);
-  const fromAddress = `${account}\n${ip}`;
+  const fromAddressKey = `${account}\n${ip}`;
+  const { throttles } = context;
+  // All three or none, in one synchronous step: no other request runs between the checks and the holds.
   const waitMs = Math.max(
-    context.throttles.accountFromAddress.retryAfterMs(fromAddress),
-    context.throttles.account.retryAfterMs(account),
+    throttles.address.retryAfterMs(ip),
+    throttles.accountFromAddress.retryAfterMs(fromAddressKey),
+    throttles.account.retryAfterMs(account),
   );
   if (waitMs > 0) throw rateLimited(waitMs);
-  const result = await check();
-  if (!result.ok && (result.code === "WRONG_PASSWORD" || result.code === "INVALID_CREDENTIALS")) {
-    context.throttles.accountFromAddress.recordFailure(fromAddress);
-    context.throttles.account.recordFailure(account);
-  } else if (result.ok) {
-    context.throttles.accountFromAddress.recordSuccess(fromAddress);
+  const address = reserved(throttles.address, ip);
+  const fromAddress = reserved(throttles.accountFromAddress, fromAddressKey);
+  const anywhere = reserved(throttles.account, account);
+  let result: T | Refusal;
+  try {
+    result = await check();
+  } catch (error) {
+    // A fault gives no verdict; the request itself still counts against the address.
+    address.count();
+    fromAddress.cancel();
+    anywhere.cancel();
+    throw error;
+  }
+  address.count();
+  if (result.ok) {
+    fromAddress.clear();
+    anywhere.cancel();
+  } else if (isWrongPassword(result)) {
+    fromAddress.count();
+    anywhere.count();
+  } else {
+    fromAddress.cancel();
+    anywhere.cancel();
   }
   return result;
 }
 
+/**
+ * A refusal that tells the caller the password was wrong. RATE_LIMITED here is the denial budget
+ * (domain/denial-budget.ts) answering in place of an audited wrong-password refusal: the caller still
+ * learns that the password was not the right one, so it counts as a wrong one.
+ */
+function isWrongPassword(refusal: Refusal): boolean {
+  return refusal.code === "WRONG_PASSWORD" || refusal.code === "INVALID_CREDENTIALS" || refusal.code === "RATE_LIMITED";
+}
+
+/** A reservation on a throttle just seen to have room (within the same synchronous step). */
+function reserved(throttle: LoginThrottle, key: string): Attempt {
+  const attempt = throttle.reserve(key);
+  if (attempt === null) throw new Error("a throttle with room refused a reservation");
+  return attempt;
+}
+
+/**
+ * Sign-up hashes a password without checking one: it draws on the same per-address budget, so creating
+ * accounts is no way around the limit on password work from one address.
+ */
+export function signupRateLimit(throttles: PasswordThrottles): preHandlerAsyncHookHandler {
+  return async function signupRateLimit(request) {
+    const waitMs = throttles.address.retryAfterMs(request.ip);
+    if (waitMs > 0) throw rateLimited(waitMs);
+    reserved(throttles.address, request.ip).count();
+  };
+}
+
 export function rateLimited(waitMs: number): GatehouseError {
-  const seconds = Math.max(1, Math.ceil(waitMs / 1000));
-  return new GatehouseError("RATE_LIMITED", `Try again in ${seconds} seconds.`, { "Retry-After": String(seconds) });
+  return GatehouseError.from(rateLimitedRefusal(waitMs));
 }

@@ -1,7 +1,7 @@
 import type { preHandlerAsyncHookHandler } from "fastify";
 import type { Deps } from "../../domain/context.ts";
-import type { LoginThrottle } from "../../domain/login-throttle.ts";
 import type { SessionCookie } from "../session-cookie.ts";
+import type { PasswordThrottles } from "./password-throttle.ts";
 
 /** What route handlers share: the use cases' dependencies and the edge's own settings. */
 export interface RouteContext {
@@ -10,8 +10,10 @@ export interface RouteContext {
   readonly publicUrl: URL;
   readonly cookie: SessionCookie;
   readonly csrfKey: Buffer;
-  /** Failed password checks per account and address, and per account from anywhere. */
-  readonly throttles: { readonly accountFromAddress: LoginThrottle; readonly account: LoginThrottle };
-  /** Per-IP limit for every route that checks a password. */
-  readonly passwordRateLimit: preHandlerAsyncHookHandler;
+  /** The password budgets; every password check draws on them through throttledPasswordCheck. */
+  readonly throttles: PasswordThrottles;
+  /** Sign-up's draw on the per-address password budget (it hashes a password without checking one). */
+  readonly signupRateLimit: preHandlerAsyncHookHandler;
+  /** Per-account limit on the audited acts every signed-in user may do to their own account. */
+  readonly accountActLimit: preHandlerAsyncHookHandler;
 }

@@ -98,7 +98,7 @@ export function accountPages(app: FastifyInstance, context: RouteContext): void 
 
   routes.post(
     "/account/profile",
-    { schema: { body: csrfOnly.extend({ name: z.string().max(200) }) } },
+    { schema: { body: csrfOnly.extend({ name: z.string().max(200) }) }, preHandler: context.accountActLimit },
     async (request, reply) => {
       await updateProfile(deps, signedIn(request), { name: request.body.name }, requestMeta(request));
       return redirectWithNotice(reply, "/account", "profile-saved");
@@ -109,7 +109,6 @@ export function accountPages(app: FastifyInstance, context: RouteContext): void 
     "/account/password",
     {
       schema: { body: csrfOnly.extend({ currentPassword: z.string().max(4096), newPassword: z.string().max(4096) }) },
-      preHandler: context.passwordRateLimit,
     },
     async (request, reply) => {
       const auth = signedIn(request);
@@ -124,7 +123,10 @@ export function accountPages(app: FastifyInstance, context: RouteContext): void 
 
   routes.post(
     "/account/sessions/:sessionId/revoke",
-    { schema: { params: z.object({ sessionId: z.string().max(64) }), body: csrfOnly } },
+    {
+      schema: { params: z.object({ sessionId: z.string().max(64) }), body: csrfOnly },
+      preHandler: context.accountActLimit,
+    },
     async (request, reply) => {
       const result = await revokeOwnSession(deps, signedIn(request), request.params.sessionId, requestMeta(request));
       if (!result.ok) return showAccount(pageContext(request, context), result, reply);
@@ -134,10 +136,14 @@ export function accountPages(app: FastifyInstance, context: RouteContext): void 
     },
   );
 
-  routes.post("/account/sessions/revoke-others", { schema: { body: csrfOnly } }, async (request, reply) => {
-    await revokeOtherSessions(deps, signedIn(request), requestMeta(request));
-    return redirectWithNotice(reply, "/account", "others-revoked");
-  });
+  routes.post(
+    "/account/sessions/revoke-others",
+    { schema: { body: csrfOnly }, preHandler: context.accountActLimit },
+    async (request, reply) => {
+      await revokeOtherSessions(deps, signedIn(request), requestMeta(request));
+      return redirectWithNotice(reply, "/account", "others-revoked");
+    },
+  );
 
   routes.get("/account/delete", async (request, reply) => {
     const page = pageContext(request, context);
@@ -146,7 +152,7 @@ export function accountPages(app: FastifyInstance, context: RouteContext): void 
 
   routes.post(
     "/account/delete",
-    { schema: { body: csrfOnly.extend({ password: z.string().max(4096) }) }, preHandler: context.passwordRateLimit },
+    { schema: { body: csrfOnly.extend({ password: z.string().max(4096) }) } },
     async (request, reply) => {
       const auth = signedIn(request);
       const result = await throttledPasswordCheck(context, auth.user.email, request.ip, () =>

@@ -101,7 +101,6 @@ export function adminUserPages(app: FastifyInstance, context: RouteContext): voi
         params: idParams,
         body: csrfOnly.extend({ status: z.enum(userStatuses), password: z.string().max(4096).optional() }),
       },
-      preHandler: context.passwordRateLimit,
     },
     async (request, reply) => {
       const meta = requestMeta(request);
@@ -172,7 +171,6 @@ export function adminUserPages(app: FastifyInstance, context: RouteContext): voi
         params: idParams,
         body: csrfOnly.extend({ reason: z.string().max(500).optional(), password: z.string().max(4096).optional() }),
       },
-      preHandler: context.passwordRateLimit,
     },
     async (request, reply) => {
       const meta = requestMeta(request);

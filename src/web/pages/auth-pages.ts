@@ -74,30 +74,26 @@ export function authPages(app: FastifyInstance, context: RouteContext): void {
       ),
   );
 
-  routes.post(
-    "/login",
-    { schema: { body: credentialsForm }, preHandler: context.passwordRateLimit },
-    async (request, reply) => {
-      const page = pageContext(request, context);
-      const form = request.body;
-      const replaced = presentedSessionId(request.cookies[context.cookie.name]);
-      const result = await throttledPasswordCheck(context, form.email, request.ip, () =>
-        logIn(deps, form, requestMeta(request), replaced),
+  routes.post("/login", { schema: { body: credentialsForm } }, async (request, reply) => {
+    const page = pageContext(request, context);
+    const form = request.body;
+    const replaced = presentedSessionId(request.cookies[context.cookie.name]);
+    const result = await throttledPasswordCheck(context, form.email, request.ip, () =>
+      logIn(deps, form, requestMeta(request), replaced),
+    );
+    if (!result.ok) {
+      const view = loginForm(page, { email: form.email, next: returnUrl(form.next, context.publicUrl) });
+      return sendPage(
+        reply,
+        page,
+        { ...options, title: "Sign in", alert: refusalAlert(result) },
+        view,
+        statusOf(result),
       );
-      if (!result.ok) {
-        const view = loginForm(page, { email: form.email, next: returnUrl(form.next, context.publicUrl) });
-        return sendPage(
-          reply,
-          page,
-          { ...options, title: "Sign in", alert: refusalAlert(result) },
-          view,
-          statusOf(result),
-        );
-      }
-      setSessionCookie(reply, context.cookie, result.started.token);
-      return redirectWithNotice(reply, afterSignIn(form.next, context), "signed-in");
-    },
-  );
+    }
+    setSessionCookie(reply, context.cookie, result.started.token);
+    return redirectWithNotice(reply, afterSignIn(form.next, context), "signed-in");
+  });
 
   routes.get("/signup", async (request, reply) =>
     sendPage(
@@ -110,7 +106,7 @@ export function authPages(app: FastifyInstance, context: RouteContext): void {
 
   routes.post(
     "/signup",
-    { schema: { body: signupForm }, preHandler: context.passwordRateLimit },
+    { schema: { body: signupForm }, preHandler: context.signupRateLimit },
     async (request, reply) => {
       const page = pageContext(request, context);
       const { email, password, name } = request.body;
@@ -135,10 +131,14 @@ export function authPages(app: FastifyInstance, context: RouteContext): void {
     },
   );
 
-  routes.post("/logout", async (request: FastifyRequest, reply: FastifyReply) => {
-    if (request.auth !== null) await logOut(deps, request.auth, requestMeta(request));
-    clearSessionCookie(reply, context.cookie);
-    clearSiteData(reply);
-    return redirectWithNotice(reply, "/login", "signed-out");
-  });
+  routes.post(
+    "/logout",
+    { preHandler: context.accountActLimit },
+    async (request: FastifyRequest, reply: FastifyReply) => {
+      if (request.auth !== null) await logOut(deps, request.auth, requestMeta(request));
+      clearSessionCookie(reply, context.cookie);
+      clearSiteData(reply);
+      return redirectWithNotice(reply, "/login", "signed-out");
+    },
+  );
 }
