@@ -12,7 +12,7 @@ import { type Refusal, refuse } from "./errors.ts";
  * - control, format, private-use, unassigned, separator and other invisible characters are refused anywhere
  *   in a new address, and stripped from anything looked up, so no key ever contains one.
  *
- * The key is the display: a display kept as typed would let `BILL@…` (capital i) sit beside `bill@…`
+ * The key is the display: a display kept as typed would let `biII@…` (two capital i) sit beside `bill@…`
  * under two different skeletons.
  */
 
