@@ -18,7 +18,7 @@ export async function openDeps(
   hasher: PasswordHasher = createArgon2Hasher(owaspArgon2id, config.passwordHashConcurrency ?? "auto"),
 ) {
   const auditSealer = createAuditSealer(deriveKey(config.secret, "audit"));
-  const { store, migrations } = await openStore(config.database, auditSealer);
+  const { store, migrations, emailBackfill } = await openStore(config.database, auditSealer);
   const deps: Deps = {
     store,
     clock: systemClock,
@@ -35,7 +35,7 @@ export async function openDeps(
     auditSealer,
     denials: new DenialBudget(systemClock),
   };
-  return { deps, store, migrations };
+  return { deps, store, migrations, emailBackfill };
 }
 
 export interface RunningServer {
@@ -51,7 +51,7 @@ const sweepIntervalMs = 60_000;
 export const logRedactions = ["req.headers.cookie", "res.headers['set-cookie']"] as const;
 
 export async function startServer(config: Config): Promise<RunningServer> {
-  const { deps, store, migrations } = await openDeps(config);
+  const { deps, store, migrations, emailBackfill } = await openDeps(config);
   const { app } = await buildApp({
     deps,
     publicUrl: config.publicUrl,
@@ -64,6 +64,18 @@ export async function startServer(config: Config): Promise<RunningServer> {
     },
   });
   if (migrations.applied.length > 0) app.log.info({ applied: migrations.applied }, "database migrated");
+  if (emailBackfill.filled > 0 || emailBackfill.rewritten > 0) {
+    app.log.info(
+      { filled: emailBackfill.filled, rewritten: emailBackfill.rewritten },
+      "e-mail addresses given their normalized key and confusable skeleton",
+    );
+  }
+  if (emailBackfill.lookAlikes.length > 0) {
+    app.log.warn(
+      { count: emailBackfill.lookAlikes.length, userIds: emailBackfill.lookAlikes },
+      "accounts from before the look-alike check whose address looks like an earlier account's: review them",
+    );
+  }
   if (config.database.kind === "postgres" && config.secretSource === "file") {
     app.log.warn(
       "GATEHOUSE_SECRET is not set: this instance uses a secret from its own data directory. Instances sharing a database must share GATEHOUSE_SECRET.",

@@ -37,13 +37,23 @@ program
   .command("migrate")
   .description("apply pending database migrations and exit")
   .action(async () => {
-    const { store, migrations } = await openDeps(config());
+    const { store, migrations, emailBackfill } = await openDeps(config());
     await store.close();
     console.log(
       migrations.applied.length === 0
         ? `The database is up to date (version ${migrations.current}).`
         : `Applied migrations ${migrations.applied.join(", ")}; now at version ${migrations.current}.`,
     );
+    if (emailBackfill.filled > 0 || emailBackfill.rewritten > 0) {
+      console.log(
+        `E-mail addresses: ${emailBackfill.filled} given a confusable skeleton, ${emailBackfill.rewritten} rewritten to their normalized form.`,
+      );
+    }
+    if (emailBackfill.lookAlikes.length > 0) {
+      console.log(
+        `${emailBackfill.lookAlikes.length} accounts from before the look-alike check look like an earlier account; review them: ${emailBackfill.lookAlikes.join(", ")}`,
+      );
+    }
   });
 
 program

@@ -1,8 +1,8 @@
 import { type Command, Option } from "commander";
+import { findUserByEmail } from "../domain/accounts.ts";
 import { verifyAuditLog } from "../domain/audit-log.ts";
 import { type Actor, type Deps, noRequest } from "../domain/context.ts";
 import { deleteUser, purgeDueUsers } from "../domain/delete-user.ts";
-import { normalizeEmail } from "../domain/email.ts";
 import { errorCodes, type Refusal } from "../domain/errors.ts";
 import { type Role, roles } from "../domain/role.ts";
 import { type UserStatus, userStatuses } from "../domain/user.ts";
@@ -27,7 +27,7 @@ export class CliRefusal extends Error {
 /** Users are named by id or by e-mail address on the command line. */
 async function resolveUserId(deps: Deps, idOrEmail: string): Promise<string> {
   if (idOrEmail.includes("@")) {
-    const user = await deps.store.getUserByEmail(normalizeEmail(idOrEmail));
+    const user = await findUserByEmail(deps.store, idOrEmail);
     if (user === null) throw new CliRefusal(`USER_NOT_FOUND: no user with e-mail ${idOrEmail}`);
     return user.id;
   }

@@ -1,9 +1,10 @@
 import { checkGrantedRole } from "./authz.ts";
 import { type Actor, type Authenticated, actorOf, auditEntry, type Deps, type RequestMeta } from "./context.ts";
-import { isPlausibleEmail, normalizeEmail } from "./email.ts";
+import { legacyEmailKey, normalizeEmail, parseEmail } from "./email.ts";
 import { type Refusal, refuse } from "./errors.ts";
 import { lockParties, recordDenial } from "./guard.ts";
 import { checkPassword } from "./password-policy.ts";
+import type { StoreReads } from "./ports.ts";
 import type { Role } from "./role.ts";
 import { type StartedSession, startSession } from "./sessions.ts";
 import type { SignedInUser, UserRecord } from "./user.ts";
@@ -19,7 +20,9 @@ export interface NewAccount {
  * Creates an account: the one path by which a user row comes to exist (sign-up, the CLI's
  * create-superuser, and the admin API). The password is hashed before the transaction opens, so an
  * administrator's creation locks and re-reads its actor inside the transaction, as every admin act does:
- * an actor demoted, disabled or deleted while its request was hashing creates nothing.
+ * an actor demoted, disabled or deleted while its request was hashing creates nothing. The address is
+ * stored in its normalized form (domain/email.ts); one that looks like an existing account's (same
+ * confusable skeleton, kept unique by the store) is refused exactly as a taken one is.
  */
 export async function createAccount(
   deps: Deps,
@@ -28,14 +31,15 @@ export async function createAccount(
   meta: RequestMeta,
   withSession: { replacedSessionId: string | null } | null,
 ): Promise<{ ok: true; user: UserRecord; started: StartedSession | null } | Refusal> {
-  if (!isPlausibleEmail(account.email)) return refuse("VALIDATION_FAILED", "Enter a valid e-mail address.");
+  const email = parseEmail(account.email);
+  if (!email.ok) return email;
   const weak = checkPassword(account.password);
   if (weak !== null) return weak;
   const passwordHash = await deps.hasher.hash(account.password);
   const now = deps.clock.now();
   const user: UserRecord = {
     id: deps.random.uuid(),
-    email: account.email.trim(),
+    email: email.email,
     name: (account.name ?? "").trim(),
     role: account.role,
     status: "active",
@@ -51,7 +55,7 @@ export async function createAccount(
       const rank = checkGrantedRole(parties.actor, account.role);
       if (rank !== null) return recordDenial(deps, actor, meta, "users.create", null, rank, tx);
     }
-    if (!(await tx.insertUser(user, normalizeEmail(account.email)))) return refuse("EMAIL_TAKEN");
+    if (!(await tx.insertUser(user, email.email))) return refuse("EMAIL_TAKEN");
     await tx.appendAudit(
       auditEntry(actor, meta, now, {
         action: "user.create",
@@ -83,6 +87,21 @@ export async function signUp(
 }
 
 /**
+ * The account an address names, typed in any form that normalizes to its key. An account the schema 4
+ * upgrade left under its old key (its new key was another's) is found by the old form first, so it still
+ * signs in with the address exactly as it registered it.
+ */
+export async function findUserByEmail(store: StoreReads, email: string): Promise<UserRecord | null> {
+  const key = normalizeEmail(email);
+  const legacy = legacyEmailKey(email);
+  if (legacy !== key) {
+    const registered = await store.getUserByEmail(legacy);
+    if (registered !== null) return registered;
+  }
+  return store.getUserByEmail(key);
+}
+
+/**
  * Password login. An unknown address, a wrong password and a disabled account all answer
  * INVALID_CREDENTIALS after the same amount of hashing work, so the answer reveals nothing. The user is
  * locked and re-checked inside the transaction that creates the session: a deletion, disabling or password
@@ -94,7 +113,7 @@ export async function logIn(
   meta: RequestMeta,
   replacedSessionId: string | null,
 ): Promise<{ ok: true; user: UserRecord; started: StartedSession } | Refusal> {
-  const candidate = await deps.store.getUserByEmail(normalizeEmail(input.email));
+  const candidate = await findUserByEmail(deps.store, input.email);
   const matches = await deps.hasher.verify(candidate?.passwordHash ?? null, input.password);
   const result = await deps.store.transaction(async (tx) => {
     const user = candidate === null || !matches ? null : await tx.lockUser(candidate.id);

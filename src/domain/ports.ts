@@ -74,7 +74,10 @@ export interface StoreReads {
 export interface StoreWrites {
   /** Row-locks the user for the rest of the transaction (SELECT ... FOR UPDATE where the engine has it). */
   lockUser(id: string): Promise<UserRecord | null>;
-  /** False when the normalized e-mail is taken. */
+  /**
+   * False when the normalized e-mail is taken, or when its confusable skeleton (computed by the store from
+   * normalizedEmail, domain/email-skeleton.ts) is another account's.
+   */
   insertUser(user: UserRecord, normalizedEmail: string): Promise<boolean>;
   updateUser(id: string, patch: UserPatch, now: number): Promise<void>;
   /** Disables the account until purgeAfter, remembering its status so a restore gives that status back. */

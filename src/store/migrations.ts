@@ -81,6 +81,19 @@ export const sqliteMigrations: readonly Migration[] = [
       CREATE INDEX sessions_last_seen_at ON sessions (last_seen_at);
     `,
   },
+  {
+    version: 4,
+    name: "e-mail confusable skeletons",
+    // The UTS #39 skeleton of each address (domain/email-skeleton.ts), unique so that a look-alike of an
+    // existing account is refused atomically by the same INSERT ... ON CONFLICT DO NOTHING as a taken
+    // address, on both engines and under concurrency. NULL is allowed many times: existing accounts get
+    // theirs from store/email-backfill.ts at open, and the later of two that already look alike keeps NULL.
+    // Version 3 is another change's.
+    sql: `
+      ALTER TABLE users ADD COLUMN email_skeleton TEXT;
+      CREATE UNIQUE INDEX users_email_skeleton ON users (email_skeleton);
+    `,
+  },
 ];
 
 export const postgresMigrations: readonly Migration[] = [
@@ -152,6 +165,19 @@ export const postgresMigrations: readonly Migration[] = [
     sql: `
       DROP INDEX sessions_expires_at;
       CREATE INDEX sessions_last_seen_at ON sessions (last_seen_at);
+    `,
+  },
+  {
+    version: 4,
+    name: "e-mail confusable skeletons",
+    // The UTS #39 skeleton of each address (domain/email-skeleton.ts), unique so that a look-alike of an
+    // existing account is refused atomically by the same INSERT ... ON CONFLICT DO NOTHING as a taken
+    // address, on both engines and under concurrency. NULL is allowed many times: existing accounts get
+    // theirs from store/email-backfill.ts at open, and the later of two that already look alike keeps NULL.
+    // Version 3 is another change's.
+    sql: `
+      ALTER TABLE users ADD COLUMN email_skeleton TEXT;
+      CREATE UNIQUE INDEX users_email_skeleton ON users (email_skeleton);
     `,
   },
 ];

@@ -2,6 +2,7 @@ import { dirname } from "node:path";
 import type { AuditSealer } from "../domain/audit.ts";
 import type { Store } from "../domain/ports.ts";
 import { createPrivateFile, makePrivateDirectory } from "../infra/private-files.ts";
+import { backfillEmailIdentities, type EmailBackfillResult } from "./email-backfill.ts";
 import { postgresMigrations, sqliteMigrations } from "./migrations.ts";
 import { type MigrationResult, migrate } from "./migrator.ts";
 import { openPostgresEngine } from "./postgres/postgres-engine.ts";
@@ -21,6 +22,8 @@ export interface OpenedStore {
   /** Typed as the port: writes are reachable only through transaction(), where the audit chain is safe. */
   readonly store: Store;
   readonly migrations: MigrationResult;
+  /** What the e-mail backfill did at this open (store/email-backfill.ts); all zero on most opens. */
+  readonly emailBackfill: EmailBackfillResult;
 }
 
 export interface OpenStoreOptions {
@@ -53,9 +56,11 @@ export async function openStore(
       options.migrate === false
         ? { applied: [], current: 0 }
         : await migrate(engine, location.kind === "sqlite" ? sqliteMigrations : postgresMigrations);
+    const emailBackfill =
+      options.migrate === false ? { filled: 0, rewritten: 0, lookAlikes: [] } : await backfillEmailIdentities(engine);
     const store = new SqlStore(engine, seal, options.touchFlushDelayMs);
     if (options.migrate !== false) await store.sealEmptyAuditHead();
-    return { store, migrations };
+    return { store, migrations, emailBackfill };
   } catch (error) {
     await engine.close();
     throw new Error(`Could not open the ${location.kind} database`, { cause: error });

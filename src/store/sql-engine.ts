@@ -24,6 +24,11 @@ export interface Dialect {
   readonly lockRowsSuffix: string;
   /** A statement taken inside the migration transaction so that two instances never migrate at once. */
   readonly migrationLockSql: string | null;
+  /**
+   * Taken by the e-mail backfill's transaction so that no account is inserted or changed while it claims
+   * keys and skeletons (the claims would otherwise race a sign-up); SQLite's single writer needs nothing.
+   */
+  readonly lockUsersSql: string | null;
 }
 
 export interface SqlEngine extends SqlExecutor {

@@ -8,6 +8,7 @@ import {
   sealAuditHead,
 } from "../domain/audit.ts";
 import { searchKey } from "../domain/email.ts";
+import { emailSkeleton } from "../domain/email-skeleton.ts";
 import type { SessionAndUser, Store, StoreTx, UserListQuery, UserPatch } from "../domain/ports.ts";
 import type { SessionRecord } from "../domain/session.ts";
 import type { UserRecord } from "../domain/user.ts";
@@ -126,13 +127,18 @@ class SqlStoreTx implements StoreTx {
   }
 
   async insertUser(user: UserRecord, normalizedEmail: string): Promise<boolean> {
+    // The skeleton is derived here, not passed in, so that no way of inserting a user can leave it out.
+    // ON CONFLICT without a target covers both unique keys: a taken address and a look-alike of one fail
+    // alike, atomically (PostgreSQL waits on a concurrent uncommitted insert of the same key).
     const changes = await this.db.run(
-      `INSERT INTO users (id, email, email_normalized, name, search_text, role, status, password_hash, created_at,
-        updated_at, purge_after) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+      `INSERT INTO users (id, email, email_normalized, email_skeleton, name, search_text, role, status,
+        password_hash, created_at, updated_at, purge_after) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT DO NOTHING`,
       [
         user.id,
         user.email,
         normalizedEmail,
+        emailSkeleton(normalizedEmail),
         user.name,
         `${normalizedEmail} ${searchKey(user.name)}`,
         user.role,

@@ -5,6 +5,7 @@ import { describe, test } from "node:test";
 import { noRequest } from "../../src/domain/context.ts";
 import { purgeDueUsers } from "../../src/domain/delete-user.ts";
 import { normalizeEmail } from "../../src/domain/email.ts";
+import { emailSkeleton } from "../../src/domain/email-skeleton.ts";
 import { adminDeletes, signedIn, wholeAudit } from "../support/deletion-fixtures.ts";
 import { goodPassword, signIn } from "../support/fixtures.ts";
 import { startTestApp, type TestApp } from "../support/test-app.ts";
@@ -32,7 +33,10 @@ async function leaveTraces(t: TestApp): Promise<Person> {
   assert.equal((await device.patch("/api/account", { name: secondName })).statusCode, 200);
   const stored = await t.store.getUserByEmail(normalizeEmail(email));
   assert.ok(stored !== null);
-  return { id: stored.id, secrets: [email, normalizeEmail(email), firstName, secondName, stored.passwordHash] };
+  // The stored address is the normalized key; its confusable skeleton (own column and unique index) is a
+  // copy of it too. Both come first: the tests check that they are on disk before the erasure.
+  const key = normalizeEmail(email);
+  return { id: stored.id, secrets: [key, emailSkeleton(key), email, firstName, secondName, stored.passwordHash] };
 }
 
 function databaseFiles(t: TestApp): string[] {

@@ -2,14 +2,14 @@ import assert from "node:assert/strict";
 import { randomBytes, randomUUID } from "node:crypto";
 import { after, before } from "node:test";
 import { type AuditInput, type AuditSealer, createAuditSealer } from "../../src/domain/audit.ts";
-import { normalizeEmail } from "../../src/domain/email.ts";
+import { legacyEmailKey, normalizeEmail, searchKey } from "../../src/domain/email.ts";
 import type { Store } from "../../src/domain/ports.ts";
 import type { SessionRecord } from "../../src/domain/session.ts";
 import type { UserRecord } from "../../src/domain/user.ts";
 import { deriveKey } from "../../src/infra/keys.ts";
 import type { MigrationResult } from "../../src/store/migrator.ts";
 import { openStore } from "../../src/store/open-store.ts";
-import type { SqlParam } from "../../src/store/sql-engine.ts";
+import type { SqlExecutor, SqlParam } from "../../src/store/sql-engine.ts";
 import { createTestDatabase, type EngineName, type TestDatabase } from "../support/databases.ts";
 import { rawQuery } from "../support/raw-database.ts";
 
@@ -69,6 +69,34 @@ export async function addUser(store: Store, overrides: Partial<UserRecord> = {})
   const inserted = await store.transaction((tx) => tx.insertUser(user, normalizeEmail(user.email)));
   assert.equal(inserted, true, "fixture user was inserted");
   return user;
+}
+
+/**
+ * Inserts a user the way releases before schema version 4 did: no skeleton column, and the key of that
+ * time (trimmed, NFC, lower case) unless another is given. For upgrade tests, on an engine migrated to 2.
+ */
+export async function insertUserBeforeSchema4(
+  db: SqlExecutor,
+  user: UserRecord,
+  key: string = legacyEmailKey(user.email),
+): Promise<void> {
+  await db.run(
+    `INSERT INTO users (id, email, email_normalized, name, search_text, role, status, password_hash, created_at,
+      updated_at, purge_after) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    [
+      user.id,
+      user.email,
+      key,
+      user.name,
+      `${key} ${searchKey(user.name)}`,
+      user.role,
+      user.status,
+      user.passwordHash,
+      user.createdAt,
+      user.updatedAt,
+      user.purgeAfter,
+    ],
+  );
 }
 
 export function newSession(userId: string, overrides: Partial<SessionRecord> = {}): SessionRecord {

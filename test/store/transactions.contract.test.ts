@@ -18,6 +18,7 @@ import {
   addUser,
   auditInput,
   collect,
+  insertUserBeforeSchema4,
   newSession,
   newUser,
   openSealer,
@@ -239,18 +240,20 @@ for (const engine of engines) {
   });
 
   describe(`store contract: migrations (${engine})`, () => {
+    const versions = (engine === "sqlite" ? sqliteMigrations : postgresMigrations).map((m) => m.version);
+    const current = Math.max(...versions);
     test("opening the same database twice applies every migration once", async () => {
       const database = await createTestDatabase(engine);
       const seal = openSealer(randomBytes(32));
       try {
         const first = await openStore(database.location, seal);
-        assert.deepEqual(first.migrations, { applied: [1, 2], current: 2 });
+        assert.deepEqual(first.migrations, { applied: versions, current });
         const user = await addUser(first.store);
         await first.store.close();
 
         const second = await openStore(database.location, seal);
         try {
-          assert.deepEqual(second.migrations, { applied: [], current: 2 });
+          assert.deepEqual(second.migrations, { applied: [], current });
           assert.deepEqual(await second.store.getUserById(user.id), user, "data survives reopening");
         } finally {
           await second.store.close();
@@ -269,14 +272,16 @@ for (const engine of engines) {
           location.kind === "sqlite" ? openSqliteEngine(location.path) : openPostgresEngine(location.url, 2);
         await migrate(engineV1, (engine === "sqlite" ? sqliteMigrations : postgresMigrations).slice(0, 1));
         const storeV1 = new SqlStore(engineV1, seal);
-        const user = await addUser(storeV1);
+        // Inserted as the first release did: today's insertUser writes columns that schema lacks.
+        const user = newUser();
+        await insertUserBeforeSchema4(engineV1, user);
         const idle = await addSession(storeV1, user.id, { lastSeenAt: t0 - 3_600_000 });
         const live = await addSession(storeV1, user.id, { lastSeenAt: t0 });
         await storeV1.close();
 
         const upgraded = await openStore(location, seal);
         try {
-          assert.deepEqual(upgraded.migrations, { applied: [2], current: 2 });
+          assert.deepEqual(upgraded.migrations, { applied: versions.slice(1), current });
           assert.deepEqual(await upgraded.store.getSessionAndUser(live.id), { session: live, user: withoutHash(user) });
           assert.equal(await upgraded.store.deleteIdleSessions(t0 - 1, 100), 1);
           assert.equal(await upgraded.store.getSessionAndUser(idle.id), null);
@@ -306,9 +311,11 @@ for (const engine of engines) {
             each.status === "rejected" ? [String(each.reason?.cause ?? each.reason)] : [],
           );
           assert.deepEqual(failures, []);
+          // Each migration is its own transaction, so the instances may share the work between them: what
+          // counts is that every version was applied by exactly one of them.
           assert.deepEqual(
-            applied.sort((a, b) => b.length - a.length),
-            [[1, 2], [], [], []],
+            applied.flat().sort((a, b) => a - b),
+            versions,
           );
         } finally {
           await database.drop();

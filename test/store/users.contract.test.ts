@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { describe, test } from "node:test";
+import { setTimeout as delay } from "node:timers/promises";
 import { normalizeEmail } from "../../src/domain/email.ts";
 import type { Store, UserListQuery } from "../../src/domain/ports.ts";
 import type { UserRecord } from "../../src/domain/user.ts";
@@ -47,6 +48,48 @@ for (const engine of engines) {
       assert.equal(inserted, false);
       assert.equal(await store.getUserById(second.id), null);
       assert.deepEqual(await store.getUserByEmail("grace@example.test"), first);
+    });
+
+    test("issue 9.9: a second user whose address only looks like the first's is refused, and the first kept", async () => {
+      const { store } = fixture();
+      const local = randomUUID();
+      const first = await addUser(store, { email: `paypal-${local}@example.test` });
+      // U+0430 CYRILLIC SMALL LETTER A: another key, the same confusable skeleton.
+      const second = newUser({ email: `p\u0430ypal-${local}@example.test` });
+      const inserted = await store.transaction((tx) => tx.insertUser(second, normalizeEmail(second.email)));
+      assert.equal(inserted, false);
+      assert.equal(await store.getUserById(second.id), null);
+      assert.deepEqual(await store.getUserByEmail(`paypal-${local}@example.test`), first);
+    });
+
+    test("issue 9.9: two transactions inserting look-alike addresses at once: exactly one inserts", async () => {
+      const { store } = fixture();
+      const local = randomUUID();
+      const latin = newUser({ email: `a-${local}@example.test` });
+      const cyrillic = newUser({ email: `\u0430-${local}@example.test` });
+      let release = () => {};
+      const gate = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      let firstInserted = () => {};
+      const insertedFirst = new Promise<void>((resolve) => {
+        firstInserted = resolve;
+      });
+      // The first transaction inserts and stays open; the second inserts while it is still uncommitted
+      // (PostgreSQL: it waits on the unique index), then the first commits.
+      const first = store.transaction(async (tx) => {
+        const ok = await tx.insertUser(latin, normalizeEmail(latin.email));
+        firstInserted();
+        await gate;
+        return ok;
+      });
+      await insertedFirst;
+      const second = store.transaction((tx) => tx.insertUser(cyrillic, normalizeEmail(cyrillic.email)));
+      await delay(50);
+      release();
+      const results = await Promise.all([first, second]);
+      assert.deepEqual(results, [true, false]);
+      assert.equal(await store.getUserById(cyrillic.id), null);
     });
 
     test("updateUser changes only the fields in the patch and bumps updated_at", async () => {

@@ -6,6 +6,8 @@ const dialect: Dialect = {
   lockRowsSuffix: " FOR UPDATE",
   // Several instances may start at once against one database: only one migrates, the others wait.
   migrationLockSql: "SELECT pg_advisory_xact_lock(7319001)",
+  // Conflicts with every INSERT, UPDATE and DELETE of users and with itself, not with reads or FOR UPDATE.
+  lockUsersSql: "LOCK TABLE users IN SHARE ROW EXCLUSIVE MODE",
 };
 
 /** BIGINT columns hold millisecond timestamps and counts, all far below 2^53: read them as numbers. */
