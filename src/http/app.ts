@@ -13,7 +13,7 @@ import { pagesPlugin, sendErrorPage } from "../web/pages-plugin.ts";
 import { requireJsonBody } from "./body-guard.ts";
 import { csrfProtection } from "./csrf.ts";
 import { installProblemHandlers, sendProblem } from "./problem.ts";
-import { rejectNulCharacters } from "./reject-nul.ts";
+import { rejectMalformedBodyText, rejectMalformedUrlText } from "./reject-malformed-text.ts";
 import { requestMeta } from "./request-meta.ts";
 import { assertEveryRouteHasPolicy, methodNotAllowedRoutes, RouteRegistry, routeGroup } from "./route-policy.ts";
 import { accountRoutes } from "./routes/account-routes.ts";
@@ -113,13 +113,15 @@ export async function buildApp(options: AppOptions): Promise<GatehouseApp> {
   app.addHook("onRequest", async (request, reply) => {
     reply.headers(securityHeadersFor(request.url));
     if (request.url.startsWith("/api/")) requireJsonBody(request);
+    // Before the route groups' guards: their refusals are audited with the URL's id.
+    rejectMalformedUrlText(request);
     // The session check: every request re-reads its session and user from the store.
     request.auth = await checkSession(context.deps, request.cookies[context.cookie.name]);
   });
   const rejectCrossSiteRequests = csrfProtection({ publicOrigin: options.publicUrl.origin, key: context.csrfKey });
   app.addHook("preValidation", (request, _reply, done) => {
     try {
-      rejectNulCharacters(request);
+      rejectMalformedBodyText(request);
       rejectCrossSiteRequests(request);
       done();
     } catch (error) {

@@ -6,6 +6,7 @@ import {
   type AuditSealer,
   sealAuditHead,
 } from "../domain/audit.ts";
+import { storedAudit } from "./audit-record.ts";
 import { type AuditRow, auditColumns, toAuditEntry } from "./rows.ts";
 import type { Dialect, SqlExecutor, SqlParam } from "./sql-engine.ts";
 
@@ -63,7 +64,7 @@ export async function appendAudit(
   db: SqlExecutor,
   dialect: Dialect,
   seal: AuditSealer,
-  entry: AuditInput,
+  input: AuditInput,
 ): Promise<AuditEntry> {
   // The head row is locked for the rest of the transaction, so concurrent appends form one chain.
   const head = await db.get<{ seq: number; hash: string }>(
@@ -71,6 +72,7 @@ export async function appendAudit(
   );
   if (head === undefined) throw new Error("audit_head row is missing: the database was not migrated");
   const seq = Number(head.seq) + 1;
+  const { record: entry, detailsJson } = storedAudit(input);
   const hash = seal(head.hash, seq, entry);
   await db.run(`INSERT INTO audit_log (${auditColumns}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, [
     seq,
@@ -83,7 +85,7 @@ export async function appendAudit(
     entry.reason,
     entry.requestId,
     entry.ip,
-    JSON.stringify(entry.details),
+    detailsJson,
     head.hash,
     hash,
   ]);

@@ -47,6 +47,23 @@ const columnEdits: readonly [column: string, value: SqlParam][] = [
   ["hash", "e".repeat(64)],
 ];
 
+/**
+ * Text that is hard to store faithfully: lone surrogates (high, low, reversed pair, at the end), NUL, an
+ * emoji and other astral characters, combining marks, right-to-left and bidi controls, noncharacters.
+ */
+const hostileTexts = [
+  "lone high \ud800 here",
+  "lone low \udc00",
+  "reversed pair \ude00\ud83d",
+  `${"a".repeat(63)}\ud83d`,
+  "nul \u0000 inside",
+  "emoji \u{1f600} and \u{1f469}\u200d\u{1f469}\u200d\u{1f467}",
+  "astral \u{10348} \u{1d11e} \u{20000}",
+  "combining e\u0301 a\u030a\u0323",
+  "rtl \u05e9\u05dc\u05d5\u05dd \u0645\u0631\u062d\u0628\u0627 \u202e\u2066x\u2069",
+  "nonchars \ufffe\uffff\ufeff",
+];
+
 for (const engine of engines) {
   describe(`store contract: audit log (${engine})`, () => {
     const fixture = useFreshStore(engine);
@@ -76,6 +93,38 @@ for (const engine of engines) {
       assert.deepEqual(await collect(store.readAuditChain()), appended);
       assert.deepEqual(headPosition(await store.getAuditHead()), { seq: 3, hash: appended[2]?.hash });
       assert.deepEqual(await verify(fixture()), { ok: true, entries: 3, headHash: appended[2]?.hash });
+    });
+
+    test("issue 9.1: hostile text in every field and details value still verifies, read back as it was sealed", async () => {
+      const { store } = fixture();
+      const appended: AuditEntry[] = [];
+      await store.transaction(async (tx) => {
+        for (const text of hostileTexts) {
+          const input = auditInput({
+            actorId: text,
+            action: text,
+            targetId: text,
+            reason: text,
+            requestId: text,
+            ip: text,
+            details: { [text]: text, plain: text, n: 1 },
+          });
+          appended.push(await tx.appendAudit(input));
+        }
+      });
+      const chain = await collect(store.readAuditChain());
+      const mine = chain.filter((entry) => appended.some((a) => a.seq === entry.seq));
+      assert.deepEqual(mine, appended, "each entry reads back exactly as appendAudit sealed and returned it");
+      for (const [i, entry] of appended.entries()) {
+        const text = hostileTexts[i] ?? "";
+        const stored = text.toWellFormed().replaceAll("\u0000", "\ufffd");
+        for (const value of [entry.actorId, entry.action, entry.targetId, entry.reason, entry.requestId, entry.ip]) {
+          assert.equal(value, stored, JSON.stringify(text));
+        }
+        assert.deepEqual(entry.details, { [stored]: stored, plain: stored, n: 1 });
+      }
+      const verdict = await verify(fixture());
+      assert.equal(verdict.ok, true, JSON.stringify(verdict));
     });
 
     test("listAudit returns newest first and filters by actor, target, action and outcome", async () => {
