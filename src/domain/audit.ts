@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from "node:crypto";
+import { createHmac } from "node:crypto";
 
 /**
  * The audit log is append-only and hash-chained: each entry carries the previous entry's hash, and its own
@@ -68,10 +68,6 @@ function canonicalBody(seq: number, entry: AuditInput): string {
   ]);
 }
 
-export type AuditVerification =
-  | { readonly ok: true; readonly entries: number; readonly headHash: string }
-  | { readonly ok: false; readonly entries: number; readonly brokenAt: number; readonly problem: string };
-
 export interface AuditHead {
   readonly seq: number;
   readonly hash: string;
@@ -101,51 +97,4 @@ const headMarker: AuditInput = {
  */
 export function sealAuditHead(seal: AuditSealer, seq: number, hash: string): string {
   return seal(hash, seq, headMarker);
-}
-
-/**
- * Walks the chain, then compares with the head. Pass the head as a function to read it after the walk:
- * entries appended while walking are then part of both, and the verdict is never a false alarm.
- */
-export async function verifyAuditChain(
-  chain: AsyncIterable<AuditEntry>,
-  headOrReader: AuditHead | (() => Promise<AuditHead>),
-  seal: AuditSealer,
-): Promise<AuditVerification> {
-  let expectedSeq = 1;
-  let prevHash = genesisHash;
-  for await (const entry of chain) {
-    const fail = (problem: string): AuditVerification => ({
-      ok: false,
-      entries: expectedSeq - 1,
-      brokenAt: entry.seq,
-      problem,
-    });
-    if (entry.seq !== expectedSeq) return fail(`expected entry ${expectedSeq}, found ${entry.seq}`);
-    if (entry.prevHash !== prevHash) return fail("the link to the previous entry is broken");
-    if (!sameHex(seal(prevHash, entry.seq, entry), entry.hash)) return fail("the entry was altered");
-    prevHash = entry.hash;
-    expectedSeq += 1;
-  }
-  const entries = expectedSeq - 1;
-  const head = typeof headOrReader === "function" ? await headOrReader() : headOrReader;
-  if (head.seq > entries) {
-    return { ok: false, entries, brokenAt: entries + 1, problem: "entries are missing from the end of the log" };
-  }
-  if (head.seq < entries) {
-    return { ok: false, entries, brokenAt: head.seq + 1, problem: "entries follow the recorded end of the log" };
-  }
-  if (head.hash !== prevHash) {
-    return { ok: false, entries, brokenAt: entries, problem: "the last entry does not match the recorded end" };
-  }
-  if (head.seal !== undefined && !sameHex(sealAuditHead(seal, head.seq, head.hash), head.seal)) {
-    return { ok: false, entries, brokenAt: entries + 1, problem: "the recorded end of the log was altered" };
-  }
-  return { ok: true, entries, headHash: prevHash };
-}
-
-function sameHex(a: string, b: string): boolean {
-  const left = Buffer.from(a, "hex");
-  const right = Buffer.from(b, "hex");
-  return left.length === right.length && left.length > 0 && timingSafeEqual(left, right);
 }

@@ -62,8 +62,8 @@ export interface StoreReads {
   countUsers(): Promise<number>;
   listUsers(query: UserListQuery): Promise<UserRecord[]>;
   listAudit(query: AuditQuery): Promise<AuditEntry[]>;
-  /** Every audit entry in sequence order, for verification. */
-  readAuditChain(): AsyncIterable<AuditEntry>;
+  /** Every audit entry (after `afterSeq`, if given) in sequence order, for verification. */
+  readAuditChain(afterSeq?: number): AsyncIterable<AuditEntry>;
   /** The sequence number and hash the chain must end with (guards against truncation). */
   getAuditHead(): Promise<AuditHead>;
 }

@@ -101,8 +101,8 @@ class SqlStoreTx implements StoreTx {
     return listAudit(this.db, query);
   }
 
-  readAuditChain(): AsyncIterable<AuditEntry> {
-    return readAuditChain(this.db);
+  readAuditChain(afterSeq?: number): AsyncIterable<AuditEntry> {
+    return readAuditChain(this.db, afterSeq);
   }
 
   getAuditHead(): Promise<AuditHead> {

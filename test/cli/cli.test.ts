@@ -220,6 +220,23 @@ describe("the gatehouse command line (sqlite)", () => {
     assert.doesNotMatch(broken.stdout, /intact/);
   });
 
+  test("issue 9.1: audit verify prints every broken entry, so a first break cannot hide a later edit", async () => {
+    const db = new Database(join(dir, "gatehouse.sqlite"));
+    let last: number;
+    try {
+      last = Number((db.prepare("SELECT MAX(seq) AS seq FROM audit_log").get() as { seq: number }).seq);
+      assert.ok(last > 4);
+      assert.equal(db.prepare("UPDATE audit_log SET outcome = 'denied' WHERE seq = ?").run(last - 1).changes, 1);
+    } finally {
+      db.close();
+    }
+    const broken = await gatehouse(dir, ["audit", "verify"]);
+    assert.equal(broken.code, 1);
+    assert.match(broken.stderr, /AUDIT_LOG_BROKEN at entry 2: the entry was altered .*; 2 broken in all:/);
+    assert.match(broken.stderr, /^ {2}entry 2: the entry was altered \[altered\]$/m);
+    assert.match(broken.stderr, new RegExp(`^ {2}entry ${last - 1}: the entry was altered \\[altered\\]$`, "m"));
+  });
+
   test("a bad configuration value exits 1 with a message naming the variable", async () => {
     const run = await gatehouse(dir, ["users", "list"], { env: { SESSION_IDLE_MINUTES: "500" } });
     assert.equal(run.code, 1);

@@ -5,6 +5,7 @@ import { signedIn, wholeAudit } from "../support/deletion-fixtures.ts";
 import { createUser, goodPassword, uniqueEmail } from "../support/fixtures.ts";
 import { assertProblem, snapshotStore } from "../support/http-assertions.ts";
 import type { HttpClient } from "../support/http-client.ts";
+import { rawQuery } from "../support/raw-database.ts";
 import { startTestApp, type TestApp } from "../support/test-app.ts";
 
 /**
@@ -99,6 +100,36 @@ for (const engine of engines) {
       }
       assertProblem(await user.device.get("/api/audit?action=%00"), 400, "VALIDATION_FAILED");
       assert.deepEqual(await t.store.getAuditHead(), headBefore);
+    });
+
+    test("issue 9.1: two edits far apart are both reported, each at its own entry", async () => {
+      const user = await signedIn(t);
+      for (let i = 0; i < 20; i += 1) assertProblem(await user.device.get("/api/audit"), 403, "FORBIDDEN");
+      const chain = await wholeAudit(t);
+      const first = chain[2];
+      const last = chain.at(-3);
+      assert.ok(first !== undefined && last !== undefined && last.seq - first.seq > 10);
+      // The first edit is what the old code stored for a lone surrogate: a row broken "anyway".
+      await rawQuery(t.database, "UPDATE audit_log SET action = ? WHERE seq = ?", [`${first.action}\ufffd`, first.seq]);
+      await rawQuery(t.database, "UPDATE audit_log SET outcome = 'success' WHERE seq = ?", [last.seq]);
+      try {
+        const verdict = await verify(root.device);
+        assert.equal(verdict.ok, false);
+        assert.equal(verdict.brokenAt, first.seq);
+        assert.equal(verdict.kind, "altered");
+        assert.deepEqual(
+          verdict.broken?.map((entry) => [entry.seq, entry.kind]),
+          [
+            [first.seq, "altered"],
+            [last.seq, "altered"],
+          ],
+        );
+        assert.equal(verdict.brokenCount, 2);
+      } finally {
+        await rawQuery(t.database, "UPDATE audit_log SET action = ? WHERE seq = ?", [first.action, first.seq]);
+        await rawQuery(t.database, "UPDATE audit_log SET outcome = ? WHERE seq = ?", [last.outcome, last.seq]);
+      }
+      assert.equal((await verify(root.device)).ok, true, "restoring both values heals the chain");
     });
   });
 }

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { describe, test } from "node:test";
-import { type AuditEntry, genesisHash, verifyAuditChain } from "../../src/domain/audit.ts";
+import { type AuditEntry, genesisHash } from "../../src/domain/audit.ts";
+import { type AuditBreakKind, verifyAuditChain } from "../../src/domain/audit-verification.ts";
 import type { SqlParam } from "../../src/store/sql-engine.ts";
 import { type EngineName, engines } from "../support/databases.ts";
 import { appendAudits, auditInput, collect, rawSql, type StoreFixture, t0, useFreshStore } from "./store-fixtures.ts";
@@ -13,6 +14,22 @@ function headPosition(head: { seq: number; hash: string }) {
 
 async function verify({ store, seal }: StoreFixture) {
   return verifyAuditChain(store.readAuditChain(), await store.getAuditHead(), seal);
+}
+
+/** A failed verdict: entries intact before the first break, then every break as [seq, kind, problem]. */
+function failed(entries: number, ...breaks: [seq: number, kind: AuditBreakKind, problem: string][]) {
+  const broken = breaks.map(([seq, kind, problem]) => ({ seq, kind, problem }));
+  const [first] = broken;
+  assert.ok(first !== undefined);
+  return {
+    ok: false,
+    entries,
+    brokenAt: first.seq,
+    kind: first.kind,
+    problem: first.problem,
+    broken,
+    brokenCount: broken.length,
+  };
 }
 
 /** A fresh database holding a chain of `length` entries, for one tampering scenario. */
@@ -196,11 +213,11 @@ for (const engine of engines) {
   describe(`store contract: reading a long audit chain (${engine})`, () => {
     const fixture = useFreshStore(engine);
 
-    test("readAuditChain yields every entry in order across several 500-entry chunks", async () => {
+    test("readAuditChain yields every entry in order across several chunks", async () => {
       const { store } = fixture();
       const batch = (from: number, count: number) =>
         Array.from({ length: count }, (_, i) => auditInput({ details: { n: from + i } }));
-      // Exactly two chunks first (the last read is an empty chunk), then one entry more.
+      // Whole chunks first (the last read is an empty chunk), then one entry more.
       await appendAudits(store, batch(1, 1_000));
       let chain = await collect(store.readAuditChain());
       assert.equal(chain.length, 1_000);
@@ -243,7 +260,7 @@ for (const engine of engines) {
         const opened = await chain();
         assert.equal(await rawSql(opened.database, "DELETE FROM audit_log WHERE seq = 3"), 1);
         const result = await verify(opened);
-        assert.deepEqual(result, { ok: false, entries: 2, brokenAt: 4, problem: "expected entry 3, found 4" });
+        assert.deepEqual(result, failed(2, [4, "missing-entries", "expected entry 3, found 4"]));
       });
     });
 
@@ -253,16 +270,47 @@ for (const engine of engines) {
         const opened = await chain();
         assert.equal(await rawSql(opened.database, "DELETE FROM audit_log WHERE seq = 5"), 1);
         let result = await verify(opened);
-        assert.deepEqual(result, {
-          ok: false,
-          entries: 4,
-          brokenAt: 5,
-          problem: "entries are missing from the end of the log",
-        });
+        assert.deepEqual(result, failed(4, [5, "truncated", "entries are missing from the end of the log"]));
         assert.equal(await rawSql(opened.database, "DELETE FROM audit_log WHERE seq >= 3"), 2);
         result = await verify(opened);
         assert.equal(result.ok, false);
         assert.ok(!result.ok && result.entries === 2 && /missing from the end/.test(result.problem));
+      });
+    });
+
+    describe("issue 9.1: several edits far apart", () => {
+      const chain = tamperedChain(engine, 10);
+      test("are each reported once, at their own entry, and the first is still brokenAt", async () => {
+        const opened = await chain();
+        // Content, hash and link edits: the one after each must not be reported as well.
+        await rawSql(opened.database, "UPDATE audit_log SET outcome = 'denied' WHERE seq = 3");
+        await rawSql(opened.database, "UPDATE audit_log SET hash = ? WHERE seq = 6", ["c".repeat(64)]);
+        await rawSql(opened.database, "UPDATE audit_log SET prev_hash = ? WHERE seq = 8", ["b".repeat(64)]);
+        await rawSql(opened.database, "UPDATE audit_log SET ip = '198.51.100.1' WHERE seq = 10");
+        assert.deepEqual(
+          await verify(opened),
+          failed(
+            2,
+            [3, "altered", "the entry was altered"],
+            [6, "altered", "the entry was altered"],
+            [8, "broken-link", "the link to the previous entry is broken"],
+            [10, "altered", "the entry was altered"],
+          ),
+        );
+        const bounded = await verifyAuditChain(
+          opened.store.readAuditChain(),
+          await opened.store.getAuditHead(),
+          opened.seal,
+          {
+            maxReported: 2,
+          },
+        );
+        assert.ok(!bounded.ok);
+        assert.deepEqual(
+          bounded.broken.map((broken) => broken.seq),
+          [3, 6],
+        );
+        assert.equal(bounded.brokenCount, 4, "every break is counted, reported or not");
       });
     });
 
@@ -280,10 +328,24 @@ for (const engine of engines) {
           [4, t0, head.hash, forgedHash],
         );
         let result = await verify(opened);
-        assert.deepEqual(result, { ok: false, entries: 3, brokenAt: 4, problem: "the entry was altered" });
+        assert.deepEqual(
+          result,
+          failed(
+            3,
+            [4, "altered", "the entry was altered"],
+            [4, "unrecorded-entries", "entries follow the recorded end of the log"],
+          ),
+        );
         await rawSql(opened.database, "UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1", [4, forgedHash]);
         result = await verify(opened);
-        assert.deepEqual(result, { ok: false, entries: 3, brokenAt: 4, problem: "the entry was altered" });
+        assert.deepEqual(
+          result,
+          failed(
+            3,
+            [4, "altered", "the entry was altered"],
+            [5, "head-altered", "the recorded end of the log was altered"],
+          ),
+        );
       });
     });
   });

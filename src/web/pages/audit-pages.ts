@@ -3,6 +3,7 @@ import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { AuditEntry } from "../../domain/audit.ts";
 import { readAuditLog, verifyAuditLog } from "../../domain/audit-log.ts";
+import type { AuditVerification } from "../../domain/audit-verification.ts";
 import { actorOf } from "../../domain/context.ts";
 import { GatehouseError } from "../../domain/errors.ts";
 import { requestMeta } from "../../http/request-meta.ts";
@@ -24,6 +25,24 @@ function entryRow(entry: AuditEntry) {
 <td class="optional">${entry.reason ?? ""} <span class="mono">${details}</span></td></tr>`;
 }
 
+/**
+ * Verification walks the whole chain, so a page view never runs it: the admin asks for it (?verify=1),
+ * and the answer lists the broken entries it reports.
+ */
+function verificationPanel(v: AuditVerification | null) {
+  if (v === null) {
+    return html`<p><a class="button secondary" href="/admin/audit?verify=1">Verify the hash chain</a></p>`;
+  }
+  if (v.ok) {
+    return html`<p class="notice" role="status">Hash chain verified: ${v.entries} entries, none edited, inserted or removed.</p>`;
+  }
+  const more = v.brokenCount - v.broken.length;
+  return html`<div class="alert" role="alert"><strong>The audit log fails verification</strong>: ${v.brokenCount} broken ${v.brokenCount === 1 ? "entry" : "entries"}.
+  <ul>${v.broken.map((b) => html`<li>Entry ${b.seq}: ${b.problem}.</li>`)}</ul>
+  ${more > 0 ? html`<p>And ${more} more (<code>gatehouse audit verify</code> lists them all).</p>` : ""}
+  <small>Code: <code>AUDIT_LOG_BROKEN</code></small></div>`;
+}
+
 export function auditPages(app: FastifyInstance, context: RouteContext): void {
   const routes = app.withTypeProvider<ZodTypeProvider>();
 
@@ -37,29 +56,28 @@ export function auditPages(app: FastifyInstance, context: RouteContext): void {
           action: z.preprocess(emptyToUndefined, z.string().max(100).optional()),
           outcome: z.preprocess(emptyToUndefined, z.enum(outcomes).optional()),
           before: z.coerce.number().int().min(1).optional(),
+          verify: z.preprocess(emptyToUndefined, z.literal("1").optional()),
         }),
       },
     },
     async (request, reply) => {
       const actor = actorOf(signedIn(request));
       const meta = requestMeta(request);
-      const log = await readAuditLog(context.deps, actor, { ...request.query, limit: 50 }, meta);
+      const { verify, ...filters } = request.query;
+      const log = await readAuditLog(context.deps, actor, { ...filters, limit: 50 }, meta);
       if (!log.ok) throw GatehouseError.from(log);
-      const verified = await verifyAuditLog(context.deps, actor, meta);
-      if (!verified.ok) throw GatehouseError.from(verified);
-      const v = verified.verification;
-      const filters = request.query;
+      let verification: AuditVerification | null = null;
+      if (verify !== undefined) {
+        const verified = await verifyAuditLog(context.deps, actor, meta);
+        if (!verified.ok) throw GatehouseError.from(verified);
+        verification = verified.verification;
+      }
       const next = new URLSearchParams();
       for (const [key, value] of Object.entries({ ...filters, before: log.nextBefore ?? undefined })) {
         if (value !== undefined) next.set(key, String(value));
       }
       const content = html`<h1>Audit log</h1>
-${
-  v.ok
-    ? html`<p class="notice" role="status">Hash chain verified: ${v.entries} entries, none edited, inserted or removed.</p>`
-    : html`<div class="alert" role="alert"><strong>The audit log fails verification</strong> at entry ${v.brokenAt}: ${v.problem}.
-  <br><small>Code: <code>AUDIT_LOG_BROKEN</code></small></div>`
-}
+${verificationPanel(verification)}
 <form class="card filters" method="get" action="/admin/audit" role="search">
   <div><label for="actorId">Actor id</label><input id="actorId" name="actorId" type="text" value="${filters.actorId ?? ""}"></div>
   <div><label for="targetId">Target id</label><input id="targetId" name="targetId" type="text" value="${filters.targetId ?? ""}"></div>
