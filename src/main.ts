@@ -1,6 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import type { Config } from "./config.ts";
 import { createAuditSealer } from "./domain/audit.ts";
+import { createAuditPseudonymizer } from "./domain/audit-pseudonym.ts";
 import { type Deps, noRequest } from "./domain/context.ts";
 import { purgeDueUsers } from "./domain/delete-user.ts";
 import type { PasswordHasher, Store } from "./domain/ports.ts";
@@ -32,6 +33,7 @@ export async function openDeps(
     signupOpen: config.signupOpen,
     deletionGraceMs: config.deletionGraceMs,
     auditSealer,
+    auditPseudonym: createAuditPseudonymizer(deriveKey(config.secret, "audit-pseudonym")),
   };
   return { deps, store, migrations };
 }

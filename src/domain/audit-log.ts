@@ -19,7 +19,12 @@ export async function readAuditLog(
   meta: RequestMeta,
 ): Promise<{ ok: true; entries: AuditEntry[]; nextBefore: number | null } | Refusal> {
   if (!permits(actor, "audit.read")) return recordDenial(deps, actor, meta, "audit.read", null, refuse("FORBIDDEN"));
-  const entries = await deps.store.listAudit(query);
+  // Refusals on an id that named no user at the time were recorded under its pseudonym: a search for the
+  // id (or the text an admin typed) finds those too.
+  const { targetId } = query;
+  const entries = await deps.store.listAudit(
+    typeof targetId === "string" ? { ...query, targetId: [targetId, deps.auditPseudonym(targetId)] } : query,
+  );
   const last = entries.at(-1);
   return { ok: true, entries, nextBefore: entries.length === query.limit && last !== undefined ? last.seq : null };
 }

@@ -1,6 +1,13 @@
 import { timingSafeEqual } from "node:crypto";
 import { performance } from "node:perf_hooks";
-import { type AuditEntry, type AuditHead, type AuditSealer, genesisHash, sealAuditHead } from "./audit.ts";
+import {
+  type AuditEntry,
+  type AuditHead,
+  type AuditSealer,
+  genesisHash,
+  sealAuditHead,
+  sealAuditNote,
+} from "./audit.ts";
 
 /**
  * Verification of the audit chain. It reports every broken entry, not just the first: after a break it goes
@@ -14,6 +21,8 @@ export type AuditBreakKind =
   | "broken-link"
   /** The entry does not match its seal: edited, or inserted without the secret. */
   | "altered"
+  /** The note's text does not match the MAC the entry sealed (an erased note is not a break). */
+  | "note-altered"
   /** The head records more entries than there are: the tail was cut off. */
   | "truncated"
   /** Entries follow the recorded end of the log. */
@@ -60,6 +69,7 @@ const problems: Record<AuditBreakKind, (seq: number, expected: number) => string
   "missing-entries": (seq, expected) => `expected entry ${expected}, found ${seq}`,
   "broken-link": () => "the link to the previous entry is broken",
   altered: () => "the entry was altered",
+  "note-altered": () => "the entry's note was altered",
   truncated: () => "entries are missing from the end of the log",
   "unrecorded-entries": () => "entries follow the recorded end of the log",
   "head-mismatch": () => "the last entry does not match the recorded end",
@@ -100,6 +110,7 @@ export class AuditChainWalk {
     if (entry.seq !== expected) kind = "missing-entries";
     else if (!this.#previous.includes(entry.prevHash)) kind = "broken-link";
     else if (!sameHex(recomputed, entry.hash)) kind = "altered";
+    else if (!this.#noteMatches(entry)) kind = "note-altered";
     if (kind === null) {
       if (this.#brokenCount === 0) this.#intact += 1;
     } else {
@@ -138,6 +149,12 @@ export class AuditChainWalk {
       return at("head-altered", last + 1);
     }
     return null;
+  }
+
+  /** An entry without a note, or whose note was erased, has nothing to compare; an added note is a break. */
+  #noteMatches(entry: AuditEntry): boolean {
+    if (entry.note === undefined || entry.note === null) return true;
+    return entry.noteMac !== undefined && sameHex(sealAuditNote(this.#seal, entry.note), entry.noteMac);
   }
 
   #report(broken: AuditBreak): void {

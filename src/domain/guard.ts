@@ -1,13 +1,15 @@
 import { type AdminAction, permits } from "./authz.ts";
 import { type Actor, auditEntry, type Deps, type RequestMeta } from "./context.ts";
 import { type Refusal, refuse } from "./errors.ts";
-import type { StoreTx } from "./ports.ts";
+import type { StoreReads, StoreTx } from "./ports.ts";
 import { isRecentlyAuthenticated } from "./session.ts";
 import type { UserRecord } from "./user.ts";
 
 /**
  * Every refusal of an administrative act is itself recorded (ASVS 16.3.2): who tried what on which id,
  * and why not. Inside a transaction the row commits with it (the refused act wrote nothing else).
+ * The refusal is decided before this is called: the lookup below only chooses what the record says
+ * (the id, or its pseudonym), never the answer, and every refusal makes it, whether the id exists or not.
  */
 export async function recordDenial(
   deps: Deps,
@@ -21,13 +23,25 @@ export async function recordDenial(
   const entry = auditEntry(actor, meta, deps.clock.now(), {
     action,
     outcome: "denied",
-    // Ids from the request are attacker-chosen text: keep the record bounded.
-    targetId: targetId === null ? null : targetId.slice(0, 64),
+    targetId: targetId === null ? null : await auditedTargetId(deps, tx ?? deps.store, targetId),
     reason: refusal.code,
   });
   if (tx !== undefined) await tx.appendAudit(entry);
   else await deps.store.transaction((own) => own.appendAudit(entry));
   return refusal;
+}
+
+/** User ids are UUIDs; anything longer, or not plain text, names nobody and is not worth a query. */
+const longestUserId = 64;
+
+/**
+ * An id from a request is kept only when it names a user; anything else (an e-mail address typed into the
+ * URL, a probe) becomes its keyed pseudonym, so no caller-chosen text reaches the append-only log.
+ */
+async function auditedTargetId(deps: Deps, reads: StoreReads, id: string): Promise<string> {
+  const couldNameUser = id.length > 0 && id.length <= longestUserId && id.isWellFormed() && !id.includes("\u0000");
+  if (couldNameUser && (await reads.getUserById(id)) !== null) return id;
+  return deps.auditPseudonym(id);
 }
 
 /** Sensitive acts need a recent password proof in this session; the CLI operator is not a session. */

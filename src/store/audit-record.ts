@@ -1,4 +1,11 @@
-import type { AuditDetails, AuditInput } from "../domain/audit.ts";
+import {
+  type AuditDetails,
+  type AuditInput,
+  type AuditRecord,
+  type AuditSealer,
+  sealAuditNote,
+} from "../domain/audit.ts";
+import { searchKey } from "../domain/email.ts";
 
 /**
  * What appendAudit writes, and the record it seals: the seal is computed over exactly what the database
@@ -9,17 +16,20 @@ import type { AuditDetails, AuditInput } from "../domain/audit.ts";
  * so a value JSON cannot carry (undefined, NaN, -0) cannot make the two differ either.
  */
 export interface StoredAudit {
-  readonly record: AuditInput;
+  readonly record: AuditRecord;
   readonly detailsJson: string;
+  /** The note is stored apart (audit_notes), with the form erasure matches e-mail addresses against. */
+  readonly note: { readonly text: string; readonly searchText: string } | null;
 }
 
-export function storedAudit(input: AuditInput): StoredAudit {
+export function storedAudit(input: AuditInput, seal: AuditSealer): StoredAudit {
   const details: Record<string, AuditDetails[string]> = {};
   for (const [key, value] of Object.entries(input.details)) {
     details[wellFormed(key)] = typeof value === "string" ? wellFormed(value) : value;
   }
   const detailsJson = JSON.stringify(details);
-  const record: AuditInput = {
+  const text = input.note === undefined || input.note === null ? null : wellFormed(input.note);
+  const record: AuditRecord = {
     at: input.at,
     actorType: input.actorType,
     actorId: wellFormedOrNull(input.actorId),
@@ -30,8 +40,9 @@ export function storedAudit(input: AuditInput): StoredAudit {
     requestId: wellFormedOrNull(input.requestId),
     ip: wellFormedOrNull(input.ip),
     details: JSON.parse(detailsJson) as AuditDetails,
+    ...(text === null ? {} : { noteMac: sealAuditNote(seal, text) }),
   };
-  return { record, detailsJson };
+  return { record, detailsJson, note: text === null ? null : { text, searchText: searchKey(text) } };
 }
 
 /** Text both engines store and return unchanged: no lone surrogate, no NUL. */

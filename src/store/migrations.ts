@@ -81,6 +81,21 @@ export const sqliteMigrations: readonly Migration[] = [
       CREATE INDEX sessions_last_seen_at ON sessions (last_seen_at);
     `,
   },
+  {
+    version: 3,
+    name: "audit notes kept apart from the sealed chain",
+    // Caller-chosen text (an admin's deletion reason) must be erasable without breaking the chain: the
+    // entry seals the note's MAC (note_mac) and the text lives here, deleted when the person it names is
+    // erased. No foreign key: a note row must never stop an audit row from being examined or removed.
+    sql: `
+      ALTER TABLE audit_log ADD COLUMN note_mac TEXT;
+      CREATE TABLE audit_notes (
+        seq INTEGER PRIMARY KEY,
+        note TEXT NOT NULL,
+        search_text TEXT NOT NULL
+      ) STRICT;
+    `,
+  },
 ];
 
 export const postgresMigrations: readonly Migration[] = [
@@ -152,6 +167,19 @@ export const postgresMigrations: readonly Migration[] = [
     sql: `
       DROP INDEX sessions_expires_at;
       CREATE INDEX sessions_last_seen_at ON sessions (last_seen_at);
+    `,
+  },
+  {
+    version: 3,
+    name: "audit notes kept apart from the sealed chain",
+    // See the SQLite migration 3.
+    sql: `
+      ALTER TABLE audit_log ADD COLUMN note_mac TEXT;
+      CREATE TABLE audit_notes (
+        seq BIGINT PRIMARY KEY,
+        note TEXT NOT NULL,
+        search_text TEXT NOT NULL
+      );
     `,
   },
 ];

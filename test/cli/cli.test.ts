@@ -9,6 +9,7 @@ import Database from "better-sqlite3";
 import { configVariables } from "../../src/config.ts";
 import { logIn, signUp } from "../../src/domain/accounts.ts";
 import { createAuditSealer } from "../../src/domain/audit.ts";
+import { createAuditPseudonymizer } from "../../src/domain/audit-pseudonym.ts";
 import type { Deps, RequestMeta } from "../../src/domain/context.ts";
 import { normalizeEmail } from "../../src/domain/email.ts";
 import { deriveKey } from "../../src/infra/keys.ts";
@@ -66,6 +67,7 @@ async function inProcess<T>(dir: string, work: (deps: Deps) => Promise<T>): Prom
     signupOpen: true,
     deletionGraceMs: 0,
     auditSealer,
+    auditPseudonym: createAuditPseudonymizer(deriveKey(secret, "audit-pseudonym")),
   };
   try {
     return await work(deps);
@@ -197,7 +199,14 @@ describe("the gatehouse command line (sqlite)", () => {
       );
     }
     const deletions = cliEntries.filter((entry) => entry.action === "users.delete");
-    assert.deepEqual(deletions.map((entry) => [entry.actorType, entry.actorId, entry.outcome, entry.reason]).sort(), [
+    // The operator's --reason is a note: kept apart from the sealed chain, erasable (issue 9.10).
+    const reasons = deletions.map((entry) => [
+      entry.actorType,
+      entry.actorId,
+      entry.outcome,
+      entry.reason ?? entry.note,
+    ]);
+    assert.deepEqual(reasons.sort(), [
       ["cli", null, "denied", "LAST_SUPERUSER"],
       ["cli", null, "success", "x"],
     ]);

@@ -62,6 +62,7 @@ const columnEdits: readonly [column: string, value: SqlParam][] = [
   ["details", '{"step":99}'],
   ["prev_hash", "f".repeat(64)],
   ["hash", "e".repeat(64)],
+  ["note_mac", "d".repeat(64)],
 ];
 
 /**
@@ -125,6 +126,7 @@ for (const engine of engines) {
             requestId: text,
             ip: text,
             details: { [text]: text, plain: text, n: 1 },
+            note: text,
           });
           appended.push(await tx.appendAudit(input));
         }
@@ -139,6 +141,7 @@ for (const engine of engines) {
           assert.equal(value, stored, JSON.stringify(text));
         }
         assert.deepEqual(entry.details, { [stored]: stored, plain: stored, n: 1 });
+        assert.equal(entry.note, stored);
       }
       const verdict = await verify(fixture());
       assert.equal(verdict.ok, true, JSON.stringify(verdict));
@@ -368,6 +371,7 @@ async function readColumn(opened: StoreFixture, column: string, seq: number): Pr
     details: JSON.stringify(entry.details),
     prev_hash: entry.prevHash,
     hash: entry.hash,
+    note_mac: entry.noteMac ?? null,
   };
   const value = values[column];
   assert.ok(value !== undefined, column);

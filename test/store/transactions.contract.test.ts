@@ -208,13 +208,13 @@ for (const engine of engines) {
       const seal = openSealer(randomBytes(32));
       try {
         const first = await openStore(database.location, seal);
-        assert.deepEqual(first.migrations, { applied: [1, 2], current: 2 });
+        assert.deepEqual(first.migrations, { applied: [1, 2, 3], current: 3 });
         const user = await addUser(first.store);
         await first.store.close();
 
         const second = await openStore(database.location, seal);
         try {
-          assert.deepEqual(second.migrations, { applied: [], current: 2 });
+          assert.deepEqual(second.migrations, { applied: [], current: 3 });
           assert.deepEqual(await second.store.getUserById(user.id), user, "data survives reopening");
         } finally {
           await second.store.close();
@@ -240,7 +240,7 @@ for (const engine of engines) {
 
         const upgraded = await openStore(location, seal);
         try {
-          assert.deepEqual(upgraded.migrations, { applied: [2], current: 2 });
+          assert.deepEqual(upgraded.migrations, { applied: [2, 3], current: 3 });
           assert.deepEqual(await upgraded.store.getSessionAndUser(live.id), { session: live, user: withoutHash(user) });
           assert.equal(await upgraded.store.deleteIdleSessions(t0 - 1, 100), 1);
           assert.equal(await upgraded.store.getSessionAndUser(idle.id), null);
@@ -272,7 +272,7 @@ for (const engine of engines) {
           assert.deepEqual(failures, []);
           assert.deepEqual(
             applied.sort((a, b) => b.length - a.length),
-            [[1, 2], [], [], []],
+            [[1, 2, 3], [], [], []],
           );
         } finally {
           await database.drop();

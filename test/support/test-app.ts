@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { FastifyInstance } from "fastify";
 import { createAuditSealer } from "../../src/domain/audit.ts";
+import { createAuditPseudonymizer } from "../../src/domain/audit-pseudonym.ts";
 import type { Deps } from "../../src/domain/context.ts";
 import type { Store } from "../../src/domain/ports.ts";
 import type { SessionLifetimes } from "../../src/domain/session.ts";
@@ -62,6 +63,7 @@ export async function startTestApp(engine: EngineName, options: TestAppOptions =
     signupOpen: options.signupOpen ?? true,
     deletionGraceMs: options.deletionGraceMs ?? 0,
     auditSealer,
+    auditPseudonym: createAuditPseudonymizer(deriveKey(secret, "audit-pseudonym")),
   };
   const { app } = await buildApp({
     deps,

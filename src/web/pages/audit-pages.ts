@@ -15,6 +15,13 @@ import { formatTime } from "./session-table.ts";
 const outcomes = ["success", "denied", "failure"] as const;
 const emptyToUndefined = (value: unknown) => (value === "" ? undefined : value);
 
+/** The admin's own words (a note) while they exist; a note erased with the person it named says so. */
+function reasonOf(entry: AuditEntry): string {
+  if (entry.reason !== null) return entry.reason;
+  if (entry.note !== undefined && entry.note !== null) return entry.note;
+  return entry.noteMac === undefined ? "" : "(note erased)";
+}
+
 function entryRow(entry: AuditEntry) {
   const details = Object.entries(entry.details)
     .map(([key, value]) => `${key}=${String(value)}`)
@@ -22,7 +29,7 @@ function entryRow(entry: AuditEntry) {
   return html`<tr><td>${entry.seq}</td><td><time datetime="${new Date(entry.at).toISOString()}">${formatTime(new Date(entry.at).toISOString())}</time></td>
 <td>${entry.actorType}${entry.actorId === null ? "" : html` <span class="mono">${entry.actorId}</span>`}</td>
 <td>${entry.action}</td><td class="mono">${entry.targetId ?? ""}</td><td>${entry.outcome}</td>
-<td class="optional">${entry.reason ?? ""} <span class="mono">${details}</span></td></tr>`;
+<td class="optional">${reasonOf(entry)} <span class="mono">${details}</span></td></tr>`;
 }
 
 /**
