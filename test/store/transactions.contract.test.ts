@@ -270,9 +270,11 @@ for (const engine of engines) {
             each.status === "rejected" ? [String(each.reason?.cause ?? each.reason)] : [],
           );
           assert.deepEqual(failures, []);
+          // Each migration is its own transaction, so instances may share the work (the more migrations, the
+          // likelier): together they apply every migration exactly once, as test/cli/concurrent-start checks.
           assert.deepEqual(
-            applied.sort((a, b) => b.length - a.length),
-            [[1, 2, 3], [], [], []],
+            applied.flat().sort((a, b) => a - b),
+            [1, 2, 3],
           );
         } finally {
           await database.drop();
