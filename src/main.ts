@@ -1,6 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import type { Config } from "./config.ts";
 import { createAuditSealer } from "./domain/audit.ts";
+import { createAuditPseudonymizer } from "./domain/audit-pseudonym.ts";
 import { type Deps, noRequest } from "./domain/context.ts";
 import { purgeDueUsers } from "./domain/delete-user.ts";
 import { DenialBudget } from "./domain/denial-budget.ts";
@@ -34,6 +35,7 @@ export async function openDeps(
     deletionGraceMs: config.deletionGraceMs,
     auditSealer,
     denials: new DenialBudget(systemClock),
+    auditPseudonym: createAuditPseudonymizer(deriveKey(config.secret, "audit-pseudonym")),
   };
   return { deps, store, migrations, emailBackfill };
 }

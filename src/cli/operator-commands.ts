@@ -147,14 +147,21 @@ export function registerOperatorCommands(program: Command, withDeps: WithDeps): 
     .description("check the audit log's hash chain; exits 1 if any entry was edited, inserted or removed")
     .action(() =>
       withDeps(async (deps) => {
-        const result = await verifyAuditLog(deps, cli, noRequest);
+        // The operator gets every broken entry, not the first hundred the web pages show.
+        const result = await verifyAuditLog(deps, cli, noRequest, { maxReported: Number.POSITIVE_INFINITY });
         if (!result.ok) fail(result);
         const { verification } = result;
         if (verification.ok) {
           console.log(`Audit log intact: ${verification.entries} entries, head ${verification.headHash}.`);
         } else {
+          const lines = verification.broken.map(
+            (broken) => `  entry ${broken.seq}: ${broken.problem} [${broken.kind}]`,
+          );
           throw new CliRefusal(
-            `AUDIT_LOG_BROKEN at entry ${verification.brokenAt}: ${verification.problem} (${verification.entries} entries verified before it)`,
+            [
+              `AUDIT_LOG_BROKEN at entry ${verification.brokenAt}: ${verification.problem} (${verification.entries} entries verified before it); ${verification.brokenCount} broken in all:`,
+              ...lines,
+            ].join("\n"),
           );
         }
       }),

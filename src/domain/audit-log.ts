@@ -1,8 +1,16 @@
-import { type AuditEntry, type AuditQuery, type AuditVerification, verifyAuditChain } from "./audit.ts";
+import type { AuditEntry, AuditQuery } from "./audit.ts";
+import {
+  AuditChainWalk,
+  type AuditVerification,
+  defaultMaxReported,
+  type VerifyOptions,
+  walkAuditChain,
+} from "./audit-verification.ts";
 import { permits } from "./authz.ts";
 import type { Actor, Deps, RequestMeta } from "./context.ts";
 import { type Refusal, refuse } from "./errors.ts";
 import { recordDenial } from "./guard.ts";
+import type { Store } from "./ports.ts";
 
 export async function readAuditLog(
   deps: Deps,
@@ -11,30 +19,57 @@ export async function readAuditLog(
   meta: RequestMeta,
 ): Promise<{ ok: true; entries: AuditEntry[]; nextBefore: number | null } | Refusal> {
   if (!permits(actor, "audit.read")) return recordDenial(deps, actor, meta, "audit.read", null, refuse("FORBIDDEN"));
-  const entries = await deps.store.listAudit(query);
+  // Refusals on an id that named no user at the time were recorded under its pseudonym: a search for the
+  // id (or the text an admin typed) finds those too.
+  const { targetId } = query;
+  const entries = await deps.store.listAudit(
+    typeof targetId === "string" ? { ...query, targetId: [targetId, deps.auditPseudonym(targetId)] } : query,
+  );
   const last = entries.at(-1);
   return { ok: true, entries, nextBefore: entries.length === query.limit && last !== undefined ? last.seq : null };
 }
 
-/** Walks the whole chain: an edited, inserted or removed entry, or a cut-off tail, fails it. */
+/**
+ * Walks the whole chain: an edited, inserted or removed entry, or a cut-off tail, fails it, and every broken
+ * entry is reported. The walk yields to the event loop as it goes (walkAuditChain), and calls made while one
+ * runs share it: stacked verify requests cost one walk, not one each. A verdict is never cached beyond the
+ * walk that produced it.
+ */
 export async function verifyAuditLog(
   deps: Deps,
   actor: Actor,
   meta: RequestMeta,
+  options: VerifyOptions = {},
 ): Promise<({ ok: true } & { verification: AuditVerification }) | Refusal> {
   if (!permits(actor, "audit.read")) return recordDenial(deps, actor, meta, "audit.verify", null, refuse("FORBIDDEN"));
-  // An append that lands between the walk and the head read looks like a truncation: look once more.
-  let verification = await verifyOnce(deps);
-  for (
-    let retry = 0;
-    retry < 2 && !verification.ok && verification.problem.startsWith("entries are missing");
-    retry++
-  ) {
-    verification = await verifyOnce(deps);
-  }
-  return { ok: true, verification };
+  return { ok: true, verification: await sharedVerification(deps, options.maxReported ?? defaultMaxReported) };
 }
 
-function verifyOnce(deps: Deps): Promise<AuditVerification> {
-  return verifyAuditChain(deps.store.readAuditChain(), () => deps.store.getAuditHead(), deps.auditSealer);
+const running = new WeakMap<Store, Map<number, Promise<AuditVerification>>>();
+
+function sharedVerification(deps: Deps, maxReported: number): Promise<AuditVerification> {
+  let byStore = running.get(deps.store);
+  if (byStore === undefined) {
+    byStore = new Map();
+    running.set(deps.store, byStore);
+  }
+  const joined = byStore.get(maxReported);
+  if (joined !== undefined) return joined;
+  const runs = byStore;
+  const started = verifyOnce(deps, maxReported).finally(() => runs.delete(maxReported));
+  runs.set(maxReported, started);
+  return started;
+}
+
+async function verifyOnce(deps: Deps, maxReported: number): Promise<AuditVerification> {
+  const walk = new AuditChainWalk(deps.auditSealer, maxReported);
+  await walkAuditChain(walk, deps.store.readAuditChain());
+  let head = await deps.store.getAuditHead();
+  // An append that lands between the walk and the head read looks like a cut-off tail: read the entries
+  // appended since and look again (twice at most), without walking the chain from its start.
+  for (let retry = 0; retry < 2 && head.seq > walk.lastSeq; retry++) {
+    await walkAuditChain(walk, deps.store.readAuditChain(walk.lastSeq));
+    head = await deps.store.getAuditHead();
+  }
+  return walk.verdict(head);
 }

@@ -1,38 +1,55 @@
-import { createHmac, timingSafeEqual } from "node:crypto";
+import { createHmac } from "node:crypto";
 
 /**
  * The audit log is append-only and hash-chained: each entry carries the previous entry's hash, and its own
  * hash is an HMAC (under the server secret) over the previous hash and its canonical body. Editing,
  * inserting or removing any entry, or cutting off the tail (the head row records the last seq and hash),
  * breaks verification; without the secret a chain cannot be recomputed to hide the edit.
- * Entries hold ids, never e-mail addresses, names, tokens or passwords.
+ * Entries hold ids, never e-mail addresses, names, tokens or passwords. The one place for text a caller
+ * chose is an entry's note, which the chain seals only by its keyed MAC (see AuditInput.note).
  */
 export type AuditActorType = "user" | "anonymous" | "cli" | "system";
 export type AuditOutcome = "success" | "denied" | "failure";
 export type AuditDetails = Readonly<Record<string, string | number | boolean | null>>;
 
-export interface AuditInput {
+/** What the chain seals of an entry: every column of its row, exactly as the database returns it. */
+export interface AuditRecord {
   readonly at: number;
   readonly actorType: AuditActorType;
   readonly actorId: string | null;
   readonly action: string;
+  /** A user id, or a keyed pseudonym (`unknown:...`) for an id from a request that names no user. */
   readonly targetId: string | null;
   readonly outcome: AuditOutcome;
+  /** Chosen by the server: a problem code or a fixed phrase, never text from a request. */
   readonly reason: string | null;
   readonly requestId: string | null;
   readonly ip: string | null;
   readonly details: AuditDetails;
+  /** The note's MAC (sealAuditNote); absent when the entry was written without a note. */
+  readonly noteMac?: string;
 }
 
-export interface AuditEntry extends AuditInput {
+export interface AuditInput extends Omit<AuditRecord, "noteMac"> {
+  /**
+   * Free text a caller chose (an admin's deletion reason). It never enters the chain: the entry seals its
+   * keyed MAC and the text is stored apart, so that erasing the person it names leaves the chain intact.
+   */
+  readonly note?: string | null;
+}
+
+export interface AuditEntry extends AuditRecord {
   readonly seq: number;
   readonly prevHash: string;
   readonly hash: string;
+  /** The note's text while it exists (null once erased); present on entries that have a noteMac. */
+  readonly note?: string | null;
 }
 
 export interface AuditQuery {
   readonly actorId?: string;
-  readonly targetId?: string;
+  /** One id, or any of several (an id and its pseudonym). */
+  readonly targetId?: string | readonly string[];
   readonly action?: string;
   readonly outcome?: AuditOutcome;
   /** Entries with seq below this (newest first paging). */
@@ -42,35 +59,36 @@ export interface AuditQuery {
 
 export const genesisHash = "0".repeat(64);
 
-export type AuditSealer = (prevHash: string, seq: number, entry: AuditInput) => string;
+/** The note's text is never sealed, only its MAC: pass the record, never the input. */
+export type AuditSealer = (prevHash: string, seq: number, record: AuditRecord) => string;
 
 export function createAuditSealer(key: Buffer): AuditSealer {
-  return (prevHash, seq, entry) =>
-    createHmac("sha256", key).update(prevHash).update("\n").update(canonicalBody(seq, entry)).digest("hex");
+  return (prevHash, seq, record) =>
+    createHmac("sha256", key).update(prevHash).update("\n").update(canonicalBody(seq, record)).digest("hex");
 }
 
-function canonicalBody(seq: number, entry: AuditInput): string {
-  const details = Object.keys(entry.details)
+function canonicalBody(seq: number, record: AuditRecord): string {
+  const details = Object.keys(record.details)
     .sort()
-    .map((key) => [key, entry.details[key] ?? null]);
-  return JSON.stringify([
+    .map((key) => [key, record.details[key] ?? null]);
+  const body: unknown[] = [
     seq,
-    entry.at,
-    entry.actorType,
-    entry.actorId,
-    entry.action,
-    entry.targetId,
-    entry.outcome,
-    entry.reason,
-    entry.requestId,
-    entry.ip,
+    record.at,
+    record.actorType,
+    record.actorId,
+    record.action,
+    record.targetId,
+    record.outcome,
+    record.reason,
+    record.requestId,
+    record.ip,
     details,
-  ]);
+  ];
+  // Only entries with a note have the twelfth member: every entry written before notes existed keeps the
+  // body it was sealed with, and the two shapes cannot be confused (different lengths).
+  if (record.noteMac !== undefined) body.push(record.noteMac);
+  return JSON.stringify(body);
 }
-
-export type AuditVerification =
-  | { readonly ok: true; readonly entries: number; readonly headHash: string }
-  | { readonly ok: false; readonly entries: number; readonly brokenAt: number; readonly problem: string };
 
 export interface AuditHead {
   readonly seq: number;
@@ -82,11 +100,11 @@ export interface AuditHead {
   readonly seal?: string;
 }
 
-const headMarker: AuditInput = {
+const marker: AuditRecord = {
   at: 0,
   actorType: "system",
   actorId: null,
-  action: "audit.head",
+  action: "",
   targetId: null,
   outcome: "success",
   reason: null,
@@ -100,52 +118,14 @@ const headMarker: AuditInput = {
  * head seq): no real entry has that pair (entry n links to n-1), so a seal can never pass for an entry.
  */
 export function sealAuditHead(seal: AuditSealer, seq: number, hash: string): string {
-  return seal(hash, seq, headMarker);
+  return seal(hash, seq, { ...marker, action: "audit.head" });
 }
 
 /**
- * Walks the chain, then compares with the head. Pass the head as a function to read it after the walk:
- * entries appended while walking are then part of both, and the verdict is never a false alarm.
+ * A note's MAC is the entry HMAC over a fixed marker body carrying the note, with prevHash "note" (never 64
+ * hex digits, which every entry and head seal has): a note MAC can pass for nothing else. Keyed, so that once
+ * the note is erased its MAC left in the chain cannot be checked against guesses without the secret.
  */
-export async function verifyAuditChain(
-  chain: AsyncIterable<AuditEntry>,
-  headOrReader: AuditHead | (() => Promise<AuditHead>),
-  seal: AuditSealer,
-): Promise<AuditVerification> {
-  let expectedSeq = 1;
-  let prevHash = genesisHash;
-  for await (const entry of chain) {
-    const fail = (problem: string): AuditVerification => ({
-      ok: false,
-      entries: expectedSeq - 1,
-      brokenAt: entry.seq,
-      problem,
-    });
-    if (entry.seq !== expectedSeq) return fail(`expected entry ${expectedSeq}, found ${entry.seq}`);
-    if (entry.prevHash !== prevHash) return fail("the link to the previous entry is broken");
-    if (!sameHex(seal(prevHash, entry.seq, entry), entry.hash)) return fail("the entry was altered");
-    prevHash = entry.hash;
-    expectedSeq += 1;
-  }
-  const entries = expectedSeq - 1;
-  const head = typeof headOrReader === "function" ? await headOrReader() : headOrReader;
-  if (head.seq > entries) {
-    return { ok: false, entries, brokenAt: entries + 1, problem: "entries are missing from the end of the log" };
-  }
-  if (head.seq < entries) {
-    return { ok: false, entries, brokenAt: head.seq + 1, problem: "entries follow the recorded end of the log" };
-  }
-  if (head.hash !== prevHash) {
-    return { ok: false, entries, brokenAt: entries, problem: "the last entry does not match the recorded end" };
-  }
-  if (head.seal !== undefined && !sameHex(sealAuditHead(seal, head.seq, head.hash), head.seal)) {
-    return { ok: false, entries, brokenAt: entries + 1, problem: "the recorded end of the log was altered" };
-  }
-  return { ok: true, entries, headHash: prevHash };
-}
-
-function sameHex(a: string, b: string): boolean {
-  const left = Buffer.from(a, "hex");
-  const right = Buffer.from(b, "hex");
-  return left.length === right.length && left.length > 0 && timingSafeEqual(left, right);
+export function sealAuditNote(seal: AuditSealer, note: string): string {
+  return seal("note", 0, { ...marker, action: "audit.note", reason: note });
 }

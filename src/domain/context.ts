@@ -1,4 +1,5 @@
 import type { AuditActorType, AuditDetails, AuditInput, AuditOutcome, AuditSealer } from "./audit.ts";
+import type { AuditPseudonymizer } from "./audit-pseudonym.ts";
 import type { DenialBudget } from "./denial-budget.ts";
 import type { Clock, PasswordHasher, Random, Store } from "./ports.ts";
 import type { SessionLifetimes, SessionRecord } from "./session.ts";
@@ -18,6 +19,8 @@ export interface Deps {
   readonly auditSealer: AuditSealer;
   /** How many refusals are audited one by one, per account and address (recordDenial). */
   readonly denials: DenialBudget;
+  /** Stands in for an id from a request that names no user: probes correlate, their text is not kept. */
+  readonly auditPseudonym: AuditPseudonymizer;
 }
 
 /** Where a request came from, for sessions and the audit trail. */
@@ -50,9 +53,15 @@ export interface AuditFacts {
   readonly outcome: AuditOutcome;
   readonly targetId?: string | null;
   readonly reason?: string | null;
+  /** Free text from the caller: kept out of the sealed chain and erasable (AuditInput.note). */
+  readonly note?: string | null;
   readonly details?: AuditDetails;
 }
 
+/**
+ * Kept to assembling the record: it runs on every audited act. Making its text well-formed is the store's
+ * job as it seals (store/audit-record.ts), the one place every writer, the CLI included, goes through.
+ */
 export function auditEntry(actor: Actor, meta: RequestMeta, at: number, facts: AuditFacts): AuditInput {
   const actorType: AuditActorType = actor.type;
   return {
@@ -66,6 +75,7 @@ export function auditEntry(actor: Actor, meta: RequestMeta, at: number, facts: A
     requestId: meta.requestId,
     ip: meta.ip === "" ? null : meta.ip,
     details: facts.details ?? {},
+    ...(facts.note === undefined || facts.note === null ? {} : { note: facts.note }),
   };
 }
 

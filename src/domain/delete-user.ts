@@ -1,5 +1,6 @@
 import { checkTarget, permits } from "./authz.ts";
 import { type Actor, type Authenticated, actorOf, auditEntry, type Deps, type RequestMeta } from "./context.ts";
+import { mentionsEmail, normalizeEmail } from "./email.ts";
 import { type Refusal, refuse } from "./errors.ts";
 import { auditFailures, lockParties, needsStepUp, recordDenial } from "./guard.ts";
 
@@ -34,7 +35,8 @@ export async function deleteUser(
   if (needsStepUp(deps, actor)) {
     return recordDenial(deps, actor, meta, "users.delete", targetId, refuse("REAUTH_REQUIRED"));
   }
-  return runDeletion(deps, actor, targetId, { reason: options.reason ?? null, selfService: false }, meta);
+  // The admin's reason is the caller's own text: a note, kept out of the sealed chain (AuditInput.note).
+  return runDeletion(deps, actor, targetId, { reason: null, note: options.reason ?? null, selfService: false }, meta);
 }
 
 /** Self-deletion: the password again (or a re-authentication within the window), then the same deletion. */
@@ -52,14 +54,14 @@ export async function deleteOwnAccount(
   } else if (needsStepUp(deps, actor)) {
     return recordDenial(deps, actor, meta, "users.delete", auth.user.id, refuse("REAUTH_REQUIRED"));
   }
-  return runDeletion(deps, actor, auth.user.id, { reason: "self-service", selfService: true }, meta);
+  return runDeletion(deps, actor, auth.user.id, { reason: "self-service", note: null, selfService: true }, meta);
 }
 
 async function runDeletion(
   deps: Deps,
   actor: Actor,
   targetId: string,
-  options: { reason: string | null; selfService: boolean },
+  options: { reason: string | null; note: string | null; selfService: boolean },
   meta: RequestMeta,
 ): Promise<DeletionResult> {
   const result = await auditFailures(deps, actor, meta, "users.delete", targetId, () =>
@@ -84,12 +86,19 @@ async function runDeletion(
       const purgeAfter = erase ? null : now + deps.deletionGraceMs;
       if (erase) await tx.eraseUser(target.id);
       else await tx.scheduleErasure(target.id, now + deps.deletionGraceMs, now);
+      // eraseUser removed every note naming the target's address; this one must not bring it back. A scheduled
+      // deletion keeps its note until the purge erases the account, and the note with it.
+      const note =
+        options.note !== null && erase && mentionsEmail(options.note, normalizeEmail(target.email))
+          ? null
+          : options.note;
       await tx.appendAudit(
         auditEntry(actor, meta, now, {
           action: "users.delete",
           outcome: "success",
           targetId: target.id,
           reason: options.reason,
+          note,
           details: { mode: erase ? "erased" : "scheduled", sessionsRevoked, selfService: options.selfService },
         }),
       );

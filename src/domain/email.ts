@@ -132,3 +132,11 @@ export function parseEmail(input: string): ParsedEmail | Refusal {
 export function searchKey(text: string): string {
   return text.normalize("NFC").toLowerCase();
 }
+
+/**
+ * Whether free text names the address, in any letter case: what an erasure looks for in audit notes. The
+ * store matches the same way in SQL, on the note's searchKey (store/audit-record.ts).
+ */
+export function mentionsEmail(text: string, normalizedEmail: string): boolean {
+  return searchKey(text).includes(normalizedEmail);
+}

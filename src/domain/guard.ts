@@ -2,13 +2,15 @@ import { type AdminAction, permits } from "./authz.ts";
 import { type Actor, auditEntry, type Deps, type RequestMeta } from "./context.ts";
 import type { DenialAdmission } from "./denial-budget.ts";
 import { type Refusal, rateLimitedRefusal, refuse } from "./errors.ts";
-import type { StoreTx } from "./ports.ts";
+import type { StoreReads, StoreTx } from "./ports.ts";
 import { isRecentlyAuthenticated } from "./session.ts";
 import type { UserRecord } from "./user.ts";
 
 /**
  * Every refusal of an administrative act is itself recorded (ASVS 16.3.2): who tried what on which id,
  * and why not. Inside a transaction the row commits with it (the refused act wrote nothing else).
+ * The refusal is decided before this is called: the lookup below only chooses what the record says
+ * (the id, or its pseudonym), never the answer, and every refusal makes it, whether the id exists or not.
  * Within the denial budget, that is; past it the refusal becomes RATE_LIMITED and is not written.
  */
 export async function recordDenial(
@@ -25,8 +27,7 @@ export async function recordDenial(
   const entry = auditEntry(actor, meta, deps.clock.now(), {
     action,
     outcome: "denied",
-    // Ids from the request are attacker-chosen text: keep the record bounded.
-    targetId: targetId === null ? null : targetId.slice(0, 64),
+    targetId: targetId === null ? null : await auditedTargetId(deps, tx ?? deps.store, targetId),
     reason: refusal.code,
   });
   if (tx !== undefined) await tx.appendAudit(entry);
@@ -58,6 +59,19 @@ async function throttledDenial(
     else await deps.store.transaction((own) => own.appendAudit(entry));
   }
   return rateLimitedRefusal(admission.retryAfterMs);
+}
+
+/** User ids are UUIDs; anything longer, or not plain text, names nobody and is not worth a query. */
+const longestUserId = 64;
+
+/**
+ * An id from a request is kept only when it names a user; anything else (an e-mail address typed into the
+ * URL, a probe) becomes its keyed pseudonym, so no caller-chosen text reaches the append-only log.
+ */
+async function auditedTargetId(deps: Deps, reads: StoreReads, id: string): Promise<string> {
+  const couldNameUser = id.length > 0 && id.length <= longestUserId && id.isWellFormed() && !id.includes("\u0000");
+  if (couldNameUser && (await reads.getUserById(id)) !== null) return id;
+  return deps.auditPseudonym(id);
 }
 
 /** Sensitive acts need a recent password proof in this session; the CLI operator is not a session. */
@@ -123,13 +137,17 @@ export async function auditFailures<T>(
   try {
     return await act();
   } catch (fault) {
-    const entry = auditEntry(actor, meta, deps.clock.now(), {
-      action,
-      outcome: "failure",
-      targetId: targetId === null ? null : targetId.slice(0, 64),
-      reason: "INTERNAL",
-    });
-    await deps.store.transaction((tx) => tx.appendAudit(entry)).catch(() => {});
+    await deps.store
+      .transaction(async (tx) => {
+        const entry = auditEntry(actor, meta, deps.clock.now(), {
+          action,
+          outcome: "failure",
+          targetId: targetId === null ? null : await auditedTargetId(deps, tx, targetId),
+          reason: "INTERNAL",
+        });
+        await tx.appendAudit(entry);
+      })
+      .catch(() => {});
     throw fault;
   }
 }

@@ -64,8 +64,8 @@ export interface StoreReads {
   ping(): Promise<void>;
   listUsers(query: UserListQuery): Promise<UserRecord[]>;
   listAudit(query: AuditQuery): Promise<AuditEntry[]>;
-  /** Every audit entry in sequence order, for verification. */
-  readAuditChain(): AsyncIterable<AuditEntry>;
+  /** Every audit entry (after `afterSeq`, if given) in sequence order, notes included, for verification. */
+  readAuditChain(afterSeq?: number): AsyncIterable<AuditEntry>;
   /** The sequence number and hash the chain must end with (guards against truncation). */
   getAuditHead(): Promise<AuditHead>;
 }
@@ -84,7 +84,10 @@ export interface StoreWrites {
   scheduleErasure(id: string, purgeAfter: number, now: number): Promise<void>;
   /** Undoes scheduleErasure: the status from before, no purge time. */
   cancelErasure(id: string, now: number): Promise<void>;
-  /** Removes the user row and, by cascade, everything it owns. */
+  /**
+   * Removes the user row and, by cascade, everything it owns, and every audit note that mentions the
+   * user's e-mail address (the chain keeps those notes' MACs and stays verifiable).
+   */
   eraseUser(id: string): Promise<boolean>;
   /** Counts active superusers and row-locks them: take it before locking a target that may be one. */
   countActiveSuperusers(): Promise<number>;

@@ -15,7 +15,7 @@ import { answerClientError } from "./client-error.ts";
 import { csrfProtection } from "./csrf.ts";
 import { installProblemHandlers, sendProblem } from "./problem.ts";
 import { withRedactedUrls } from "./redacted-url.ts";
-import { rejectNulCharacters } from "./reject-nul.ts";
+import { rejectMalformedBodyText, rejectMalformedUrlText } from "./reject-malformed-text.ts";
 import { requestMeta } from "./request-meta.ts";
 import { routePath } from "./route-path.ts";
 import { assertEveryRouteHasPolicy, methodNotAllowedRoutes, RouteRegistry, routeGroup } from "./route-policy.ts";
@@ -134,13 +134,15 @@ export async function buildApp(options: AppOptions): Promise<GatehouseApp> {
     const path = routePath(request);
     reply.headers(securityHeadersFor(path));
     if (path.startsWith("/api/")) requireJsonBody(request);
+    // Before the route groups' guards: their refusals are audited with the URL's id.
+    rejectMalformedUrlText(request);
     // The session check: every request re-reads its session and user from the store.
     request.auth = await checkSession(context.deps, request.cookies[context.cookie.name]);
   });
   const rejectCrossSiteRequests = csrfProtection({ publicOrigin: options.publicUrl.origin, key: context.csrfKey });
   app.addHook("preValidation", (request, _reply, done) => {
     try {
-      rejectNulCharacters(request);
+      rejectMalformedBodyText(request);
       rejectCrossSiteRequests(request);
       done();
     } catch (error) {

@@ -82,13 +82,27 @@ export const sqliteMigrations: readonly Migration[] = [
     `,
   },
   {
+    version: 3,
+    name: "audit notes kept apart from the sealed chain",
+    // Caller-chosen text (an admin's deletion reason) must be erasable without breaking the chain: the
+    // entry seals the note's MAC (note_mac) and the text lives here, deleted when the person it names is
+    // erased. No foreign key: a note row must never stop an audit row from being examined or removed.
+    sql: `
+      ALTER TABLE audit_log ADD COLUMN note_mac TEXT;
+      CREATE TABLE audit_notes (
+        seq INTEGER PRIMARY KEY,
+        note TEXT NOT NULL,
+        search_text TEXT NOT NULL
+      ) STRICT;
+    `,
+  },
+  {
     version: 4,
     name: "e-mail confusable skeletons",
     // The UTS #39 skeleton of each address (domain/email-skeleton.ts), unique so that a look-alike of an
     // existing account is refused atomically by the same INSERT ... ON CONFLICT DO NOTHING as a taken
     // address, on both engines and under concurrency. NULL is allowed many times: existing accounts get
     // theirs from store/email-backfill.ts at open, and the later of two that already look alike keeps NULL.
-    // Version 3 is another change's.
     sql: `
       ALTER TABLE users ADD COLUMN email_skeleton TEXT;
       CREATE UNIQUE INDEX users_email_skeleton ON users (email_skeleton);
@@ -168,13 +182,25 @@ export const postgresMigrations: readonly Migration[] = [
     `,
   },
   {
+    version: 3,
+    name: "audit notes kept apart from the sealed chain",
+    // See the SQLite migration 3.
+    sql: `
+      ALTER TABLE audit_log ADD COLUMN note_mac TEXT;
+      CREATE TABLE audit_notes (
+        seq BIGINT PRIMARY KEY,
+        note TEXT NOT NULL,
+        search_text TEXT NOT NULL
+      );
+    `,
+  },
+  {
     version: 4,
     name: "e-mail confusable skeletons",
     // The UTS #39 skeleton of each address (domain/email-skeleton.ts), unique so that a look-alike of an
     // existing account is refused atomically by the same INSERT ... ON CONFLICT DO NOTHING as a taken
     // address, on both engines and under concurrency. NULL is allowed many times: existing accounts get
     // theirs from store/email-backfill.ts at open, and the later of two that already look alike keeps NULL.
-    // Version 3 is another change's.
     sql: `
       ALTER TABLE users ADD COLUMN email_skeleton TEXT;
       CREATE UNIQUE INDEX users_email_skeleton ON users (email_skeleton);

@@ -100,7 +100,12 @@ export function toSessionAndUser(values: readonly unknown[]): SessionAndUser {
 }
 
 export const auditColumns =
-  "seq, at, actor_type, actor_id, action, target_id, outcome, reason, request_id, ip, details, prev_hash, hash";
+  "seq, at, actor_type, actor_id, action, target_id, outcome, reason, request_id, ip, details, prev_hash, hash, note_mac";
+
+/** An entry with its note while it exists; `a` is audit_log and `n` audit_notes in every audit read. */
+export const auditSelect = `SELECT a.seq, a.at, a.actor_type, a.actor_id, a.action, a.target_id, a.outcome, a.reason,
+  a.request_id, a.ip, a.details, a.prev_hash, a.hash, a.note_mac, n.note
+  FROM audit_log a LEFT JOIN audit_notes n ON n.seq = a.seq`;
 
 export interface AuditRow {
   seq: number;
@@ -116,9 +121,14 @@ export interface AuditRow {
   details: string;
   prev_hash: string;
   hash: string;
+  note_mac: string | null;
+  note: string | null;
 }
 
 export function toAuditEntry(row: AuditRow): AuditEntry {
+  // noteMac and note appear only on entries that have them: an entry without a note reads back (and is
+  // sealed) exactly as entries did before notes existed.
+  const note = row.note_mac === null && row.note === null ? {} : { note: row.note };
   return {
     seq: row.seq,
     at: row.at,
@@ -133,5 +143,7 @@ export function toAuditEntry(row: AuditRow): AuditEntry {
     details: JSON.parse(row.details) as AuditDetails,
     prevHash: row.prev_hash,
     hash: row.hash,
+    ...(row.note_mac === null ? {} : { noteMac: row.note_mac }),
+    ...note,
   };
 }

@@ -12,7 +12,7 @@ import { emailSkeleton } from "../domain/email-skeleton.ts";
 import type { SessionAndUser, Store, StoreTx, UserListQuery, UserPatch } from "../domain/ports.ts";
 import type { SessionRecord } from "../domain/session.ts";
 import type { UserRecord } from "../domain/user.ts";
-import { appendAudit, getAuditHead, listAudit, readAuditChain } from "./audit-queries.ts";
+import { appendAudit, eraseAuditNotesMentioning, getAuditHead, listAudit, readAuditChain } from "./audit-queries.ts";
 import {
   type SessionRow,
   sessionCheckSql,
@@ -106,8 +106,8 @@ class SqlStoreTx implements StoreTx {
     return listAudit(this.db, query);
   }
 
-  readAuditChain(): AsyncIterable<AuditEntry> {
-    return readAuditChain(this.db);
+  readAuditChain(afterSeq?: number): AsyncIterable<AuditEntry> {
+    return readAuditChain(this.db, afterSeq);
   }
 
   getAuditHead(): Promise<AuditHead> {
@@ -185,6 +185,13 @@ class SqlStoreTx implements StoreTx {
   }
 
   async eraseUser(id: string): Promise<boolean> {
+    const row = await this.db.get<{ email_normalized: string }>("SELECT email_normalized FROM users WHERE id = ?", [
+      id,
+    ]);
+    if (row === undefined) return false;
+    // In the same transaction: notes that name the person go with them (an admin's reason for another
+    // deletion may give their address).
+    await eraseAuditNotesMentioning(this.db, row.email_normalized);
     return (await this.db.run("DELETE FROM users WHERE id = ?", [id])) === 1;
   }
 

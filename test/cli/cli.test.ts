@@ -9,6 +9,7 @@ import Database from "better-sqlite3";
 import { configVariables } from "../../src/config.ts";
 import { logIn, signUp } from "../../src/domain/accounts.ts";
 import { createAuditSealer } from "../../src/domain/audit.ts";
+import { createAuditPseudonymizer } from "../../src/domain/audit-pseudonym.ts";
 import type { Deps, RequestMeta } from "../../src/domain/context.ts";
 import { DenialBudget } from "../../src/domain/denial-budget.ts";
 import { normalizeEmail } from "../../src/domain/email.ts";
@@ -68,6 +69,7 @@ async function inProcess<T>(dir: string, work: (deps: Deps) => Promise<T>): Prom
     deletionGraceMs: 0,
     auditSealer,
     denials: new DenialBudget(systemClock),
+    auditPseudonym: createAuditPseudonymizer(deriveKey(secret, "audit-pseudonym")),
   };
   try {
     return await work(deps);
@@ -233,7 +235,14 @@ describe("the gatehouse command line (sqlite)", () => {
       );
     }
     const deletions = cliEntries.filter((entry) => entry.action === "users.delete");
-    assert.deepEqual(deletions.map((entry) => [entry.actorType, entry.actorId, entry.outcome, entry.reason]).sort(), [
+    // The operator's --reason is a note: kept apart from the sealed chain, erasable (issue 9.10).
+    const reasons = deletions.map((entry) => [
+      entry.actorType,
+      entry.actorId,
+      entry.outcome,
+      entry.reason ?? entry.note,
+    ]);
+    assert.deepEqual(reasons.sort(), [
       ["cli", null, "denied", "LAST_SUPERUSER"],
       ["cli", null, "success", "x"],
     ]);
@@ -254,6 +263,23 @@ describe("the gatehouse command line (sqlite)", () => {
     assert.equal(broken.code, 1);
     assert.match(broken.stderr, /AUDIT_LOG_BROKEN at entry 2/);
     assert.doesNotMatch(broken.stdout, /intact/);
+  });
+
+  test("issue 9.1: audit verify prints every broken entry, so a first break cannot hide a later edit", async () => {
+    const db = new Database(join(dir, "gatehouse.sqlite"));
+    let last: number;
+    try {
+      last = Number((db.prepare("SELECT MAX(seq) AS seq FROM audit_log").get() as { seq: number }).seq);
+      assert.ok(last > 4);
+      assert.equal(db.prepare("UPDATE audit_log SET outcome = 'denied' WHERE seq = ?").run(last - 1).changes, 1);
+    } finally {
+      db.close();
+    }
+    const broken = await gatehouse(dir, ["audit", "verify"]);
+    assert.equal(broken.code, 1);
+    assert.match(broken.stderr, /AUDIT_LOG_BROKEN at entry 2: the entry was altered .*; 2 broken in all:/);
+    assert.match(broken.stderr, /^ {2}entry 2: the entry was altered \[altered\]$/m);
+    assert.match(broken.stderr, new RegExp(`^ {2}entry ${last - 1}: the entry was altered \\[altered\\]$`, "m"));
   });
 
   test("a bad configuration value exits 1 with a message naming the variable", async () => {

@@ -55,7 +55,8 @@ type Tampering = (t: TestApp, chain: readonly AuditEntry[]) => Promise<number[]>
 
 const tamperings: Record<string, Tampering> = {
   "editing one entry's reason": async (t, chain) => {
-    const entry = chain.find((candidate) => candidate.reason === "cleanup");
+    // The admin's reason is the entry's note (issue 9.10); its reason column is what is edited.
+    const entry = chain.find((candidate) => candidate.note === "cleanup");
     assert.ok(entry !== undefined);
     await rawQuery(t.database, "UPDATE audit_log SET reason = ? WHERE seq = ?", ["routine", entry.seq]);
     return [entry.seq];

@@ -103,7 +103,9 @@ for (const engine of engines) {
       for (const missing of [randomUUID(), "42", "../users/1"]) {
         const response = await admin.device.delete(`/api/users/${encodeURIComponent(missing)}`, { reason: "probe" });
         assertProblem(response, 404, "USER_NOT_FOUND", missing);
-        const denied = await auditOf(t, { targetId: missing, action: "users.delete", outcome: "denied" });
+        // An id that names no user is recorded as its keyed pseudonym, never as sent (issue 9.10).
+        const targetId = t.deps.auditPseudonym(missing);
+        const denied = await auditOf(t, { targetId, action: "users.delete", outcome: "denied" });
         assert.equal(denied.length, 1, missing);
         assert.equal(denied[0]?.actorId, admin.user.id);
         assert.equal(denied[0]?.reason, "USER_NOT_FOUND");

@@ -7,7 +7,8 @@ import { purgeDueUsers } from "../../src/domain/delete-user.ts";
 import { normalizeEmail } from "../../src/domain/email.ts";
 import { emailSkeleton } from "../../src/domain/email-skeleton.ts";
 import { adminDeletes, signedIn, wholeAudit } from "../support/deletion-fixtures.ts";
-import { goodPassword, signIn } from "../support/fixtures.ts";
+import { createUser, goodPassword, signIn } from "../support/fixtures.ts";
+import { assertProblem } from "../support/http-assertions.ts";
 import { startTestApp, type TestApp } from "../support/test-app.ts";
 
 /**
@@ -108,6 +109,34 @@ describe("erasure leaves no personal data in the SQLite files (sqlite)", () => {
       assert.equal(await purgeDueUsers(t.deps, noRequest), 1);
       assertErased(t, person);
       await assertAuditHoldsIdsOnly(t, person);
+    } finally {
+      await t.close();
+    }
+  });
+
+  test("issue 9.10: the e-mail is in neither file even after it was a refused request's id and another deletion's reason", async () => {
+    const t = await startTestApp("sqlite");
+    try {
+      const admin = await signedIn(t, "admin");
+      const user = await signedIn(t);
+      const person = await leaveTraces(t);
+      const [email, normalized] = person.secrets;
+      assert.ok(email !== undefined && normalized !== undefined);
+      // An admin looks the person up by address in the URL; an ordinary user tries the same link.
+      for (const id of [email, normalized]) {
+        assertProblem(await admin.device.get(`/api/users/${encodeURIComponent(id)}`), 404, "USER_NOT_FOUND");
+        assertProblem(await user.device.get(`/api/users/${encodeURIComponent(id)}`), 403, "FORBIDDEN");
+      }
+      // Another account's deletion gives the person's address as its reason.
+      const duplicate = await createUser(t);
+      await adminDeletes(admin.device, duplicate.id, `duplicate account of ${email}`);
+      assert.notDeepEqual(filesHolding(t, email), [], "the reason is stored while the person exists");
+
+      assert.equal((await adminDeletes(admin.device, person.id, "erasure request")).status, "deleted");
+      assertErased(t, person);
+      await assertAuditHoldsIdsOnly(t, person);
+      const verdict = await admin.device.get("/api/audit/verify");
+      assert.equal(verdict.json().ok, true, verdict.body);
     } finally {
       await t.close();
     }

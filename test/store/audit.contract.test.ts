@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { describe, test } from "node:test";
-import { type AuditEntry, genesisHash, verifyAuditChain } from "../../src/domain/audit.ts";
+import { type AuditEntry, genesisHash } from "../../src/domain/audit.ts";
+import { type AuditBreakKind, verifyAuditChain } from "../../src/domain/audit-verification.ts";
 import type { SqlParam } from "../../src/store/sql-engine.ts";
 import { type EngineName, engines } from "../support/databases.ts";
 import { appendAudits, auditInput, collect, rawSql, type StoreFixture, t0, useFreshStore } from "./store-fixtures.ts";
@@ -13,6 +14,22 @@ function headPosition(head: { seq: number; hash: string }) {
 
 async function verify({ store, seal }: StoreFixture) {
   return verifyAuditChain(store.readAuditChain(), await store.getAuditHead(), seal);
+}
+
+/** A failed verdict: entries intact before the first break, then every break as [seq, kind, problem]. */
+function failed(entries: number, ...breaks: [seq: number, kind: AuditBreakKind, problem: string][]) {
+  const broken = breaks.map(([seq, kind, problem]) => ({ seq, kind, problem }));
+  const [first] = broken;
+  assert.ok(first !== undefined);
+  return {
+    ok: false,
+    entries,
+    brokenAt: first.seq,
+    kind: first.kind,
+    problem: first.problem,
+    broken,
+    brokenCount: broken.length,
+  };
 }
 
 /** A fresh database holding a chain of `length` entries, for one tampering scenario. */
@@ -45,6 +62,24 @@ const columnEdits: readonly [column: string, value: SqlParam][] = [
   ["details", '{"step":99}'],
   ["prev_hash", "f".repeat(64)],
   ["hash", "e".repeat(64)],
+  ["note_mac", "d".repeat(64)],
+];
+
+/**
+ * Text that is hard to store faithfully: lone surrogates (high, low, reversed pair, at the end), NUL, an
+ * emoji and other astral characters, combining marks, right-to-left and bidi controls, noncharacters.
+ */
+const hostileTexts = [
+  "lone high \ud800 here",
+  "lone low \udc00",
+  "reversed pair \ude00\ud83d",
+  `${"a".repeat(63)}\ud83d`,
+  "nul \u0000 inside",
+  "emoji \u{1f600} and \u{1f469}\u200d\u{1f469}\u200d\u{1f467}",
+  "astral \u{10348} \u{1d11e} \u{20000}",
+  "combining e\u0301 a\u030a\u0323",
+  "rtl \u05e9\u05dc\u05d5\u05dd \u0645\u0631\u062d\u0628\u0627 \u202e\u2066x\u2069",
+  "nonchars \ufffe\uffff\ufeff",
 ];
 
 for (const engine of engines) {
@@ -76,6 +111,40 @@ for (const engine of engines) {
       assert.deepEqual(await collect(store.readAuditChain()), appended);
       assert.deepEqual(headPosition(await store.getAuditHead()), { seq: 3, hash: appended[2]?.hash });
       assert.deepEqual(await verify(fixture()), { ok: true, entries: 3, headHash: appended[2]?.hash });
+    });
+
+    test("issue 9.1: hostile text in every field and details value still verifies, read back as it was sealed", async () => {
+      const { store } = fixture();
+      const appended: AuditEntry[] = [];
+      await store.transaction(async (tx) => {
+        for (const text of hostileTexts) {
+          const input = auditInput({
+            actorId: text,
+            action: text,
+            targetId: text,
+            reason: text,
+            requestId: text,
+            ip: text,
+            details: { [text]: text, plain: text, n: 1 },
+            note: text,
+          });
+          appended.push(await tx.appendAudit(input));
+        }
+      });
+      const chain = await collect(store.readAuditChain());
+      const mine = chain.filter((entry) => appended.some((a) => a.seq === entry.seq));
+      assert.deepEqual(mine, appended, "each entry reads back exactly as appendAudit sealed and returned it");
+      for (const [i, entry] of appended.entries()) {
+        const text = hostileTexts[i] ?? "";
+        const stored = text.toWellFormed().replaceAll("\u0000", "\ufffd");
+        for (const value of [entry.actorId, entry.action, entry.targetId, entry.reason, entry.requestId, entry.ip]) {
+          assert.equal(value, stored, JSON.stringify(text));
+        }
+        assert.deepEqual(entry.details, { [stored]: stored, plain: stored, n: 1 });
+        assert.equal(entry.note, stored);
+      }
+      const verdict = await verify(fixture());
+      assert.equal(verdict.ok, true, JSON.stringify(verdict));
     });
 
     test("listAudit returns newest first and filters by actor, target, action and outcome", async () => {
@@ -147,11 +216,11 @@ for (const engine of engines) {
   describe(`store contract: reading a long audit chain (${engine})`, () => {
     const fixture = useFreshStore(engine);
 
-    test("readAuditChain yields every entry in order across several 500-entry chunks", async () => {
+    test("readAuditChain yields every entry in order across several chunks", async () => {
       const { store } = fixture();
       const batch = (from: number, count: number) =>
         Array.from({ length: count }, (_, i) => auditInput({ details: { n: from + i } }));
-      // Exactly two chunks first (the last read is an empty chunk), then one entry more.
+      // Whole chunks first (the last read is an empty chunk), then one entry more.
       await appendAudits(store, batch(1, 1_000));
       let chain = await collect(store.readAuditChain());
       assert.equal(chain.length, 1_000);
@@ -194,7 +263,7 @@ for (const engine of engines) {
         const opened = await chain();
         assert.equal(await rawSql(opened.database, "DELETE FROM audit_log WHERE seq = 3"), 1);
         const result = await verify(opened);
-        assert.deepEqual(result, { ok: false, entries: 2, brokenAt: 4, problem: "expected entry 3, found 4" });
+        assert.deepEqual(result, failed(2, [4, "missing-entries", "expected entry 3, found 4"]));
       });
     });
 
@@ -204,16 +273,47 @@ for (const engine of engines) {
         const opened = await chain();
         assert.equal(await rawSql(opened.database, "DELETE FROM audit_log WHERE seq = 5"), 1);
         let result = await verify(opened);
-        assert.deepEqual(result, {
-          ok: false,
-          entries: 4,
-          brokenAt: 5,
-          problem: "entries are missing from the end of the log",
-        });
+        assert.deepEqual(result, failed(4, [5, "truncated", "entries are missing from the end of the log"]));
         assert.equal(await rawSql(opened.database, "DELETE FROM audit_log WHERE seq >= 3"), 2);
         result = await verify(opened);
         assert.equal(result.ok, false);
         assert.ok(!result.ok && result.entries === 2 && /missing from the end/.test(result.problem));
+      });
+    });
+
+    describe("issue 9.1: several edits far apart", () => {
+      const chain = tamperedChain(engine, 10);
+      test("are each reported once, at their own entry, and the first is still brokenAt", async () => {
+        const opened = await chain();
+        // Content, hash and link edits: the one after each must not be reported as well.
+        await rawSql(opened.database, "UPDATE audit_log SET outcome = 'denied' WHERE seq = 3");
+        await rawSql(opened.database, "UPDATE audit_log SET hash = ? WHERE seq = 6", ["c".repeat(64)]);
+        await rawSql(opened.database, "UPDATE audit_log SET prev_hash = ? WHERE seq = 8", ["b".repeat(64)]);
+        await rawSql(opened.database, "UPDATE audit_log SET ip = '198.51.100.1' WHERE seq = 10");
+        assert.deepEqual(
+          await verify(opened),
+          failed(
+            2,
+            [3, "altered", "the entry was altered"],
+            [6, "altered", "the entry was altered"],
+            [8, "broken-link", "the link to the previous entry is broken"],
+            [10, "altered", "the entry was altered"],
+          ),
+        );
+        const bounded = await verifyAuditChain(
+          opened.store.readAuditChain(),
+          await opened.store.getAuditHead(),
+          opened.seal,
+          {
+            maxReported: 2,
+          },
+        );
+        assert.ok(!bounded.ok);
+        assert.deepEqual(
+          bounded.broken.map((broken) => broken.seq),
+          [3, 6],
+        );
+        assert.equal(bounded.brokenCount, 4, "every break is counted, reported or not");
       });
     });
 
@@ -231,10 +331,24 @@ for (const engine of engines) {
           [4, t0, head.hash, forgedHash],
         );
         let result = await verify(opened);
-        assert.deepEqual(result, { ok: false, entries: 3, brokenAt: 4, problem: "the entry was altered" });
+        assert.deepEqual(
+          result,
+          failed(
+            3,
+            [4, "altered", "the entry was altered"],
+            [4, "unrecorded-entries", "entries follow the recorded end of the log"],
+          ),
+        );
         await rawSql(opened.database, "UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1", [4, forgedHash]);
         result = await verify(opened);
-        assert.deepEqual(result, { ok: false, entries: 3, brokenAt: 4, problem: "the entry was altered" });
+        assert.deepEqual(
+          result,
+          failed(
+            3,
+            [4, "altered", "the entry was altered"],
+            [5, "head-altered", "the recorded end of the log was altered"],
+          ),
+        );
       });
     });
   });
@@ -257,6 +371,7 @@ async function readColumn(opened: StoreFixture, column: string, seq: number): Pr
     details: JSON.stringify(entry.details),
     prev_hash: entry.prevHash,
     hash: entry.hash,
+    note_mac: entry.noteMac ?? null,
   };
   const value = values[column];
   assert.ok(value !== undefined, column);

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { describe, test } from "node:test";
 import { createAccount, logIn } from "../../src/domain/accounts.ts";
+import { createAuditPseudonymizer } from "../../src/domain/audit-pseudonym.ts";
 import { type Deps, noRequest } from "../../src/domain/context.ts";
 import { DenialBudget } from "../../src/domain/denial-budget.ts";
 import type { UserRecord } from "../../src/domain/user.ts";
@@ -61,6 +62,7 @@ function depsOf(store: Deps["store"]): Deps {
     deletionGraceMs: 0,
     denials: new DenialBudget(systemClock),
     auditSealer: openSealer(randomBytes(32)),
+    auditPseudonym: createAuditPseudonymizer(randomBytes(32)),
   };
 }
 

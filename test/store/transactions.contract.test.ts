@@ -3,7 +3,7 @@ import { execFile } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
 import { describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { verifyAuditChain } from "../../src/domain/audit.ts";
+import { verifyAuditChain } from "../../src/domain/audit-verification.ts";
 import { normalizeEmail } from "../../src/domain/email.ts";
 import type { UserRecord } from "../../src/domain/user.ts";
 import { postgresMigrations, sqliteMigrations } from "../../src/store/migrations.ts";

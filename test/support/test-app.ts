@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { FastifyInstance } from "fastify";
 import { createAuditSealer } from "../../src/domain/audit.ts";
+import { createAuditPseudonymizer } from "../../src/domain/audit-pseudonym.ts";
 import type { Deps } from "../../src/domain/context.ts";
 import { DenialBudget, type DenialLimits } from "../../src/domain/denial-budget.ts";
 import type { PasswordHasher, Store } from "../../src/domain/ports.ts";
@@ -73,6 +74,7 @@ export async function startTestApp(engine: EngineName, options: TestAppOptions =
       clock,
       options.denialLimits ?? { perAccount: 1_000_000, perAddress: 1_000_000, windowMs: 60_000 },
     ),
+    auditPseudonym: createAuditPseudonymizer(deriveKey(secret, "audit-pseudonym")),
   };
   const { app } = await buildApp({
     deps,

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
+import type { AuditEntry } from "../../domain/audit.ts";
 import { readAuditLog, verifyAuditLog } from "../../domain/audit-log.ts";
 import { actorOf } from "../../domain/context.ts";
 import { GatehouseError } from "../../domain/errors.ts";
@@ -29,10 +30,7 @@ export function auditRoutes(app: FastifyInstance, context: RouteContext): void {
     async (request) => {
       const result = await readAuditLog(context.deps, actorOf(authOf(request)), request.query, requestMeta(request));
       if (!result.ok) throw GatehouseError.from(result);
-      return {
-        entries: result.entries.map((entry) => ({ ...entry, at: new Date(entry.at).toISOString() })),
-        nextBefore: result.nextBefore,
-      };
+      return { entries: result.entries.map(listedEntry), nextBefore: result.nextBefore };
     },
   );
 
@@ -41,4 +39,14 @@ export function auditRoutes(app: FastifyInstance, context: RouteContext): void {
     if (!result.ok) throw GatehouseError.from(result);
     return result.verification;
   });
+}
+
+/**
+ * An entry as the API lists it. `reason` is what it always was to a reader: the server's code, or the
+ * reason an admin gave (the entry's note) while it exists; null once erased, when `noteMac` still shows
+ * that there was one.
+ */
+function listedEntry(entry: AuditEntry) {
+  const { note, ...sealed } = entry;
+  return { ...sealed, reason: entry.reason ?? note ?? null, at: new Date(entry.at).toISOString() };
 }

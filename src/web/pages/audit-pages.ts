@@ -3,6 +3,7 @@ import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { AuditEntry } from "../../domain/audit.ts";
 import { readAuditLog, verifyAuditLog } from "../../domain/audit-log.ts";
+import type { AuditVerification } from "../../domain/audit-verification.ts";
 import { actorOf } from "../../domain/context.ts";
 import { GatehouseError } from "../../domain/errors.ts";
 import { decimalInteger } from "../../http/query-schemas.ts";
@@ -15,6 +16,13 @@ import { formatTime } from "./session-table.ts";
 const outcomes = ["success", "denied", "failure"] as const;
 const emptyToUndefined = (value: unknown) => (value === "" ? undefined : value);
 
+/** The admin's own words (a note) while they exist; a note erased with the person it named says so. */
+function reasonOf(entry: AuditEntry): string {
+  if (entry.reason !== null) return entry.reason;
+  if (entry.note !== undefined && entry.note !== null) return entry.note;
+  return entry.noteMac === undefined ? "" : "(note erased)";
+}
+
 function entryRow(entry: AuditEntry) {
   const details = Object.entries(entry.details)
     .map(([key, value]) => `${key}=${String(value)}`)
@@ -22,7 +30,25 @@ function entryRow(entry: AuditEntry) {
   return html`<tr><td>${entry.seq}</td><td><time datetime="${new Date(entry.at).toISOString()}">${formatTime(new Date(entry.at).toISOString())}</time></td>
 <td>${entry.actorType}${entry.actorId === null ? "" : html` <span class="mono">${entry.actorId}</span>`}</td>
 <td>${entry.action}</td><td class="mono">${entry.targetId ?? ""}</td><td>${entry.outcome}</td>
-<td class="optional">${entry.reason ?? ""} <span class="mono">${details}</span></td></tr>`;
+<td class="optional">${reasonOf(entry)} <span class="mono">${details}</span></td></tr>`;
+}
+
+/**
+ * Verification walks the whole chain, so a page view never runs it: the admin asks for it (?verify=1),
+ * and the answer lists the broken entries it reports.
+ */
+function verificationPanel(v: AuditVerification | null) {
+  if (v === null) {
+    return html`<p><a class="button secondary" href="/admin/audit?verify=1">Verify the hash chain</a></p>`;
+  }
+  if (v.ok) {
+    return html`<p class="notice" role="status">Hash chain verified: ${v.entries} entries, none edited, inserted or removed.</p>`;
+  }
+  const more = v.brokenCount - v.broken.length;
+  return html`<div class="alert" role="alert"><strong>The audit log fails verification</strong>: ${v.brokenCount} broken ${v.brokenCount === 1 ? "entry" : "entries"}.
+  <ul>${v.broken.map((b) => html`<li>Entry ${b.seq}: ${b.problem}.</li>`)}</ul>
+  ${more > 0 ? html`<p>And ${more} more (<code>gatehouse audit verify</code> lists them all).</p>` : ""}
+  <small>Code: <code>AUDIT_LOG_BROKEN</code></small></div>`;
 }
 
 export function auditPages(app: FastifyInstance, context: RouteContext): void {
@@ -38,29 +64,28 @@ export function auditPages(app: FastifyInstance, context: RouteContext): void {
           action: z.preprocess(emptyToUndefined, z.string().max(100).optional()),
           outcome: z.preprocess(emptyToUndefined, z.enum(outcomes).optional()),
           before: decimalInteger(1, Number.MAX_SAFE_INTEGER).optional(),
+          verify: z.preprocess(emptyToUndefined, z.literal("1").optional()),
         }),
       },
     },
     async (request, reply) => {
       const actor = actorOf(signedIn(request));
       const meta = requestMeta(request);
-      const log = await readAuditLog(context.deps, actor, { ...request.query, limit: 50 }, meta);
+      const { verify, ...filters } = request.query;
+      const log = await readAuditLog(context.deps, actor, { ...filters, limit: 50 }, meta);
       if (!log.ok) throw GatehouseError.from(log);
-      const verified = await verifyAuditLog(context.deps, actor, meta);
-      if (!verified.ok) throw GatehouseError.from(verified);
-      const v = verified.verification;
-      const filters = request.query;
+      let verification: AuditVerification | null = null;
+      if (verify !== undefined) {
+        const verified = await verifyAuditLog(context.deps, actor, meta);
+        if (!verified.ok) throw GatehouseError.from(verified);
+        verification = verified.verification;
+      }
       const next = new URLSearchParams();
       for (const [key, value] of Object.entries({ ...filters, before: log.nextBefore ?? undefined })) {
         if (value !== undefined) next.set(key, String(value));
       }
       const content = html`<h1>Audit log</h1>
-${
-  v.ok
-    ? html`<p class="notice" role="status">Hash chain verified: ${v.entries} entries, none edited, inserted or removed.</p>`
-    : html`<div class="alert" role="alert"><strong>The audit log fails verification</strong> at entry ${v.brokenAt}: ${v.problem}.
-  <br><small>Code: <code>AUDIT_LOG_BROKEN</code></small></div>`
-}
+${verificationPanel(verification)}
 <form class="card filters" method="get" action="/admin/audit" role="search">
   <div><label for="actorId">Actor id</label><input id="actorId" name="actorId" type="text" value="${filters.actorId ?? ""}"></div>
   <div><label for="targetId">Target id</label><input id="targetId" name="targetId" type="text" value="${filters.targetId ?? ""}"></div>
