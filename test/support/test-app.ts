@@ -43,6 +43,7 @@ export interface TestAppOptions {
   readonly deletionGraceMs?: number;
   readonly logger?: AppOptions["logger"];
   readonly logRequests?: boolean;
+  readonly trustProxy?: boolean;
 }
 
 export async function startTestApp(engine: EngineName, options: TestAppOptions = {}): Promise<TestApp> {
@@ -71,6 +72,7 @@ export async function startTestApp(engine: EngineName, options: TestAppOptions =
     secret,
     ...(options.logger === undefined ? {} : { logger: options.logger }),
     ...(options.logRequests === undefined ? {} : { logRequests: options.logRequests }),
+    ...(options.trustProxy === undefined ? {} : { trustProxy: options.trustProxy }),
     // Generous limits so suites can sign many users in; the rate-limit tests set their own.
     limits: {
       passwordAttemptsPerIpPerMinute: 10_000,
