@@ -3,7 +3,7 @@ import { after, before, describe, test } from "node:test";
 import type { AuditEntry } from "../../src/domain/audit.ts";
 import { engines } from "../support/databases.ts";
 import { adminDeletes, signedIn, wholeAudit } from "../support/deletion-fixtures.ts";
-import { createUser } from "../support/fixtures.ts";
+import { createUser, goodPassword } from "../support/fixtures.ts";
 import { assertProblem } from "../support/http-assertions.ts";
 import type { HttpClient } from "../support/http-client.ts";
 import { rawQuery } from "../support/raw-database.ts";
@@ -114,6 +114,38 @@ for (const engine of engines) {
       assert.equal(entry?.reason, null);
       assert.ok(!(await storedAuditText(t)).toLowerCase().includes(victim.email.toLowerCase()));
       assert.equal(await verified(admin.device), true);
+    });
+  });
+
+  describe(`caller-chosen text as a client address (${engine})`, () => {
+    let t: TestApp;
+    before(async () => {
+      t = await startTestApp(engine, { trustProxy: 2 });
+    });
+    after(() => t.close());
+
+    test("issue 9.10: behind a trusted proxy, an X-Forwarded-For that is no address is neither audited nor kept", async () => {
+      const user = await createUser(t);
+      const device = t.client();
+      const forwarded = { headers: { "x-forwarded-for": `${user.email}, 10.0.0.1` } };
+      const login = await device.post("/api/auth/login", { email: user.email, password: goodPassword }, forwarded);
+      assert.equal(login.statusCode, 200, login.body);
+      const honest = t.client();
+      const real = { headers: { "x-forwarded-for": "203.0.113.7, 10.0.0.1" } };
+      assert.equal(
+        (await honest.post("/api/auth/login", { email: user.email, password: goodPassword }, real)).statusCode,
+        200,
+      );
+
+      const logins = (await wholeAudit(t)).filter((entry) => entry.action === "session.login");
+      assert.deepEqual(
+        logins.map((entry) => entry.ip),
+        ["127.0.0.1", "203.0.113.7"],
+        "the connection's own address instead of the text; a real forwarded address as sent",
+      );
+      const sessions = await t.store.listUserSessions(user.id);
+      assert.deepEqual(sessions.map((session) => session.ip).sort(), ["127.0.0.1", "203.0.113.7"]);
+      assert.ok(!(await storedAuditText(t)).includes(user.email));
     });
   });
 }
