@@ -22,6 +22,14 @@ const invisible = /[\p{C}\p{Zl}\p{Zp}\p{Default_Ignorable_Code_Point}\u2800]/u;
 const unkeyable = /[\p{C}\p{Z}\p{Default_Ignorable_Code_Point}\u2800]/gu;
 
 const keyShape = /^[^\s@]+@[^\s@]+$/u;
+/**
+ * Mark sequences that draw as a plain letter but that confusables.txt does not map, refused as Chromium's
+ * IDN spoof checker refuses them: a dot above on a letter that already shows one, or on a dotless i or j
+ * (`ı̇nfo`, `i̇nfo`, which the Turkish `İnfo` folds to, all display as `info`), and a nonspacing mark
+ * repeated (two dots above stack into one).
+ */
+const stackedDotAbove = /[ijl\u0131\u0237]\u0307/u;
+const repeatedMark = /(\p{Mn})\1/u;
 /** A last label the WHATWG host parser reads as an IPv4 address (it rewrites `0x7f.1` to `127.0.0.1`). */
 const numericLabel = /^(0x[0-9a-f]*|[0-9]+)$/i;
 
@@ -121,6 +129,10 @@ export function parseEmail(input: string): ParsedEmail | Refusal {
   // Lower-casing or the domain's Unicode form can lengthen the address past the limit.
   if (email.length > maxEmailLength || !keyShape.test(email)) {
     return refuse("VALIDATION_FAILED", "Enter a valid e-mail address.");
+  }
+  const decomposed = email.normalize("NFD");
+  if (stackedDotAbove.test(decomposed) || repeatedMark.test(decomposed)) {
+    return refuse("VALIDATION_FAILED", "An e-mail address may not stack accents that make it look like another.");
   }
   return { ok: true, email };
 }
