@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 import { verifyAuditChain } from "../../src/domain/audit-verification.ts";
 import { normalizeEmail } from "../../src/domain/email.ts";
 import type { UserRecord } from "../../src/domain/user.ts";
-import { postgresMigrations, sqliteMigrations } from "../../src/store/migrations.ts";
+import { migrations } from "../../src/store/migrations.ts";
 import { migrate } from "../../src/store/migrator.ts";
 import { openStore } from "../../src/store/open-store.ts";
 import { openPostgresEngine } from "../../src/store/postgres/postgres-engine.ts";
@@ -240,7 +240,7 @@ for (const engine of engines) {
   });
 
   describe(`store contract: migrations (${engine})`, () => {
-    const versions = (engine === "sqlite" ? sqliteMigrations : postgresMigrations).map((m) => m.version);
+    const versions = migrations.map((m) => m.version);
     const current = Math.max(...versions);
     test("opening the same database twice applies every migration once", async () => {
       const database = await createTestDatabase(engine);
@@ -270,7 +270,7 @@ for (const engine of engines) {
         const location = database.location;
         const engineV1 =
           location.kind === "sqlite" ? openSqliteEngine(location.path) : openPostgresEngine(location.url, 2);
-        await migrate(engineV1, (engine === "sqlite" ? sqliteMigrations : postgresMigrations).slice(0, 1));
+        await migrate(engineV1, migrations.slice(0, 1));
         const storeV1 = new SqlStore(engineV1, seal);
         // Inserted as the first release did: today's insertUser writes columns that schema lacks.
         const user = newUser();
