@@ -5,6 +5,7 @@ import { describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { verifyAuditChain } from "../../src/domain/audit-verification.ts";
 import { normalizeEmail } from "../../src/domain/email.ts";
+import type { StoreWrites } from "../../src/domain/ports.ts";
 import type { UserRecord } from "../../src/domain/user.ts";
 import { migrations } from "../../src/store/migrations.ts";
 import { migrate } from "../../src/store/migrator.ts";
@@ -51,6 +52,34 @@ for (const engine of engines) {
         return tx.getUserById(user.id);
       });
       assert.deepEqual(seen, user);
+    });
+
+    test("issue 10.7: the root store carries no write verb at run time; a transaction carries every one", async () => {
+      const { store } = fixture();
+      // Typed against the port: a write verb added to StoreWrites and left out here fails to compile.
+      const writeVerbs = {
+        lockUser: true,
+        insertUser: true,
+        updateUser: true,
+        scheduleErasure: true,
+        cancelErasure: true,
+        eraseUser: true,
+        countActiveSuperusers: true,
+        listUsersDueForPurge: true,
+        insertSession: true,
+        deleteSession: true,
+        deleteUserSession: true,
+        deleteUserSessions: true,
+        markReauthenticated: true,
+        appendAudit: true,
+      } satisfies Record<keyof StoreWrites, true>;
+      const verbs = Object.keys(writeVerbs);
+      assert.deepEqual(
+        verbs.filter((verb) => verb in store),
+        [],
+      );
+      const inTransaction = await store.transaction(async (tx) => verbs.filter((verb) => verb in tx));
+      assert.deepEqual(inTransaction, verbs);
     });
 
     test("a throw inside a transaction rolls back every write in it, the audit append included", async () => {
