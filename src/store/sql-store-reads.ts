@@ -59,6 +59,14 @@ export class SqlStoreReads implements StoreReads {
     return Number(row?.n ?? 0);
   }
 
+  async countActiveSuperusers(): Promise<number> {
+    // Through the partial index users_active_superusers, like the locking count (SqlStoreTx).
+    const row = await this.db.get<{ n: number }>(
+      "SELECT COUNT(*) AS n FROM users WHERE role = 'superuser' AND status = 'active'",
+    );
+    return Number(row?.n ?? 0);
+  }
+
   async ping(): Promise<void> {
     await this.db.get("SELECT 1 AS alive");
   }

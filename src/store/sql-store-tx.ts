@@ -104,7 +104,7 @@ export class SqlStoreTx extends SqlStoreReads implements StoreTx {
     return (await this.db.run("DELETE FROM users WHERE id = ?", [id])) === 1;
   }
 
-  async countActiveSuperusers(): Promise<number> {
+  async lockActiveSuperusers(): Promise<number> {
     // Rows are locked in id order (PostgreSQL), so two transactions that each remove a superuser cannot
     // both see the other still active; SQLite's single writer gives the same guarantee.
     const rows = await this.db.all<{ id: string }>(

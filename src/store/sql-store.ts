@@ -59,6 +59,10 @@ export class SqlStore implements Store {
     return this.#reads.countUsers();
   }
 
+  countActiveSuperusers(): Promise<number> {
+    return this.#reads.countActiveSuperusers();
+  }
+
   ping(): Promise<void> {
     return this.#reads.ping();
   }

@@ -64,7 +64,7 @@ for (const engine of engines) {
         scheduleErasure: true,
         cancelErasure: true,
         eraseUser: true,
-        countActiveSuperusers: true,
+        lockActiveSuperusers: true,
         listUsersDueForPurge: true,
         insertSession: true,
         deleteSession: true,
