@@ -24,6 +24,7 @@ export function toUser(row: UserRow): UserRecord {
     id: row.id,
     email: row.email,
     name: row.name,
+    // The CHECK constraints on users.role and users.status (migrations.ts) keep these casts true.
     role: row.role as Role,
     status: row.status as UserStatus,
     passwordHash: row.password_hash,
