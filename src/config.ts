@@ -22,6 +22,10 @@ const booleanFlag = z
 const wholeNumber = (min: number, max: number) =>
   z.string().trim().regex(/^\d+$/, "must be a whole number").transform(Number).pipe(z.number().int().min(min).max(max));
 
+/** pino's levels (fastify's logger), "silent" included. */
+export const logLevels = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+export type LogLevel = (typeof logLevels)[number];
+
 const schema = z.object({
   DATABASE_URL: z.string().min(1).optional(),
   DATA_DIR: z.string().min(1).default("./data"),
@@ -48,7 +52,7 @@ const schema = z.object({
     }),
   PASSWORD_HASH_CONCURRENCY: wholeNumber(1, 256).optional(),
   LOG_REQUESTS: booleanFlag.default(false),
-  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  LOG_LEVEL: z.enum(logLevels).default("info"),
 });
 
 /** Every environment variable the configuration reads (docs/configuration.md documents each). */
@@ -72,7 +76,7 @@ export interface Config {
   readonly trustProxy: TrustedProxies;
   /** Password hashes computed at once; undefined adapts to the event loop (infra/argon2-hasher.ts). */
   readonly passwordHashConcurrency: number | undefined;
-  readonly logLevel: string;
+  readonly logLevel: LogLevel;
   /** Per-request log lines (fastify's "incoming request" / "request completed"), at info level. */
   readonly logRequests: boolean;
 }

@@ -30,6 +30,32 @@ export interface AuditRecord {
   readonly noteMac?: string;
 }
 
+/**
+ * The members every entry's canonical body seals, in its order after the seq. The store's audit_log columns
+ * are these names in snake case, written and read through this list (store/rows.ts). Never reorder, rename
+ * or extend it: every seal ever made depends on it. A new sealed member is appended only to the bodies of
+ * entries that have it, as noteMac is (canonicalBody), so that older entries keep the body they were
+ * sealed with.
+ */
+export const sealedAuditFields = [
+  "at",
+  "actorType",
+  "actorId",
+  "action",
+  "targetId",
+  "outcome",
+  "reason",
+  "requestId",
+  "ip",
+  "details",
+] as const satisfies readonly (keyof AuditRecord)[];
+
+type SealedAuditField = (typeof sealedAuditFields)[number];
+
+/** Fails to compile when AuditRecord gains a member that canonicalBody would not seal. */
+type _EveryMemberSealed = NoneLeft<Exclude<keyof AuditRecord, SealedAuditField | "noteMac">>;
+type NoneLeft<Unlisted extends never> = Unlisted;
+
 export interface AuditInput extends Omit<AuditRecord, "noteMac"> {
   /**
    * Free text a caller chose (an admin's deletion reason). It never enters the chain: the entry seals its
@@ -68,21 +94,16 @@ export function createAuditSealer(key: Buffer): AuditSealer {
 }
 
 function canonicalBody(seq: number, record: AuditRecord): string {
-  const details = Object.keys(record.details)
-    .sort()
-    .map((key) => [key, record.details[key] ?? null]);
+  // Details are sealed as [key, value] pairs in key order: the order a JSON object happens to have is not.
   const body: unknown[] = [
     seq,
-    record.at,
-    record.actorType,
-    record.actorId,
-    record.action,
-    record.targetId,
-    record.outcome,
-    record.reason,
-    record.requestId,
-    record.ip,
-    details,
+    ...sealedAuditFields.map((field) =>
+      field === "details"
+        ? Object.keys(record.details)
+            .sort()
+            .map((key) => [key, record.details[key] ?? null])
+        : record[field],
+    ),
   ];
   // Only entries with a note have the twelfth member: every entry written before notes existed keeps the
   // body it was sealed with, and the two shapes cannot be confused (different lengths).

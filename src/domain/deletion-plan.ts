@@ -32,7 +32,7 @@ export async function planDeletion(
   if (target === null) {
     return recordDenial(deps, actor, meta, "users.deletion_plan", targetId, refuse("USER_NOT_FOUND"));
   }
-  const activeSuperusers = await deps.store.transaction((tx) => tx.countActiveSuperusers());
+  const activeSuperusers = await deps.store.countActiveSuperusers();
   const blockers: Refusal[] = [];
   const rule = checkTarget(actor, "users.delete", { target, activeSuperusers }, { removesAccess: true });
   if (rule !== null) blockers.push(rule);

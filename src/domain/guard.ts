@@ -102,7 +102,7 @@ export async function lockParties(
   targetId: string | null,
   selfService = false,
 ): Promise<LockedParties | Refusal> {
-  const activeSuperusers = await tx.countActiveSuperusers();
+  const activeSuperusers = await tx.lockActiveSuperusers();
   const actorId = actor.type === "user" ? actor.user.id : null;
   const ids = [...new Set([actorId, targetId].filter((id): id is string => id !== null))].sort();
   const locked = new Map<string, UserRecord | null>();

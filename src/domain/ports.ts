@@ -60,6 +60,11 @@ export interface StoreReads {
   getPasswordHash(userId: string): Promise<string | null>;
   listUserSessions(userId: string): Promise<SessionRecord[]>;
   countUsers(): Promise<number>;
+  /**
+   * Counts the active superusers without locking them: what a deletion plan shows. An act that may remove
+   * one counts them with lockActiveSuperusers instead, inside its transaction.
+   */
+  countActiveSuperusers(): Promise<number>;
   /** One trivial round trip to the database, touching no table: liveness for /healthz. */
   ping(): Promise<void>;
   listUsers(query: UserListQuery): Promise<UserRecord[]>;
@@ -89,8 +94,11 @@ export interface StoreWrites {
    * user's e-mail address (the chain keeps those notes' MACs and stays verifiable).
    */
   eraseUser(id: string): Promise<boolean>;
-  /** Counts active superusers and row-locks them: take it before locking a target that may be one. */
-  countActiveSuperusers(): Promise<number>;
+  /**
+   * Row-locks the active superusers, in id order, and returns how many there are: taken before locking a
+   * target that may be one, so that two acts cannot both pass the last-superuser rule.
+   */
+  lockActiveSuperusers(): Promise<number>;
   /** Users whose grace period has ended, oldest first. */
   listUsersDueForPurge(now: number, limit: number): Promise<string[]>;
   insertSession(session: SessionRecord): Promise<void>;

@@ -7,7 +7,7 @@ import {
   sealAuditHead,
 } from "../domain/audit.ts";
 import { storedAudit } from "./audit-record.ts";
-import { type AuditRow, auditColumns, auditSelect, toAuditEntry } from "./rows.ts";
+import { type AuditRow, auditInsertSql, auditRowValues, auditSelect, toAuditEntry } from "./rows.ts";
 import type { Dialect, SqlExecutor, SqlParam } from "./sql-engine.ts";
 
 /** The audit log's queries, shared by both engines; SqlStore's audit verbs delegate here. */
@@ -82,22 +82,7 @@ export async function appendAudit(
   const seq = Number(head.seq) + 1;
   const { record, detailsJson, note } = storedAudit(input, seal);
   const hash = seal(head.hash, seq, record);
-  await db.run(`INSERT INTO audit_log (${auditColumns}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, [
-    seq,
-    record.at,
-    record.actorType,
-    record.actorId,
-    record.action,
-    record.targetId,
-    record.outcome,
-    record.reason,
-    record.requestId,
-    record.ip,
-    detailsJson,
-    head.hash,
-    hash,
-    record.noteMac ?? null,
-  ]);
+  await db.run(auditInsertSql, auditRowValues({ ...record, seq, prevHash: head.hash, hash }, detailsJson));
   if (note !== null) {
     await db.run("INSERT INTO audit_notes (seq, note, search_text) VALUES (?, ?, ?)", [
       seq,

@@ -4,6 +4,7 @@ import {
   type AuditRecord,
   type AuditSealer,
   sealAuditNote,
+  sealedAuditFields,
 } from "../domain/audit.ts";
 import { searchKey } from "../domain/email.ts";
 
@@ -30,15 +31,7 @@ export function storedAudit(input: AuditInput, seal: AuditSealer): StoredAudit {
   const detailsJson = JSON.stringify(details);
   const text = input.note === undefined || input.note === null ? null : wellFormed(input.note);
   const record: AuditRecord = {
-    at: input.at,
-    actorType: input.actorType,
-    actorId: wellFormedOrNull(input.actorId),
-    action: wellFormed(input.action),
-    targetId: wellFormedOrNull(input.targetId),
-    outcome: input.outcome,
-    reason: wellFormedOrNull(input.reason),
-    requestId: wellFormedOrNull(input.requestId),
-    ip: wellFormedOrNull(input.ip),
+    ...wellFormedMembers(input),
     details: JSON.parse(detailsJson) as AuditDetails,
     ...(text === null ? {} : { noteMac: sealAuditNote(seal, text) }),
   };
@@ -51,6 +44,15 @@ export function wellFormed(text: string): string {
   return text.toWellFormed().replaceAll("\u0000", "\ufffd");
 }
 
-function wellFormedOrNull(text: string | null): string | null {
-  return text === null ? null : wellFormed(text);
+/** Every sealed member but details, each string made well-formed; numbers and nulls stay as they are. */
+function wellFormedMembers(input: AuditInput): Omit<AuditRecord, "details" | "noteMac"> {
+  const members = sealedAuditFields
+    .filter((field) => field !== "details")
+    .map((field) => {
+      const value = input[field];
+      return [field, typeof value === "string" ? wellFormed(value) : value];
+    });
+  // Every member: sealedAuditFields names them all (domain/audit.ts fails to compile otherwise). The enum
+  // members (actorType, outcome) are ASCII words, which wellFormed returns unchanged.
+  return Object.fromEntries(members) as Omit<AuditRecord, "details" | "noteMac">;
 }

@@ -6,7 +6,10 @@ export interface MigrationResult {
   readonly current: number;
 }
 
-/** Applies pending migrations, each in its own transaction together with its bookkeeping row. */
+/**
+ * Applies pending migrations, each in its own transaction together with its bookkeeping row, with the SQL
+ * of the engine's own dialect.
+ */
 export async function migrate(engine: SqlEngine, migrations: readonly Migration[]): Promise<MigrationResult> {
   // Created under the migration lock too: instances starting together against a fresh PostgreSQL database
   // would otherwise race on CREATE TABLE IF NOT EXISTS (it is not concurrency-safe there).
@@ -22,7 +25,7 @@ export async function migrate(engine: SqlEngine, migrations: readonly Migration[
       if (engine.dialect.migrationLockSql !== null) await tx.exec(engine.dialect.migrationLockSql);
       const done = await tx.get("SELECT version FROM schema_migrations WHERE version = ?", [migration.version]);
       if (done !== undefined) return false;
-      await tx.exec(migration.sql);
+      await tx.exec(migration.sql(engine.dialect));
       await tx.run("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)", [
         migration.version,
         migration.name,

@@ -3,7 +3,7 @@ import type { AuditSealer } from "../domain/audit.ts";
 import type { Store } from "../domain/ports.ts";
 import { createPrivateFile, makePrivateDirectory } from "../infra/private-files.ts";
 import { backfillEmailIdentities, type EmailBackfillResult } from "./email-backfill.ts";
-import { postgresMigrations, sqliteMigrations } from "./migrations.ts";
+import { migrations } from "./migrations.ts";
 import { type MigrationResult, migrate } from "./migrator.ts";
 import { openPostgresEngine } from "./postgres/postgres-engine.ts";
 import type { SqlEngine } from "./sql-engine.ts";
@@ -52,15 +52,12 @@ export async function openStore(
     engine = openPostgresEngine(location.url, options.poolSize);
   }
   try {
-    const migrations =
-      options.migrate === false
-        ? { applied: [], current: 0 }
-        : await migrate(engine, location.kind === "sqlite" ? sqliteMigrations : postgresMigrations);
+    const migrated = options.migrate === false ? { applied: [], current: 0 } : await migrate(engine, migrations);
     const emailBackfill =
       options.migrate === false ? { filled: 0, rewritten: 0, lookAlikes: [] } : await backfillEmailIdentities(engine);
     const store = new SqlStore(engine, seal, options.touchFlushDelayMs);
     if (options.migrate !== false) await store.sealEmptyAuditHead();
-    return { store, migrations, emailBackfill };
+    return { store, migrations: migrated, emailBackfill };
   } catch (error) {
     await engine.close();
     throw new Error(`Could not open the ${location.kind} database`, { cause: error });

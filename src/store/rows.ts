@@ -1,8 +1,9 @@
-import type { AuditActorType, AuditDetails, AuditEntry, AuditOutcome } from "../domain/audit.ts";
+import { type AuditDetails, type AuditEntry, type AuditRecord, sealedAuditFields } from "../domain/audit.ts";
 import type { SessionAndUser } from "../domain/ports.ts";
 import type { Role } from "../domain/role.ts";
 import type { SessionRecord } from "../domain/session.ts";
 import type { UserRecord, UserStatus } from "../domain/user.ts";
+import type { SqlParam } from "./sql-engine.ts";
 
 /** Column lists and row-to-record mapping shared by both engines. */
 export const userColumns = "id, email, name, role, status, password_hash, created_at, updated_at, purge_after";
@@ -24,6 +25,7 @@ export function toUser(row: UserRow): UserRecord {
     id: row.id,
     email: row.email,
     name: row.name,
+    // The CHECK constraints on users.role and users.status (migrations.ts) keep these casts true.
     role: row.role as Role,
     status: row.status as UserStatus,
     passwordHash: row.password_hash,
@@ -99,51 +101,54 @@ export function toSessionAndUser(values: readonly unknown[]): SessionAndUser {
   };
 }
 
-export const auditColumns =
-  "seq, at, actor_type, actor_id, action, target_id, outcome, reason, request_id, ip, details, prev_hash, hash, note_mac";
+/**
+ * An audit entry's members in audit_log's column order: the seq, the sealed members in the seal's order
+ * (domain/audit.ts), the links, the note's MAC. Each column is its member's name in snake case.
+ */
+const auditMembers = ["seq", ...sealedAuditFields, "prevHash", "hash", "noteMac"] as const;
 
-/** An entry with its note while it exists; `a` is audit_log and `n` audit_notes in every audit read. */
-export const auditSelect = `SELECT a.seq, a.at, a.actor_type, a.actor_id, a.action, a.target_id, a.outcome, a.reason,
-  a.request_id, a.ip, a.details, a.prev_hash, a.hash, a.note_mac, n.note
-  FROM audit_log a LEFT JOIN audit_notes n ON n.seq = a.seq`;
-
-export interface AuditRow {
-  seq: number;
-  at: number;
-  actor_type: string;
-  actor_id: string | null;
-  action: string;
-  target_id: string | null;
-  outcome: string;
-  reason: string | null;
-  request_id: string | null;
-  ip: string | null;
-  details: string;
-  prev_hash: string;
-  hash: string;
-  note_mac: string | null;
-  note: string | null;
+function auditColumn(member: (typeof auditMembers)[number]): string {
+  return member.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`);
 }
 
+export const auditInsertSql = `INSERT INTO audit_log (${auditMembers.map(auditColumn).join(", ")})
+  VALUES (${auditMembers.map(() => "?").join(", ")})`;
+
+/** What auditInsertSql binds, in its columns' order: details as the JSON text that is stored. */
+export function auditRowValues(entry: Omit<AuditEntry, "note">, detailsJson: string): SqlParam[] {
+  return auditMembers.map((member) =>
+    member === "details" ? detailsJson : member === "noteMac" ? (entry.noteMac ?? null) : entry[member],
+  );
+}
+
+/**
+ * An entry with its note while it exists; `a` is audit_log and `n` audit_notes in every audit read. Each
+ * column comes back under its member's name: a row is the entry but for details and the note.
+ */
+export const auditSelect = `SELECT ${auditMembers.map((member) => `a.${auditColumn(member)} AS "${member}"`).join(", ")},
+  n.note FROM audit_log a LEFT JOIN audit_notes n ON n.seq = a.seq`;
+
+/**
+ * A row of auditSelect. audit_log has no CHECK on actor_type or outcome: what keeps their types true is the
+ * seal, which verification recomputes over exactly these values.
+ */
+export type AuditRow = Omit<AuditRecord, "details" | "noteMac"> & {
+  readonly seq: number;
+  readonly details: string;
+  readonly prevHash: string;
+  readonly hash: string;
+  readonly noteMac: string | null;
+  readonly note: string | null;
+};
+
 export function toAuditEntry(row: AuditRow): AuditEntry {
+  const { details, noteMac, note, ...sealed } = row;
   // noteMac and note appear only on entries that have them: an entry without a note reads back (and is
   // sealed) exactly as entries did before notes existed.
-  const note = row.note_mac === null && row.note === null ? {} : { note: row.note };
   return {
-    seq: row.seq,
-    at: row.at,
-    actorType: row.actor_type as AuditActorType,
-    actorId: row.actor_id,
-    action: row.action,
-    targetId: row.target_id,
-    outcome: row.outcome as AuditOutcome,
-    reason: row.reason,
-    requestId: row.request_id,
-    ip: row.ip,
-    details: JSON.parse(row.details) as AuditDetails,
-    prevHash: row.prev_hash,
-    hash: row.hash,
-    ...(row.note_mac === null ? {} : { noteMac: row.note_mac }),
-    ...note,
+    ...sealed,
+    details: JSON.parse(details) as AuditDetails,
+    ...(noteMac === null ? {} : { noteMac }),
+    ...(noteMac === null && note === null ? {} : { note }),
   };
 }

@@ -29,6 +29,17 @@ export interface Dialect {
    * keys and skeletons (the claims would otherwise race a sign-up); SQLite's single writer needs nothing.
    */
   readonly lockUsersSql: string | null;
+  /**
+   * The column type of millisecond timestamps and sequence numbers, which pass 2^31 (migrations.ts).
+   * SQLite's INTEGER already holds 64 bits, and `seq INTEGER PRIMARY KEY` keeps making seq the rowid;
+   * PostgreSQL's INTEGER is 32 bits, its BIGINT 64.
+   */
+  readonly bigint: "INTEGER" | "BIGINT";
+  /**
+   * Ends every CREATE TABLE. SQLite's ` STRICT` makes a table refuse a value of another type, as every
+   * PostgreSQL column does anyway (where the keyword does not exist).
+   */
+  readonly strictTable: " STRICT" | "";
 }
 
 export interface SqlEngine extends SqlExecutor {

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
-import { sqliteMigrations } from "../../src/store/migrations.ts";
+import { migrations } from "../../src/store/migrations.ts";
 
 const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
 
@@ -44,7 +44,7 @@ test("four processes starting at once on a new data directory share one secret, 
     );
     assert.deepEqual(
       applied.sort((a, b) => a - b),
-      sqliteMigrations.map((m) => m.version),
+      migrations.map((m) => m.version),
     );
     assert.deepEqual(
       readdirSync(dataDir).filter((name) => name.startsWith("secret")),
@@ -55,7 +55,7 @@ test("four processes starting at once on a new data directory share one secret, 
       const rows = db.prepare("SELECT version FROM schema_migrations ORDER BY version").all();
       assert.deepEqual(
         rows,
-        sqliteMigrations.map((m) => ({ version: m.version })),
+        migrations.map((m) => ({ version: m.version })),
       );
     } finally {
       db.close();

@@ -94,6 +94,9 @@ class SabotagedStore implements Store {
   countUsers(): Promise<number> {
     return this.#real.countUsers();
   }
+  countActiveSuperusers(): Promise<number> {
+    return this.#real.countActiveSuperusers();
+  }
   listUsers(query: UserListQuery): Promise<UserRecord[]> {
     return this.#real.listUsers(query);
   }

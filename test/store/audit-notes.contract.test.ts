@@ -3,7 +3,7 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { describe, test } from "node:test";
 import { type AuditRecord, genesisHash, sealAuditHead } from "../../src/domain/audit.ts";
 import { verifyAuditChain } from "../../src/domain/audit-verification.ts";
-import { postgresMigrations, sqliteMigrations } from "../../src/store/migrations.ts";
+import { migrations as allMigrations } from "../../src/store/migrations.ts";
 import { migrate } from "../../src/store/migrator.ts";
 import { openStore } from "../../src/store/open-store.ts";
 import { openPostgresEngine } from "../../src/store/postgres/postgres-engine.ts";
@@ -115,7 +115,7 @@ for (const engine of engines) {
       try {
         const location = database.location;
         const old = location.kind === "sqlite" ? openSqliteEngine(location.path) : openPostgresEngine(location.url, 2);
-        await migrate(old, (engine === "sqlite" ? sqliteMigrations : postgresMigrations).slice(0, 2));
+        await migrate(old, allMigrations.slice(0, 2));
         // Rows as the previous release wrote them: no note_mac column, the reason inline.
         let prevHash = genesisHash;
         for (let seq = 1; seq <= 3; seq += 1) {

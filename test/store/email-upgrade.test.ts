@@ -7,7 +7,7 @@ import { type Deps, noRequest } from "../../src/domain/context.ts";
 import { DenialBudget } from "../../src/domain/denial-budget.ts";
 import type { UserRecord } from "../../src/domain/user.ts";
 import { systemClock, systemRandom } from "../../src/infra/system.ts";
-import { postgresMigrations, sqliteMigrations } from "../../src/store/migrations.ts";
+import { migrations } from "../../src/store/migrations.ts";
 import { migrate } from "../../src/store/migrator.ts";
 import { openStore } from "../../src/store/open-store.ts";
 import { openPostgresEngine } from "../../src/store/postgres/postgres-engine.ts";
@@ -71,10 +71,9 @@ async function schema2Database(database: TestDatabase): Promise<UserRecord[]> {
   const location = database.location;
   const engine = location.kind === "sqlite" ? openSqliteEngine(location.path) : openPostgresEngine(location.url, 2);
   try {
-    const all = location.kind === "sqlite" ? sqliteMigrations : postgresMigrations;
     await migrate(
       engine,
-      all.filter((m) => m.version <= 2),
+      migrations.filter((m) => m.version <= 2),
     );
     const passwordHash = await fastHasher.hash(goodPassword);
     const users: UserRecord[] = [];

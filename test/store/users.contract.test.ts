@@ -155,16 +155,27 @@ for (const engine of engines) {
       assert.equal(await store.countUsers(), before + 2);
     });
 
-    test("countActiveSuperusers counts active superusers only", async () => {
+    test("lockActiveSuperusers counts active superusers only", async () => {
       const { store } = fixture();
-      const before = await store.transaction((tx) => tx.countActiveSuperusers());
+      const before = await store.transaction((tx) => tx.lockActiveSuperusers());
       await addUser(store, { role: "superuser" });
       const demoted = await addUser(store, { role: "superuser" });
       await addUser(store, { role: "superuser", status: "disabled" });
       await addUser(store, { role: "admin" });
-      assert.equal(await store.transaction((tx) => tx.countActiveSuperusers()), before + 2);
+      assert.equal(await store.transaction((tx) => tx.lockActiveSuperusers()), before + 2);
       await store.transaction((tx) => tx.updateUser(demoted.id, { role: "admin" }, t0));
-      assert.equal(await store.transaction((tx) => tx.countActiveSuperusers()), before + 1);
+      assert.equal(await store.transaction((tx) => tx.lockActiveSuperusers()), before + 1);
+    });
+
+    test("countActiveSuperusers, a plain read, counts what lockActiveSuperusers locks", async () => {
+      const { store } = fixture();
+      const before = await store.countActiveSuperusers();
+      const demoted = await addUser(store, { role: "superuser" });
+      await addUser(store, { role: "superuser", status: "disabled" });
+      assert.equal(await store.countActiveSuperusers(), before + 1);
+      assert.equal(await store.transaction((tx) => tx.lockActiveSuperusers()), before + 1);
+      await store.transaction((tx) => tx.updateUser(demoted.id, { role: "admin" }, t0));
+      assert.equal(await store.countActiveSuperusers(), before);
     });
   });
 

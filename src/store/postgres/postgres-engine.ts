@@ -8,6 +8,8 @@ const dialect: Dialect = {
   migrationLockSql: "SELECT pg_advisory_xact_lock(7319001)",
   // Conflicts with every INSERT, UPDATE and DELETE of users and with itself, not with reads or FOR UPDATE.
   lockUsersSql: "LOCK TABLE users IN SHARE ROW EXCLUSIVE MODE",
+  bigint: "BIGINT",
+  strictTable: "",
 };
 
 /** BIGINT columns hold millisecond timestamps and counts, all far below 2^53: read them as numbers. */

@@ -2,7 +2,14 @@ import Database from "better-sqlite3";
 import type { Dialect, SqlEngine, SqlExecutor, SqlParam } from "../sql-engine.ts";
 import { groupCommitter } from "./group-commit.ts";
 
-const dialect: Dialect = { name: "sqlite", lockRowsSuffix: "", migrationLockSql: null, lockUsersSql: null };
+const dialect: Dialect = {
+  name: "sqlite",
+  lockRowsSuffix: "",
+  migrationLockSql: null,
+  lockUsersSql: null,
+  bigint: "INTEGER",
+  strictTable: " STRICT",
+};
 
 type Connection = InstanceType<typeof Database>;
 type Statement = Database.Statement<SqlParam[]>;

@@ -1,0 +1,111 @@
+import type { AuditEntry, AuditHead, AuditQuery } from "../domain/audit.ts";
+import { searchKey } from "../domain/email.ts";
+import type { SessionAndUser, StoreReads, UserListQuery } from "../domain/ports.ts";
+import type { SessionRecord } from "../domain/session.ts";
+import type { UserRecord } from "../domain/user.ts";
+import { getAuditHead, listAudit, readAuditChain } from "./audit-queries.ts";
+import {
+  type SessionRow,
+  sessionCheckSql,
+  sessionColumns,
+  toSession,
+  toSessionAndUser,
+  toUser,
+  type UserRow,
+  userColumns,
+} from "./rows.ts";
+import type { SqlExecutor, SqlParam } from "./sql-engine.ts";
+
+/**
+ * The store's reads over any SqlExecutor: the engine's for the root store, a transaction's inside one. The
+ * SQL is shared by SQLite and PostgreSQL. Nothing here writes or takes a lock.
+ */
+export class SqlStoreReads implements StoreReads {
+  // Not #private: a test double wraps a transaction in a Proxy, and #private fields refuse a Proxy as `this`.
+  constructor(protected readonly db: SqlExecutor) {}
+
+  async getUserById(id: string): Promise<UserRecord | null> {
+    const row = await this.db.get<UserRow>(`SELECT ${userColumns} FROM users WHERE id = ?`, [id]);
+    return row === undefined ? null : toUser(row);
+  }
+
+  async getUserByEmail(normalizedEmail: string): Promise<UserRecord | null> {
+    const row = await this.db.get<UserRow>(`SELECT ${userColumns} FROM users WHERE email_normalized = ?`, [
+      normalizedEmail,
+    ]);
+    return row === undefined ? null : toUser(row);
+  }
+
+  async getSessionAndUser(sessionId: string): Promise<SessionAndUser | null> {
+    const values = await this.db.getValues(sessionCheckSql, [sessionId]);
+    return values === undefined ? null : toSessionAndUser(values);
+  }
+
+  async getPasswordHash(userId: string): Promise<string | null> {
+    const row = await this.db.get<{ password_hash: string }>("SELECT password_hash FROM users WHERE id = ?", [userId]);
+    return row?.password_hash ?? null;
+  }
+
+  async listUserSessions(userId: string): Promise<SessionRecord[]> {
+    const rows = await this.db.all<SessionRow>(
+      `SELECT ${sessionColumns} FROM sessions WHERE user_id = ? ORDER BY created_at DESC, id`,
+      [userId],
+    );
+    return rows.map(toSession);
+  }
+
+  async countUsers(): Promise<number> {
+    const row = await this.db.get<{ n: number }>("SELECT COUNT(*) AS n FROM users");
+    return Number(row?.n ?? 0);
+  }
+
+  async countActiveSuperusers(): Promise<number> {
+    // Through the partial index users_active_superusers, like the locking count (SqlStoreTx).
+    const row = await this.db.get<{ n: number }>(
+      "SELECT COUNT(*) AS n FROM users WHERE role = 'superuser' AND status = 'active'",
+    );
+    return Number(row?.n ?? 0);
+  }
+
+  async ping(): Promise<void> {
+    await this.db.get("SELECT 1 AS alive");
+  }
+
+  async listUsers(query: UserListQuery): Promise<UserRecord[]> {
+    const where: string[] = [];
+    const params: SqlParam[] = [];
+    if (query.search !== undefined && query.search !== "") {
+      const pattern = `%${searchKey(query.search).replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      where.push("search_text LIKE ? ESCAPE '\\'");
+      params.push(pattern);
+    }
+    if (query.role !== undefined) {
+      where.push("role = ?");
+      params.push(query.role);
+    }
+    if (query.status !== undefined) {
+      where.push("status = ?");
+      params.push(query.status);
+    }
+    if (query.after !== undefined) {
+      where.push("id > ?");
+      params.push(query.after);
+    }
+    const clause = where.length === 0 ? "" : `WHERE ${where.join(" AND ")}`;
+    params.push(query.limit);
+    const rows = await this.db.all<UserRow>(`SELECT ${userColumns} FROM users ${clause} ORDER BY id LIMIT ?`, params);
+    return rows.map(toUser);
+  }
+
+  listAudit(query: AuditQuery): Promise<AuditEntry[]> {
+    return listAudit(this.db, query);
+  }
+
+  readAuditChain(afterSeq?: number): AsyncIterable<AuditEntry> {
+    return readAuditChain(this.db, afterSeq);
+  }
+
+  getAuditHead(): Promise<AuditHead> {
+    return getAuditHead(this.db);
+  }
+}

@@ -1,0 +1,54 @@
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
+import { engines } from "../support/databases.ts";
+import { type SignedIn, signedIn } from "../support/deletion-fixtures.ts";
+import { createUser } from "../support/fixtures.ts";
+import { startTestApp, type TestApp } from "../support/test-app.ts";
+
+/**
+ * Issue 10.7: the deletion plan evaluates the same rules as the deletion, on a plain read. It takes no row
+ * lock and no write transaction, so an act that holds the active superusers' locks (or, on SQLite, the one
+ * writer) does not hold the plan up.
+ */
+for (const engine of engines) {
+  describe(`the deletion plan is a read (${engine})`, () => {
+    let t: TestApp;
+    let root: SignedIn;
+    before(async () => {
+      t = await startTestApp(engine);
+      root = await signedIn(t, "superuser");
+    });
+    after(() => t.close());
+
+    test("issue 10.7: a deletion plan answers while another act holds the active superusers' locks", async () => {
+      const target = await createUser(t, "superuser");
+      let release = () => {};
+      const released = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      let lockTaken = () => {};
+      const locked = new Promise<void>((resolve) => {
+        lockTaken = resolve;
+      });
+      const holder = t.store.transaction(async (tx) => {
+        await tx.lockActiveSuperusers();
+        lockTaken();
+        await released;
+      });
+      try {
+        await locked;
+        const plan = await Promise.race([
+          root.device.get(`/api/users/${target.id}/deletion-plan`),
+          sleep(5_000).then(() => null),
+        ]);
+        assert.ok(plan !== null, "the plan waited for the other act's locks");
+        assert.equal(plan.statusCode, 200, plan.body);
+        assert.equal((plan.json() as { allowed: boolean }).allowed, true);
+      } finally {
+        release();
+        await holder;
+      }
+    });
+  });
+}
