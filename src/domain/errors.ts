@@ -50,29 +50,3 @@ export function rateLimitedRefusal(waitMs: number): Refusal {
   const seconds = Math.max(1, Math.ceil(waitMs / 1000));
   return { ok: false, code: "RATE_LIMITED", detail: `Try again in ${seconds} seconds.`, retryAfterSeconds: seconds };
 }
-
-/** Thrown by edges (HTTP handlers, CLI) to turn a Refusal into a response; never thrown by the domain. */
-export class GatehouseError extends Error {
-  readonly code: ErrorCode;
-  readonly status: number;
-  readonly detail: string | undefined;
-  readonly headers: Readonly<Record<string, string>>;
-
-  constructor(code: ErrorCode, detail?: string, headers: Record<string, string> = {}) {
-    super(detail ?? errorCodes[code].title);
-    this.name = "GatehouseError";
-    this.code = code;
-    this.status = errorCodes[code].status;
-    this.detail = detail;
-    this.headers = headers;
-  }
-
-  static from(refusal: Refusal): GatehouseError {
-    const seconds = refusal.retryAfterSeconds;
-    return new GatehouseError(
-      refusal.code,
-      refusal.detail,
-      seconds === undefined ? {} : { "Retry-After": String(seconds) },
-    );
-  }
-}

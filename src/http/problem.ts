@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { hasZodFastifySchemaValidationErrors } from "fastify-type-provider-zod";
-import { type ErrorCode, errorCodes, GatehouseError } from "../domain/errors.ts";
+import { type ErrorCode, errorCodes } from "../domain/errors.ts";
+import { GatehouseError } from "./gatehouse-error.ts";
 
 /**
  * RFC 9457 problem details with a stable `code` member. Every error leaves through here: known refusals

@@ -1,7 +1,8 @@
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest, RouteOptions } from "fastify";
 import { permissionTable } from "../domain/authz.ts";
 import type { Authenticated } from "../domain/context.ts";
-import { GatehouseError, type Refusal } from "../domain/errors.ts";
+import type { Refusal } from "../domain/errors.ts";
+import { GatehouseError } from "./gatehouse-error.ts";
 
 /**
  * Guards belong to route groups, not to handlers: a route is registered inside a group whose policy it

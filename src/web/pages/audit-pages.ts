@@ -5,7 +5,7 @@ import type { AuditEntry } from "../../domain/audit.ts";
 import { readAuditLog, verifyAuditLog } from "../../domain/audit-log.ts";
 import type { AuditVerification } from "../../domain/audit-verification.ts";
 import { actorOf } from "../../domain/context.ts";
-import { GatehouseError } from "../../domain/errors.ts";
+import { unwrap } from "../../http/gatehouse-error.ts";
 import { decimalInteger } from "../../http/query-schemas.ts";
 import { requestMeta } from "../../http/request-meta.ts";
 import type { RouteContext } from "../../http/routes/route-context.ts";
@@ -72,13 +72,10 @@ export function auditPages(app: FastifyInstance, context: RouteContext): void {
       const actor = actorOf(signedIn(request));
       const meta = requestMeta(request);
       const { verify, ...filters } = request.query;
-      const log = await readAuditLog(context.deps, actor, { ...filters, limit: 50 }, meta);
-      if (!log.ok) throw GatehouseError.from(log);
+      const log = unwrap(await readAuditLog(context.deps, actor, { ...filters, limit: 50 }, meta));
       let verification: AuditVerification | null = null;
       if (verify !== undefined) {
-        const verified = await verifyAuditLog(context.deps, actor, meta);
-        if (!verified.ok) throw GatehouseError.from(verified);
-        verification = verified.verification;
+        verification = unwrap(await verifyAuditLog(context.deps, actor, meta)).verification;
       }
       const next = new URLSearchParams();
       for (const [key, value] of Object.entries({ ...filters, before: log.nextBefore ?? undefined })) {
