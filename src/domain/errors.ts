@@ -29,6 +29,8 @@ export const errorCodes = {
   UNSUPPORTED_MEDIA_TYPE: { status: 415, title: "Send a JSON body (Content-Type: application/json)." },
   RATE_LIMITED: { status: 429, title: "Too many attempts. Wait and try again." },
   INTERNAL: { status: 500, title: "Something went wrong on our side." },
+  // A verdict, not a response: /api/audit/verify answers it with 200; the CLI and the audit page print it.
+  AUDIT_LOG_BROKEN: { status: 500, title: "The audit log fails verification." },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type ErrorCode = keyof typeof errorCodes;
