@@ -8,7 +8,7 @@ import type { RouteContext } from "../http/routes/route-context.ts";
 import type { SafeHtml } from "./html.ts";
 import { alertBox, layout, type NoticeKey, noticeText, type PageContext, type PageOptions } from "./layout.ts";
 
-export function pageContext(request: FastifyRequest, context: RouteContext): PageContext {
+export function pageContext(request: FastifyRequest, context: Pick<RouteContext, "csrfKey">): PageContext {
   const notice = (request.query as { notice?: string } | undefined)?.notice;
   return {
     auth: request.auth,
