@@ -3,9 +3,8 @@
  * Error pages for people: the same status and problem code the API would give, in words, with a way on.
  */
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
-import { hasZodFastifySchemaValidationErrors } from "fastify-type-provider-zod";
 import { type ErrorCode, errorCodes } from "../domain/errors.ts";
-import { GatehouseError } from "../http/gatehouse-error.ts";
+import { problemFor } from "../http/problem-for.ts";
 import { returnUrl } from "../http/return-url.ts";
 import type { RouteContext } from "../http/routes/route-context.ts";
 import { html } from "./html.ts";
@@ -47,27 +46,18 @@ ${alertBox(title, code, detail ?? null)}
 }
 
 /**
- * The pages' error handler. A page that needs a session sends a signed-out visitor to the sign-in page;
- * every other refusal is an error page with its code.
+ * The pages' error handler, over the same problemFor() as the API's. A page that needs a session sends a
+ * signed-out visitor to the sign-in page; every other refusal is an error page with its code.
  */
 export function errorPageHandler(context: ErrorPageContext) {
   return function renderErrorPage(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
-    if (error instanceof GatehouseError) {
-      if (error.code === "UNAUTHENTICATED") {
-        // Only a page that was read (GET) is worth returning to, and only by a path the sign-in would follow.
-        const back = request.method === "GET" ? returnUrl(request.url, context.publicUrl) : null;
-        return reply.redirect(back === null ? "/login" : `/login?next=${encodeURIComponent(back)}`, 303);
-      }
-      reply.headers(error.headers);
-      return sendErrorPage(request, reply, context, error.code, error.detail);
+    const problem = problemFor(error, request);
+    if (problem.code === "UNAUTHENTICATED") {
+      // Only a page that was read (GET) is worth returning to, and only by a path the sign-in would follow.
+      const back = request.method === "GET" ? returnUrl(request.url, context.publicUrl) : null;
+      return reply.redirect(back === null ? "/login" : `/login?next=${encodeURIComponent(back)}`, 303);
     }
-    if (hasZodFastifySchemaValidationErrors(error)) return sendErrorPage(request, reply, context, "VALIDATION_FAILED");
-    const status = error.statusCode ?? 500;
-    if (status === 413) return sendErrorPage(request, reply, context, "PAYLOAD_TOO_LARGE");
-    if (status === 415) return sendErrorPage(request, reply, context, "UNSUPPORTED_MEDIA_TYPE");
-    if (status === 429) return sendErrorPage(request, reply, context, "RATE_LIMITED");
-    if (status < 500) return sendErrorPage(request, reply, context, "MALFORMED_BODY");
-    request.log.error({ err: error }, "page failed");
-    return sendErrorPage(request, reply, context, "INTERNAL");
+    reply.headers(problem.headers);
+    return sendErrorPage(request, reply, context, problem.code, problem.detail);
   };
 }
