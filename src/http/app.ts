@@ -20,7 +20,13 @@ import { withRedactedUrls } from "./redacted-url.ts";
 import { rejectMalformedBodyText, rejectMalformedUrlText } from "./reject-malformed-text.ts";
 import { requestMeta } from "./request-meta.ts";
 import { routePath } from "./route-path.ts";
-import { assertEveryRouteHasPolicy, methodNotAllowedRoutes, RouteRegistry, routeGroup } from "./route-policy.ts";
+import {
+  adminGroup,
+  assertEveryRouteHasPolicy,
+  methodNotAllowedRoutes,
+  RouteRegistry,
+  routeGroup,
+} from "./route-policy.ts";
 import { accountRoutes } from "./routes/account-routes.ts";
 import { adminUserRoutes } from "./routes/admin-user-routes.ts";
 import { auditRoutes } from "./routes/audit-routes.ts";
@@ -167,8 +173,8 @@ export async function buildApp(options: AppOptions): Promise<GatehouseApp> {
       refuse("FORBIDDEN"),
     );
   };
-  await app.register(routeGroup("admin", (group) => adminUserRoutes(group, context), auditAdminDenial));
-  await app.register(routeGroup("admin", (group) => auditRoutes(group, context), auditAdminDenial));
+  await app.register(adminGroup((group) => adminUserRoutes(group, context), auditAdminDenial));
+  await app.register(adminGroup((group) => auditRoutes(group, context), auditAdminDenial));
   await app.register(pagesPlugin(context, auditAdminDenial));
 
   // Paths outside the API answer people: HTML error pages carrying the same problem codes.

@@ -1,9 +1,7 @@
 import { readFileSync } from "node:fs";
 import fastifyFormbody from "@fastify/formbody";
-import type { FastifyInstance, FastifyRequest } from "fastify";
-import type { Authenticated } from "../domain/context.ts";
-import type { Refusal } from "../domain/errors.ts";
-import { routeGroup } from "../http/route-policy.ts";
+import type { FastifyInstance } from "fastify";
+import { type AdminDenial, adminGroup, routeGroup } from "../http/route-policy.ts";
 import type { RouteContext } from "../http/routes/route-context.ts";
 import { errorPageHandler } from "./error-page.ts";
 import { accountPages } from "./pages/account-pages.ts";
@@ -20,10 +18,7 @@ const favicon = readFileSync(new URL("./assets/favicon.svg", import.meta.url), "
  * sends a signed-out visitor to the sign-in page; every other refusal is an error page with its code
  * (error-page.ts).
  */
-export function pagesPlugin(
-  context: RouteContext,
-  onAdminDenied: (request: FastifyRequest, auth: Authenticated) => Promise<Refusal>,
-) {
+export function pagesPlugin(context: RouteContext, onAdminDenied: AdminDenial) {
   return async (app: FastifyInstance) => {
     await app.register(fastifyFormbody, { bodyLimit: 16 * 1024 });
 
@@ -43,7 +38,7 @@ export function pagesPlugin(
       }),
     );
     await app.register(routeGroup("authenticated", (group) => accountPages(group, context)));
-    await app.register(routeGroup("admin", (group) => adminUserPages(group, context), onAdminDenied));
-    await app.register(routeGroup("admin", (group) => auditPages(group, context), onAdminDenied));
+    await app.register(adminGroup((group) => adminUserPages(group, context), onAdminDenied));
+    await app.register(adminGroup((group) => auditPages(group, context), onAdminDenied));
   };
 }
