@@ -13,8 +13,8 @@
  */
 import type { AddressInfo } from "node:net";
 import { parseArgs } from "node:util";
+import { buildApp } from "../src/app.ts";
 import { parseConfig } from "../src/config.ts";
-import { buildApp } from "../src/http/app.ts";
 import { logRedactions, openDeps, startServer } from "../src/main.ts";
 import { announceListening, stopOnSignal } from "./ipc.ts";
 

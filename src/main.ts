@@ -1,4 +1,5 @@
 import type { FastifyInstance } from "fastify";
+import { buildApp } from "./app.ts";
 import type { Config } from "./config.ts";
 import { createAuditSealer } from "./domain/audit.ts";
 import { createAuditPseudonymizer } from "./domain/audit-pseudonym.ts";
@@ -7,7 +8,6 @@ import { purgeDueUsers } from "./domain/delete-user.ts";
 import { DenialBudget } from "./domain/denial-budget.ts";
 import type { PasswordHasher, Store } from "./domain/ports.ts";
 import { sweepIdleSessions } from "./domain/session-sweep.ts";
-import { buildApp } from "./http/app.ts";
 import { createArgon2Hasher, owaspArgon2id } from "./infra/argon2-hasher.ts";
 import { deriveKey } from "./infra/keys.ts";
 import { systemClock, systemRandom } from "./infra/system.ts";

@@ -2,9 +2,8 @@ import { Command } from "commander";
 import { ConfigError, loadDotEnv, parseConfig } from "../config.ts";
 import { createAccount } from "../domain/accounts.ts";
 import { noRequest } from "../domain/context.ts";
-import { errorCodes } from "../domain/errors.ts";
 import { openDeps, startServer } from "../main.ts";
-import { CliRefusal, registerOperatorCommands } from "./operator-commands.ts";
+import { CliRefusal, fail, registerOperatorCommands } from "./operator-commands.ts";
 import { promptPassword, readPasswordFromStdin } from "./read-password.ts";
 
 /** `gatehouse`: the server and its operator commands. Every act goes through the domain's use cases. */
@@ -75,11 +74,7 @@ program
         noRequest,
         null,
       );
-      if (!result.ok) {
-        console.error(`${result.code}: ${result.detail ?? errorCodes[result.code].title}`);
-        process.exitCode = 1;
-        return;
-      }
+      if (!result.ok) fail(result);
       console.log(`Created superuser ${result.user.email} (id ${result.user.id}).`);
     } finally {
       await store.close();

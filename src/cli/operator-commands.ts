@@ -3,7 +3,7 @@ import { findUserByEmail } from "../domain/accounts.ts";
 import { verifyAuditLog } from "../domain/audit-log.ts";
 import { type Actor, type Deps, noRequest } from "../domain/context.ts";
 import { deleteUser, purgeDueUsers } from "../domain/delete-user.ts";
-import { errorCodes, type Refusal } from "../domain/errors.ts";
+import { type ErrorCode, errorCodes, type Refusal, refuse } from "../domain/errors.ts";
 import { type Role, roles } from "../domain/role.ts";
 import { type UserStatus, userStatuses } from "../domain/user.ts";
 import { listUsers, restoreUser, revokeUserSessions, updateUserAsAdmin } from "../domain/user-admin.ts";
@@ -16,7 +16,8 @@ const cli: Actor = { type: "cli" };
 
 export type WithDeps = <T>(work: (deps: Deps) => Promise<T>) => Promise<T>;
 
-function fail(refusal: Refusal): never {
+/** A refusal as the command line prints it: `CODE: detail` on stderr, and exit code 1. */
+export function fail(refusal: Refusal): never {
   throw new CliRefusal(`${refusal.code}: ${refusal.detail ?? errorCodes[refusal.code].title}`);
 }
 
@@ -28,7 +29,7 @@ export class CliRefusal extends Error {
 async function resolveUserId(deps: Deps, idOrEmail: string): Promise<string> {
   if (idOrEmail.includes("@")) {
     const user = await findUserByEmail(deps.store, idOrEmail);
-    if (user === null) throw new CliRefusal(`USER_NOT_FOUND: no user with e-mail ${idOrEmail}`);
+    if (user === null) fail(refuse("USER_NOT_FOUND", `no user with e-mail ${idOrEmail}`));
     return user.id;
   }
   return idOrEmail;
@@ -154,12 +155,13 @@ export function registerOperatorCommands(program: Command, withDeps: WithDeps): 
         if (verification.ok) {
           console.log(`Audit log intact: ${verification.entries} entries, head ${verification.headHash}.`);
         } else {
+          const code: ErrorCode = "AUDIT_LOG_BROKEN";
           const lines = verification.broken.map(
             (broken) => `  entry ${broken.seq}: ${broken.problem} [${broken.kind}]`,
           );
           throw new CliRefusal(
             [
-              `AUDIT_LOG_BROKEN at entry ${verification.brokenAt}: ${verification.problem} (${verification.entries} entries verified before it); ${verification.brokenCount} broken in all:`,
+              `${code} at entry ${verification.brokenAt}: ${verification.problem} (${verification.entries} entries verified before it); ${verification.brokenCount} broken in all:`,
               ...lines,
             ].join("\n"),
           );

@@ -29,6 +29,8 @@ export const errorCodes = {
   UNSUPPORTED_MEDIA_TYPE: { status: 415, title: "Send a JSON body (Content-Type: application/json)." },
   RATE_LIMITED: { status: 429, title: "Too many attempts. Wait and try again." },
   INTERNAL: { status: 500, title: "Something went wrong on our side." },
+  // A verdict, not a response: /api/audit/verify answers it with 200; the CLI and the audit page print it.
+  AUDIT_LOG_BROKEN: { status: 500, title: "The audit log fails verification." },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type ErrorCode = keyof typeof errorCodes;
@@ -49,30 +51,4 @@ export function refuse(code: ErrorCode, detail?: string): Refusal {
 export function rateLimitedRefusal(waitMs: number): Refusal {
   const seconds = Math.max(1, Math.ceil(waitMs / 1000));
   return { ok: false, code: "RATE_LIMITED", detail: `Try again in ${seconds} seconds.`, retryAfterSeconds: seconds };
-}
-
-/** Thrown by edges (HTTP handlers, CLI) to turn a Refusal into a response; never thrown by the domain. */
-export class GatehouseError extends Error {
-  readonly code: ErrorCode;
-  readonly status: number;
-  readonly detail: string | undefined;
-  readonly headers: Readonly<Record<string, string>>;
-
-  constructor(code: ErrorCode, detail?: string, headers: Record<string, string> = {}) {
-    super(detail ?? errorCodes[code].title);
-    this.name = "GatehouseError";
-    this.code = code;
-    this.status = errorCodes[code].status;
-    this.detail = detail;
-    this.headers = headers;
-  }
-
-  static from(refusal: Refusal): GatehouseError {
-    const seconds = refusal.retryAfterSeconds;
-    return new GatehouseError(
-      refusal.code,
-      refusal.detail,
-      seconds === undefined ? {} : { "Retry-After": String(seconds) },
-    );
-  }
 }

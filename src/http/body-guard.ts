@@ -1,5 +1,5 @@
 import type { FastifyRequest } from "fastify";
-import { GatehouseError } from "../domain/errors.ts";
+import { GatehouseError } from "./gatehouse-error.ts";
 
 const unsafeMethods = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 

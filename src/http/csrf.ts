@@ -1,7 +1,7 @@
 import { timingSafeEqual } from "node:crypto";
 import type { FastifyRequest } from "fastify";
-import { GatehouseError } from "../domain/errors.ts";
 import { csrfTokenFor } from "./csrf-token.ts";
+import { GatehouseError } from "./gatehouse-error.ts";
 
 const unsafeMethods = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 

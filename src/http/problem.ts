@@ -1,11 +1,10 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { hasZodFastifySchemaValidationErrors } from "fastify-type-provider-zod";
-import { type ErrorCode, errorCodes, GatehouseError } from "../domain/errors.ts";
+import { type ErrorCode, errorCodes } from "../domain/errors.ts";
+import { type ErrorProblem, problemFor } from "./problem-for.ts";
 
 /**
- * RFC 9457 problem details with a stable `code` member. Every error leaves through here: known refusals
- * render themselves; framework errors are mapped by status to our codes; anything else is logged with the
- * request id and becomes a bare 500 with no stack trace, SQL or message from inside.
+ * RFC 9457 problem details with a stable `code` member. Every API error leaves through here, with the code
+ * problemFor() gives it (the pages render the same code as an error page).
  */
 export interface Problem {
   readonly type: string;
@@ -14,7 +13,7 @@ export interface Problem {
   readonly code: ErrorCode;
   readonly detail?: string;
   readonly instance?: string;
-  readonly errors?: readonly { path: string; message: string }[];
+  readonly errors?: ErrorProblem["errors"];
 }
 
 export function problemType(code: ErrorCode): string {
@@ -49,34 +48,11 @@ export function sendProblem(
   return reply.code(problem.status).type("application/problem+json; charset=utf-8").send(problem);
 }
 
-/** Framework errors (body parsing, limits, rate limiting) by their status. */
-const codeByStatus: Readonly<Record<number, ErrorCode>> = {
-  400: "MALFORMED_BODY",
-  404: "NOT_FOUND",
-  405: "METHOD_NOT_ALLOWED",
-  413: "PAYLOAD_TOO_LARGE",
-  415: "UNSUPPORTED_MEDIA_TYPE",
-  429: "RATE_LIMITED",
-};
-
+/** The API's error handler: every error that leaves an API route, as problem+json. */
 export function installProblemHandlers(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
-    if (error instanceof GatehouseError) {
-      reply.headers(error.headers);
-      return sendProblem(reply, error.code, error.detail);
-    }
-    if (hasZodFastifySchemaValidationErrors(error)) {
-      const errors = error.validation.map((issue) => ({
-        path: `${error.validationContext ?? "body"}${issue.instancePath.replaceAll("/", ".")}`,
-        message: issue.message ?? "is not valid",
-      }));
-      return sendProblem(reply, "VALIDATION_FAILED", undefined, errors);
-    }
-    const status = error.statusCode ?? 500;
-    const code = codeByStatus[status];
-    if (status < 500 && code !== undefined) return sendProblem(reply, code);
-    if (status < 500) return sendProblem(reply, status === 401 ? "UNAUTHENTICATED" : "VALIDATION_FAILED");
-    request.log.error({ err: error }, "request failed");
-    return sendProblem(reply, "INTERNAL");
+    const problem = problemFor(error, request);
+    reply.headers(problem.headers);
+    return sendProblem(reply, problem.code, problem.detail, problem.errors);
   });
 }

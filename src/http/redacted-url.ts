@@ -60,7 +60,7 @@ function requestLogFields(request: FastifyRequest) {
   };
 }
 
-/** Set by buildApp on whatever logger options it is given, so no caller can leave the raw URL in the log. */
+/** Set by createHttpApp on whatever logger options it is given, so no caller can leave the raw URL in the log. */
 export function withRedactedUrls(logger: NonNullable<FastifyServerOptions["logger"]>): FastifyServerOptions["logger"] {
   if (logger === false) return false;
   const options = logger === true ? {} : logger;

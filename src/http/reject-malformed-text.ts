@@ -1,5 +1,5 @@
 import type { FastifyRequest } from "fastify";
-import { GatehouseError } from "../domain/errors.ts";
+import { GatehouseError } from "./gatehouse-error.ts";
 
 /**
  * Text that is not plain, well-formed Unicode is refused in every parameter, query value and body string

@@ -1,7 +1,15 @@
-import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest, RouteOptions } from "fastify";
+import type {
+  FastifyInstance,
+  FastifyPluginAsync,
+  FastifyReply,
+  FastifyRequest,
+  onRequestAsyncHookHandler,
+  RouteOptions,
+} from "fastify";
 import { permissionTable } from "../domain/authz.ts";
 import type { Authenticated } from "../domain/context.ts";
-import { GatehouseError, type Refusal } from "../domain/errors.ts";
+import type { Refusal } from "../domain/errors.ts";
+import { GatehouseError } from "./gatehouse-error.ts";
 
 /**
  * Guards belong to route groups, not to handlers: a route is registered inside a group whose policy it
@@ -23,33 +31,51 @@ declare module "fastify" {
 
 export type RouteRegistrar = (group: FastifyInstance) => void | Promise<void>;
 
-export function routeGroup(
+/** Audits an admin group's refusal and returns it (FORBIDDEN, or RATE_LIMITED past the denial budget). */
+export type AdminDenial = (request: FastifyRequest, auth: Authenticated) => Promise<Refusal>;
+
+/** Routes anyone may call, or any signed-in user. An admin group has its own constructor: adminGroup. */
+export function routeGroup(policy: "public" | "authenticated", register: RouteRegistrar): FastifyPluginAsync {
+  return policyGroup(policy, policy === "public" ? [] : [requireSession], register);
+}
+
+/**
+ * Administrative routes. The denial handler is not optional: without it the coarse gate below could not
+ * audit its refusals, and a group registered without the gate would let every role reach the handlers.
+ */
+export function adminGroup(register: RouteRegistrar, onDenied: AdminDenial): FastifyPluginAsync {
+  return policyGroup("admin", [requireSession, adminRolesOnly(onDenied)], register);
+}
+
+function policyGroup(
   policy: RoutePolicy,
+  guards: readonly onRequestAsyncHookHandler[],
   register: RouteRegistrar,
-  /** Audits the refusal and returns it (FORBIDDEN, or RATE_LIMITED past the denial budget). */
-  onAdminDenied?: (request: FastifyRequest, auth: Authenticated) => Promise<Refusal>,
 ): FastifyPluginAsync {
   return async (group) => {
     group.addHook("onRoute", (route) => {
       route.config = { ...route.config, policy };
     });
-    if (policy !== "public") {
-      // Refused before the body is even parsed.
-      group.addHook("onRequest", async (request) => {
-        if (request.auth === null) throw new GatehouseError("UNAUTHENTICATED");
-      });
-    }
-    if (policy === "admin" && onAdminDenied !== undefined) {
-      // A first, coarse gate: a role with no administrative permission at all never reaches a handler.
-      // Each use case then checks its exact permission again, before any lookup.
-      group.addHook("onRequest", async (request) => {
-        const auth = request.auth;
-        if (auth !== null && permissionTable[auth.user.role].size === 0) {
-          throw GatehouseError.from(await onAdminDenied(request, auth));
-        }
-      });
-    }
+    // Refused before the body is even parsed.
+    for (const guard of guards) group.addHook("onRequest", guard);
     await register(group);
+  };
+}
+
+async function requireSession(request: FastifyRequest): Promise<void> {
+  if (request.auth === null) throw new GatehouseError("UNAUTHENTICATED");
+}
+
+/**
+ * A first, coarse gate: a role with no administrative permission at all never reaches a handler.
+ * Each use case then checks its exact permission again, before any lookup.
+ */
+function adminRolesOnly(onDenied: AdminDenial): onRequestAsyncHookHandler {
+  return async function refuseRolesWithoutAdminPermissions(request) {
+    const auth = request.auth;
+    if (auth !== null && permissionTable[auth.user.role].size === 0) {
+      throw GatehouseError.from(await onDenied(request, auth));
+    }
   };
 }
 

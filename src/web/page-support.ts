@@ -1,13 +1,14 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { Authenticated } from "../domain/context.ts";
-import { errorCodes, GatehouseError, type Refusal } from "../domain/errors.ts";
+import { errorCodes, type Refusal } from "../domain/errors.ts";
 import { csrfTokenFor } from "../http/csrf-token.ts";
+import { GatehouseError } from "../http/gatehouse-error.ts";
 import { returnUrl } from "../http/return-url.ts";
 import type { RouteContext } from "../http/routes/route-context.ts";
 import type { SafeHtml } from "./html.ts";
 import { alertBox, layout, type NoticeKey, noticeText, type PageContext, type PageOptions } from "./layout.ts";
 
-export function pageContext(request: FastifyRequest, context: RouteContext): PageContext {
+export function pageContext(request: FastifyRequest, context: Pick<RouteContext, "csrfKey">): PageContext {
   const notice = (request.query as { notice?: string } | undefined)?.notice;
   return {
     auth: request.auth,

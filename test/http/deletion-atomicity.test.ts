@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import { buildApp } from "../../src/app.ts";
 import type { AuditEntry, AuditQuery } from "../../src/domain/audit.ts";
 import { verifyAuditLog } from "../../src/domain/audit-log.ts";
 import { type Deps, noRequest } from "../../src/domain/context.ts";
@@ -7,7 +8,6 @@ import { deleteUser } from "../../src/domain/delete-user.ts";
 import type { SessionAndUser, Store, StoreTx, UserListQuery } from "../../src/domain/ports.ts";
 import type { SessionRecord } from "../../src/domain/session.ts";
 import type { UserRecord } from "../../src/domain/user.ts";
-import { buildApp } from "../../src/http/app.ts";
 import { engines } from "../support/databases.ts";
 import { auditOf, signedIn } from "../support/deletion-fixtures.ts";
 import { createUser } from "../support/fixtures.ts";

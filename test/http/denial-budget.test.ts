@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { describe, test } from "node:test";
 import { defaultDenialLimits } from "../../src/domain/denial-budget.ts";
-import { defaultLimits } from "../../src/http/app.ts";
+import { defaultLimits } from "../../src/http/app-options.ts";
 import { type EngineName, engines } from "../support/databases.ts";
 import { createUser, signIn } from "../support/fixtures.ts";
 import { type Answer, assertProblem } from "../support/http-assertions.ts";

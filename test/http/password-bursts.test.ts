@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { defaultDenialLimits } from "../../src/domain/denial-budget.ts";
-import { defaultLimits } from "../../src/http/app.ts";
+import { defaultLimits } from "../../src/http/app-options.ts";
 import { type EngineName, engines } from "../support/databases.ts";
 import { createUser, goodPassword, signIn } from "../support/fixtures.ts";
 import { burstAtGate, GatedHasher } from "../support/gated-hasher.ts";

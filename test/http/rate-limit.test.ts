@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import type { Limits } from "../../src/http/app.ts";
+import type { Limits } from "../../src/http/app-options.ts";
 import { type EngineName, engines } from "../support/databases.ts";
 import { createUser, goodPassword, signIn, uniqueEmail } from "../support/fixtures.ts";
 import { type Answer, assertProblem, statusOf } from "../support/http-assertions.ts";

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import type { RouteOptions } from "fastify";
-import { buildApp, type GatehouseApp } from "../../src/http/app.ts";
+import { buildApp } from "../../src/app.ts";
+import type { GatehouseApp } from "../../src/http/http-app.ts";
 import { loadMatrix } from "../support/authz-matrix.ts";
 import { engines } from "../support/databases.ts";
 import { createUser, signIn } from "../support/fixtures.ts";

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { parseConfig } from "../../src/config.ts";
-import { defaultLimits } from "../../src/http/app.ts";
+import { defaultLimits } from "../../src/http/app-options.ts";
 import { type EngineName, engines } from "../support/databases.ts";
 import { createUser, goodPassword } from "../support/fixtures.ts";
 import { startTestApp, type TestApp } from "../support/test-app.ts";

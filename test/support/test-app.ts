@@ -1,12 +1,13 @@
 import { randomBytes } from "node:crypto";
 import type { FastifyInstance } from "fastify";
+import { buildApp } from "../../src/app.ts";
 import { createAuditSealer } from "../../src/domain/audit.ts";
 import { createAuditPseudonymizer } from "../../src/domain/audit-pseudonym.ts";
 import type { Deps } from "../../src/domain/context.ts";
 import { DenialBudget, type DenialLimits } from "../../src/domain/denial-budget.ts";
 import type { PasswordHasher, Store } from "../../src/domain/ports.ts";
 import type { SessionLifetimes } from "../../src/domain/session.ts";
-import { type AppOptions, buildApp, type Limits } from "../../src/http/app.ts";
+import type { AppOptions, Limits } from "../../src/http/app-options.ts";
 import { createArgon2Hasher } from "../../src/infra/argon2-hasher.ts";
 import { deriveKey } from "../../src/infra/keys.ts";
 import { systemRandom } from "../../src/infra/system.ts";

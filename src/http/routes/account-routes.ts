@@ -3,10 +3,10 @@ import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { changePassword, updateProfile } from "../../domain/accounts.ts";
 import { deleteOwnAccount } from "../../domain/delete-user.ts";
-import { GatehouseError } from "../../domain/errors.ts";
 import { listOwnSessions, revokeOtherSessions, revokeOwnSession } from "../../domain/sessions.ts";
 import { toPublicUser } from "../../domain/user.ts";
 import { csrfTokenFor } from "../csrf-token.ts";
+import { unwrap } from "../gatehouse-error.ts";
 import { requestMeta } from "../request-meta.ts";
 import { setSessionCookie } from "../session-cookie.ts";
 import { authOf, endClientSession } from "./auth-routes.ts";
@@ -37,10 +37,11 @@ export function accountRoutes(app: FastifyInstance, context: RouteContext): void
     },
     async (request, reply) => {
       const auth = authOf(request);
-      const result = await throttledPasswordCheck(context, auth.user.email, request.ip, () =>
-        changePassword(deps, auth, request.body, requestMeta(request)),
+      const result = unwrap(
+        await throttledPasswordCheck(context, auth.user.email, request.ip, () =>
+          changePassword(deps, auth, request.body, requestMeta(request)),
+        ),
       );
-      if (!result.ok) throw GatehouseError.from(result);
       setSessionCookie(reply, context.cookie, result.started.token);
       return {
         user: toPublicUser(authOf(request).user),
@@ -60,10 +61,11 @@ export function accountRoutes(app: FastifyInstance, context: RouteContext): void
     async (request, reply) => {
       const password = request.body?.password;
       const auth = authOf(request);
-      const result = await throttledPasswordCheck(context, auth.user.email, request.ip, () =>
-        deleteOwnAccount(deps, auth, password === undefined ? {} : { password }, requestMeta(request)),
+      const result = unwrap(
+        await throttledPasswordCheck(context, auth.user.email, request.ip, () =>
+          deleteOwnAccount(deps, auth, password === undefined ? {} : { password }, requestMeta(request)),
+        ),
       );
-      if (!result.ok) throw GatehouseError.from(result);
       endClientSession(reply, context);
       return result.receipt;
     },
@@ -77,8 +79,9 @@ export function accountRoutes(app: FastifyInstance, context: RouteContext): void
     "/api/account/sessions/:sessionId",
     { schema: { params: z.object({ sessionId: z.string().max(64) }) }, preHandler: context.accountActLimit },
     async (request, reply) => {
-      const result = await revokeOwnSession(deps, authOf(request), request.params.sessionId, requestMeta(request));
-      if (!result.ok) throw GatehouseError.from(result);
+      const result = unwrap(
+        await revokeOwnSession(deps, authOf(request), request.params.sessionId, requestMeta(request)),
+      );
       if (result.endedCurrent) endClientSession(reply, context);
       return reply.code(204).send();
     },

@@ -4,7 +4,6 @@ import { z } from "zod";
 import { actorOf } from "../../domain/context.ts";
 import { deleteUser } from "../../domain/delete-user.ts";
 import { planDeletion } from "../../domain/deletion-plan.ts";
-import { GatehouseError, type Refusal } from "../../domain/errors.ts";
 import { roles } from "../../domain/role.ts";
 import { toPublicUser, userStatuses } from "../../domain/user.ts";
 import {
@@ -16,6 +15,7 @@ import {
   revokeUserSessions,
   updateUserAsAdmin,
 } from "../../domain/user-admin.ts";
+import { unwrap } from "../gatehouse-error.ts";
 import { decimalInteger, userCursor } from "../query-schemas.ts";
 import { requestMeta } from "../request-meta.ts";
 import { authOf } from "./auth-routes.ts";
@@ -23,11 +23,6 @@ import type { RouteContext } from "./route-context.ts";
 
 /** Any string names a user: a malformed id is simply one that does not exist (no format oracle). */
 const userParams = z.object({ id: z.string().min(1).max(200) });
-
-function unwrap<T extends { ok: true }>(result: T | Refusal): T {
-  if (!result.ok) throw GatehouseError.from(result);
-  return result;
-}
 
 /** The admin API over users. Same use cases as the admin pages and the CLI. */
 export function adminUserRoutes(app: FastifyInstance, context: RouteContext): void {

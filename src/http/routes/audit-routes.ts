@@ -4,7 +4,7 @@ import { z } from "zod";
 import type { AuditEntry } from "../../domain/audit.ts";
 import { readAuditLog, verifyAuditLog } from "../../domain/audit-log.ts";
 import { actorOf } from "../../domain/context.ts";
-import { GatehouseError } from "../../domain/errors.ts";
+import { unwrap } from "../gatehouse-error.ts";
 import { decimalInteger } from "../query-schemas.ts";
 import { requestMeta } from "../request-meta.ts";
 import { authOf } from "./auth-routes.ts";
@@ -28,15 +28,15 @@ export function auditRoutes(app: FastifyInstance, context: RouteContext): void {
       },
     },
     async (request) => {
-      const result = await readAuditLog(context.deps, actorOf(authOf(request)), request.query, requestMeta(request));
-      if (!result.ok) throw GatehouseError.from(result);
+      const result = unwrap(
+        await readAuditLog(context.deps, actorOf(authOf(request)), request.query, requestMeta(request)),
+      );
       return { entries: result.entries.map(listedEntry), nextBefore: result.nextBefore };
     },
   );
 
   routes.get("/api/audit/verify", async (request) => {
-    const result = await verifyAuditLog(context.deps, actorOf(authOf(request)), requestMeta(request));
-    if (!result.ok) throw GatehouseError.from(result);
+    const result = unwrap(await verifyAuditLog(context.deps, actorOf(authOf(request)), requestMeta(request)));
     return result.verification;
   });
 }

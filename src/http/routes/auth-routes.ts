@@ -3,10 +3,10 @@ import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { logIn, signUp } from "../../domain/accounts.ts";
 import type { Authenticated } from "../../domain/context.ts";
-import { GatehouseError } from "../../domain/errors.ts";
 import { logOut, presentedSessionId, reauthenticate, toSessionView } from "../../domain/sessions.ts";
 import { toPublicUser } from "../../domain/user.ts";
 import { csrfTokenFor } from "../csrf-token.ts";
+import { GatehouseError, unwrap } from "../gatehouse-error.ts";
 import { requestMeta } from "../request-meta.ts";
 import { clearSessionCookie, clearSiteData, setSessionCookie } from "../session-cookie.ts";
 import { throttledPasswordCheck } from "./password-throttle.ts";
@@ -46,8 +46,7 @@ export function authRoutes(app: FastifyInstance, context: RouteContext): void {
     { schema: { body: signupBody }, preHandler: context.signupRateLimit },
     async (request, reply) => {
       const replaced = presentedSessionId(presentedToken(request, context));
-      const result = await signUp(deps, request.body, requestMeta(request), replaced);
-      if (!result.ok) throw GatehouseError.from(result);
+      const result = unwrap(await signUp(deps, request.body, requestMeta(request), replaced));
       setSessionCookie(reply, context.cookie, result.started.token);
       return reply.code(201).send(sessionPayload(context, { user: result.user, session: result.started.session }));
     },
@@ -55,10 +54,11 @@ export function authRoutes(app: FastifyInstance, context: RouteContext): void {
 
   routes.post("/api/auth/login", { schema: { body: credentials } }, async (request, reply) => {
     const replaced = presentedSessionId(presentedToken(request, context));
-    const result = await throttledPasswordCheck(context, request.body.email, request.ip, () =>
-      logIn(deps, request.body, requestMeta(request), replaced),
+    const result = unwrap(
+      await throttledPasswordCheck(context, request.body.email, request.ip, () =>
+        logIn(deps, request.body, requestMeta(request), replaced),
+      ),
     );
-    if (!result.ok) throw GatehouseError.from(result);
     setSessionCookie(reply, context.cookie, result.started.token);
     return sessionPayload(context, { user: result.user, session: result.started.session });
   });
@@ -82,10 +82,11 @@ export function sessionRoutes(app: FastifyInstance, context: RouteContext): void
     { schema: { body: z.strictObject({ password: z.string().max(4096) }) } },
     async (request, reply) => {
       const auth = authOf(request);
-      const result = await throttledPasswordCheck(context, auth.user.email, request.ip, () =>
-        reauthenticate(context.deps, auth, request.body.password, requestMeta(request)),
+      unwrap(
+        await throttledPasswordCheck(context, auth.user.email, request.ip, () =>
+          reauthenticate(context.deps, auth, request.body.password, requestMeta(request)),
+        ),
       );
-      if (!result.ok) throw GatehouseError.from(result);
       return reply.code(204).send();
     },
   );

@@ -1,10 +1,11 @@
 import type { preHandlerAsyncHookHandler } from "fastify";
 import { normalizeEmail } from "../../domain/email.ts";
-import { GatehouseError, type Refusal, rateLimitedRefusal } from "../../domain/errors.ts";
+import { type Refusal, rateLimitedRefusal } from "../../domain/errors.ts";
 import type { Attempt, LoginThrottle } from "../../domain/login-throttle.ts";
+import { GatehouseError } from "../gatehouse-error.ts";
 import type { RouteContext } from "./route-context.ts";
 
-/** The password throttles of the app (built in app.ts from Limits). */
+/** The password throttles of the app (built in route-context-for.ts from Limits). */
 export interface PasswordThrottles {
   /** Every password verdict (right or wrong) and every sign-up, per client address, per minute. */
   readonly address: LoginThrottle;

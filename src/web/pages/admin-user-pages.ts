@@ -4,7 +4,7 @@ import { z } from "zod";
 import { actorOf } from "../../domain/context.ts";
 import { deleteUser } from "../../domain/delete-user.ts";
 import { planDeletion } from "../../domain/deletion-plan.ts";
-import { GatehouseError, type Refusal } from "../../domain/errors.ts";
+import type { Refusal } from "../../domain/errors.ts";
 import { roles } from "../../domain/role.ts";
 import { userStatuses } from "../../domain/user.ts";
 import {
@@ -15,6 +15,7 @@ import {
   revokeUserSessions,
   updateUserAsAdmin,
 } from "../../domain/user-admin.ts";
+import { GatehouseError, unwrap } from "../../http/gatehouse-error.ts";
 import { userCursor } from "../../http/query-schemas.ts";
 import { requestMeta } from "../../http/request-meta.ts";
 import type { RouteContext } from "../../http/routes/route-context.ts";
@@ -47,8 +48,7 @@ export function adminUserPages(app: FastifyInstance, context: RouteContext): voi
     async (request, reply) => {
       const { notice: _notice, ...filters } = request.query;
       const query = { ...filters, limit: 25 };
-      const result = await listUsers(deps, actorOf(signedIn(request)), query, requestMeta(request));
-      if (!result.ok) throw GatehouseError.from(result);
+      const result = unwrap(await listUsers(deps, actorOf(signedIn(request)), query, requestMeta(request)));
       const page = pageContext(request, context);
       return sendPage(reply, page, { title: "Users" }, usersPage(filters, result.users, result.nextCursor));
     },
@@ -58,8 +58,7 @@ export function adminUserPages(app: FastifyInstance, context: RouteContext): voi
     const page = pageContext(request, context);
     const auth = signedIn(request);
     const meta = requestMeta(request);
-    const found = await getUser(deps, actorOf(auth), id, meta);
-    if (!found.ok) throw GatehouseError.from(found);
+    const found = unwrap(await getUser(deps, actorOf(auth), id, meta));
     const sessions = await listUserSessions(deps, actorOf(auth), id, meta);
     const alert = refusal === null ? null : refusalAlert(refusal);
     return sendPage(
@@ -144,10 +143,8 @@ export function adminUserPages(app: FastifyInstance, context: RouteContext): voi
     const page = pageContext(request, context);
     const auth = signedIn(request);
     const meta = requestMeta(request);
-    const plan = await planDeletion(deps, actorOf(auth), id, meta);
-    if (!plan.ok) throw GatehouseError.from(plan);
-    const user = await getUser(deps, actorOf(auth), id, meta);
-    if (!user.ok) throw GatehouseError.from(user);
+    const plan = unwrap(await planDeletion(deps, actorOf(auth), id, meta));
+    const user = unwrap(await getUser(deps, actorOf(auth), id, meta));
     const alert = refusal === null ? null : refusalAlert(refusal);
     const status = refusal === null ? 200 : statusOf(refusal);
     return sendPage(

@@ -5,7 +5,8 @@ import type { AuditEntry } from "../../domain/audit.ts";
 import { readAuditLog, verifyAuditLog } from "../../domain/audit-log.ts";
 import type { AuditVerification } from "../../domain/audit-verification.ts";
 import { actorOf } from "../../domain/context.ts";
-import { GatehouseError } from "../../domain/errors.ts";
+import type { ErrorCode } from "../../domain/errors.ts";
+import { unwrap } from "../../http/gatehouse-error.ts";
 import { decimalInteger } from "../../http/query-schemas.ts";
 import { requestMeta } from "../../http/request-meta.ts";
 import type { RouteContext } from "../../http/routes/route-context.ts";
@@ -14,6 +15,7 @@ import { pageContext, sendPage, signedIn } from "../page-support.ts";
 import { formatTime } from "./session-table.ts";
 
 const outcomes = ["success", "denied", "failure"] as const;
+const brokenLog: ErrorCode = "AUDIT_LOG_BROKEN";
 const emptyToUndefined = (value: unknown) => (value === "" ? undefined : value);
 
 /** The admin's own words (a note) while they exist; a note erased with the person it named says so. */
@@ -48,7 +50,7 @@ function verificationPanel(v: AuditVerification | null) {
   return html`<div class="alert" role="alert"><strong>The audit log fails verification</strong>: ${v.brokenCount} broken ${v.brokenCount === 1 ? "entry" : "entries"}.
   <ul>${v.broken.map((b) => html`<li>Entry ${b.seq}: ${b.problem}.</li>`)}</ul>
   ${more > 0 ? html`<p>And ${more} more (<code>gatehouse audit verify</code> lists them all).</p>` : ""}
-  <small>Code: <code>AUDIT_LOG_BROKEN</code></small></div>`;
+  <small>Code: <code>${brokenLog}</code></small></div>`;
 }
 
 export function auditPages(app: FastifyInstance, context: RouteContext): void {
@@ -72,13 +74,10 @@ export function auditPages(app: FastifyInstance, context: RouteContext): void {
       const actor = actorOf(signedIn(request));
       const meta = requestMeta(request);
       const { verify, ...filters } = request.query;
-      const log = await readAuditLog(context.deps, actor, { ...filters, limit: 50 }, meta);
-      if (!log.ok) throw GatehouseError.from(log);
+      const log = unwrap(await readAuditLog(context.deps, actor, { ...filters, limit: 50 }, meta));
       let verification: AuditVerification | null = null;
       if (verify !== undefined) {
-        const verified = await verifyAuditLog(context.deps, actor, meta);
-        if (!verified.ok) throw GatehouseError.from(verified);
-        verification = verified.verification;
+        verification = unwrap(await verifyAuditLog(context.deps, actor, meta)).verification;
       }
       const next = new URLSearchParams();
       for (const [key, value] of Object.entries({ ...filters, before: log.nextBefore ?? undefined })) {

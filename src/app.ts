@@ -1,0 +1,29 @@
+/**
+ * @module
+ * The app as it serves: the HTTP app with its request pipeline, the API, the pages, and the fallbacks
+ * that answer API paths in JSON and every other path with a page. The one place `http/` and `web/` are put
+ * together: `web/` uses `http/`'s helpers, and nothing in `http/` imports `web/`.
+ */
+
+import { registerApiRoutes } from "./http/api-routes.ts";
+import { type AppOptions, defaultLimits } from "./http/app-options.ts";
+import { auditedAdminDenial } from "./http/audited-admin-denial.ts";
+import { installFallbacks } from "./http/fallbacks.ts";
+import { createHttpApp, type GatehouseApp } from "./http/http-app.ts";
+import { installRequestPipeline } from "./http/request-pipeline.ts";
+import { routeContextFor } from "./http/route-context-for.ts";
+import { sendErrorPage } from "./web/error-page.ts";
+import { pagesPlugin } from "./web/pages-plugin.ts";
+
+/** Steps in this order: hooks before routes (a route gets the hooks that exist when it is added), fallbacks last. */
+export async function buildApp(options: AppOptions): Promise<GatehouseApp> {
+  const limits = { ...defaultLimits, ...options.limits };
+  const { app, registry } = await createHttpApp(options, limits);
+  const context = routeContextFor(app, options, limits);
+  installRequestPipeline(app, context);
+  const onAdminDenied = auditedAdminDenial(context.deps);
+  await registerApiRoutes(app, context, onAdminDenied);
+  await app.register(pagesPlugin(context, onAdminDenied));
+  await installFallbacks(app, registry, (request, reply, code) => sendErrorPage(request, reply, context, code));
+  return { app, registry };
+}

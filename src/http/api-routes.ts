@@ -1,0 +1,25 @@
+/**
+ * @module
+ * The JSON API and the health check, each route group under its policy.
+ */
+import type { FastifyInstance } from "fastify";
+import { type AdminDenial, adminGroup, routeGroup } from "./route-policy.ts";
+import { accountRoutes } from "./routes/account-routes.ts";
+import { adminUserRoutes } from "./routes/admin-user-routes.ts";
+import { auditRoutes } from "./routes/audit-routes.ts";
+import { authRoutes, sessionRoutes } from "./routes/auth-routes.ts";
+import { healthRoutes } from "./routes/health-routes.ts";
+import type { RouteContext } from "./routes/route-context.ts";
+
+export async function registerApiRoutes(
+  app: FastifyInstance,
+  context: RouteContext,
+  onAdminDenied: AdminDenial,
+): Promise<void> {
+  await app.register(routeGroup("public", (group) => healthRoutes(group, context)));
+  await app.register(routeGroup("public", (group) => authRoutes(group, context)));
+  await app.register(routeGroup("authenticated", (group) => sessionRoutes(group, context)));
+  await app.register(routeGroup("authenticated", (group) => accountRoutes(group, context)));
+  await app.register(adminGroup((group) => adminUserRoutes(group, context), onAdminDenied));
+  await app.register(adminGroup((group) => auditRoutes(group, context), onAdminDenied));
+}

@@ -1,0 +1,43 @@
+/**
+ * @module
+ * What the HTTP app is built from: the use cases' dependencies, the server's own settings, and its limits.
+ */
+import type { FastifyServerOptions } from "fastify";
+import type { Deps } from "../domain/context.ts";
+import type { TrustedProxies } from "./trusted-proxies.ts";
+
+export interface Limits {
+  /** Password verdicts (right or wrong) and sign-ups per minute per client address. */
+  readonly passwordAttemptsPerIpPerMinute: number;
+  /** Failed password attempts on one account from one address within the window before 429. */
+  readonly failuresPerAccount: number;
+  /** Failed password attempts on one account from all addresses together within the window before 429. */
+  readonly failuresPerAccountAllAddresses: number;
+  readonly failureWindowMs: number;
+  /**
+   * Audited acts on one's own account per account per minute (profile, sign-out, ending sessions): each
+   * writes an audit row, so each is limited; 60 is more than a person clicks.
+   */
+  readonly accountActsPerMinute: number;
+  readonly bodyLimitBytes: number;
+}
+
+export const defaultLimits: Limits = {
+  passwordAttemptsPerIpPerMinute: 30,
+  failuresPerAccount: 10,
+  failuresPerAccountAllAddresses: 100,
+  failureWindowMs: 15 * 60_000,
+  accountActsPerMinute: 60,
+  bodyLimitBytes: 16 * 1024,
+};
+
+export interface AppOptions {
+  readonly deps: Deps;
+  readonly publicUrl: URL;
+  readonly secret: Buffer;
+  readonly logger?: FastifyServerOptions["logger"];
+  /** Two log lines per request (received, completed) at info level; off unless asked for. */
+  readonly logRequests?: boolean;
+  readonly trustProxy?: TrustedProxies;
+  readonly limits?: Partial<Limits>;
+}

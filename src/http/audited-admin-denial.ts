@@ -1,0 +1,24 @@
+/**
+ * @module
+ * The admin groups' denial handler, shared by the API and the pages: a role with no administrative
+ * permission that reaches an admin route is refused, and the refusal is audited like any other.
+ */
+import { type Authenticated, actorOf, type Deps } from "../domain/context.ts";
+import { refuse } from "../domain/errors.ts";
+import { recordDenial } from "../domain/guard.ts";
+import { requestMeta } from "./request-meta.ts";
+import type { AdminDenial } from "./route-policy.ts";
+
+export function auditedAdminDenial(deps: Deps): AdminDenial {
+  return async function auditAdminDenial(request, auth: Authenticated) {
+    const id = (request.params as { id?: unknown }).id;
+    return recordDenial(
+      deps,
+      actorOf(auth),
+      requestMeta(request),
+      `${request.method} ${request.routeOptions.url}`,
+      typeof id === "string" ? id : null,
+      refuse("FORBIDDEN"),
+    );
+  };
+}

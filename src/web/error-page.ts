@@ -1,0 +1,63 @@
+/**
+ * @module
+ * Error pages for people: the same status and problem code the API would give, in words, with a way on.
+ */
+import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
+import { type ErrorCode, errorCodes } from "../domain/errors.ts";
+import { problemFor } from "../http/problem-for.ts";
+import { returnUrl } from "../http/return-url.ts";
+import type { RouteContext } from "../http/routes/route-context.ts";
+import { html } from "./html.ts";
+import { alertBox } from "./layout.ts";
+import { pageContext, sendPage } from "./page-support.ts";
+
+/** What an error page needs of the app: the session's token key for its sign-out form, and the origin. */
+export type ErrorPageContext = Pick<RouteContext, "csrfKey" | "publicUrl">;
+
+const friendly: Partial<Record<number, string>> = {
+  400: "That request was not valid.",
+  403: "You are not allowed to do that.",
+  404: "There is nothing here.",
+  405: "That page cannot be used that way.",
+  409: "That cannot be done right now.",
+  429: "Too many attempts.",
+  500: "Something went wrong.",
+};
+
+export function sendErrorPage(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  context: ErrorPageContext,
+  code: ErrorCode,
+  detail?: string,
+) {
+  const { status, title } = errorCodes[code];
+  const page = pageContext(request, context);
+  const content = html`<h1>${friendly[status] ?? title}</h1>
+${alertBox(title, code, detail ?? null)}
+<p><a href="${page.auth === null ? "/login" : "/account"}">Go to ${page.auth === null ? "sign in" : "your account"}</a></p>`;
+  return sendPage(
+    reply,
+    { ...page, notice: null },
+    { title: friendly[status] ?? title, narrow: true },
+    content,
+    status,
+  );
+}
+
+/**
+ * The pages' error handler, over the same problemFor() as the API's. A page that needs a session sends a
+ * signed-out visitor to the sign-in page; every other refusal is an error page with its code.
+ */
+export function errorPageHandler(context: ErrorPageContext) {
+  return function renderErrorPage(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+    const problem = problemFor(error, request);
+    if (problem.code === "UNAUTHENTICATED") {
+      // Only a page that was read (GET) is worth returning to, and only by a path the sign-in would follow.
+      const back = request.method === "GET" ? returnUrl(request.url, context.publicUrl) : null;
+      return reply.redirect(back === null ? "/login" : `/login?next=${encodeURIComponent(back)}`, 303);
+    }
+    reply.headers(problem.headers);
+    return sendErrorPage(request, reply, context, problem.code, problem.detail);
+  };
+}
