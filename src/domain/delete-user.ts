@@ -1,7 +1,7 @@
 import { checkTarget, permits } from "./authz.ts";
 import { type Actor, type Authenticated, actorOf, auditEntry, type Deps, type RequestMeta } from "./context.ts";
 import { mentionsEmail, normalizeEmail } from "./email.ts";
-import { type Refusal, refuse } from "./errors.ts";
+import { type Ok, type Refusal, refuse } from "./errors.ts";
 import { auditFailures, lockParties, needsStepUp, recordDenial } from "./guard.ts";
 
 /**
@@ -20,7 +20,7 @@ export interface DeletionReceipt {
   readonly at: string;
 }
 
-export type DeletionResult = { readonly ok: true; readonly receipt: DeletionReceipt } | Refusal;
+export type DeletionResult = Ok<{ readonly receipt: DeletionReceipt }> | Refusal;
 
 export async function deleteUser(
   deps: Deps,

@@ -1,6 +1,6 @@
 import { checkTarget, permits } from "./authz.ts";
 import type { Actor, Deps, RequestMeta } from "./context.ts";
-import { type ErrorCode, errorCodes, type Refusal, refuse } from "./errors.ts";
+import { type ErrorCode, errorCodes, type Ok, type Refusal, refuse } from "./errors.ts";
 import { needsStepUp, recordDenial } from "./guard.ts";
 
 /**
@@ -24,7 +24,7 @@ export async function planDeletion(
   actor: Actor,
   targetId: string,
   meta: RequestMeta,
-): Promise<({ ok: true } & DeletionPlan) | Refusal> {
+): Promise<Ok<DeletionPlan> | Refusal> {
   if (!permits(actor, "users.delete")) {
     return recordDenial(deps, actor, meta, "users.deletion_plan", targetId, refuse("FORBIDDEN"));
   }

@@ -1,7 +1,7 @@
 import { createAccount } from "./accounts.ts";
 import { type AdminAction, checkGrantedRole, checkTarget, permits, type TargetChange } from "./authz.ts";
 import { type Actor, auditEntry, type Deps, type RequestMeta } from "./context.ts";
-import { type Refusal, refuse } from "./errors.ts";
+import { type Ok, type Refusal, refuse } from "./errors.ts";
 import { auditFailures, lockParties, needsStepUp, recordDenial } from "./guard.ts";
 import type { StoreTx, UserListQuery, UserPatch } from "./ports.ts";
 import { isPrivileged, type Role } from "./role.ts";
@@ -15,8 +15,6 @@ import type { UserRecord, UserStatus } from "./user.ts";
  * is audited. Changes to role or status revoke the target's sessions in the same transaction, so a demoted
  * admin's very next request already runs with the new role, and a disabled user's has no session at all.
  */
-type Ok<T> = { readonly ok: true } & T;
-
 async function permitted(deps: Deps, actor: Actor, action: AdminAction, targetId: string | null, meta: RequestMeta) {
   return permits(actor, action) ? null : recordDenial(deps, actor, meta, action, targetId, refuse("FORBIDDEN"));
 }
