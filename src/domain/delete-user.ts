@@ -1,16 +1,17 @@
-import { checkTarget, permits } from "./authz.ts";
 import { type Actor, type Authenticated, actorOf, auditEntry, type Deps, type RequestMeta } from "./context.ts";
 import { mentionsEmail, normalizeEmail } from "./email.ts";
 import { type Ok, type Refusal, refuse } from "./errors.ts";
-import { auditFailures, lockParties, needsStepUp, recordDenial } from "./guard.ts";
+import { type AdminAct, needsStepUp, recordDenial, refusedPermission, runAdminAct } from "./guard.ts";
 
 /**
+ * @module
  * The one deletion use case. The admin API, the admin pages, self-service, the CLI and the purge job all
  * come here, and all get the same checks, transaction, audit row and receipt. In one transaction, in this
- * order: lock the superuser set and the target -> target rules -> revoke every session -> erase (or disable
- * and schedule the erasure) -> audit row -> commit. The target's sessions are gone before the response
- * that reports the deletion can be sent, and a login racing the deletion either commits first (its session
- * is revoked here) or waits on the row lock and finds no active user.
+ * order: lock the superuser set and the target -> target rules (both the admin-act step, runAdminAct) ->
+ * revoke every session -> erase (or disable and schedule the erasure) -> audit row -> commit. The target's
+ * sessions are gone before the response that reports the deletion can be sent, and a login racing the
+ * deletion either commits first (its session is revoked here) or waits on the row lock and finds no active
+ * user.
  */
 export interface DeletionReceipt {
   readonly id: string;
@@ -29,9 +30,8 @@ export async function deleteUser(
   options: { reason?: string },
   meta: RequestMeta,
 ): Promise<DeletionResult> {
-  if (!permits(actor, "users.delete")) {
-    return recordDenial(deps, actor, meta, "users.delete", targetId, refuse("FORBIDDEN"));
-  }
+  const denied = await refusedPermission(deps, actor, meta, "users.delete", targetId);
+  if (denied !== null) return denied;
   if (needsStepUp(deps, actor)) {
     return recordDenial(deps, actor, meta, "users.delete", targetId, refuse("REAUTH_REQUIRED"));
   }
@@ -64,56 +64,40 @@ async function runDeletion(
   options: { reason: string | null; note: string | null; selfService: boolean },
   meta: RequestMeta,
 ): Promise<DeletionResult> {
-  const result = await auditFailures(deps, actor, meta, "users.delete", targetId, () =>
-    deps.store.transaction(async (tx): Promise<DeletionResult> => {
-      const parties = await lockParties(tx, actor, "users.delete", targetId, options.selfService);
-      if (!parties.ok) return recordDenial(deps, actor, meta, "users.delete", targetId, parties, tx);
-      const { target, activeSuperusers } = parties;
-      if (target === null)
-        return recordDenial(deps, actor, meta, "users.delete", targetId, refuse("USER_NOT_FOUND"), tx);
-      const refusal = checkTarget(
-        parties.actor,
-        "users.delete",
-        { target, activeSuperusers },
-        { removesAccess: true, selfService: options.selfService },
-      );
-      if (refusal !== null) return recordDenial(deps, actor, meta, "users.delete", target.id, refusal, tx);
-
-      const now = deps.clock.now();
-      const sessionsRevoked = await tx.deleteUserSessions(target.id);
-      // A second deletion of an account already waiting out its grace period erases it now.
-      const erase = deps.deletionGraceMs === 0 || target.purgeAfter !== null;
-      const purgeAfter = erase ? null : now + deps.deletionGraceMs;
-      if (erase) await tx.eraseUser(target.id);
-      else await tx.scheduleErasure(target.id, now + deps.deletionGraceMs, now);
-      // eraseUser removed every note naming the target's address; this one must not bring it back. A scheduled
-      // deletion keeps its note until the purge erases the account, and the note with it.
-      const note =
-        options.note !== null && erase && mentionsEmail(options.note, normalizeEmail(target.email))
-          ? null
-          : options.note;
-      await tx.appendAudit(
-        auditEntry(actor, meta, now, {
-          action: "users.delete",
-          outcome: "success",
-          targetId: target.id,
-          reason: options.reason,
-          note,
-          details: { mode: erase ? "erased" : "scheduled", sessionsRevoked, selfService: options.selfService },
-        }),
-      );
-      return {
-        ok: true,
-        receipt: {
-          id: target.id,
-          status: erase ? "deleted" : "scheduled",
-          sessionsRevoked,
-          purgeAfter: purgeAfter === null ? null : new Date(purgeAfter).toISOString(),
-          at: new Date(now).toISOString(),
-        },
-      };
-    }),
-  );
+  const act: AdminAct = {
+    action: "users.delete",
+    targetId,
+    selfService: options.selfService,
+    change: () => ({ removesAccess: true }),
+  };
+  const result: DeletionResult = await runAdminAct(deps, actor, meta, act, async ({ tx, target, succeeded }) => {
+    const now = deps.clock.now();
+    const sessionsRevoked = await tx.deleteUserSessions(target.id);
+    // A second deletion of an account already waiting out its grace period erases it now.
+    const erase = deps.deletionGraceMs === 0 || target.purgeAfter !== null;
+    const purgeAfter = erase ? null : now + deps.deletionGraceMs;
+    if (erase) await tx.eraseUser(target.id);
+    else await tx.scheduleErasure(target.id, now + deps.deletionGraceMs, now);
+    // eraseUser removed every note naming the target's address; this one must not bring it back. A scheduled
+    // deletion keeps its note until the purge erases the account, and the note with it.
+    const note =
+      options.note !== null && erase && mentionsEmail(options.note, normalizeEmail(target.email)) ? null : options.note;
+    await succeeded(now, {
+      reason: options.reason,
+      note,
+      details: { mode: erase ? "erased" : "scheduled", sessionsRevoked, selfService: options.selfService },
+    });
+    return {
+      ok: true,
+      receipt: {
+        id: target.id,
+        status: erase ? "deleted" : "scheduled",
+        sessionsRevoked,
+        purgeAfter: purgeAfter === null ? null : new Date(purgeAfter).toISOString(),
+        at: new Date(now).toISOString(),
+      },
+    };
+  });
   if (result.ok && result.receipt.status === "deleted") await deps.store.scrubAfterErase();
   return result;
 }

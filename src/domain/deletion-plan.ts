@@ -1,7 +1,7 @@
-import { checkTarget, permits } from "./authz.ts";
+import { checkTarget } from "./authz.ts";
 import type { Actor, Deps, RequestMeta } from "./context.ts";
 import { type ErrorCode, errorCodes, type Ok, type Refusal, refuse } from "./errors.ts";
-import { needsStepUp, recordDenial } from "./guard.ts";
+import { needsStepUp, recordDenial, refusedPermission } from "./guard.ts";
 
 /**
  * What deleting a user would do, or what stops it, without changing anything: the same permission and
@@ -25,9 +25,8 @@ export async function planDeletion(
   targetId: string,
   meta: RequestMeta,
 ): Promise<Ok<DeletionPlan> | Refusal> {
-  if (!permits(actor, "users.delete")) {
-    return recordDenial(deps, actor, meta, "users.deletion_plan", targetId, refuse("FORBIDDEN"));
-  }
+  const denied = await refusedPermission(deps, actor, meta, "users.delete", targetId, "users.deletion_plan");
+  if (denied !== null) return denied;
   const target = await deps.store.getUserById(targetId);
   if (target === null) {
     return recordDenial(deps, actor, meta, "users.deletion_plan", targetId, refuse("USER_NOT_FOUND"));
