@@ -2,6 +2,7 @@ import { type Actor, type Authenticated, actorOf, auditEntry, type Deps, type Re
 import { mentionsEmail, normalizeEmail } from "./email.ts";
 import { type Ok, type Refusal, refuse } from "./errors.ts";
 import { type AdminAct, needsStepUp, recordDenial, refusedPermission, runAdminAct } from "./guard.ts";
+import type { UserRecord } from "./user.ts";
 
 /**
  * @module
@@ -57,6 +58,15 @@ export async function deleteOwnAccount(
   return runDeletion(deps, actor, auth.user.id, { reason: "self-service", note: null, selfService: true }, meta);
 }
 
+/**
+ * The deletion rule, one place for the deletion and its plan: with no grace period, or for an account
+ * already waiting out its grace period (a second deletion), the account is erased now; otherwise it is
+ * disabled now and erased by the purge once the grace period ends.
+ */
+export function erasesNow(deps: Pick<Deps, "deletionGraceMs">, target: Pick<UserRecord, "purgeAfter">): boolean {
+  return deps.deletionGraceMs === 0 || target.purgeAfter !== null;
+}
+
 async function runDeletion(
   deps: Deps,
   actor: Actor,
@@ -73,8 +83,7 @@ async function runDeletion(
   const result: DeletionResult = await runAdminAct(deps, actor, meta, act, async ({ tx, target, succeeded }) => {
     const now = deps.clock.now();
     const sessionsRevoked = await tx.deleteUserSessions(target.id);
-    // A second deletion of an account already waiting out its grace period erases it now.
-    const erase = deps.deletionGraceMs === 0 || target.purgeAfter !== null;
+    const erase = erasesNow(deps, target);
     const purgeAfter = erase ? null : now + deps.deletionGraceMs;
     if (erase) await tx.eraseUser(target.id);
     else await tx.scheduleErasure(target.id, now + deps.deletionGraceMs, now);

@@ -1,5 +1,6 @@
 import { checkTarget } from "./authz.ts";
 import type { Actor, Deps, RequestMeta } from "./context.ts";
+import { erasesNow } from "./delete-user.ts";
 import { type ErrorCode, errorCodes, type Ok, type Refusal, refuse } from "./errors.ts";
 import { needsStepUp, recordDenial, refusedPermission } from "./guard.ts";
 
@@ -37,7 +38,7 @@ export async function planDeletion(
   if (rule !== null) blockers.push(rule);
   if (needsStepUp(deps, actor)) blockers.push(refuse("REAUTH_REQUIRED", "Confirm your password before deleting."));
   const sessions = await deps.store.listUserSessions(target.id);
-  const erase = deps.deletionGraceMs === 0 || target.purgeAfter !== null;
+  const erase = erasesNow(deps, target);
   const now = deps.clock.now();
   return {
     ok: true,
