@@ -17,8 +17,29 @@ export interface DeletionPlan {
   readonly purgeAfter: string | null;
   /** Null when the caller may not see the target's sessions (it ranks too high for this caller). */
   readonly sessionsToRevoke: number | null;
-  readonly removes: readonly string[];
+  /** What goes, in order: codes that each edge words (http/removal-text.ts), never prose to match on. */
+  readonly removes: readonly Removal[];
 }
+
+/** Something a deletion takes away, and when: with the deletion ("now") or at the purge (at purgeAfter). */
+export interface Removal {
+  readonly what: "sessions" | "sign-in" | "personal-data";
+  readonly when: "now" | "purge";
+}
+
+/**
+ * An erasure takes everything now (sign-in goes with the account). A scheduled deletion ends the sessions
+ * and sign-in now, and the account and its personal data at the purge.
+ */
+const erased: readonly Removal[] = [
+  { what: "sessions", when: "now" },
+  { what: "personal-data", when: "now" },
+];
+const scheduled: readonly Removal[] = [
+  { what: "sessions", when: "now" },
+  { what: "sign-in", when: "now" },
+  { what: "personal-data", when: "purge" },
+];
 
 export async function planDeletion(
   deps: Deps,
@@ -48,8 +69,6 @@ export async function planDeletion(
     mode: erase ? "erase" : "schedule",
     purgeAfter: erase ? null : new Date(now + deps.deletionGraceMs).toISOString(),
     sessionsToRevoke: blockers.some((b) => b.code === "FORBIDDEN") ? null : sessions.length,
-    removes: erase
-      ? ["every session", "the account and its personal data (e-mail, name, password hash)"]
-      : ["every session (now)", "sign-in (now)", "the account and its personal data (at purgeAfter)"],
+    removes: erase ? erased : scheduled,
   };
 }
