@@ -6,9 +6,10 @@ import {
   type VerifyOptions,
   walkAuditChain,
 } from "./audit-verification.ts";
+import { permits } from "./authz.ts";
 import type { Actor, Deps, RequestMeta } from "./context.ts";
-import type { Ok, Refusal } from "./errors.ts";
-import { refusedPermission } from "./guard.ts";
+import { type Ok, type Refusal, refuse } from "./errors.ts";
+import { recordDenial } from "./guard.ts";
 import type { Store } from "./ports.ts";
 
 export async function readAuditLog(
@@ -17,8 +18,7 @@ export async function readAuditLog(
   query: AuditQuery,
   meta: RequestMeta,
 ): Promise<Ok<{ entries: AuditEntry[]; nextBefore: number | null }> | Refusal> {
-  const denied = await refusedPermission(deps, actor, meta, "audit.read", null);
-  if (denied !== null) return denied;
+  if (!permits(actor, "audit.read")) return recordDenial(deps, actor, meta, "audit.read", null, refuse("FORBIDDEN"));
   // Refusals on an id that named no user at the time were recorded under its pseudonym: a search for the
   // id (or the text an admin typed) finds those too.
   const { targetId } = query;
@@ -41,8 +41,7 @@ export async function verifyAuditLog(
   meta: RequestMeta,
   options: VerifyOptions = {},
 ): Promise<Ok<{ verification: AuditVerification }> | Refusal> {
-  const denied = await refusedPermission(deps, actor, meta, "audit.read", null, "audit.verify");
-  if (denied !== null) return denied;
+  if (!permits(actor, "audit.read")) return recordDenial(deps, actor, meta, "audit.verify", null, refuse("FORBIDDEN"));
   return { ok: true, verification: await sharedVerification(deps, options.maxReported ?? defaultMaxReported) };
 }
 

@@ -1,7 +1,7 @@
 import { type Actor, type Authenticated, actorOf, auditEntry, type Deps, type RequestMeta } from "./context.ts";
 import { mentionsEmail, normalizeEmail } from "./email.ts";
 import { type Ok, type Refusal, refuse } from "./errors.ts";
-import { type AdminAct, needsStepUp, recordDenial, refusedPermission, runAdminAct } from "./guard.ts";
+import { type AdminAct, needsStepUp, runAdminAct } from "./guard.ts";
 import type { UserRecord } from "./user.ts";
 
 /**
@@ -31,13 +31,13 @@ export async function deleteUser(
   options: { reason?: string },
   meta: RequestMeta,
 ): Promise<DeletionResult> {
-  const denied = await refusedPermission(deps, actor, meta, "users.delete", targetId);
-  if (denied !== null) return denied;
-  if (needsStepUp(deps, actor)) {
-    return recordDenial(deps, actor, meta, "users.delete", targetId, refuse("REAUTH_REQUIRED"));
-  }
   // The admin's reason is the caller's own text: a note, kept out of the sealed chain (AuditInput.note).
-  return runDeletion(deps, actor, targetId, { reason: null, note: options.reason ?? null, selfService: false }, meta);
+  return runDeletion(deps, actor, targetId, meta, {
+    reason: null,
+    note: options.reason ?? null,
+    selfService: false,
+    precheck: () => (needsStepUp(deps, actor) ? refuse("REAUTH_REQUIRED") : null),
+  });
 }
 
 /** Self-deletion: the password again (or a re-authentication within the window), then the same deletion. */
@@ -48,14 +48,16 @@ export async function deleteOwnAccount(
   meta: RequestMeta,
 ): Promise<DeletionResult> {
   const actor = actorOf(auth);
-  if (input.password !== undefined) {
-    if (!(await deps.hasher.verify(await deps.store.getPasswordHash(auth.user.id), input.password))) {
-      return recordDenial(deps, actor, meta, "users.delete", auth.user.id, refuse("WRONG_PASSWORD"));
-    }
-  } else if (needsStepUp(deps, actor)) {
-    return recordDenial(deps, actor, meta, "users.delete", auth.user.id, refuse("REAUTH_REQUIRED"));
-  }
-  return runDeletion(deps, actor, auth.user.id, { reason: "self-service", note: null, selfService: true }, meta);
+  return runDeletion(deps, actor, auth.user.id, meta, {
+    reason: "self-service",
+    note: null,
+    selfService: true,
+    async precheck() {
+      if (input.password === undefined) return needsStepUp(deps, actor) ? refuse("REAUTH_REQUIRED") : null;
+      const matches = await deps.hasher.verify(await deps.store.getPasswordHash(auth.user.id), input.password);
+      return matches ? null : refuse("WRONG_PASSWORD");
+    },
+  });
 }
 
 /**
@@ -67,18 +69,28 @@ export function erasesNow(deps: Pick<Deps, "deletionGraceMs">, target: Pick<User
   return deps.deletionGraceMs === 0 || target.purgeAfter !== null;
 }
 
+interface DeletionOptions {
+  /** The audit row's reason (the admin's own words go in `note`, out of the sealed chain). */
+  readonly reason: string | null;
+  readonly note: string | null;
+  readonly selfService: boolean;
+  /** The step-up, or for self-deletion the password again: see AdminAct.precheck. */
+  readonly precheck: NonNullable<AdminAct["precheck"]>;
+}
+
 async function runDeletion(
   deps: Deps,
   actor: Actor,
   targetId: string,
-  options: { reason: string | null; note: string | null; selfService: boolean },
   meta: RequestMeta,
+  options: DeletionOptions,
 ): Promise<DeletionResult> {
   const act: AdminAct = {
     action: "users.delete",
     targetId,
     selfService: options.selfService,
     change: () => ({ removesAccess: true }),
+    precheck: options.precheck,
   };
   const result: DeletionResult = await runAdminAct(deps, actor, meta, act, async ({ tx, target, succeeded }) => {
     const now = deps.clock.now();

@@ -176,6 +176,11 @@ export interface AdminAct {
   readonly change: (target: UserRecord) => Omit<TargetChange, "selfService">;
   /** The account owner on their own account (self-deletion, re-authenticated): no admin permission needed. */
   readonly selfService?: boolean;
+  /**
+   * What refuses the act before any lookup, once the permission is known to be held: the step-up (a fresh
+   * password proof), which does not depend on the target. Null lets the act go on.
+   */
+  readonly precheck?: () => Refusal | null | Promise<Refusal | null>;
 }
 
 /** What an act's body gets: its transaction, its target locked and checked, and its audit rows. */
@@ -189,32 +194,37 @@ export interface LockedTarget {
 }
 
 /**
- * The one step of every administrative act on a user, deletion included: one transaction that locks the
- * parties (lockParties: superusers, actor, target, in that order), finds the target (404), applies the
- * target rules (rank, self, last superuser: authz.ts checkTarget) and only then runs the act's body. Every
- * refusal on the way is audited inside that transaction; a fault is audited as a failure by auditFailures
- * and rethrown. What needs no transaction comes before it: the permission at all (refusedPermission) and
- * the step-up. A new act on a user (token revocation, deactivation) is a body passed to this, nothing more.
+ * The one step of every administrative act on a user, deletion included, in the order authz.ts states: the
+ * permission at all (403 before any lookup; the owner's own account in self-service needs none), the
+ * act's precheck (step-up), then one transaction that locks the parties (lockParties: superusers, actor,
+ * target, in that order), finds the target (404), applies the target rules (rank, self, last superuser:
+ * authz.ts checkTarget) and only then runs the act's body. Every refusal on the way is audited, inside the
+ * transaction once there is one; a fault is audited as a failure by auditFailures and rethrown. A new act on
+ * a user (token revocation, deactivation) is an AdminAct and a body passed to this, nothing more.
  */
-export function runAdminAct<T extends object>(
+export async function runAdminAct<T extends object>(
   deps: Deps,
   actor: Actor,
   meta: RequestMeta,
   act: AdminAct,
   body: (locked: LockedTarget) => Promise<Ok<T> | Refusal>,
 ): Promise<Ok<T> | Refusal> {
-  return auditFailures(deps, actor, meta, act.action, act.targetId, () =>
+  const { action, targetId } = act;
+  const selfService = act.selfService === true && actor.type === "user" && actor.user.id === targetId;
+  const denied = selfService ? null : await refusedPermission(deps, actor, meta, action, targetId);
+  if (denied !== null) return denied;
+  const early = (await act.precheck?.()) ?? null;
+  if (early !== null) return recordDenial(deps, actor, meta, action, targetId, early);
+  return auditFailures(deps, actor, meta, action, targetId, () =>
     deps.store.transaction(async (tx) => {
       // The record names the caller as its request established it; the rules judge the actor as locked.
-      const deny = (targetId: string, refusal: Refusal) =>
-        recordDenial(deps, actor, meta, act.action, targetId, refusal, tx);
-      const selfService = act.selfService === true;
-      const parties = await lockParties(tx, actor, act.action, act.targetId, selfService);
-      if (!parties.ok) return deny(act.targetId, parties);
+      const deny = (id: string, refusal: Refusal) => recordDenial(deps, actor, meta, action, id, refusal, tx);
+      const parties = await lockParties(tx, actor, action, targetId, selfService);
+      if (!parties.ok) return deny(targetId, parties);
       const { target, activeSuperusers } = parties;
-      if (target === null) return deny(act.targetId, refuse("USER_NOT_FOUND"));
+      if (target === null) return deny(targetId, refuse("USER_NOT_FOUND"));
       const change: TargetChange = { ...act.change(target), ...(selfService ? { selfService } : {}) };
-      const refusal = checkTarget(parties.actor, act.action, { target, activeSuperusers }, change);
+      const refusal = checkTarget(parties.actor, action, { target, activeSuperusers }, change);
       if (refusal !== null) return deny(target.id, refusal);
       return body({
         tx,
@@ -222,7 +232,7 @@ export function runAdminAct<T extends object>(
         deny: (refused) => deny(target.id, refused),
         async succeeded(at, facts) {
           await tx.appendAudit(
-            auditEntry(actor, meta, at, { ...facts, action: act.action, outcome: "success", targetId: target.id }),
+            auditEntry(actor, meta, at, { ...facts, action, outcome: "success", targetId: target.id }),
           );
         },
       });

@@ -80,12 +80,6 @@ export async function updateUserAsAdmin(
   patch: AdminUserPatch,
   meta: RequestMeta,
 ): Promise<Ok<{ user: UserRecord; sessionsRevoked: number }> | Refusal> {
-  const denied = await refusedPermission(deps, actor, meta, "users.update", targetId);
-  if (denied !== null) return denied;
-  // Changing who may do what is a sensitive act: it needs a fresh password proof, like deletion.
-  if (patch.role !== undefined && needsStepUp(deps, actor)) {
-    return recordDenial(deps, actor, meta, "users.update", targetId, refuse("REAUTH_REQUIRED"));
-  }
   const act: AdminAct = {
     action: "users.update",
     targetId,
@@ -93,6 +87,8 @@ export async function updateUserAsAdmin(
       removesAccess: patch.status === "disabled" && user.status === "active",
       ...(patch.role !== undefined && patch.role !== user.role ? { newRole: patch.role } : {}),
     }),
+    // Changing who may do what is a sensitive act: it needs a fresh password proof, like deletion.
+    precheck: () => (patch.role !== undefined && needsStepUp(deps, actor) ? refuse("REAUTH_REQUIRED") : null),
   };
   return runAdminAct(deps, actor, meta, act, async ({ tx, target, deny, succeeded }) => {
     // Disabling an administrator locks them out of administering: a stale session must not be able to
@@ -123,8 +119,10 @@ export async function updateUserAsAdmin(
   });
 }
 
-/** Acts whose target rules depend on nothing they change: they take no one's access away. */
+/** Restoring an account and ending its sessions take no one's access away: only rank and self apply. */
 const keepsAccess = () => ({ removesAccess: false });
+const restoring = { action: "users.restore", change: keepsAccess } as const;
+const revokingSessions = { action: "users.sessions.revoke", change: keepsAccess } as const;
 
 export async function restoreUser(
   deps: Deps,
@@ -132,10 +130,7 @@ export async function restoreUser(
   targetId: string,
   meta: RequestMeta,
 ): Promise<Ok<{ user: UserRecord }> | Refusal> {
-  const denied = await refusedPermission(deps, actor, meta, "users.restore", targetId);
-  if (denied !== null) return denied;
-  const act: AdminAct = { action: "users.restore", targetId, change: keepsAccess };
-  return runAdminAct(deps, actor, meta, act, async ({ tx, target, deny, succeeded }) => {
+  return runAdminAct(deps, actor, meta, { ...restoring, targetId }, async ({ tx, target, deny, succeeded }) => {
     if (target.purgeAfter === null) return deny(refuse("USER_NOT_RESTORABLE"));
     const now = deps.clock.now();
     await tx.cancelErasure(target.id, now);
@@ -174,10 +169,7 @@ export async function revokeUserSessions(
   targetId: string,
   meta: RequestMeta,
 ): Promise<Ok<{ sessionsRevoked: number }> | Refusal> {
-  const denied = await refusedPermission(deps, actor, meta, "users.sessions.revoke", targetId);
-  if (denied !== null) return denied;
-  const act: AdminAct = { action: "users.sessions.revoke", targetId, change: keepsAccess };
-  return runAdminAct(deps, actor, meta, act, async ({ tx, target, succeeded }) => {
+  return runAdminAct(deps, actor, meta, { ...revokingSessions, targetId }, async ({ tx, target, succeeded }) => {
     const sessionsRevoked = await tx.deleteUserSessions(target.id);
     await succeeded(deps.clock.now(), { details: { sessionsRevoked } });
     return { ok: true, sessionsRevoked };
