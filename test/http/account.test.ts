@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import { startTestApp, type TestApp } from "../support/app.ts";
 import { engines } from "../support/databases.ts";
 import { createUser, goodPassword, signIn } from "../support/fixtures.ts";
 import { assertProblem, signInMany, statusOf, tokenOf } from "../support/http-assertions.ts";
-import { startTestApp, type TestApp } from "../support/test-app.ts";
 
 const newPassword = "a brand new passphrase for gatehouse";
 

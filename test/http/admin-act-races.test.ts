@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import type { StoreTx } from "../../src/domain/ports.ts";
+import { startTestApp, type TestApp } from "../support/app.ts";
 import { engines } from "../support/databases.ts";
 import { auditOf, type SignedIn, signedIn } from "../support/deletion-fixtures.ts";
 import { createUser, goodPassword, uniqueEmail } from "../support/fixtures.ts";
 import { assertProblem } from "../support/http-assertions.ts";
-import { startTestApp, type TestApp } from "../support/test-app.ts";
 
 /**
  * Issue 9.3 and 9.8: every administrative act locks and re-reads its actor inside its own transaction, in

@@ -1,13 +1,13 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import type { AuditEntry } from "../../src/domain/audit.ts";
+import { startTestApp, type TestApp } from "../support/app.ts";
 import { engines } from "../support/databases.ts";
 import { adminDeletes, signedIn, wholeAudit } from "../support/deletion-fixtures.ts";
 import { createUser, goodPassword } from "../support/fixtures.ts";
 import { assertProblem } from "../support/http-assertions.ts";
 import type { HttpClient } from "../support/http-client.ts";
 import { rawQuery } from "../support/raw-database.ts";
-import { startTestApp, type TestApp } from "../support/test-app.ts";
 
 /**
  * Issue 9, item 10: text a caller chooses must not outlive an erasure in the append-only log. A refused

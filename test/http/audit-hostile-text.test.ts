@@ -1,12 +1,12 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import { startTestApp, type TestApp } from "../support/app.ts";
 import { engines } from "../support/databases.ts";
 import { signedIn, wholeAudit } from "../support/deletion-fixtures.ts";
 import { createUser, goodPassword, uniqueEmail } from "../support/fixtures.ts";
 import { assertProblem, snapshotStore } from "../support/http-assertions.ts";
 import type { HttpClient } from "../support/http-client.ts";
 import { rawQuery } from "../support/raw-database.ts";
-import { startTestApp, type TestApp } from "../support/test-app.ts";
 
 /**
  * Issue 9, item 1: nothing a request carries may make a stored audit entry differ from the one that was

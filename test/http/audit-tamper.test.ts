@@ -2,13 +2,13 @@ import assert from "node:assert/strict";
 import { randomBytes, randomUUID } from "node:crypto";
 import { after, before, describe, test } from "node:test";
 import type { AuditEntry } from "../../src/domain/audit.ts";
+import { startTestApp, type TestApp } from "../support/app.ts";
 import { engines } from "../support/databases.ts";
 import { adminDeletes, type SignedIn, signedIn, wholeAudit } from "../support/deletion-fixtures.ts";
 import { createUser, goodPassword } from "../support/fixtures.ts";
 import { assertProblem, tokenOf } from "../support/http-assertions.ts";
 import type { HttpClient } from "../support/http-client.ts";
 import { rawQuery } from "../support/raw-database.ts";
-import { startTestApp, type TestApp } from "../support/test-app.ts";
 
 /** DESIGN.md 8: the audit log cannot be edited, shortened or extended behind the server's back unnoticed. */
 interface Activity {

@@ -4,11 +4,11 @@ import { verifyAuditLog } from "../../src/domain/audit-log.ts";
 import { type Deps, noRequest } from "../../src/domain/context.ts";
 import type { Store } from "../../src/domain/ports.ts";
 import { auditInput } from "../store/store-fixtures.ts";
+import { startTestApp, type TestApp } from "../support/app.ts";
 import { engines } from "../support/databases.ts";
 import { signedIn, wholeAudit } from "../support/deletion-fixtures.ts";
 import { assertProblem } from "../support/http-assertions.ts";
 import { rawQuery } from "../support/raw-database.ts";
-import { startTestApp, type TestApp } from "../support/test-app.ts";
 
 /**
  * Issue 9, item 5 (verification half): the audit page does not walk the whole chain on every view, and a

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import { startTestApp, type TestApp } from "../support/app.ts";
 import { engines } from "../support/databases.ts";
 import { createUser, goodPassword, problemCode, signIn, uniqueEmail } from "../support/fixtures.ts";
-import { startTestApp, type TestApp } from "../support/test-app.ts";
 
 for (const engine of engines) {
   describe(`sign-up, login and logout (${engine})`, () => {

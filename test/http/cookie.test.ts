@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import { startTestApp, type TestApp, testLifetimes } from "../support/app.ts";
 import { engines } from "../support/databases.ts";
 import { createUser, goodPassword, uniqueEmail } from "../support/fixtures.ts";
 import { type Answer, type SetCookie, sessionSetCookie, setCookies } from "../support/http-assertions.ts";
-import { startTestApp, type TestApp, testLifetimes } from "../support/test-app.ts";
 
 const absoluteSeconds = String(testLifetimes.absoluteMs / 1000);
 

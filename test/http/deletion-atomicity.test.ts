@@ -8,12 +8,12 @@ import type { SessionAndUser, Store, StoreTx, UserListQuery } from "../../src/do
 import type { SessionRecord } from "../../src/domain/session.ts";
 import type { UserRecord } from "../../src/domain/user.ts";
 import { buildApp } from "../../src/http/app.ts";
+import { startTestApp, type TestApp } from "../support/app.ts";
 import { engines } from "../support/databases.ts";
 import { auditOf, signedIn } from "../support/deletion-fixtures.ts";
 import { createUser } from "../support/fixtures.ts";
 import { assertProblem, signInMany, statusOf } from "../support/http-assertions.ts";
 import { HttpClient } from "../support/http-client.ts";
-import { startTestApp, type TestApp } from "../support/test-app.ts";
 
 /**
  * ASVS 2.3.3 and CS-AZ "exit safely": a fault in the middle of a deletion rolls the whole of it back.

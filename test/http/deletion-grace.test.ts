@@ -2,11 +2,11 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { noRequest } from "../../src/domain/context.ts";
 import { purgeDueUsers } from "../../src/domain/delete-user.ts";
+import { startTestApp, type TestApp } from "../support/app.ts";
 import { engines } from "../support/databases.ts";
 import { adminDeletes, auditOf, replayEverywhere, signedIn } from "../support/deletion-fixtures.ts";
 import { createUser, goodPassword, signIn } from "../support/fixtures.ts";
 import { assertProblem, signInMany, statusOf } from "../support/http-assertions.ts";
-import { startTestApp, type TestApp } from "../support/test-app.ts";
 
 const graceMs = 7 * 86_400_000;
 

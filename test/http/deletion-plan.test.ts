@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import { startTestApp, type TestApp } from "../support/app.ts";
 import { engines } from "../support/databases.ts";
 import { signedIn } from "../support/deletion-fixtures.ts";
 import { createUser, signIn } from "../support/fixtures.ts";
-import { startTestApp, type TestApp } from "../support/test-app.ts";
 
 /**
  * What a deletion would remove, before it is done: the API's plan and the confirmation page word the same

@@ -3,12 +3,12 @@ import { after, before, describe, test } from "node:test";
 import { actorOf, noRequest } from "../../src/domain/context.ts";
 import { deleteUser } from "../../src/domain/delete-user.ts";
 import { checkSession } from "../../src/domain/sessions.ts";
+import { startTestApp, type TestApp } from "../support/app.ts";
 import { engines } from "../support/databases.ts";
 import { adminDeletes, auditOf, signedIn } from "../support/deletion-fixtures.ts";
 import { createUser, goodPassword } from "../support/fixtures.ts";
 import { tokenOf } from "../support/http-assertions.ts";
 import type { HttpClient } from "../support/http-client.ts";
-import { startTestApp, type TestApp } from "../support/test-app.ts";
 
 /** DESIGN.md 5 (issue requirement 7): a login that races a deletion never leaves a live session behind. */
 const loginsPerRound = 30;

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { after, before, describe, test } from "node:test";
+import { startTestApp, type TestApp } from "../support/app.ts";
 import { engines } from "../support/databases.ts";
 import {
   adminDeletes,
@@ -12,7 +13,6 @@ import {
 } from "../support/deletion-fixtures.ts";
 import { createUser, goodPassword, problemCode } from "../support/fixtures.ts";
 import { assertProblem, signInMany, snapshotStore, statusOf, tokenOf } from "../support/http-assertions.ts";
-import { startTestApp, type TestApp } from "../support/test-app.ts";
 
 /** The core promise (SECURITY.md 1.1, ASVS 7.4.2): a deleted user is gone everywhere, at once. */
 for (const engine of engines) {

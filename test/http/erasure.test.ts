@@ -6,10 +6,10 @@ import { noRequest } from "../../src/domain/context.ts";
 import { purgeDueUsers } from "../../src/domain/delete-user.ts";
 import { normalizeEmail } from "../../src/domain/email.ts";
 import { emailSkeleton } from "../../src/domain/email-skeleton.ts";
+import { startTestApp, type TestApp } from "../support/app.ts";
 import { adminDeletes, signedIn, wholeAudit } from "../support/deletion-fixtures.ts";
 import { createUser, goodPassword, signIn } from "../support/fixtures.ts";
 import { assertProblem } from "../support/http-assertions.ts";
-import { startTestApp, type TestApp } from "../support/test-app.ts";
 
 /**
  * DESIGN.md 5: erasure removes personal data, and the audit trail keeps ids only. Read as an attacker who

@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { sweepIdleSessions } from "../../src/domain/session-sweep.ts";
+import { startTestApp, type TestApp, testLifetimes } from "../support/app.ts";
 import { engines } from "../support/databases.ts";
 import { createUser, signIn } from "../support/fixtures.ts";
 import { assertProblem, settledLastSeen, signInMany, statusOf, tokenOf } from "../support/http-assertions.ts";
-import { startTestApp, type TestApp, testLifetimes } from "../support/test-app.ts";
 
 const twentyMinutes = 20 * 60_000;
 

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import { startTestApp, type TestApp } from "../support/app.ts";
 import { engines } from "../support/databases.ts";
 import { createUser, goodPassword, signIn, uniqueEmail } from "../support/fixtures.ts";
 import {
@@ -9,7 +10,6 @@ import {
   signInMany,
   tokenOf,
 } from "../support/http-assertions.ts";
-import { startTestApp, type TestApp } from "../support/test-app.ts";
 
 for (const engine of engines) {
   describe(`response headers and problem bodies (${engine})`, () => {

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import { startTestApp, type TestApp } from "../support/app.ts";
 import { engines } from "../support/databases.ts";
 import { createUser, goodPassword, uniqueEmail } from "../support/fixtures.ts";
 import {
@@ -12,7 +13,6 @@ import {
   tokenOf,
 } from "../support/http-assertions.ts";
 import type { HttpClient } from "../support/http-client.ts";
-import { startTestApp, type TestApp } from "../support/test-app.ts";
 
 type UnsafeMethod = "POST" | "PATCH" | "DELETE";
 

@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import { startTestApp, type TestApp } from "../support/app.ts";
 import { engines } from "../support/databases.ts";
 import { createUser, goodPassword } from "../support/fixtures.ts";
 import { assertProblem, signInMany, snapshotStore, statusOf, tokenOf } from "../support/http-assertions.ts";
 import type { HttpClient } from "../support/http-client.ts";
-import { startTestApp, type TestApp } from "../support/test-app.ts";
 
 const standardMethods = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"] as const;
 type StandardMethod = (typeof standardMethods)[number];

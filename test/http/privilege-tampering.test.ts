@@ -3,12 +3,12 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { after, before, describe, test } from "node:test";
 import type { LightMyRequestResponse } from "fastify";
 import type { UserRecord } from "../../src/domain/user.ts";
+import { startTestApp, type TestApp } from "../support/app.ts";
 import { engines } from "../support/databases.ts";
 import { createUser, signIn } from "../support/fixtures.ts";
 import { tokenOf } from "../support/http-assertions.ts";
 import type { HttpClient, SentRequest } from "../support/http-client.ts";
 import { snapshotDb } from "../support/matrix-fixtures.ts";
-import { startTestApp, type TestApp } from "../support/test-app.ts";
 
 /**
  * ASVS 8.3.1 / WSTG-ATHZ-02: authorization is decided on the server from the session alone; ids, roles

@@ -2,12 +2,12 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import type { RouteOptions } from "fastify";
 import { buildApp, type GatehouseApp } from "../../src/http/app.ts";
+import { startTestApp, type TestApp } from "../support/app.ts";
 import { loadMatrix } from "../support/authz-matrix.ts";
 import { engines } from "../support/databases.ts";
 import { createUser, signIn } from "../support/fixtures.ts";
 import type { HttpClient } from "../support/http-client.ts";
 import { snapshotDb } from "../support/matrix-fixtures.ts";
-import { startTestApp, type TestApp } from "../support/test-app.ts";
 
 /**
  * Guards belong to route groups (STYLE.md 11) and the authorization matrix is the specification

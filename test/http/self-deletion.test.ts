@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import { startTestApp, type TestApp } from "../support/app.ts";
 import { engines } from "../support/databases.ts";
 import { auditOf, leaveReauthWindow, signedIn } from "../support/deletion-fixtures.ts";
 import { createUser, goodPassword } from "../support/fixtures.ts";
 import { assertProblem, sessionSetCookie, signInMany, snapshotStore, statusOf } from "../support/http-assertions.ts";
-import { startTestApp, type TestApp } from "../support/test-app.ts";
 
 /** Self-deletion (SECURITY.md 1.3, ASVS 7.5.1/7.5.3, 7.4.2, 14.3.1): proof of the password, then gone everywhere. */
 for (const engine of engines) {

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { after, before, describe, test } from "node:test";
+import { startTestApp, type TestApp, testLifetimes } from "../support/app.ts";
 import { engines } from "../support/databases.ts";
 import { createUser, signIn } from "../support/fixtures.ts";
 import {
@@ -12,7 +13,6 @@ import {
   statusOf,
   tokenOf,
 } from "../support/http-assertions.ts";
-import { startTestApp, type TestApp, testLifetimes } from "../support/test-app.ts";
 
 interface ListedSession {
   id: string;

@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import { startTestApp, type TestApp } from "../support/app.ts";
 import { engines } from "../support/databases.ts";
 import { auditOf, leaveReauthWindow, reauthenticate, signedIn } from "../support/deletion-fixtures.ts";
 import { createUser, goodPassword, uniqueEmail } from "../support/fixtures.ts";
 import { assertProblem } from "../support/http-assertions.ts";
-import { startTestApp, type TestApp } from "../support/test-app.ts";
 
 /**
  * Issue 9.2: granting a role above `user`, by creation or by change, and disabling a privileged account need

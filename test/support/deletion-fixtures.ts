@@ -3,9 +3,9 @@ import type { AuditEntry, AuditQuery } from "../../src/domain/audit.ts";
 import type { DeletionReceipt } from "../../src/domain/delete-user.ts";
 import type { Role } from "../../src/domain/role.ts";
 import type { UserRecord } from "../../src/domain/user.ts";
+import type { TestApp } from "./app.ts";
 import { createUser, goodPassword, signIn } from "./fixtures.ts";
 import type { HttpClient } from "./http-client.ts";
-import type { TestApp } from "./test-app.ts";
 
 /** Helpers shared by the deletion suites (test/http/deletion*.test.ts and friends). */
 

@@ -3,8 +3,8 @@ import { createAccount } from "../../src/domain/accounts.ts";
 import { noRequest } from "../../src/domain/context.ts";
 import type { Role } from "../../src/domain/role.ts";
 import type { UserRecord } from "../../src/domain/user.ts";
+import type { TestApp } from "./app.ts";
 import type { HttpClient } from "./http-client.ts";
-import type { TestApp } from "./test-app.ts";
 
 export const goodPassword = "correct horse battery staple";
 

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import type { UserRecord } from "../../src/domain/user.ts";
+import type { TestApp } from "./app.ts";
 import { goodPassword } from "./fixtures.ts";
 import type { HttpClient } from "./http-client.ts";
-import type { TestApp } from "./test-app.ts";
 
 /** The parts of an HTTP answer these helpers read: light-my-request responses and fetch results both fit. */
 export interface Answer {

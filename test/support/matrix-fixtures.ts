@@ -6,10 +6,10 @@ import { noRequest } from "../../src/domain/context.ts";
 import { deleteUser } from "../../src/domain/delete-user.ts";
 import type { Role } from "../../src/domain/role.ts";
 import type { UserRecord } from "../../src/domain/user.ts";
+import type { TestApp } from "./app.ts";
 import type { ActorKind, JsonValue, MatrixCell, MatrixFile, TargetKind } from "./authz-matrix.ts";
 import { createUser, goodPassword, signIn, uniqueEmail } from "./fixtures.ts";
 import type { HttpClient } from "./http-client.ts";
-import type { TestApp } from "./test-app.ts";
 
 /**
  * Fresh fixtures for one matrix cell, the request it sends, and raw reads of the store around it. Every
