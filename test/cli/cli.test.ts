@@ -11,8 +11,8 @@ import { logIn, signUp } from "../../src/domain/accounts.ts";
 import type { Deps, RequestMeta } from "../../src/domain/context.ts";
 import { normalizeEmail } from "../../src/domain/email.ts";
 import { openDeps } from "../../src/main.ts";
+import { goodPassword } from "../support/accounts.ts";
 import { fastHasher } from "../support/app.ts";
-import { goodPassword } from "../support/fixtures.ts";
 
 /** The operator CLI as an operator runs it: `node bin/gatehouse.js ...` in a child process, on SQLite. */
 const repoRoot = fileURLToPath(new URL("../..", import.meta.url));

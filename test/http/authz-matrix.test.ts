@@ -3,7 +3,7 @@ import { after, before, describe, test } from "node:test";
 import { startTestApp, type TestApp } from "../support/app.ts";
 import { cellsOf, loadMatrix, type MatrixCell, routeLabel } from "../support/authz-matrix.ts";
 import { engines } from "../support/databases.ts";
-import { problemCode } from "../support/fixtures.ts";
+import { problemCode } from "../support/http-assertions.ts";
 import { assertAuditHasNoEmail, type CellOutcome, runCell } from "../support/matrix-fixtures.ts";
 
 /**

@@ -1,9 +1,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import { createSignedInUser, createUser, signIn } from "../support/accounts.ts";
 import { startTestApp, type TestApp } from "../support/app.ts";
 import { engines } from "../support/databases.ts";
-import { signedIn } from "../support/deletion-fixtures.ts";
-import { createUser, signIn } from "../support/fixtures.ts";
 
 /**
  * What a deletion would remove, before it is done: the API's plan and the confirmation page word the same
@@ -34,7 +33,7 @@ for (const engine of engines) {
       after(() => t.close());
 
       test("the API's plan lists what the deletion removes, worded as it always was", async () => {
-        const admin = await signedIn(t, "admin");
+        const admin = await createSignedInUser(t, "admin");
         const bob = await createUser(t);
         await signIn(t, bob);
         const response = await admin.device.get(`/api/users/${bob.id}/deletion-plan`);
@@ -46,7 +45,7 @@ for (const engine of engines) {
       });
 
       test("the delete page counts the sessions once and lists the rest of what goes", async () => {
-        const admin = await signedIn(t, "admin");
+        const admin = await createSignedInUser(t, "admin");
         const bob = await createUser(t);
         await signIn(t, bob);
         const page = await admin.device.get(`/admin/users/${bob.id}/delete`);

@@ -3,9 +3,9 @@ import { randomUUID } from "node:crypto";
 import { describe, test } from "node:test";
 import { defaultDenialLimits } from "../../src/domain/denial-budget.ts";
 import { defaultLimits } from "../../src/http/app.ts";
+import { createUser, signIn } from "../support/accounts.ts";
 import { startTestApp, type TestApp } from "../support/app.ts";
 import { type EngineName, engines } from "../support/databases.ts";
-import { createUser, signIn } from "../support/fixtures.ts";
 import { type Answer, assertProblem } from "../support/http-assertions.ts";
 import type { HttpClient } from "../support/http-client.ts";
 

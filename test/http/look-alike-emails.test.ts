@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import { createUser, goodPassword, signIn } from "../support/accounts.ts";
 import { startTestApp, type TestApp } from "../support/app.ts";
 import { engines } from "../support/databases.ts";
-import { createUser, goodPassword, signIn } from "../support/fixtures.ts";
 import { type Answer, assertProblem } from "../support/http-assertions.ts";
 import type { HttpClient } from "../support/http-client.ts";
 

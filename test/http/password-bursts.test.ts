@@ -2,9 +2,9 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { defaultDenialLimits } from "../../src/domain/denial-budget.ts";
 import { defaultLimits } from "../../src/http/app.ts";
+import { createUser, goodPassword, signIn } from "../support/accounts.ts";
 import { fastHasher, startTestApp, type TestApp } from "../support/app.ts";
 import { type EngineName, engines } from "../support/databases.ts";
-import { createUser, goodPassword, signIn } from "../support/fixtures.ts";
 import { burstAtGate, GatedHasher } from "../support/gated-hasher.ts";
 
 /**

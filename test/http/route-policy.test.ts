@@ -2,12 +2,12 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import type { RouteOptions } from "fastify";
 import { buildApp, type GatehouseApp } from "../../src/http/app.ts";
+import { createUser, signIn } from "../support/accounts.ts";
 import { startTestApp, type TestApp } from "../support/app.ts";
 import { loadMatrix } from "../support/authz-matrix.ts";
 import { engines } from "../support/databases.ts";
-import { createUser, signIn } from "../support/fixtures.ts";
 import type { HttpClient } from "../support/http-client.ts";
-import { snapshotDb } from "../support/matrix-fixtures.ts";
+import { snapshotStore } from "../support/store-snapshot.ts";
 
 /**
  * Guards belong to route groups (STYLE.md 11) and the authorization matrix is the specification
@@ -92,7 +92,7 @@ for (const engine of engines) {
         ([, methods]) => !methods.has("GET") && !methods.has("HEAD"),
       );
       assert.ok(unsafeOnly.length > 0);
-      const before = await snapshotDb(t);
+      const before = await snapshotStore(t);
       for (const [url, methods] of unsafeOnly) {
         const path = url.replace(":id", user.id).replace(":sessionId", session?.id ?? "none");
         for (const [who, device] of devices) {
@@ -104,7 +104,7 @@ for (const engine of engines) {
           }
         }
       }
-      assert.deepEqual(await snapshotDb(t), before, "a 405 changes nothing");
+      assert.deepEqual(await snapshotStore(t), before, "a 405 changes nothing");
     });
   });
 }

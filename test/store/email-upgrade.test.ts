@@ -8,9 +8,9 @@ import { postgresMigrations, sqliteMigrations } from "../../src/store/migrations
 import { migrate } from "../../src/store/migrator.ts";
 import { openPostgresEngine } from "../../src/store/postgres/postgres-engine.ts";
 import { openSqliteEngine } from "../../src/store/sqlite/sqlite-engine.ts";
+import { goodPassword } from "../support/accounts.ts";
 import { fastHasher, testConfig } from "../support/app.ts";
 import { createTestDatabase, engines, type TestDatabase } from "../support/databases.ts";
-import { goodPassword } from "../support/fixtures.ts";
 import { rawQuery } from "../support/raw-database.ts";
 import { insertUserBeforeSchema4, newUser, t0 } from "./store-fixtures.ts";
 
