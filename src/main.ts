@@ -5,36 +5,58 @@ import { createAuditSealer } from "./domain/audit.ts";
 import { createAuditPseudonymizer } from "./domain/audit-pseudonym.ts";
 import { type Deps, noRequest } from "./domain/context.ts";
 import { purgeDueUsers } from "./domain/delete-user.ts";
-import { DenialBudget } from "./domain/denial-budget.ts";
-import type { PasswordHasher, Store } from "./domain/ports.ts";
+import { DenialBudget, type DenialLimits } from "./domain/denial-budget.ts";
+import type { Clock, PasswordHasher, Store } from "./domain/ports.ts";
+import type { SessionLifetimes } from "./domain/session.ts";
 import { sweepIdleSessions } from "./domain/session-sweep.ts";
 import { createArgon2Hasher, owaspArgon2id } from "./infra/argon2-hasher.ts";
 import { deriveKey } from "./infra/keys.ts";
 import { systemClock, systemRandom } from "./infra/system.ts";
-import { openStore } from "./store/open-store.ts";
+import { type OpenStoreOptions, openStore } from "./store/open-store.ts";
+
+/**
+ * What may stand in for production's own dependencies: the tests' clock, cheap hasher and budgets, and
+ * store options. Everything not given here is exactly what production builds, so a test app differs from
+ * the served one only where it says so.
+ */
+export interface DepsOverrides {
+  readonly clock?: Clock;
+  readonly hasher?: PasswordHasher;
+  readonly denialLimits?: DenialLimits;
+  readonly store?: OpenStoreOptions;
+}
+
+/**
+ * The session lifetimes a configuration gives. Last-seen is written at most once a minute and at least ten
+ * times per idle period: the idle limit counts from the last write, so it ends at most a tenth early.
+ */
+export function sessionLifetimes(
+  config: Pick<Config, "sessionIdleMs" | "sessionAbsoluteMs" | "reauthWindowMs">,
+): SessionLifetimes {
+  return {
+    idleMs: config.sessionIdleMs,
+    absoluteMs: config.sessionAbsoluteMs,
+    touchIntervalMs: Math.min(60_000, Math.floor(config.sessionIdleMs / 10)),
+    reauthWindowMs: config.reauthWindowMs,
+  };
+}
 
 /** The composition root: config -> store -> use-case dependencies -> app. */
-export async function openDeps(
-  config: Config,
-  hasher: PasswordHasher = createArgon2Hasher(owaspArgon2id, config.passwordHashConcurrency ?? "auto"),
-) {
+export async function openDeps(config: Config, overrides: DepsOverrides = {}) {
+  const clock = overrides.clock ?? systemClock;
+  const hasher = overrides.hasher ?? createArgon2Hasher(owaspArgon2id, config.passwordHashConcurrency ?? "auto");
   const auditSealer = createAuditSealer(deriveKey(config.secret, "audit"));
-  const { store, migrations, emailBackfill } = await openStore(config.database, auditSealer);
+  const { store, migrations, emailBackfill } = await openStore(config.database, auditSealer, overrides.store);
   const deps: Deps = {
     store,
-    clock: systemClock,
+    clock,
     random: systemRandom,
     hasher,
-    lifetimes: {
-      idleMs: config.sessionIdleMs,
-      absoluteMs: config.sessionAbsoluteMs,
-      touchIntervalMs: Math.min(60_000, Math.floor(config.sessionIdleMs / 10)),
-      reauthWindowMs: config.reauthWindowMs,
-    },
+    lifetimes: sessionLifetimes(config),
     signupOpen: config.signupOpen,
     deletionGraceMs: config.deletionGraceMs,
     auditSealer,
-    denials: new DenialBudget(systemClock),
+    denials: new DenialBudget(clock, overrides.denialLimits),
     auditPseudonym: createAuditPseudonymizer(deriveKey(config.secret, "audit-pseudonym")),
   };
   return { deps, store, migrations, emailBackfill };

@@ -1,7 +1,7 @@
 import { checkGrantedRole } from "./authz.ts";
 import { type Actor, type Authenticated, actorOf, auditEntry, type Deps, type RequestMeta } from "./context.ts";
 import { legacyEmailKey, normalizeEmail, parseEmail } from "./email.ts";
-import { type Refusal, refuse } from "./errors.ts";
+import { type Ok, type Refusal, refuse } from "./errors.ts";
 import { lockParties, recordDenial } from "./guard.ts";
 import { checkPassword } from "./password-policy.ts";
 import type { StoreReads } from "./ports.ts";
@@ -30,7 +30,7 @@ export async function createAccount(
   account: NewAccount,
   meta: RequestMeta,
   withSession: { replacedSessionId: string | null } | null,
-): Promise<{ ok: true; user: UserRecord; started: StartedSession | null } | Refusal> {
+): Promise<Ok<{ user: UserRecord; started: StartedSession | null }> | Refusal> {
   const email = parseEmail(account.email);
   if (!email.ok) return email;
   const weak = checkPassword(account.password);
@@ -75,7 +75,7 @@ export async function signUp(
   input: { email: string; password: string; name?: string },
   meta: RequestMeta,
   replacedSessionId: string | null,
-): Promise<{ ok: true; user: UserRecord; started: StartedSession } | Refusal> {
+): Promise<Ok<{ user: UserRecord; started: StartedSession }> | Refusal> {
   if (!deps.signupOpen) return refuse("SIGNUP_CLOSED");
   // Sign-up always creates an ordinary user, whatever else the body says.
   const result = await createAccount(deps, { type: "anonymous" }, { ...input, role: "user" }, meta, {
@@ -112,7 +112,7 @@ export async function logIn(
   input: { email: string; password: string },
   meta: RequestMeta,
   replacedSessionId: string | null,
-): Promise<{ ok: true; user: UserRecord; started: StartedSession } | Refusal> {
+): Promise<Ok<{ user: UserRecord; started: StartedSession }> | Refusal> {
   const candidate = await findUserByEmail(deps.store, input.email);
   const matches = await deps.hasher.verify(candidate?.passwordHash ?? null, input.password);
   const result = await deps.store.transaction(async (tx) => {
@@ -151,7 +151,7 @@ export async function changePassword(
   auth: Authenticated,
   input: { currentPassword: string; newPassword: string },
   meta: RequestMeta,
-): Promise<{ ok: true; started: StartedSession; sessionsRevoked: number } | Refusal> {
+): Promise<Ok<{ started: StartedSession; sessionsRevoked: number }> | Refusal> {
   const matches = await deps.hasher.verify(await deps.store.getPasswordHash(auth.user.id), input.currentPassword);
   if (!matches) {
     const refusal = refuse("WRONG_PASSWORD", "The current password is incorrect.");

@@ -8,7 +8,7 @@ import {
 } from "./audit-verification.ts";
 import { permits } from "./authz.ts";
 import type { Actor, Deps, RequestMeta } from "./context.ts";
-import { type Refusal, refuse } from "./errors.ts";
+import { type Ok, type Refusal, refuse } from "./errors.ts";
 import { recordDenial } from "./guard.ts";
 import type { Store } from "./ports.ts";
 
@@ -17,7 +17,7 @@ export async function readAuditLog(
   actor: Actor,
   query: AuditQuery,
   meta: RequestMeta,
-): Promise<{ ok: true; entries: AuditEntry[]; nextBefore: number | null } | Refusal> {
+): Promise<Ok<{ entries: AuditEntry[]; nextBefore: number | null }> | Refusal> {
   if (!permits(actor, "audit.read")) return recordDenial(deps, actor, meta, "audit.read", null, refuse("FORBIDDEN"));
   // Refusals on an id that named no user at the time were recorded under its pseudonym: a search for the
   // id (or the text an admin typed) finds those too.
@@ -40,7 +40,7 @@ export async function verifyAuditLog(
   actor: Actor,
   meta: RequestMeta,
   options: VerifyOptions = {},
-): Promise<({ ok: true } & { verification: AuditVerification }) | Refusal> {
+): Promise<Ok<{ verification: AuditVerification }> | Refusal> {
   if (!permits(actor, "audit.read")) return recordDenial(deps, actor, meta, "audit.verify", null, refuse("FORBIDDEN"));
   return { ok: true, verification: await sharedVerification(deps, options.maxReported ?? defaultMaxReported) };
 }

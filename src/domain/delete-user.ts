@@ -1,16 +1,18 @@
-import { checkTarget, permits } from "./authz.ts";
 import { type Actor, type Authenticated, actorOf, auditEntry, type Deps, type RequestMeta } from "./context.ts";
 import { mentionsEmail, normalizeEmail } from "./email.ts";
-import { type Refusal, refuse } from "./errors.ts";
-import { auditFailures, lockParties, needsStepUp, recordDenial } from "./guard.ts";
+import { type Ok, type Refusal, refuse } from "./errors.ts";
+import { type AdminAct, needsStepUp, runAdminAct } from "./guard.ts";
+import type { UserRecord } from "./user.ts";
 
 /**
+ * @module
  * The one deletion use case. The admin API, the admin pages, self-service, the CLI and the purge job all
  * come here, and all get the same checks, transaction, audit row and receipt. In one transaction, in this
- * order: lock the superuser set and the target -> target rules -> revoke every session -> erase (or disable
- * and schedule the erasure) -> audit row -> commit. The target's sessions are gone before the response
- * that reports the deletion can be sent, and a login racing the deletion either commits first (its session
- * is revoked here) or waits on the row lock and finds no active user.
+ * order: lock the superuser set and the target -> target rules (both the admin-act step, runAdminAct) ->
+ * revoke every session -> erase (or disable and schedule the erasure) -> audit row -> commit. The target's
+ * sessions are gone before the response that reports the deletion can be sent, and a login racing the
+ * deletion either commits first (its session is revoked here) or waits on the row lock and finds no active
+ * user.
  */
 export interface DeletionReceipt {
   readonly id: string;
@@ -20,7 +22,7 @@ export interface DeletionReceipt {
   readonly at: string;
 }
 
-export type DeletionResult = { readonly ok: true; readonly receipt: DeletionReceipt } | Refusal;
+export type DeletionResult = Ok<{ readonly receipt: DeletionReceipt }> | Refusal;
 
 export async function deleteUser(
   deps: Deps,
@@ -29,14 +31,13 @@ export async function deleteUser(
   options: { reason?: string },
   meta: RequestMeta,
 ): Promise<DeletionResult> {
-  if (!permits(actor, "users.delete")) {
-    return recordDenial(deps, actor, meta, "users.delete", targetId, refuse("FORBIDDEN"));
-  }
-  if (needsStepUp(deps, actor)) {
-    return recordDenial(deps, actor, meta, "users.delete", targetId, refuse("REAUTH_REQUIRED"));
-  }
   // The admin's reason is the caller's own text: a note, kept out of the sealed chain (AuditInput.note).
-  return runDeletion(deps, actor, targetId, { reason: null, note: options.reason ?? null, selfService: false }, meta);
+  return runDeletion(deps, actor, targetId, meta, {
+    reason: null,
+    note: options.reason ?? null,
+    selfService: false,
+    precheck: () => (needsStepUp(deps, actor) ? refuse("REAUTH_REQUIRED") : null),
+  });
 }
 
 /** Self-deletion: the password again (or a re-authentication within the window), then the same deletion. */
@@ -47,73 +48,77 @@ export async function deleteOwnAccount(
   meta: RequestMeta,
 ): Promise<DeletionResult> {
   const actor = actorOf(auth);
-  if (input.password !== undefined) {
-    if (!(await deps.hasher.verify(await deps.store.getPasswordHash(auth.user.id), input.password))) {
-      return recordDenial(deps, actor, meta, "users.delete", auth.user.id, refuse("WRONG_PASSWORD"));
-    }
-  } else if (needsStepUp(deps, actor)) {
-    return recordDenial(deps, actor, meta, "users.delete", auth.user.id, refuse("REAUTH_REQUIRED"));
-  }
-  return runDeletion(deps, actor, auth.user.id, { reason: "self-service", note: null, selfService: true }, meta);
+  return runDeletion(deps, actor, auth.user.id, meta, {
+    reason: "self-service",
+    note: null,
+    selfService: true,
+    async precheck() {
+      if (input.password === undefined) return needsStepUp(deps, actor) ? refuse("REAUTH_REQUIRED") : null;
+      const matches = await deps.hasher.verify(await deps.store.getPasswordHash(auth.user.id), input.password);
+      return matches ? null : refuse("WRONG_PASSWORD");
+    },
+  });
+}
+
+/**
+ * The deletion rule, one place for the deletion and its plan: with no grace period, or for an account
+ * already waiting out its grace period (a second deletion), the account is erased now; otherwise it is
+ * disabled now and erased by the purge once the grace period ends.
+ */
+export function erasesNow(deps: Pick<Deps, "deletionGraceMs">, target: Pick<UserRecord, "purgeAfter">): boolean {
+  return deps.deletionGraceMs === 0 || target.purgeAfter !== null;
+}
+
+interface DeletionOptions {
+  /** The audit row's reason (the admin's own words go in `note`, out of the sealed chain). */
+  readonly reason: string | null;
+  readonly note: string | null;
+  readonly selfService: boolean;
+  /** The step-up, or for self-deletion the password again: see AdminAct.precheck. */
+  readonly precheck: NonNullable<AdminAct["precheck"]>;
 }
 
 async function runDeletion(
   deps: Deps,
   actor: Actor,
   targetId: string,
-  options: { reason: string | null; note: string | null; selfService: boolean },
   meta: RequestMeta,
+  options: DeletionOptions,
 ): Promise<DeletionResult> {
-  const result = await auditFailures(deps, actor, meta, "users.delete", targetId, () =>
-    deps.store.transaction(async (tx): Promise<DeletionResult> => {
-      const parties = await lockParties(tx, actor, "users.delete", targetId, options.selfService);
-      if (!parties.ok) return recordDenial(deps, actor, meta, "users.delete", targetId, parties, tx);
-      const { target, activeSuperusers } = parties;
-      if (target === null)
-        return recordDenial(deps, actor, meta, "users.delete", targetId, refuse("USER_NOT_FOUND"), tx);
-      const refusal = checkTarget(
-        parties.actor,
-        "users.delete",
-        { target, activeSuperusers },
-        { removesAccess: true, selfService: options.selfService },
-      );
-      if (refusal !== null) return recordDenial(deps, actor, meta, "users.delete", target.id, refusal, tx);
-
-      const now = deps.clock.now();
-      const sessionsRevoked = await tx.deleteUserSessions(target.id);
-      // A second deletion of an account already waiting out its grace period erases it now.
-      const erase = deps.deletionGraceMs === 0 || target.purgeAfter !== null;
-      const purgeAfter = erase ? null : now + deps.deletionGraceMs;
-      if (erase) await tx.eraseUser(target.id);
-      else await tx.scheduleErasure(target.id, now + deps.deletionGraceMs, now);
-      // eraseUser removed every note naming the target's address; this one must not bring it back. A scheduled
-      // deletion keeps its note until the purge erases the account, and the note with it.
-      const note =
-        options.note !== null && erase && mentionsEmail(options.note, normalizeEmail(target.email))
-          ? null
-          : options.note;
-      await tx.appendAudit(
-        auditEntry(actor, meta, now, {
-          action: "users.delete",
-          outcome: "success",
-          targetId: target.id,
-          reason: options.reason,
-          note,
-          details: { mode: erase ? "erased" : "scheduled", sessionsRevoked, selfService: options.selfService },
-        }),
-      );
-      return {
-        ok: true,
-        receipt: {
-          id: target.id,
-          status: erase ? "deleted" : "scheduled",
-          sessionsRevoked,
-          purgeAfter: purgeAfter === null ? null : new Date(purgeAfter).toISOString(),
-          at: new Date(now).toISOString(),
-        },
-      };
-    }),
-  );
+  const act: AdminAct = {
+    action: "users.delete",
+    targetId,
+    selfService: options.selfService,
+    change: () => ({ removesAccess: true }),
+    precheck: options.precheck,
+  };
+  const result: DeletionResult = await runAdminAct(deps, actor, meta, act, async ({ tx, target, succeeded }) => {
+    const now = deps.clock.now();
+    const sessionsRevoked = await tx.deleteUserSessions(target.id);
+    const erase = erasesNow(deps, target);
+    const purgeAfter = erase ? null : now + deps.deletionGraceMs;
+    if (erase) await tx.eraseUser(target.id);
+    else await tx.scheduleErasure(target.id, now + deps.deletionGraceMs, now);
+    // eraseUser removed every note naming the target's address; this one must not bring it back. A scheduled
+    // deletion keeps its note until the purge erases the account, and the note with it.
+    const note =
+      options.note !== null && erase && mentionsEmail(options.note, normalizeEmail(target.email)) ? null : options.note;
+    await succeeded(now, {
+      reason: options.reason,
+      note,
+      details: { mode: erase ? "erased" : "scheduled", sessionsRevoked, selfService: options.selfService },
+    });
+    return {
+      ok: true,
+      receipt: {
+        id: target.id,
+        status: erase ? "deleted" : "scheduled",
+        sessionsRevoked,
+        purgeAfter: purgeAfter === null ? null : new Date(purgeAfter).toISOString(),
+        at: new Date(now).toISOString(),
+      },
+    };
+  });
   if (result.ok && result.receipt.status === "deleted") await deps.store.scrubAfterErase();
   return result;
 }

@@ -1,7 +1,8 @@
-import { checkTarget, permits } from "./authz.ts";
+import { checkTarget } from "./authz.ts";
 import type { Actor, Deps, RequestMeta } from "./context.ts";
-import { type ErrorCode, errorCodes, type Refusal, refuse } from "./errors.ts";
-import { needsStepUp, recordDenial } from "./guard.ts";
+import { erasesNow } from "./delete-user.ts";
+import { type ErrorCode, errorCodes, type Ok, type Refusal, refuse } from "./errors.ts";
+import { needsStepUp, recordDenial, refusedPermission } from "./guard.ts";
 
 /**
  * What deleting a user would do, or what stops it, without changing anything: the same permission and
@@ -16,18 +17,38 @@ export interface DeletionPlan {
   readonly purgeAfter: string | null;
   /** Null when the caller may not see the target's sessions (it ranks too high for this caller). */
   readonly sessionsToRevoke: number | null;
-  readonly removes: readonly string[];
+  /** What goes, in order: codes that each edge words (http/removal-text.ts), never prose to match on. */
+  readonly removes: readonly Removal[];
 }
+
+/** Something a deletion takes away, and when: with the deletion ("now") or at the purge (at purgeAfter). */
+export interface Removal {
+  readonly what: "sessions" | "sign-in" | "personal-data";
+  readonly when: "now" | "purge";
+}
+
+/**
+ * An erasure takes everything now (sign-in goes with the account). A scheduled deletion ends the sessions
+ * and sign-in now, and the account and its personal data at the purge.
+ */
+const erased: readonly Removal[] = [
+  { what: "sessions", when: "now" },
+  { what: "personal-data", when: "now" },
+];
+const scheduled: readonly Removal[] = [
+  { what: "sessions", when: "now" },
+  { what: "sign-in", when: "now" },
+  { what: "personal-data", when: "purge" },
+];
 
 export async function planDeletion(
   deps: Deps,
   actor: Actor,
   targetId: string,
   meta: RequestMeta,
-): Promise<({ ok: true } & DeletionPlan) | Refusal> {
-  if (!permits(actor, "users.delete")) {
-    return recordDenial(deps, actor, meta, "users.deletion_plan", targetId, refuse("FORBIDDEN"));
-  }
+): Promise<Ok<DeletionPlan> | Refusal> {
+  const denied = await refusedPermission(deps, actor, meta, "users.delete", targetId, "users.deletion_plan");
+  if (denied !== null) return denied;
   const target = await deps.store.getUserById(targetId);
   if (target === null) {
     return recordDenial(deps, actor, meta, "users.deletion_plan", targetId, refuse("USER_NOT_FOUND"));
@@ -38,7 +59,7 @@ export async function planDeletion(
   if (rule !== null) blockers.push(rule);
   if (needsStepUp(deps, actor)) blockers.push(refuse("REAUTH_REQUIRED", "Confirm your password before deleting."));
   const sessions = await deps.store.listUserSessions(target.id);
-  const erase = deps.deletionGraceMs === 0 || target.purgeAfter !== null;
+  const erase = erasesNow(deps, target);
   const now = deps.clock.now();
   return {
     ok: true,
@@ -48,8 +69,6 @@ export async function planDeletion(
     mode: erase ? "erase" : "schedule",
     purgeAfter: erase ? null : new Date(now + deps.deletionGraceMs).toISOString(),
     sessionsToRevoke: blockers.some((b) => b.code === "FORBIDDEN") ? null : sessions.length,
-    removes: erase
-      ? ["every session", "the account and its personal data (e-mail, name, password hash)"]
-      : ["every session (now)", "sign-in (now)", "the account and its personal data (at purgeAfter)"],
+    removes: erase ? erased : scheduled,
   };
 }

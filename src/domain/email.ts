@@ -1,5 +1,5 @@
 import { domainToASCII, domainToUnicode } from "node:url";
-import { type Refusal, refuse } from "./errors.ts";
+import { type Ok, type Refusal, refuse } from "./errors.ts";
 
 /**
  * E-mail identity (issue 9, item 9). One address has one key however it is typed, and the key is what
@@ -94,11 +94,10 @@ export function legacyEmailKey(email: string): string {
   return email.trim().normalize("NFC").toLowerCase();
 }
 
-export interface ParsedEmail {
-  readonly ok: true;
+export type ParsedEmail = Ok<{
   /** The key, which is also what the account shows. */
   readonly email: string;
-}
+}>;
 
 /** Checks an address for a new account: its shape, its characters and its domain; returns its key. */
 export function parseEmail(input: string): ParsedEmail | Refusal {

@@ -44,6 +44,12 @@ export interface Refusal {
   readonly retryAfterSeconds?: number;
 }
 
+/**
+ * What a use case answers when it goes ahead: `Ok<{ user: UserRecord }> | Refusal`. The `ok` tag is what
+ * callers branch on, so every use case spells its outcome through this one type and `Refusal`.
+ */
+export type Ok<T extends object = object> = { readonly ok: true } & T;
+
 export function refuse(code: ErrorCode, detail?: string): Refusal {
   return detail === undefined ? { ok: false, code } : { ok: false, code, detail };
 }

@@ -1,7 +1,7 @@
-import { type AdminAction, permits } from "./authz.ts";
-import { type Actor, auditEntry, type Deps, type RequestMeta } from "./context.ts";
+import { type AdminAction, checkTarget, permits, type TargetChange } from "./authz.ts";
+import { type Actor, type AuditFacts, auditEntry, type Deps, type RequestMeta } from "./context.ts";
 import type { DenialAdmission } from "./denial-budget.ts";
-import { type Refusal, rateLimitedRefusal, refuse } from "./errors.ts";
+import { type Ok, type Refusal, rateLimitedRefusal, refuse } from "./errors.ts";
 import type { StoreReads, StoreTx } from "./ports.ts";
 import { isRecentlyAuthenticated } from "./session.ts";
 import type { UserRecord } from "./user.ts";
@@ -72,6 +72,22 @@ async function auditedTargetId(deps: Deps, reads: StoreReads, id: string): Promi
   const couldNameUser = id.length > 0 && id.length <= longestUserId && id.isWellFormed() && !id.includes("\u0000");
   if (couldNameUser && (await reads.getUserById(id)) !== null) return id;
   return deps.auditPseudonym(id);
+}
+
+/**
+ * Permitted at all? Asked before any lookup, so that a 403 is the same answer whether the target exists or
+ * not (authz.ts); the refusal is audited under `auditedAs` (a plan or a verification names its own action).
+ */
+export async function refusedPermission(
+  deps: Deps,
+  actor: Actor,
+  meta: RequestMeta,
+  action: AdminAction,
+  targetId: string | null,
+  auditedAs: string = action,
+): Promise<Refusal | null> {
+  if (permits(actor, action)) return null;
+  return recordDenial(deps, actor, meta, auditedAs, targetId, refuse("FORBIDDEN"));
 }
 
 /** Sensitive acts need a recent password proof in this session; the CLI operator is not a session. */
@@ -150,4 +166,76 @@ export async function auditFailures<T>(
       .catch(() => {});
     throw fault;
   }
+}
+
+/** An administrative act on one user, as runAdminAct needs to know it. */
+export interface AdminAct {
+  readonly action: AdminAction;
+  readonly targetId: string;
+  /** What the act would do to the target as it is now (locked), for the target rules (authz.ts). */
+  readonly change: (target: UserRecord) => Omit<TargetChange, "selfService">;
+  /** The account owner on their own account (self-deletion, re-authenticated): no admin permission needed. */
+  readonly selfService?: boolean;
+  /**
+   * What refuses the act before any lookup, once the permission is known to be held: the step-up (a fresh
+   * password proof), which does not depend on the target. Null lets the act go on.
+   */
+  readonly precheck?: () => Refusal | null | Promise<Refusal | null>;
+}
+
+/** What an act's body gets: its transaction, its target locked and checked, and its audit rows. */
+export interface LockedTarget {
+  readonly tx: StoreTx;
+  readonly target: UserRecord;
+  /** Refuses the act on a rule only its body knows; audited in the act's transaction like every refusal. */
+  deny(refusal: Refusal): Promise<Refusal>;
+  /** The act's success row, under the act's action and target. */
+  succeeded(at: number, facts: Omit<AuditFacts, "action" | "outcome" | "targetId">): Promise<void>;
+}
+
+/**
+ * The one step of every administrative act on a user, deletion included, in the order authz.ts states: the
+ * permission at all (403 before any lookup; the owner's own account in self-service needs none), the
+ * act's precheck (step-up), then one transaction that locks the parties (lockParties: superusers, actor,
+ * target, in that order), finds the target (404), applies the target rules (rank, self, last superuser:
+ * authz.ts checkTarget) and only then runs the act's body. Every refusal on the way is audited, inside the
+ * transaction once there is one; a fault is audited as a failure by auditFailures and rethrown. A new act on
+ * a user (token revocation, deactivation) is an AdminAct and a body passed to this, nothing more.
+ */
+export async function runAdminAct<T extends object>(
+  deps: Deps,
+  actor: Actor,
+  meta: RequestMeta,
+  act: AdminAct,
+  body: (locked: LockedTarget) => Promise<Ok<T> | Refusal>,
+): Promise<Ok<T> | Refusal> {
+  const { action, targetId } = act;
+  const selfService = act.selfService === true && actor.type === "user" && actor.user.id === targetId;
+  const denied = selfService ? null : await refusedPermission(deps, actor, meta, action, targetId);
+  if (denied !== null) return denied;
+  const early = (await act.precheck?.()) ?? null;
+  if (early !== null) return recordDenial(deps, actor, meta, action, targetId, early);
+  return auditFailures(deps, actor, meta, action, targetId, () =>
+    deps.store.transaction(async (tx) => {
+      // The record names the caller as its request established it; the rules judge the actor as locked.
+      const deny = (id: string, refusal: Refusal) => recordDenial(deps, actor, meta, action, id, refusal, tx);
+      const parties = await lockParties(tx, actor, action, targetId, selfService);
+      if (!parties.ok) return deny(targetId, parties);
+      const { target, activeSuperusers } = parties;
+      if (target === null) return deny(targetId, refuse("USER_NOT_FOUND"));
+      const change: TargetChange = { ...act.change(target), ...(selfService ? { selfService } : {}) };
+      const refusal = checkTarget(parties.actor, action, { target, activeSuperusers }, change);
+      if (refusal !== null) return deny(target.id, refusal);
+      return body({
+        tx,
+        target,
+        deny: (refused) => deny(target.id, refused),
+        async succeeded(at, facts) {
+          await tx.appendAudit(
+            auditEntry(actor, meta, at, { ...facts, action, outcome: "success", targetId: target.id }),
+          );
+        },
+      });
+    }),
+  );
 }

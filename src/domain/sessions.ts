@@ -1,5 +1,5 @@
 import { type Authenticated, actorOf, auditEntry, type Deps, type RequestMeta } from "./context.ts";
-import { type Refusal, refuse } from "./errors.ts";
+import { type Ok, type Refusal, refuse } from "./errors.ts";
 import { recordDenial } from "./guard.ts";
 import type { StoreTx } from "./ports.ts";
 import { isExpired, isRecentlyAuthenticated, needsTouch, type SessionRecord } from "./session.ts";
@@ -112,10 +112,7 @@ export async function listOwnSessions(deps: Deps, auth: Authenticated): Promise<
     .map((session) => toSessionView(session, auth.session.id));
 }
 
-export interface RevokedOwnSession {
-  readonly ok: true;
-  readonly endedCurrent: boolean;
-}
+export type RevokedOwnSession = Ok<{ readonly endedCurrent: boolean }>;
 
 /** Revoking a session id that is not the caller's answers exactly like an unknown id (404). */
 export async function revokeOwnSession(
@@ -162,7 +159,7 @@ export async function reauthenticate(
   auth: Authenticated,
   password: string,
   meta: RequestMeta,
-): Promise<{ ok: true } | Refusal> {
+): Promise<Ok | Refusal> {
   const matches = await deps.hasher.verify(await deps.store.getPasswordHash(auth.user.id), password);
   if (!matches) {
     return recordDenial(deps, actorOf(auth), meta, "session.reauthenticate", auth.user.id, refuse("WRONG_PASSWORD"));

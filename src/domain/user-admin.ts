@@ -1,33 +1,30 @@
 import { createAccount } from "./accounts.ts";
-import { type AdminAction, checkGrantedRole, checkTarget, permits, type TargetChange } from "./authz.ts";
-import { type Actor, auditEntry, type Deps, type RequestMeta } from "./context.ts";
-import { type Refusal, refuse } from "./errors.ts";
-import { auditFailures, lockParties, needsStepUp, recordDenial } from "./guard.ts";
-import type { StoreTx, UserListQuery, UserPatch } from "./ports.ts";
+import { checkGrantedRole, checkTarget } from "./authz.ts";
+import type { Actor, Deps, RequestMeta } from "./context.ts";
+import { type Ok, type Refusal, refuse } from "./errors.ts";
+import { type AdminAct, auditFailures, needsStepUp, recordDenial, refusedPermission, runAdminAct } from "./guard.ts";
+import type { UserListQuery, UserPatch } from "./ports.ts";
 import { isPrivileged, type Role } from "./role.ts";
 import { isExpired } from "./session.ts";
 import { type SessionView, toSessionView } from "./sessions.ts";
 import type { UserRecord, UserStatus } from "./user.ts";
 
 /**
+ * @module
  * Administrative use cases on other users' accounts. Each one checks, in order: the permission at all
  * (403 before any lookup), the target's existence (404), then the target rules (403/409); every refusal
- * is audited. Changes to role or status revoke the target's sessions in the same transaction, so a demoted
- * admin's very next request already runs with the new role, and a disabled user's has no session at all.
+ * is audited. The acts that change a user run as one step, runAdminAct (guard.ts), which locks, checks and
+ * audits the same way for all of them. Changes to role or status revoke the target's sessions in the same
+ * transaction, so a demoted admin's very next request already runs with the new role, and a disabled
+ * user's has no session at all.
  */
-type Ok<T> = { readonly ok: true } & T;
-
-async function permitted(deps: Deps, actor: Actor, action: AdminAction, targetId: string | null, meta: RequestMeta) {
-  return permits(actor, action) ? null : recordDenial(deps, actor, meta, action, targetId, refuse("FORBIDDEN"));
-}
-
 export async function listUsers(
   deps: Deps,
   actor: Actor,
   query: UserListQuery,
   meta: RequestMeta,
 ): Promise<Ok<{ users: UserRecord[]; nextCursor: string | null }> | Refusal> {
-  const denied = await permitted(deps, actor, "users.list", null, meta);
+  const denied = await refusedPermission(deps, actor, meta, "users.list", null);
   if (denied !== null) return denied;
   // One extra row tells whether another page exists.
   const rows = await deps.store.listUsers({ ...query, limit: query.limit + 1 });
@@ -42,7 +39,7 @@ export async function getUser(
   targetId: string,
   meta: RequestMeta,
 ): Promise<Ok<{ user: UserRecord }> | Refusal> {
-  const denied = await permitted(deps, actor, "users.read", targetId, meta);
+  const denied = await refusedPermission(deps, actor, meta, "users.read", targetId);
   if (denied !== null) return denied;
   const user = await deps.store.getUserById(targetId);
   if (user === null) return recordDenial(deps, actor, meta, "users.read", targetId, refuse("USER_NOT_FOUND"));
@@ -55,7 +52,7 @@ export async function createUserAsAdmin(
   input: { email: string; password: string; name?: string; role: Role },
   meta: RequestMeta,
 ): Promise<Ok<{ user: UserRecord }> | Refusal> {
-  const denied = await permitted(deps, actor, "users.create", null, meta);
+  const denied = await refusedPermission(deps, actor, meta, "users.create", null);
   if (denied !== null) return denied;
   const rank = checkGrantedRole(actor, input.role);
   if (rank !== null) return recordDenial(deps, actor, meta, "users.create", null, rank);
@@ -83,54 +80,49 @@ export async function updateUserAsAdmin(
   patch: AdminUserPatch,
   meta: RequestMeta,
 ): Promise<Ok<{ user: UserRecord; sessionsRevoked: number }> | Refusal> {
-  const denied = await permitted(deps, actor, "users.update", targetId, meta);
-  if (denied !== null) return denied;
-  // Changing who may do what is a sensitive act: it needs a fresh password proof, like deletion.
-  if (patch.role !== undefined && needsStepUp(deps, actor)) {
-    return recordDenial(deps, actor, meta, "users.update", targetId, refuse("REAUTH_REQUIRED"));
-  }
-  return auditFailures(deps, actor, meta, "users.update", targetId, () =>
-    deps.store.transaction(async (tx) => {
-      const { target, refusal } = await lockTarget(tx, deps, actor, "users.update", targetId, meta, (user) => ({
-        removesAccess: patch.status === "disabled" && user.status === "active",
-        ...(patch.role !== undefined && patch.role !== user.role ? { newRole: patch.role } : {}),
-      }));
-      if (target === null) return refusal;
-      // Disabling an administrator locks them out of administering: a stale session must not be able to
-      // disable every other admin. Known only once the target is read, so refused here, still audited.
-      if (patch.status === "disabled" && isPrivileged(target.role) && needsStepUp(deps, actor)) {
-        return recordDenial(deps, actor, meta, "users.update", target.id, refuse("REAUTH_REQUIRED"), tx);
-      }
-      if (patch.status === "active" && target.purgeAfter !== null) {
-        return recordDenial(deps, actor, meta, "users.update", target.id, refuse("DELETION_PENDING"), tx);
-      }
-      const now = deps.clock.now();
-      const changes: UserPatch = {
-        ...(patch.name !== undefined ? { name: patch.name.trim() } : {}),
-        ...(patch.role !== undefined && patch.role !== target.role ? { role: patch.role } : {}),
-        ...(patch.status !== undefined && patch.status !== target.status ? { status: patch.status } : {}),
-      };
-      const privilegeChanged = changes.role !== undefined || changes.status !== undefined;
-      const sessionsRevoked = privilegeChanged ? await tx.deleteUserSessions(target.id) : 0;
-      await tx.updateUser(target.id, changes, now);
-      await tx.appendAudit(
-        auditEntry(actor, meta, now, {
-          action: "users.update",
-          outcome: "success",
-          targetId: target.id,
-          details: {
-            role: changes.role ?? null,
-            fromRole: changes.role === undefined ? null : target.role,
-            status: changes.status ?? null,
-            nameChanged: changes.name !== undefined,
-            sessionsRevoked,
-          },
-        }),
-      );
-      return { ok: true as const, user: { ...target, ...changes, updatedAt: now }, sessionsRevoked };
+  const act: AdminAct = {
+    action: "users.update",
+    targetId,
+    change: (user) => ({
+      removesAccess: patch.status === "disabled" && user.status === "active",
+      ...(patch.role !== undefined && patch.role !== user.role ? { newRole: patch.role } : {}),
     }),
-  );
+    // Changing who may do what is a sensitive act: it needs a fresh password proof, like deletion.
+    precheck: () => (patch.role !== undefined && needsStepUp(deps, actor) ? refuse("REAUTH_REQUIRED") : null),
+  };
+  return runAdminAct(deps, actor, meta, act, async ({ tx, target, deny, succeeded }) => {
+    // Disabling an administrator locks them out of administering: a stale session must not be able to
+    // disable every other admin. Known only once the target is read, so refused here, still audited.
+    if (patch.status === "disabled" && isPrivileged(target.role) && needsStepUp(deps, actor)) {
+      return deny(refuse("REAUTH_REQUIRED"));
+    }
+    if (patch.status === "active" && target.purgeAfter !== null) return deny(refuse("DELETION_PENDING"));
+    const now = deps.clock.now();
+    const changes: UserPatch = {
+      ...(patch.name !== undefined ? { name: patch.name.trim() } : {}),
+      ...(patch.role !== undefined && patch.role !== target.role ? { role: patch.role } : {}),
+      ...(patch.status !== undefined && patch.status !== target.status ? { status: patch.status } : {}),
+    };
+    const privilegeChanged = changes.role !== undefined || changes.status !== undefined;
+    const sessionsRevoked = privilegeChanged ? await tx.deleteUserSessions(target.id) : 0;
+    await tx.updateUser(target.id, changes, now);
+    await succeeded(now, {
+      details: {
+        role: changes.role ?? null,
+        fromRole: changes.role === undefined ? null : target.role,
+        status: changes.status ?? null,
+        nameChanged: changes.name !== undefined,
+        sessionsRevoked,
+      },
+    });
+    return { ok: true, user: { ...target, ...changes, updatedAt: now }, sessionsRevoked };
+  });
 }
+
+/** Restoring an account and ending its sessions take no one's access away: only rank and self apply. */
+const keepsAccess = () => ({ removesAccess: false });
+const restoring = { action: "users.restore", change: keepsAccess } as const;
+const revokingSessions = { action: "users.sessions.revoke", change: keepsAccess } as const;
 
 export async function restoreUser(
   deps: Deps,
@@ -138,32 +130,15 @@ export async function restoreUser(
   targetId: string,
   meta: RequestMeta,
 ): Promise<Ok<{ user: UserRecord }> | Refusal> {
-  const denied = await permitted(deps, actor, "users.restore", targetId, meta);
-  if (denied !== null) return denied;
-  return auditFailures(deps, actor, meta, "users.restore", targetId, () =>
-    deps.store.transaction(async (tx) => {
-      const { target, refusal } = await lockTarget(tx, deps, actor, "users.restore", targetId, meta, () => ({
-        removesAccess: false,
-      }));
-      if (target === null) return refusal;
-      if (target.purgeAfter === null) {
-        return recordDenial(deps, actor, meta, "users.restore", target.id, refuse("USER_NOT_RESTORABLE"), tx);
-      }
-      const now = deps.clock.now();
-      await tx.cancelErasure(target.id, now);
-      const restored = await tx.lockUser(target.id);
-      if (restored === null) throw new Error("a restored user vanished inside its transaction");
-      await tx.appendAudit(
-        auditEntry(actor, meta, now, {
-          action: "users.restore",
-          outcome: "success",
-          targetId,
-          details: { status: restored.status },
-        }),
-      );
-      return { ok: true as const, user: restored };
-    }),
-  );
+  return runAdminAct(deps, actor, meta, { ...restoring, targetId }, async ({ tx, target, deny, succeeded }) => {
+    if (target.purgeAfter === null) return deny(refuse("USER_NOT_RESTORABLE"));
+    const now = deps.clock.now();
+    await tx.cancelErasure(target.id, now);
+    const restored = await tx.lockUser(target.id);
+    if (restored === null) throw new Error("a restored user vanished inside its transaction");
+    await succeeded(now, { details: { status: restored.status } });
+    return { ok: true, user: restored };
+  });
 }
 
 export async function listUserSessions(
@@ -172,7 +147,7 @@ export async function listUserSessions(
   targetId: string,
   meta: RequestMeta,
 ): Promise<Ok<{ sessions: SessionView[] }> | Refusal> {
-  const denied = await permitted(deps, actor, "users.sessions.read", targetId, meta);
+  const denied = await refusedPermission(deps, actor, meta, "users.sessions.read", targetId);
   if (denied !== null) return denied;
   const target = await deps.store.getUserById(targetId);
   if (target === null) {
@@ -194,50 +169,9 @@ export async function revokeUserSessions(
   targetId: string,
   meta: RequestMeta,
 ): Promise<Ok<{ sessionsRevoked: number }> | Refusal> {
-  const denied = await permitted(deps, actor, "users.sessions.revoke", targetId, meta);
-  if (denied !== null) return denied;
-  return auditFailures(deps, actor, meta, "users.sessions.revoke", targetId, () =>
-    deps.store.transaction(async (tx) => {
-      const { target, refusal } = await lockTarget(tx, deps, actor, "users.sessions.revoke", targetId, meta, () => ({
-        removesAccess: false,
-      }));
-      if (target === null) return refusal;
-      const sessionsRevoked = await tx.deleteUserSessions(target.id);
-      await tx.appendAudit(
-        auditEntry(actor, meta, deps.clock.now(), {
-          action: "users.sessions.revoke",
-          outcome: "success",
-          targetId: target.id,
-          details: { sessionsRevoked },
-        }),
-      );
-      return { ok: true as const, sessionsRevoked };
-    }),
-  );
-}
-
-/** Locks the parties (see lockParties) and applies the target rules; a missing target is audited too. */
-async function lockTarget(
-  tx: StoreTx,
-  deps: Deps,
-  actor: Actor,
-  action: AdminAction,
-  targetId: string,
-  meta: RequestMeta,
-  change: (target: UserRecord) => TargetChange,
-): Promise<{ target: UserRecord; refusal: null } | { target: null; refusal: Refusal }> {
-  const parties = await lockParties(tx, actor, action, targetId);
-  if (!parties.ok)
-    return { target: null, refusal: await recordDenial(deps, actor, meta, action, targetId, parties, tx) };
-  const { target, activeSuperusers } = parties;
-  if (target === null) {
-    return {
-      target: null,
-      refusal: await recordDenial(deps, actor, meta, action, targetId, refuse("USER_NOT_FOUND"), tx),
-    };
-  }
-  const refusal = checkTarget(parties.actor, action, { target, activeSuperusers }, change(target));
-  if (refusal !== null)
-    return { target: null, refusal: await recordDenial(deps, actor, meta, action, target.id, refusal, tx) };
-  return { target, refusal: null };
+  return runAdminAct(deps, actor, meta, { ...revokingSessions, targetId }, async ({ tx, target, succeeded }) => {
+    const sessionsRevoked = await tx.deleteUserSessions(target.id);
+    await succeeded(deps.clock.now(), { details: { sessionsRevoked } });
+    return { ok: true, sessionsRevoked };
+  });
 }

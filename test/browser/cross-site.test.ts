@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import type { Browser, BrowserContext, Page } from "playwright-core";
+import { createUser, goodPassword, signIn, uniqueEmail } from "../support/accounts.ts";
 import {
   type AttackerKind,
   type AttackerSite,
@@ -17,20 +18,19 @@ import {
   startAttackerSite,
   startLiveGatehouse,
 } from "../support/browser.ts";
-import { createUser, goodPassword, signIn, uniqueEmail } from "../support/fixtures.ts";
+import { sessionCookieName } from "../support/cookies.ts";
 import {
   assertNothingReadable,
   assertRefusedForgery,
   guessedToken,
   refusalOf,
   runFetchingPage,
-  sessionCookie,
   submitForgedForm,
 } from "../support/forgery.ts";
-import { snapshotStore } from "../support/http-assertions.ts";
+import { snapshotStore } from "../support/store-snapshot.ts";
 
 async function assertStillSignedIn(context: BrowserContext, page: Page, origin: string, label: string): Promise<void> {
-  assert.deepEqual(await cookieNames(context, origin), [sessionCookie], `${label}: the cookie is still there`);
+  assert.deepEqual(await cookieNames(context, origin), [sessionCookieName], `${label}: the cookie is still there`);
   const answer = await fetchFromPage(page, "/api/account", { method: "GET" });
   assert.equal(answered(answer).status, 200, `${label}: still signed in`);
 }
@@ -296,7 +296,7 @@ describe("in a real browser, a page on another origin cannot act for a signed-in
       assert.equal(seen.length, 2, label);
       for (const request of seen) {
         assert.equal(request.site, "same-origin", label);
-        assert.ok(request.cookieNames.includes(sessionCookie), label);
+        assert.ok(request.cookieNames.includes(sessionCookieName), label);
         assert.equal(request.status, 403, label);
       }
     }

@@ -3,6 +3,7 @@ import { mkdirSync } from "node:fs";
 import { after, before, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import type { Browser, BrowserContext, Page } from "playwright-core";
+import { createUser, goodPassword, signIn } from "../support/accounts.ts";
 import {
   answered,
   browserSkipReason,
@@ -15,11 +16,9 @@ import {
   signInThroughPage,
   startLiveGatehouse,
 } from "../support/browser.ts";
+import { sessionCookieName } from "../support/cookies.ts";
 import { engines } from "../support/databases.ts";
-import { createUser, goodPassword, signIn } from "../support/fixtures.ts";
 import { auditPage, recordCspViolations, watchForProblems } from "../support/page-audit.ts";
-
-const sessionCookie = "gatehouse_session";
 
 /** A device whose session is gone: the open page's API call gets 401, the next visit to /account the sign-in page. */
 async function assertSignedOut(page: Page, origin: string, label: string): Promise<void> {
@@ -101,7 +100,7 @@ for (const engine of engines) {
       const otherDevice = await signInThroughPage(otherDeviceContext, origin, user.email, goodPassword);
       const context = await device();
       const page = await signInThroughPage(context, origin, user.email, goodPassword);
-      assert.deepEqual(await cookieNames(context, origin), [sessionCookie]);
+      assert.deepEqual(await cookieNames(context, origin), [sessionCookieName]);
 
       await Promise.all([
         page.waitForURL(`${origin}/account/delete`),
@@ -126,7 +125,7 @@ for (const engine of engines) {
       await assertSignedOut(otherDevice, origin, "the other device");
       assert.deepEqual(
         await cookieNames(otherDeviceContext, origin),
-        [sessionCookie],
+        [sessionCookieName],
         "only a dead cookie remains there",
       );
     });

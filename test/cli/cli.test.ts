@@ -1,23 +1,18 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
-import { configVariables } from "../../src/config.ts";
+import { configVariables, parseConfig } from "../../src/config.ts";
 import { logIn, signUp } from "../../src/domain/accounts.ts";
-import { createAuditSealer } from "../../src/domain/audit.ts";
-import { createAuditPseudonymizer } from "../../src/domain/audit-pseudonym.ts";
 import type { Deps, RequestMeta } from "../../src/domain/context.ts";
-import { DenialBudget } from "../../src/domain/denial-budget.ts";
 import { normalizeEmail } from "../../src/domain/email.ts";
-import { deriveKey } from "../../src/infra/keys.ts";
-import { systemClock, systemRandom } from "../../src/infra/system.ts";
-import { openStore } from "../../src/store/open-store.ts";
-import { goodPassword } from "../support/fixtures.ts";
-import { fastHasher, testLifetimes } from "../support/test-app.ts";
+import { openDeps } from "../../src/main.ts";
+import { goodPassword } from "../support/accounts.ts";
+import { fastHasher } from "../support/app.ts";
 
 /** The operator CLI as an operator runs it: `node bin/gatehouse.js ...` in a child process, on SQLite. */
 const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
@@ -54,23 +49,10 @@ function gatehouse(
 
 const meta: RequestMeta = { ip: "192.0.2.7", userAgent: "cli-test", requestId: null };
 
-/** The same database and audit key as the CLI, opened in this process for set-up and inspection. */
+/** The CLI's own configuration (its database, and the secret it keeps in DATA_DIR), opened in this process. */
 async function inProcess<T>(dir: string, work: (deps: Deps) => Promise<T>): Promise<T> {
-  const secret = Buffer.from(readFileSync(join(dir, "secret"), "utf8").trim(), "base64");
-  const auditSealer = createAuditSealer(deriveKey(secret, "audit"));
-  const { store } = await openStore({ kind: "sqlite", path: join(dir, "gatehouse.sqlite") }, auditSealer);
-  const deps: Deps = {
-    store,
-    clock: systemClock,
-    random: systemRandom,
-    hasher: fastHasher,
-    lifetimes: testLifetimes,
-    signupOpen: true,
-    deletionGraceMs: 0,
-    auditSealer,
-    denials: new DenialBudget(systemClock),
-    auditPseudonym: createAuditPseudonymizer(deriveKey(secret, "audit-pseudonym")),
-  };
+  const config = parseConfig({ DATABASE_URL: join(dir, "gatehouse.sqlite"), DATA_DIR: dir });
+  const { deps, store } = await openDeps(config, { hasher: fastHasher });
   try {
     return await work(deps);
   } finally {

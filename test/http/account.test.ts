@@ -1,9 +1,11 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import { createUser, goodPassword, signIn, signInMany } from "../support/accounts.ts";
+import { startTestApp, type TestApp } from "../support/app.ts";
+import { tokenOf } from "../support/cookies.ts";
 import { engines } from "../support/databases.ts";
-import { createUser, goodPassword, signIn } from "../support/fixtures.ts";
-import { assertProblem, signInMany, statusOf, tokenOf } from "../support/http-assertions.ts";
-import { startTestApp, type TestApp } from "../support/test-app.ts";
+import { statusOf } from "../support/devices.ts";
+import { assertProblem } from "../support/http-assertions.ts";
 
 const newPassword = "a brand new passphrase for gatehouse";
 

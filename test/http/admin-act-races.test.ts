@@ -1,11 +1,18 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import type { StoreTx } from "../../src/domain/ports.ts";
+import {
+  createSignedInUser,
+  createUser,
+  goodPassword,
+  type SignedInUser,
+  signIn,
+  uniqueEmail,
+} from "../support/accounts.ts";
+import { startTestApp, type TestApp } from "../support/app.ts";
+import { auditOf } from "../support/audit.ts";
 import { engines } from "../support/databases.ts";
-import { auditOf, type SignedIn, signedIn } from "../support/deletion-fixtures.ts";
-import { createUser, goodPassword, uniqueEmail } from "../support/fixtures.ts";
 import { assertProblem } from "../support/http-assertions.ts";
-import { startTestApp, type TestApp } from "../support/test-app.ts";
 
 /**
  * Issue 9.3 and 9.8: every administrative act locks and re-reads its actor inside its own transaction, in
@@ -21,19 +28,19 @@ async function seqOf(t: TestApp, query: { action: string; targetId: string }): P
 for (const engine of engines) {
   describe(`administrative acts racing each other (${engine})`, () => {
     let t: TestApp;
-    let root: SignedIn;
+    let root: SignedInUser;
     before(async () => {
       t = await startTestApp(engine);
-      root = await signedIn(t, "superuser");
+      root = await createSignedInUser(t, "superuser");
     });
     after(() => t.close());
 
     for (const [label, strike] of [
-      ["demotion", (s: SignedIn) => root.device.patch(`/api/users/${s.user.id}`, { role: "user" })],
-      ["deletion", (s: SignedIn) => root.device.delete(`/api/users/${s.user.id}`, { reason: "race" })],
+      ["demotion", (s: SignedInUser) => root.device.patch(`/api/users/${s.user.id}`, { role: "user" })],
+      ["deletion", (s: SignedInUser) => root.device.delete(`/api/users/${s.user.id}`, { reason: "race" })],
     ] as const) {
       test(`issue 9.3: creations fired by a superuser racing its ${label} never commit after it`, async () => {
-        const actor = await signedIn(t, "superuser");
+        const actor = await createSignedInUser(t, "superuser");
         const creations = Array.from({ length: 30 }, () =>
           actor.device.post("/api/users", { email: uniqueEmail("minted"), password: goodPassword, role: "superuser" }),
         );
@@ -60,8 +67,8 @@ for (const engine of engines) {
     }
 
     test("issue 9.8: four superusers demoting each other while they are promoted again, round after round, get no 5xx and every act is audited", async () => {
-      const ring: SignedIn[] = [];
-      for (let index = 0; index < 4; index += 1) ring.push(await signedIn(t, "superuser"));
+      const ring: SignedInUser[] = [];
+      for (let index = 0; index < 4; index += 1) ring.push(await createSignedInUser(t, "superuser"));
       const rounds = 8;
       for (let round = 0; round < rounds; round += 1) {
         const before = (await auditOf(t, { action: "users.update" })).length;
@@ -90,13 +97,13 @@ for (const engine of engines) {
           assert.ok(member !== undefined);
           const promoted = await root.device.patch(`/api/users/${member.user.id}`, { role: "superuser" });
           assert.equal(promoted.statusCode, 200, promoted.body);
-          ring[index] = { user: member.user, device: await signedInAgain(t, member) };
+          ring[index] = { user: member.user, device: await signIn(t, member.user) };
         }
       }
     });
 
     test("issue 9.8: an act whose transaction keeps failing answers 500, changes nothing, and is audited as a failure", async () => {
-      const admin = await signedIn(t, "admin");
+      const admin = await createSignedInUser(t, "admin");
       const target = await createUser(t);
       const store = t.store as { transaction: TestApp["store"]["transaction"] };
       const original = t.store.transaction.bind(t.store);
@@ -128,11 +135,4 @@ for (const engine of engines) {
       assert.equal(failure?.actorId, admin.user.id);
     });
   });
-}
-
-async function signedInAgain(t: TestApp, member: SignedIn) {
-  const device = t.client();
-  const response = await device.post("/api/auth/login", { email: member.user.email, password: goodPassword });
-  assert.equal(response.statusCode, 200, response.body);
-  return device;
 }

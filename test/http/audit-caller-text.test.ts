@@ -1,13 +1,13 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import type { AuditEntry } from "../../src/domain/audit.ts";
+import { adminDeletes, createSignedInUser, createUser, goodPassword } from "../support/accounts.ts";
+import { startTestApp, type TestApp } from "../support/app.ts";
+import { wholeAudit } from "../support/audit.ts";
 import { engines } from "../support/databases.ts";
-import { adminDeletes, signedIn, wholeAudit } from "../support/deletion-fixtures.ts";
-import { createUser, goodPassword } from "../support/fixtures.ts";
 import { assertProblem } from "../support/http-assertions.ts";
 import type { HttpClient } from "../support/http-client.ts";
 import { rawQuery } from "../support/raw-database.ts";
-import { startTestApp, type TestApp } from "../support/test-app.ts";
 
 /**
  * Issue 9, item 10: text a caller chooses must not outlive an erasure in the append-only log. A refused
@@ -51,8 +51,8 @@ for (const engine of engines) {
     after(() => t.close());
 
     test("issue 9.10: an id that names no user is audited as a keyed pseudonym, never as sent", async () => {
-      const admin = await signedIn(t, "admin");
-      const user = await signedIn(t);
+      const admin = await createSignedInUser(t, "admin");
+      const user = await createSignedInUser(t);
       const probe = "Carol.Lookup@Example.Test";
       const url = `/api/users/${encodeURIComponent(probe)}`;
       assertProblem(await admin.device.get(url), 404, "USER_NOT_FOUND");
@@ -79,7 +79,7 @@ for (const engine of engines) {
     });
 
     test("issue 9.10: a deletion reason stays out of the sealed rows, is listed while it exists, and is erased with the account it names", async () => {
-      const admin = await signedIn(t, "admin");
+      const admin = await createSignedInUser(t, "admin");
       const named = await createUser(t);
       const bystander = await createUser(t);
       const victim = await createUser(t);
@@ -107,7 +107,7 @@ for (const engine of engines) {
     });
 
     test("issue 9.10: a reason that names the very account being erased is not kept", async () => {
-      const admin = await signedIn(t, "admin");
+      const admin = await createSignedInUser(t, "admin");
       const victim = await createUser(t);
       await adminDeletes(admin.device, victim.id, `requested by ${victim.email} by mail`);
       const [entry] = await listed(admin.device, `action=users.delete&targetId=${victim.id}`);

@@ -1,12 +1,13 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import { createSignedInUser, createUser, goodPassword, uniqueEmail } from "../support/accounts.ts";
+import { startTestApp, type TestApp } from "../support/app.ts";
+import { wholeAudit } from "../support/audit.ts";
 import { engines } from "../support/databases.ts";
-import { signedIn, wholeAudit } from "../support/deletion-fixtures.ts";
-import { createUser, goodPassword, uniqueEmail } from "../support/fixtures.ts";
-import { assertProblem, snapshotStore } from "../support/http-assertions.ts";
+import { assertProblem } from "../support/http-assertions.ts";
 import type { HttpClient } from "../support/http-client.ts";
 import { rawQuery } from "../support/raw-database.ts";
-import { startTestApp, type TestApp } from "../support/test-app.ts";
+import { snapshotStore } from "../support/store-snapshot.ts";
 
 /**
  * Issue 9, item 1: nothing a request carries may make a stored audit entry differ from the one that was
@@ -41,16 +42,16 @@ const emojiAcrossTheCut = `${"a".repeat(63)}%F0%9F%98%80`;
 for (const engine of engines) {
   describe(`hostile text cannot break the audit chain (${engine})`, () => {
     let t: TestApp;
-    let root: Awaited<ReturnType<typeof signedIn>>;
+    let root: Awaited<ReturnType<typeof createSignedInUser>>;
     before(async () => {
       t = await startTestApp(engine);
-      root = await signedIn(t, "superuser");
+      root = await createSignedInUser(t, "superuser");
     });
     after(() => t.close());
 
     test("issue 9.1: a refused GET whose id has an emoji across the 64th code unit leaves the log verifiable", async () => {
-      const user = await signedIn(t);
-      const admin = await signedIn(t, "admin");
+      const user = await createSignedInUser(t);
+      const admin = await createSignedInUser(t, "admin");
       // What a cross-site link clicked by a signed-in user sends: a top-level GET, no token needed.
       const crossSite = { headers: { "sec-fetch-site": "cross-site", "sec-fetch-mode": "navigate" } };
       assertProblem(await user.device.get(`/api/users/${emojiAcrossTheCut}`, crossSite), 403, "FORBIDDEN");
@@ -64,8 +65,8 @@ for (const engine of engines) {
     });
 
     test("issue 9.1: a lone surrogate in a name, a deletion reason or an e-mail is refused with 400 and stores nothing", async () => {
-      const user = await signedIn(t);
-      const admin = await signedIn(t, "admin");
+      const user = await createSignedInUser(t);
+      const admin = await createSignedInUser(t, "admin");
       const victim = await createUser(t);
       const headBefore = await t.store.getAuditHead();
       const before = await snapshotStore(t);
@@ -89,7 +90,7 @@ for (const engine of engines) {
 
     // Found alongside: the admin gate audited the id before the NUL check ran, and PostgreSQL refused the row.
     test("issue 9.1: a NUL in the id of a refused GET is a 400 before anything is audited, not a 500", async () => {
-      const user = await signedIn(t);
+      const user = await createSignedInUser(t);
       const headBefore = await t.store.getAuditHead();
       for (const id of ["%00", "a%00b"]) {
         assertProblem(await user.device.get(`/api/users/${id}`), 400, "VALIDATION_FAILED", id);
@@ -103,7 +104,7 @@ for (const engine of engines) {
     });
 
     test("issue 9.1: two edits far apart are both reported, each at its own entry", async () => {
-      const user = await signedIn(t);
+      const user = await createSignedInUser(t);
       for (let i = 0; i < 20; i += 1) assertProblem(await user.device.get("/api/audit"), 403, "FORBIDDEN");
       const chain = await wholeAudit(t);
       const first = chain[2];

@@ -2,19 +2,20 @@ import assert from "node:assert/strict";
 import { randomBytes, randomUUID } from "node:crypto";
 import { after, before, describe, test } from "node:test";
 import type { AuditEntry } from "../../src/domain/audit.ts";
+import { adminDeletes, createSignedInUser, createUser, goodPassword, type SignedInUser } from "../support/accounts.ts";
+import { startTestApp, type TestApp } from "../support/app.ts";
+import { wholeAudit } from "../support/audit.ts";
+import { tokenOf } from "../support/cookies.ts";
 import { engines } from "../support/databases.ts";
-import { adminDeletes, type SignedIn, signedIn, wholeAudit } from "../support/deletion-fixtures.ts";
-import { createUser, goodPassword } from "../support/fixtures.ts";
-import { assertProblem, tokenOf } from "../support/http-assertions.ts";
+import { assertProblem } from "../support/http-assertions.ts";
 import type { HttpClient } from "../support/http-client.ts";
 import { rawQuery } from "../support/raw-database.ts";
-import { startTestApp, type TestApp } from "../support/test-app.ts";
 
 /** DESIGN.md 8: the audit log cannot be edited, shortened or extended behind the server's back unnoticed. */
 interface Activity {
-  readonly root: SignedIn;
-  readonly admin: SignedIn;
-  readonly user: SignedIn;
+  readonly root: SignedInUser;
+  readonly admin: SignedInUser;
+  readonly user: SignedInUser;
   readonly victimId: string;
   readonly emails: readonly string[];
 }
@@ -23,9 +24,9 @@ const wrongPassword = "definitely not the password";
 
 /** A little of everything: a deletion, a denied deletion, a failed login, a refused audit read. */
 async function someActivity(t: TestApp): Promise<Activity> {
-  const root = await signedIn(t, "superuser");
-  const admin = await signedIn(t, "admin");
-  const user = await signedIn(t);
+  const root = await createSignedInUser(t, "superuser");
+  const admin = await createSignedInUser(t, "admin");
+  const user = await createSignedInUser(t);
   const victim = await createUser(t);
   await adminDeletes(admin.device, victim.id, "cleanup");
   assert.equal((await admin.device.delete(`/api/users/${randomUUID()}`, { reason: "probe" })).statusCode, 404);

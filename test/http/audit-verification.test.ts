@@ -4,11 +4,12 @@ import { verifyAuditLog } from "../../src/domain/audit-log.ts";
 import { type Deps, noRequest } from "../../src/domain/context.ts";
 import type { Store } from "../../src/domain/ports.ts";
 import { auditInput } from "../store/store-fixtures.ts";
+import { createSignedInUser } from "../support/accounts.ts";
+import { startTestApp, type TestApp } from "../support/app.ts";
+import { wholeAudit } from "../support/audit.ts";
 import { engines } from "../support/databases.ts";
-import { signedIn, wholeAudit } from "../support/deletion-fixtures.ts";
 import { assertProblem } from "../support/http-assertions.ts";
 import { rawQuery } from "../support/raw-database.ts";
-import { startTestApp, type TestApp } from "../support/test-app.ts";
 
 /**
  * Issue 9, item 5 (verification half): the audit page does not walk the whole chain on every view, and a
@@ -39,8 +40,8 @@ for (const engine of engines) {
     after(() => t.close());
 
     test("issue 9.5: viewing /admin/audit does not verify the chain; ?verify=1 does and names each broken entry", async () => {
-      const root = await signedIn(t, "superuser");
-      const user = await signedIn(t);
+      const root = await createSignedInUser(t, "superuser");
+      const user = await createSignedInUser(t);
       for (let i = 0; i < 5; i += 1) assertProblem(await user.device.get("/api/audit"), 403, "FORBIDDEN");
       const chain = await wholeAudit(t);
       const [first, second] = [chain[1], chain.at(-2)];

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import type { LightMyRequestResponse } from "fastify";
+import { startTestApp, type TestApp } from "../support/app.ts";
 import {
   type ActorKind,
   cellsOf,
@@ -12,7 +13,6 @@ import {
 } from "../support/authz-matrix.ts";
 import { engines } from "../support/databases.ts";
 import { arrangeCell, sendCell } from "../support/matrix-fixtures.ts";
-import { startTestApp, type TestApp } from "../support/test-app.ts";
 
 /**
  * SECURITY.md decision: a caller without the permission is refused before any lookup, so "exists but

@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import { startTestApp, type TestApp } from "../support/app.ts";
 import { cellsOf, loadMatrix, type MatrixCell, routeLabel } from "../support/authz-matrix.ts";
 import { engines } from "../support/databases.ts";
-import { problemCode } from "../support/fixtures.ts";
+import { problemCode } from "../support/http-assertions.ts";
 import { assertAuditHasNoEmail, type CellOutcome, runCell } from "../support/matrix-fixtures.ts";
-import { startTestApp, type TestApp } from "../support/test-app.ts";
 
 /**
  * SECURITY.md 1.1 (ASVS 8.2.1, 8.2.2, 16.3.2; CS-AZ testing automation): every cell of

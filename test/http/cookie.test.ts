@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import { createUser, goodPassword, uniqueEmail } from "../support/accounts.ts";
+import { startTestApp, type TestApp, testLifetimes } from "../support/app.ts";
+import { type SetCookie, sessionSetCookie, setCookies } from "../support/cookies.ts";
 import { engines } from "../support/databases.ts";
-import { createUser, goodPassword, uniqueEmail } from "../support/fixtures.ts";
-import { type Answer, type SetCookie, sessionSetCookie, setCookies } from "../support/http-assertions.ts";
-import { startTestApp, type TestApp, testLifetimes } from "../support/test-app.ts";
+import type { Answer } from "../support/http-assertions.ts";
 
 const absoluteSeconds = String(testLifetimes.absoluteMs / 1000);
 

@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import { createUser, goodPassword, signIn } from "../support/accounts.ts";
+import { startTestApp, type TestApp } from "../support/app.ts";
 import { engines } from "../support/databases.ts";
-import { createUser, goodPassword, problemCode, signIn } from "../support/fixtures.ts";
-import { startTestApp, type TestApp } from "../support/test-app.ts";
+import { problemCode } from "../support/http-assertions.ts";
 
 const ownOrigin = "http://127.0.0.1:3000";
 

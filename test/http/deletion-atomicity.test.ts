@@ -8,12 +8,13 @@ import { deleteUser } from "../../src/domain/delete-user.ts";
 import type { SessionAndUser, Store, StoreTx, UserListQuery } from "../../src/domain/ports.ts";
 import type { SessionRecord } from "../../src/domain/session.ts";
 import type { UserRecord } from "../../src/domain/user.ts";
+import { createSignedInUser, createUser, signInMany } from "../support/accounts.ts";
+import { startTestApp, type TestApp } from "../support/app.ts";
+import { auditOf } from "../support/audit.ts";
 import { engines } from "../support/databases.ts";
-import { auditOf, signedIn } from "../support/deletion-fixtures.ts";
-import { createUser } from "../support/fixtures.ts";
-import { assertProblem, signInMany, statusOf } from "../support/http-assertions.ts";
+import { statusOf } from "../support/devices.ts";
+import { assertProblem } from "../support/http-assertions.ts";
 import { HttpClient } from "../support/http-client.ts";
-import { startTestApp, type TestApp } from "../support/test-app.ts";
 
 /**
  * ASVS 2.3.3 and CS-AZ "exit safely": a fault in the middle of a deletion rolls the whole of it back.
@@ -173,7 +174,7 @@ for (const engine of engines) {
       });
       await app.ready();
       try {
-        const admin = await signedIn(t, "admin");
+        const admin = await createSignedInUser(t, "admin");
         const bob = await createUser(t);
         const [bobDevice] = await signInMany(t, bob, 1);
         assert.ok(bobDevice !== undefined);

@@ -2,11 +2,12 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { noRequest } from "../../src/domain/context.ts";
 import { purgeDueUsers } from "../../src/domain/delete-user.ts";
+import { adminDeletes, createSignedInUser, createUser, goodPassword, signIn, signInMany } from "../support/accounts.ts";
+import { startTestApp, type TestApp } from "../support/app.ts";
+import { auditOf } from "../support/audit.ts";
 import { engines } from "../support/databases.ts";
-import { adminDeletes, auditOf, replayEverywhere, signedIn } from "../support/deletion-fixtures.ts";
-import { createUser, goodPassword, signIn } from "../support/fixtures.ts";
-import { assertProblem, signInMany, statusOf } from "../support/http-assertions.ts";
-import { startTestApp, type TestApp } from "../support/test-app.ts";
+import { replayEverywhere, statusOf } from "../support/devices.ts";
+import { assertProblem } from "../support/http-assertions.ts";
 
 const graceMs = 7 * 86_400_000;
 
@@ -20,7 +21,7 @@ for (const engine of engines) {
     after(() => t.close());
 
     test("a scheduled deletion disables the account at once: every device 401 and sign-in refused", async () => {
-      const admin = await signedIn(t, "admin");
+      const admin = await createSignedInUser(t, "admin");
       const bob = await createUser(t);
       const devices = await signInMany(t, bob, 3);
       const now = t.clock.now();
@@ -41,7 +42,7 @@ for (const engine of engines) {
     });
 
     test("an account waiting for its purge cannot be re-enabled by a status change, only restored", async () => {
-      const admin = await signedIn(t, "admin");
+      const admin = await createSignedInUser(t, "admin");
       const bob = await createUser(t);
       const [oldDevice] = await signInMany(t, bob, 1);
       assert.ok(oldDevice !== undefined);
@@ -65,8 +66,8 @@ for (const engine of engines) {
     });
 
     test("an ordinary user can neither restore nor re-enable a scheduled account", async () => {
-      const admin = await signedIn(t, "admin");
-      const mallory = await signedIn(t);
+      const admin = await createSignedInUser(t, "admin");
+      const mallory = await createSignedInUser(t);
       const bob = await createUser(t);
       await adminDeletes(admin.device, bob.id);
       assertProblem(await mallory.device.post(`/api/users/${bob.id}/restore`), 403, "FORBIDDEN");
@@ -75,7 +76,7 @@ for (const engine of engines) {
     });
 
     test("a second deletion during the grace period erases the account immediately", async () => {
-      const admin = await signedIn(t, "admin");
+      const admin = await createSignedInUser(t, "admin");
       const bob = await createUser(t);
       assert.equal((await adminDeletes(admin.device, bob.id)).status, "scheduled");
       const second = await adminDeletes(admin.device, bob.id, "erase now");
@@ -87,7 +88,7 @@ for (const engine of engines) {
     });
 
     test("the purge erases the account only once purgeAfter has passed, and audits it", async () => {
-      const admin = await signedIn(t, "admin");
+      const admin = await createSignedInUser(t, "admin");
       const bob = await createUser(t);
       await adminDeletes(admin.device, bob.id);
 
@@ -106,13 +107,13 @@ for (const engine of engines) {
       assert.equal(await purgeDueUsers(t.deps, noRequest), 0, "nothing is purged twice");
 
       // The admin's own session has expired across the week: sign in again.
-      const fresh = await signedIn(t, "admin");
+      const fresh = await createSignedInUser(t, "admin");
       assertProblem(await fresh.device.post(`/api/users/${bob.id}/restore`), 404, "USER_NOT_FOUND");
       assertProblem(await t.client().post("/api/auth/login", { email: bob.email, password: goodPassword }), 401);
     });
 
     test("a restored account is skipped by the purge even after its old purge time", async () => {
-      const admin = await signedIn(t, "admin");
+      const admin = await createSignedInUser(t, "admin");
       const bob = await createUser(t);
       await adminDeletes(admin.device, bob.id);
       assert.equal((await admin.device.post(`/api/users/${bob.id}/restore`)).statusCode, 200);
@@ -123,7 +124,7 @@ for (const engine of engines) {
     });
 
     test("restoring the scheduled deletion of an account an admin had disabled leaves it disabled", async () => {
-      const admin = await signedIn(t, "admin");
+      const admin = await createSignedInUser(t, "admin");
       const mallory = await createUser(t);
       assert.equal((await admin.device.patch(`/api/users/${mallory.id}`, { status: "disabled" })).statusCode, 200);
       await adminDeletes(admin.device, mallory.id);

@@ -1,10 +1,9 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
+import { createSignedInUser, createUser, type SignedInUser } from "../support/accounts.ts";
+import { startTestApp, type TestApp } from "../support/app.ts";
 import { engines } from "../support/databases.ts";
-import { type SignedIn, signedIn } from "../support/deletion-fixtures.ts";
-import { createUser } from "../support/fixtures.ts";
-import { startTestApp, type TestApp } from "../support/test-app.ts";
 
 /**
  * Issue 10.7: the deletion plan evaluates the same rules as the deletion, on a plain read. It takes no row
@@ -14,10 +13,10 @@ import { startTestApp, type TestApp } from "../support/test-app.ts";
 for (const engine of engines) {
   describe(`the deletion plan is a read (${engine})`, () => {
     let t: TestApp;
-    let root: SignedIn;
+    let root: SignedInUser;
     before(async () => {
       t = await startTestApp(engine);
-      root = await signedIn(t, "superuser");
+      root = await createSignedInUser(t, "superuser");
     });
     after(() => t.close());
 

@@ -3,12 +3,12 @@ import { after, before, describe, test } from "node:test";
 import { actorOf, noRequest } from "../../src/domain/context.ts";
 import { deleteUser } from "../../src/domain/delete-user.ts";
 import { checkSession } from "../../src/domain/sessions.ts";
+import { adminDeletes, createSignedInUser, createUser, goodPassword } from "../support/accounts.ts";
+import { startTestApp, type TestApp } from "../support/app.ts";
+import { auditOf } from "../support/audit.ts";
+import { tokenOf } from "../support/cookies.ts";
 import { engines } from "../support/databases.ts";
-import { adminDeletes, auditOf, signedIn } from "../support/deletion-fixtures.ts";
-import { createUser, goodPassword } from "../support/fixtures.ts";
-import { tokenOf } from "../support/http-assertions.ts";
 import type { HttpClient } from "../support/http-client.ts";
-import { startTestApp, type TestApp } from "../support/test-app.ts";
 
 /** DESIGN.md 5 (issue requirement 7): a login that races a deletion never leaves a live session behind. */
 const loginsPerRound = 30;
@@ -41,7 +41,7 @@ for (const engine of engines) {
     after(() => t.close());
 
     test("30 logins racing one deletion leave no session, and every cookie they handed out is dead", async () => {
-      const admin = await signedIn(t, "admin");
+      const admin = await createSignedInUser(t, "admin");
       for (let round = 0; round < rounds; round += 1) {
         const bob = await createUser(t);
         const devices: HttpClient[] = Array.from({ length: loginsPerRound }, () => t.client());
@@ -71,7 +71,7 @@ for (const engine of engines) {
     });
 
     test("10 concurrent deletions of one user: exactly one 200, nine 404, one success in the audit", async () => {
-      const admin = await signedIn(t, "admin");
+      const admin = await createSignedInUser(t, "admin");
       const bob = await createUser(t);
       const responses = await Promise.all(
         Array.from({ length: 10 }, (_, index) => admin.device.delete(`/api/users/${bob.id}`, { reason: `#${index}` })),
@@ -125,8 +125,8 @@ for (const engine of engines) {
     });
 
     test("an admin deleted mid-request cannot finish a deletion of its own afterwards", async () => {
-      const root = await signedIn(t, "superuser");
-      const admin = await signedIn(t, "admin");
+      const root = await createSignedInUser(t, "superuser");
+      const admin = await createSignedInUser(t, "admin");
       const victim = await createUser(t);
       // The admin's request has passed its session check (what the onRequest hook hands the handler)...
       const inFlight = await checkSession(t.deps, tokenOf(admin.device).token);

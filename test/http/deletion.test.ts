@@ -1,18 +1,22 @@
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { after, before, describe, test } from "node:test";
-import { engines } from "../support/databases.ts";
 import {
   adminDeletes,
-  auditOf,
+  createSignedInUser,
+  createUser,
+  goodPassword,
   leaveReauthWindow,
   reauthenticate,
-  replayEverywhere,
-  signedIn,
-} from "../support/deletion-fixtures.ts";
-import { createUser, goodPassword, problemCode } from "../support/fixtures.ts";
-import { assertProblem, signInMany, snapshotStore, statusOf, tokenOf } from "../support/http-assertions.ts";
-import { startTestApp, type TestApp } from "../support/test-app.ts";
+  signInMany,
+} from "../support/accounts.ts";
+import { startTestApp, type TestApp } from "../support/app.ts";
+import { auditOf } from "../support/audit.ts";
+import { tokenOf } from "../support/cookies.ts";
+import { engines } from "../support/databases.ts";
+import { replayEverywhere, statusOf } from "../support/devices.ts";
+import { assertProblem, problemCode } from "../support/http-assertions.ts";
+import { snapshotStore } from "../support/store-snapshot.ts";
 
 /** The core promise (SECURITY.md 1.1, ASVS 7.4.2): a deleted user is gone everywhere, at once. */
 for (const engine of engines) {
@@ -24,7 +28,7 @@ for (const engine of engines) {
     after(() => t.close());
 
     test("every device of a deleted user gets 401 on its very next request, replayed all at once", async () => {
-      const admin = await signedIn(t, "admin");
+      const admin = await createSignedInUser(t, "admin");
       const bob = await createUser(t);
       const devices = await signInMany(t, bob, 3);
       const stolen = devices.map((device) => device.clone());
@@ -44,7 +48,7 @@ for (const engine of engines) {
     });
 
     test("a deleted user's password no longer signs in, and nothing says the account ever existed", async () => {
-      const admin = await signedIn(t, "admin");
+      const admin = await createSignedInUser(t, "admin");
       const bob = await createUser(t);
       await adminDeletes(admin.device, bob.id);
       const login = await t.client().post("/api/auth/login", { email: bob.email, password: goodPassword });
@@ -54,7 +58,7 @@ for (const engine of engines) {
     });
 
     test("an account re-created with a deleted user's e-mail inherits none of the old sessions", async () => {
-      const admin = await signedIn(t, "admin");
+      const admin = await createSignedInUser(t, "admin");
       const bob = await createUser(t);
       const devices = await signInMany(t, bob, 3);
       const oldIds = devices.map((device) => tokenOf(device).id);
@@ -76,7 +80,7 @@ for (const engine of engines) {
     });
 
     test("an admin whose password proof is older than the step-up window is refused and nothing changes", async () => {
-      const admin = await signedIn(t, "admin");
+      const admin = await createSignedInUser(t, "admin");
       const bob = await createUser(t);
       const [bobDevice] = await signInMany(t, bob, 1);
       assert.ok(bobDevice !== undefined);
@@ -99,7 +103,7 @@ for (const engine of engines) {
     });
 
     test("deleting an id that does not exist answers 404 to an admin and records the attempt", async () => {
-      const admin = await signedIn(t, "admin");
+      const admin = await createSignedInUser(t, "admin");
       for (const missing of [randomUUID(), "42", "../users/1"]) {
         const response = await admin.device.delete(`/api/users/${encodeURIComponent(missing)}`, { reason: "probe" });
         assertProblem(response, 404, "USER_NOT_FOUND", missing);
@@ -113,7 +117,7 @@ for (const engine of engines) {
     });
 
     test("an ordinary user gets the same 403 for an existing and a missing id, and deletes nobody", async () => {
-      const mallory = await signedIn(t);
+      const mallory = await createSignedInUser(t);
       const bob = await createUser(t);
       const existing = await mallory.device.delete(`/api/users/${bob.id}`, { reason: "x" });
       const missing = await mallory.device.delete(`/api/users/${randomUUID()}`, { reason: "x" });
@@ -125,8 +129,8 @@ for (const engine of engines) {
     });
 
     test("an admin cannot delete another admin, who stays and stays signed in", async () => {
-      const admin = await signedIn(t, "admin");
-      const peer = await signedIn(t, "admin");
+      const admin = await createSignedInUser(t, "admin");
+      const peer = await createSignedInUser(t, "admin");
       const response = await admin.device.delete(`/api/users/${peer.user.id}`, { reason: "coup" });
       assertProblem(response, 403, "FORBIDDEN");
       assert.deepEqual(await t.store.getUserById(peer.user.id), peer.user);
@@ -135,7 +139,7 @@ for (const engine of engines) {
     });
 
     test("an admin cannot delete their own account through the admin path", async () => {
-      const admin = await signedIn(t, "admin");
+      const admin = await createSignedInUser(t, "admin");
       const response = await admin.device.delete(`/api/users/${admin.user.id}`, { reason: "bye" });
       assertProblem(response, 409, "SELF_ACTION_FORBIDDEN");
       assert.deepEqual(await t.store.getUserById(admin.user.id), admin.user);
@@ -143,8 +147,8 @@ for (const engine of engines) {
     });
 
     test("GET and HEAD on a user are reads: they never delete, whatever override they carry", async () => {
-      const admin = await signedIn(t, "admin");
-      const bob = await signedIn(t);
+      const admin = await createSignedInUser(t, "admin");
+      const bob = await createSignedInUser(t);
       const overrides = {
         "x-http-method-override": "DELETE",
         "x-http-method": "DELETE",
@@ -161,8 +165,8 @@ for (const engine of engines) {
     });
 
     test("POST with a method override (headers, ?_method or a _method field) never reaches the deletion", async () => {
-      const admin = await signedIn(t, "admin");
-      const bob = await signedIn(t);
+      const admin = await createSignedInUser(t, "admin");
+      const bob = await createSignedInUser(t);
       const url = `/api/users/${bob.user.id}`;
       const attempts = [
         await admin.device.post(url, undefined, { headers: { "x-http-method-override": "DELETE" } }),

@@ -6,10 +6,10 @@ import { noRequest } from "../../src/domain/context.ts";
 import { purgeDueUsers } from "../../src/domain/delete-user.ts";
 import { normalizeEmail } from "../../src/domain/email.ts";
 import { emailSkeleton } from "../../src/domain/email-skeleton.ts";
-import { adminDeletes, signedIn, wholeAudit } from "../support/deletion-fixtures.ts";
-import { createUser, goodPassword, signIn } from "../support/fixtures.ts";
+import { adminDeletes, createSignedInUser, createUser, goodPassword, signIn } from "../support/accounts.ts";
+import { startTestApp, type TestApp } from "../support/app.ts";
+import { wholeAudit } from "../support/audit.ts";
 import { assertProblem } from "../support/http-assertions.ts";
-import { startTestApp, type TestApp } from "../support/test-app.ts";
 
 /**
  * DESIGN.md 5: erasure removes personal data, and the audit trail keeps ids only. Read as an attacker who
@@ -70,7 +70,7 @@ describe("erasure leaves no personal data in the SQLite files (sqlite)", () => {
   test("after an immediate deletion neither the main file nor the WAL holds the e-mail, names or hash", async () => {
     const t = await startTestApp("sqlite");
     try {
-      const admin = await signedIn(t, "admin");
+      const admin = await createSignedInUser(t, "admin");
       const person = await leaveTraces(t);
       // The check can see the data while it exists, so its silence afterwards means something.
       for (const secret of person.secrets.slice(0, 2)) assert.notDeepEqual(filesHolding(t, secret), []);
@@ -102,7 +102,7 @@ describe("erasure leaves no personal data in the SQLite files (sqlite)", () => {
     const graceMs = 86_400_000;
     const t = await startTestApp("sqlite", { deletionGraceMs: graceMs });
     try {
-      const admin = await signedIn(t, "admin");
+      const admin = await createSignedInUser(t, "admin");
       const person = await leaveTraces(t);
       assert.equal((await adminDeletes(admin.device, person.id)).status, "scheduled");
       t.clock.advance(graceMs + 60_000);
@@ -117,8 +117,8 @@ describe("erasure leaves no personal data in the SQLite files (sqlite)", () => {
   test("issue 9.10: the e-mail is in neither file even after it was a refused request's id and another deletion's reason", async () => {
     const t = await startTestApp("sqlite");
     try {
-      const admin = await signedIn(t, "admin");
-      const user = await signedIn(t);
+      const admin = await createSignedInUser(t, "admin");
+      const user = await createSignedInUser(t);
       const person = await leaveTraces(t);
       const [email, normalized] = person.secrets;
       assert.ok(email !== undefined && normalized !== undefined);

@@ -1,10 +1,13 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { sweepIdleSessions } from "../../src/domain/session-sweep.ts";
+import { createUser, signIn, signInMany } from "../support/accounts.ts";
+import { startTestApp, type TestApp, testLifetimes } from "../support/app.ts";
+import { tokenOf } from "../support/cookies.ts";
 import { engines } from "../support/databases.ts";
-import { createUser, signIn } from "../support/fixtures.ts";
-import { assertProblem, settledLastSeen, signInMany, statusOf, tokenOf } from "../support/http-assertions.ts";
-import { startTestApp, type TestApp, testLifetimes } from "../support/test-app.ts";
+import { statusOf } from "../support/devices.ts";
+import { assertProblem } from "../support/http-assertions.ts";
+import { settledLastSeen } from "../support/store-snapshot.ts";
 
 const twentyMinutes = 20 * 60_000;
 

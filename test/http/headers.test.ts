@@ -1,15 +1,10 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import { createUser, goodPassword, signIn, signInMany, uniqueEmail } from "../support/accounts.ts";
+import { startTestApp, type TestApp } from "../support/app.ts";
+import { tokenOf } from "../support/cookies.ts";
 import { engines } from "../support/databases.ts";
-import { createUser, goodPassword, signIn, uniqueEmail } from "../support/fixtures.ts";
-import {
-  type Answer,
-  assertClientError,
-  assertSecurityHeaders,
-  signInMany,
-  tokenOf,
-} from "../support/http-assertions.ts";
-import { startTestApp, type TestApp } from "../support/test-app.ts";
+import { type Answer, assertClientError, assertSecurityHeaders } from "../support/http-assertions.ts";
 
 for (const engine of engines) {
   describe(`response headers and problem bodies (${engine})`, () => {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import { startTestApp, type TestApp } from "../support/app.ts";
 import { engines } from "../support/databases.ts";
-import { startTestApp, type TestApp } from "../support/test-app.ts";
 
 for (const engine of engines) {
   describe(`health check (${engine})`, () => {

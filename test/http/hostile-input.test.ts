@@ -1,18 +1,13 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import { createUser, goodPassword, signInMany, uniqueEmail } from "../support/accounts.ts";
+import { startTestApp, type TestApp } from "../support/app.ts";
+import { tokenOf } from "../support/cookies.ts";
 import { engines } from "../support/databases.ts";
-import { createUser, goodPassword, uniqueEmail } from "../support/fixtures.ts";
-import {
-  type Answer,
-  assertClientError,
-  assertProblem,
-  signInMany,
-  snapshotStore,
-  statusOf,
-  tokenOf,
-} from "../support/http-assertions.ts";
+import { statusOf } from "../support/devices.ts";
+import { type Answer, assertClientError, assertProblem } from "../support/http-assertions.ts";
 import type { HttpClient } from "../support/http-client.ts";
-import { startTestApp, type TestApp } from "../support/test-app.ts";
+import { snapshotStore } from "../support/store-snapshot.ts";
 
 type UnsafeMethod = "POST" | "PATCH" | "DELETE";
 

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import { createUser, goodPassword } from "../support/accounts.ts";
+import { startTestApp, type TestApp } from "../support/app.ts";
 import { engines } from "../support/databases.ts";
-import { createUser, goodPassword } from "../support/fixtures.ts";
-import { startTestApp, type TestApp } from "../support/test-app.ts";
 
 /**
  * Issue 9.9, found by the attack review: look-alikes the confusables data misses.

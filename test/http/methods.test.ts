@@ -1,10 +1,13 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import { createUser, goodPassword, signInMany } from "../support/accounts.ts";
+import { startTestApp, type TestApp } from "../support/app.ts";
+import { tokenOf } from "../support/cookies.ts";
 import { engines } from "../support/databases.ts";
-import { createUser, goodPassword } from "../support/fixtures.ts";
-import { assertProblem, signInMany, snapshotStore, statusOf, tokenOf } from "../support/http-assertions.ts";
+import { statusOf } from "../support/devices.ts";
+import { assertProblem } from "../support/http-assertions.ts";
 import type { HttpClient } from "../support/http-client.ts";
-import { startTestApp, type TestApp } from "../support/test-app.ts";
+import { snapshotStore } from "../support/store-snapshot.ts";
 
 const standardMethods = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"] as const;
 type StandardMethod = (typeof standardMethods)[number];

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import { createUser, goodPassword } from "../support/accounts.ts";
+import { startTestApp, type TestApp } from "../support/app.ts";
 import { engines } from "../support/databases.ts";
-import { createUser, goodPassword } from "../support/fixtures.ts";
 import { hostileReturnPaths } from "../support/hostile-return-paths.ts";
-import { startTestApp, type TestApp } from "../support/test-app.ts";
 
 function loginForm(email: string, next: string): string {
   return new URLSearchParams({ email, password: goodPassword, next }).toString();

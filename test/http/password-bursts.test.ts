@@ -2,10 +2,10 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { defaultDenialLimits } from "../../src/domain/denial-budget.ts";
 import { defaultLimits } from "../../src/http/app-options.ts";
+import { createUser, goodPassword, signIn } from "../support/accounts.ts";
+import { fastHasher, startTestApp, type TestApp } from "../support/app.ts";
 import { type EngineName, engines } from "../support/databases.ts";
-import { createUser, goodPassword, signIn } from "../support/fixtures.ts";
 import { burstAtGate, GatedHasher } from "../support/gated-hasher.ts";
-import { fastHasher, startTestApp, type TestApp } from "../support/test-app.ts";
 
 /**
  * Issue 9.4: the password limits must hold however the attempts are timed. Each burst below is sent with

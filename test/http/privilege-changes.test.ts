@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import { createUser, goodPassword, signIn, uniqueEmail } from "../support/accounts.ts";
+import { startTestApp, type TestApp } from "../support/app.ts";
 import { engines } from "../support/databases.ts";
-import { createUser, goodPassword, problemCode, signIn, uniqueEmail } from "../support/fixtures.ts";
+import { problemCode } from "../support/http-assertions.ts";
 import type { HttpClient } from "../support/http-client.ts";
-import { startTestApp, type TestApp } from "../support/test-app.ts";
 
 /**
  * ASVS 8.3.2 (L3): changes to authorization attributes apply at once. Gatehouse revokes every session of

@@ -3,12 +3,12 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { after, before, describe, test } from "node:test";
 import type { LightMyRequestResponse } from "fastify";
 import type { UserRecord } from "../../src/domain/user.ts";
+import { createUser, signIn } from "../support/accounts.ts";
+import { startTestApp, type TestApp } from "../support/app.ts";
+import { tokenOf } from "../support/cookies.ts";
 import { engines } from "../support/databases.ts";
-import { createUser, signIn } from "../support/fixtures.ts";
-import { tokenOf } from "../support/http-assertions.ts";
 import type { HttpClient, SentRequest } from "../support/http-client.ts";
-import { snapshotDb } from "../support/matrix-fixtures.ts";
-import { startTestApp, type TestApp } from "../support/test-app.ts";
+import { snapshotStore } from "../support/store-snapshot.ts";
 
 /**
  * ASVS 8.3.1 / WSTG-ATHZ-02: authorization is decided on the server from the session alone; ids, roles
@@ -110,7 +110,7 @@ for (const engine of engines) {
     ];
 
     test("no tampered header, query parameter, body field or cookie turns a refusal into access", async () => {
-      const before = await snapshotDb(t);
+      const before = await snapshotStore(t);
       for (const probe of probes()) {
         const plain = seen(await send(device, probe));
         assert.ok(plain.status === 200 || plain.status === 403, `${probe.method} ${probe.url}: ${plain.status}`);
@@ -121,7 +121,7 @@ for (const engine of engines) {
           else assert.ok(answer.status === 400 || answer.body === plain.body, `${label}: ${answer.status}`);
         }
       }
-      assert.deepEqual(await snapshotDb(t), before, "nothing changed");
+      assert.deepEqual(await snapshotStore(t), before, "nothing changed");
     });
 
     test("the account route answers for the session's user, whatever id the request names", async () => {
@@ -163,14 +163,14 @@ for (const engine of engines) {
         "admin",
         "00000000-0000-0000-0000-000000000000",
       ];
-      const before = await snapshotDb(t);
+      const before = await snapshotStore(t);
       for (const id of ids) {
         const read = await device.get(`/api/users/${id}`);
         const remove = await device.delete(`/api/users/${id}`, { reason: "sweep" });
         assert.equal(read.statusCode, 403, `GET ${id}`);
         assert.equal(remove.statusCode, 403, `DELETE ${id}`);
       }
-      assert.deepEqual(await snapshotDb(t), before, "nothing changed");
+      assert.deepEqual(await snapshotStore(t), before, "nothing changed");
     });
 
     test("sweeping session ids revokes only the caller's own sessions", async () => {

@@ -1,10 +1,11 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import type { Limits } from "../../src/http/app-options.ts";
+import { createUser, goodPassword, signIn, uniqueEmail } from "../support/accounts.ts";
+import { startTestApp, type TestApp } from "../support/app.ts";
 import { type EngineName, engines } from "../support/databases.ts";
-import { createUser, goodPassword, signIn, uniqueEmail } from "../support/fixtures.ts";
-import { type Answer, assertProblem, statusOf } from "../support/http-assertions.ts";
-import { startTestApp, type TestApp } from "../support/test-app.ts";
+import { statusOf } from "../support/devices.ts";
+import { type Answer, assertProblem } from "../support/http-assertions.ts";
 
 const failureWindowMs = 15 * 60_000;
 const wrongPassword = "definitely not the password";

@@ -3,8 +3,8 @@ import { Writable } from "node:stream";
 import { describe, test } from "node:test";
 import { parseConfig } from "../../src/config.ts";
 import { logRedactions } from "../../src/main.ts";
-import { createUser, signIn } from "../support/fixtures.ts";
-import { startTestApp } from "../support/test-app.ts";
+import { createUser, signIn } from "../support/accounts.ts";
+import { startTestApp } from "../support/app.ts";
 
 /** Collects the JSON log lines a pino logger writes. */
 function logSink(): { stream: Writable; lines: () => Record<string, unknown>[] } {

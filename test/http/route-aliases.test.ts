@@ -1,11 +1,12 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { apiSecurityHeaders, pageSecurityHeaders } from "../../src/http/security-headers.ts";
+import { createUser, signIn } from "../support/accounts.ts";
+import { startTestApp, type TestApp } from "../support/app.ts";
 import { engines } from "../support/databases.ts";
-import { createUser, signIn } from "../support/fixtures.ts";
-import { type Answer, assertProblem, snapshotStore } from "../support/http-assertions.ts";
+import { type Answer, assertProblem } from "../support/http-assertions.ts";
 import type { HttpClient } from "../support/http-client.ts";
-import { startTestApp, type TestApp } from "../support/test-app.ts";
+import { snapshotStore } from "../support/store-snapshot.ts";
 
 function assertHeaderSet(response: Answer, expected: Readonly<Record<string, string>>, label: string): void {
   for (const [name, value] of Object.entries(expected)) {

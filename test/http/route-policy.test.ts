@@ -3,12 +3,12 @@ import { after, before, describe, test } from "node:test";
 import type { RouteOptions } from "fastify";
 import { buildApp } from "../../src/app.ts";
 import type { GatehouseApp } from "../../src/http/http-app.ts";
+import { createUser, signIn } from "../support/accounts.ts";
+import { startTestApp, type TestApp } from "../support/app.ts";
 import { loadMatrix } from "../support/authz-matrix.ts";
 import { engines } from "../support/databases.ts";
-import { createUser, signIn } from "../support/fixtures.ts";
 import type { HttpClient } from "../support/http-client.ts";
-import { snapshotDb } from "../support/matrix-fixtures.ts";
-import { startTestApp, type TestApp } from "../support/test-app.ts";
+import { snapshotStore } from "../support/store-snapshot.ts";
 
 /**
  * Guards belong to route groups (STYLE.md 11) and the authorization matrix is the specification
@@ -93,7 +93,7 @@ for (const engine of engines) {
         ([, methods]) => !methods.has("GET") && !methods.has("HEAD"),
       );
       assert.ok(unsafeOnly.length > 0);
-      const before = await snapshotDb(t);
+      const before = await snapshotStore(t);
       for (const [url, methods] of unsafeOnly) {
         const path = url.replace(":id", user.id).replace(":sessionId", session?.id ?? "none");
         for (const [who, device] of devices) {
@@ -105,7 +105,7 @@ for (const engine of engines) {
           }
         }
       }
-      assert.deepEqual(await snapshotDb(t), before, "a 405 changes nothing");
+      assert.deepEqual(await snapshotStore(t), before, "a 405 changes nothing");
     });
   });
 }

@@ -1,10 +1,13 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import { createSignedInUser, createUser, goodPassword, leaveReauthWindow, signInMany } from "../support/accounts.ts";
+import { startTestApp, type TestApp } from "../support/app.ts";
+import { auditOf } from "../support/audit.ts";
+import { sessionSetCookie } from "../support/cookies.ts";
 import { engines } from "../support/databases.ts";
-import { auditOf, leaveReauthWindow, signedIn } from "../support/deletion-fixtures.ts";
-import { createUser, goodPassword } from "../support/fixtures.ts";
-import { assertProblem, sessionSetCookie, signInMany, snapshotStore, statusOf } from "../support/http-assertions.ts";
-import { startTestApp, type TestApp } from "../support/test-app.ts";
+import { statusOf } from "../support/devices.ts";
+import { assertProblem } from "../support/http-assertions.ts";
+import { snapshotStore } from "../support/store-snapshot.ts";
 
 /** Self-deletion (SECURITY.md 1.3, ASVS 7.5.1/7.5.3, 7.4.2, 14.3.1): proof of the password, then gone everywhere. */
 for (const engine of engines) {
@@ -78,7 +81,7 @@ for (const engine of engines) {
     });
 
     test("within the step-up window a fresh sign-in is proof enough", async () => {
-      const alice = await signedIn(t);
+      const alice = await createSignedInUser(t);
       const response = await alice.device.delete("/api/account");
       assert.equal(response.statusCode, 200, response.body);
       assert.equal(response.json().status, "deleted");
@@ -86,7 +89,7 @@ for (const engine of engines) {
     });
 
     test("a deleted account's cookie cannot delete anything again", async () => {
-      const alice = await signedIn(t);
+      const alice = await createSignedInUser(t);
       const stolen = alice.device.clone();
       assert.equal((await alice.device.delete("/api/account", { password: goodPassword })).statusCode, 200);
       assertProblem(await stolen.delete("/api/account", { password: goodPassword }), 401, "UNAUTHENTICATED");
@@ -95,7 +98,7 @@ for (const engine of engines) {
     test("password guesses through self-deletion are rate limited like every other password check", async () => {
       const limited = await startTestApp(engine, { limits: { passwordAttemptsPerIpPerMinute: 3 } });
       try {
-        const alice = await signedIn(limited);
+        const alice = await createSignedInUser(limited);
         const statuses: number[] = [];
         for (let guess = 0; guess < 6; guess += 1) {
           statuses.push((await alice.device.delete("/api/account", { password: `guess number ${guess}` })).statusCode);
@@ -115,7 +118,7 @@ for (const engine of engines) {
     after(() => t.close());
 
     test("the last active superuser cannot delete their own account, and nothing changes", async () => {
-      const root = await signedIn(t, "superuser");
+      const root = await createSignedInUser(t, "superuser");
       await createUser(t, "admin");
       const before = await snapshotStore(t);
       assertProblem(await root.device.delete("/api/account", { password: goodPassword }), 409, "LAST_SUPERUSER");
@@ -126,7 +129,7 @@ for (const engine of engines) {
     test("once a second superuser exists, a superuser may delete their own account", async () => {
       const [root] = await t.store.listUsers({ role: "superuser", limit: 10 });
       assert.ok(root !== undefined);
-      const second = await signedIn(t, "superuser");
+      const second = await createSignedInUser(t, "superuser");
       const response = await second.device.delete("/api/account", { password: goodPassword });
       assert.equal(response.statusCode, 200, response.body);
       assert.deepEqual(

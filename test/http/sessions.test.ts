@@ -1,18 +1,13 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { after, before, describe, test } from "node:test";
+import { createUser, signIn, signInMany, signInWithAgent } from "../support/accounts.ts";
+import { startTestApp, type TestApp, testLifetimes } from "../support/app.ts";
+import { sessionSetCookie, tokenOf } from "../support/cookies.ts";
 import { engines } from "../support/databases.ts";
-import { createUser, signIn } from "../support/fixtures.ts";
-import {
-  assertProblem,
-  sessionSetCookie,
-  settledLastSeen,
-  signInMany,
-  signInWithAgent,
-  statusOf,
-  tokenOf,
-} from "../support/http-assertions.ts";
-import { startTestApp, type TestApp, testLifetimes } from "../support/test-app.ts";
+import { statusOf } from "../support/devices.ts";
+import { assertProblem } from "../support/http-assertions.ts";
+import { settledLastSeen } from "../support/store-snapshot.ts";
 
 interface ListedSession {
   id: string;

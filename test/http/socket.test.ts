@@ -2,10 +2,11 @@ import assert from "node:assert/strict";
 import { type AddressInfo, connect } from "node:net";
 import { describe, test } from "node:test";
 import { apiSecurityHeaders } from "../../src/http/security-headers.ts";
+import { goodPassword, uniqueEmail } from "../support/accounts.ts";
+import { startTestApp } from "../support/app.ts";
+import { parseSetCookie } from "../support/cookies.ts";
 import { engines } from "../support/databases.ts";
-import { goodPassword, uniqueEmail } from "../support/fixtures.ts";
-import { type Answer, assertProblem, assertSecurityHeaders, parseSetCookie } from "../support/http-assertions.ts";
-import { startTestApp } from "../support/test-app.ts";
+import { type Answer, assertProblem, assertSecurityHeaders } from "../support/http-assertions.ts";
 
 /** A fetch answer in the shape the assertions read. */
 async function answer(response: Response): Promise<Answer> {

@@ -1,10 +1,17 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import {
+  createSignedInUser,
+  createUser,
+  goodPassword,
+  leaveReauthWindow,
+  reauthenticate,
+  uniqueEmail,
+} from "../support/accounts.ts";
+import { startTestApp, type TestApp } from "../support/app.ts";
+import { auditOf } from "../support/audit.ts";
 import { engines } from "../support/databases.ts";
-import { auditOf, leaveReauthWindow, reauthenticate, signedIn } from "../support/deletion-fixtures.ts";
-import { createUser, goodPassword, uniqueEmail } from "../support/fixtures.ts";
 import { assertProblem } from "../support/http-assertions.ts";
-import { startTestApp, type TestApp } from "../support/test-app.ts";
 
 /**
  * Issue 9.2: granting a role above `user`, by creation or by change, and disabling a privileged account need
@@ -28,7 +35,7 @@ for (const engine of engines) {
 
     for (const role of ["superuser", "admin"] as const) {
       test(`issue 9.2: a stale session cannot create an account with the role ${role}, and the refusal is audited`, async () => {
-        const thief = await signedIn(t, "superuser");
+        const thief = await createSignedInUser(t, "superuser");
         leaveReauthWindow(t);
         const email = uniqueEmail("backdoor");
         const answer = await thief.device.post("/api/users", { email, password: goodPassword, role });
@@ -45,14 +52,14 @@ for (const engine of engines) {
     }
 
     test("issue 9.2: a stale session may still create an ordinary user", async () => {
-      const admin = await signedIn(t, "admin");
+      const admin = await createSignedInUser(t, "admin");
       leaveReauthWindow(t);
       const answer = await admin.device.post("/api/users", { email: uniqueEmail(), password: goodPassword });
       assert.equal(answer.statusCode, 201, answer.body);
     });
 
     test("issue 9.2: a stale session cannot disable another admin or a superuser, but can disable a user", async () => {
-      const thief = await signedIn(t, "superuser");
+      const thief = await createSignedInUser(t, "superuser");
       const admins = [await createUser(t, "admin"), await createUser(t, "superuser")];
       const plain = await createUser(t);
       leaveReauthWindow(t);
@@ -74,7 +81,7 @@ for (const engine of engines) {
     });
 
     test("issue 9.2: the admin page's disable form asks for the password for a privileged account, and takes it", async () => {
-      const root = await signedIn(t, "superuser");
+      const root = await createSignedInUser(t, "superuser");
       const admin = await createUser(t, "admin");
       leaveReauthWindow(t);
       const page = await root.device.get(`/admin/users/${admin.id}`);

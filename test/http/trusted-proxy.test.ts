@@ -2,9 +2,9 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { parseConfig } from "../../src/config.ts";
 import { defaultLimits } from "../../src/http/app-options.ts";
+import { createUser, goodPassword } from "../support/accounts.ts";
+import { startTestApp, type TestApp } from "../support/app.ts";
 import { type EngineName, engines } from "../support/databases.ts";
-import { createUser, goodPassword } from "../support/fixtures.ts";
-import { startTestApp, type TestApp } from "../support/test-app.ts";
 
 /**
  * Issue 9.6: behind a proxy that appends to X-Forwarded-For (nginx's $proxy_add_x_forwarded_for), the

@@ -16,7 +16,6 @@ import {
   auditInput,
   collect,
   openSealer,
-  rawSql,
   type StoreFixture,
   useFreshStore,
 } from "./store-fixtures.ts";
@@ -49,24 +48,24 @@ for (const engine of engines) {
       assert.doesNotMatch(JSON.stringify(rows.rows), /left the company/, "the sealed row holds only the MAC");
       assert.equal((await verify(opened)).ok, true);
 
-      await rawSql(opened.database, "UPDATE audit_notes SET note = 'was a mistake' WHERE seq = ?", [entry.seq]);
+      await rawQuery(opened.database, "UPDATE audit_notes SET note = 'was a mistake' WHERE seq = ?", [entry.seq]);
       const edited = await verify(opened);
       assert.ok(!edited.ok);
       assert.deepEqual(edited.broken, [
         { seq: entry.seq, kind: "note-altered", problem: "the entry's note was altered" },
       ]);
 
-      await rawSql(opened.database, "DELETE FROM audit_notes WHERE seq = ?", [entry.seq]);
+      await rawQuery(opened.database, "DELETE FROM audit_notes WHERE seq = ?", [entry.seq]);
       assert.equal((await verify(opened)).ok, true, "an erased note leaves its MAC, and the chain intact");
       assert.deepEqual(await notes(opened), new Map([[entry.seq, null]]));
 
       // A note slipped in for an entry that never had one is an edit too.
-      await rawSql(opened.database, "INSERT INTO audit_notes (seq, note, search_text) VALUES (?, 'x', 'x')", [
+      await rawQuery(opened.database, "INSERT INTO audit_notes (seq, note, search_text) VALUES (?, 'x', 'x')", [
         entry.seq + 1,
       ]);
       const added = await verify(opened);
       assert.ok(!added.ok && added.brokenAt === entry.seq + 1 && added.kind === "note-altered");
-      await rawSql(opened.database, "DELETE FROM audit_notes WHERE seq = ?", [entry.seq + 1]);
+      await rawQuery(opened.database, "DELETE FROM audit_notes WHERE seq = ?", [entry.seq + 1]);
     });
 
     test("eraseUser removes, in its transaction, the notes that mention the user's address in any case", async () => {

@@ -5,7 +5,8 @@ import { type AuditEntry, genesisHash } from "../../src/domain/audit.ts";
 import { type AuditBreakKind, verifyAuditChain } from "../../src/domain/audit-verification.ts";
 import type { SqlParam } from "../../src/store/sql-engine.ts";
 import { type EngineName, engines } from "../support/databases.ts";
-import { appendAudits, auditInput, collect, rawSql, type StoreFixture, t0, useFreshStore } from "./store-fixtures.ts";
+import { rawQuery } from "../support/raw-database.ts";
+import { appendAudits, auditInput, collect, type StoreFixture, t0, useFreshStore } from "./store-fixtures.ts";
 
 /** Where the head points; its seal is checked by verification, not compared here. */
 function headPosition(head: { seq: number; hash: string }) {
@@ -247,11 +248,14 @@ for (const engine of engines) {
         const opened = await chain();
         for (const [column, value] of columnEdits) {
           const saved = await readColumn(opened, column, 3);
-          assert.equal(await rawSql(opened.database, `UPDATE audit_log SET ${column} = ? WHERE seq = 3`, [value]), 1);
+          assert.equal(
+            (await rawQuery(opened.database, `UPDATE audit_log SET ${column} = ? WHERE seq = 3`, [value])).changes,
+            1,
+          );
           const result = await verify(opened);
           assert.equal(result.ok, false, column);
           assert.ok(!result.ok && result.brokenAt === 3, column);
-          await rawSql(opened.database, `UPDATE audit_log SET ${column} = ? WHERE seq = 3`, [saved]);
+          await rawQuery(opened.database, `UPDATE audit_log SET ${column} = ? WHERE seq = 3`, [saved]);
           assert.equal((await verify(opened)).ok, true, `${column} restored`);
         }
       });
@@ -261,7 +265,7 @@ for (const engine of engines) {
       const chain = tamperedChain(engine, 5);
       test("breaks verification at the gap", async () => {
         const opened = await chain();
-        assert.equal(await rawSql(opened.database, "DELETE FROM audit_log WHERE seq = 3"), 1);
+        assert.equal((await rawQuery(opened.database, "DELETE FROM audit_log WHERE seq = 3")).changes, 1);
         const result = await verify(opened);
         assert.deepEqual(result, failed(2, [4, "missing-entries", "expected entry 3, found 4"]));
       });
@@ -271,10 +275,10 @@ for (const engine of engines) {
       const chain = tamperedChain(engine, 5);
       test("is detected as truncation against the head", async () => {
         const opened = await chain();
-        assert.equal(await rawSql(opened.database, "DELETE FROM audit_log WHERE seq = 5"), 1);
+        assert.equal((await rawQuery(opened.database, "DELETE FROM audit_log WHERE seq = 5")).changes, 1);
         let result = await verify(opened);
         assert.deepEqual(result, failed(4, [5, "truncated", "entries are missing from the end of the log"]));
-        assert.equal(await rawSql(opened.database, "DELETE FROM audit_log WHERE seq >= 3"), 2);
+        assert.equal((await rawQuery(opened.database, "DELETE FROM audit_log WHERE seq >= 3")).changes, 2);
         result = await verify(opened);
         assert.equal(result.ok, false);
         assert.ok(!result.ok && result.entries === 2 && /missing from the end/.test(result.problem));
@@ -286,10 +290,10 @@ for (const engine of engines) {
       test("are each reported once, at their own entry, and the first is still brokenAt", async () => {
         const opened = await chain();
         // Content, hash and link edits: the one after each must not be reported as well.
-        await rawSql(opened.database, "UPDATE audit_log SET outcome = 'denied' WHERE seq = 3");
-        await rawSql(opened.database, "UPDATE audit_log SET hash = ? WHERE seq = 6", ["c".repeat(64)]);
-        await rawSql(opened.database, "UPDATE audit_log SET prev_hash = ? WHERE seq = 8", ["b".repeat(64)]);
-        await rawSql(opened.database, "UPDATE audit_log SET ip = '198.51.100.1' WHERE seq = 10");
+        await rawQuery(opened.database, "UPDATE audit_log SET outcome = 'denied' WHERE seq = 3");
+        await rawQuery(opened.database, "UPDATE audit_log SET hash = ? WHERE seq = 6", ["c".repeat(64)]);
+        await rawQuery(opened.database, "UPDATE audit_log SET prev_hash = ? WHERE seq = 8", ["b".repeat(64)]);
+        await rawQuery(opened.database, "UPDATE audit_log SET ip = '198.51.100.1' WHERE seq = 10");
         assert.deepEqual(
           await verify(opened),
           failed(
@@ -323,7 +327,7 @@ for (const engine of engines) {
         const opened = await chain();
         const head = await opened.store.getAuditHead();
         const forgedHash = "a".repeat(64);
-        await rawSql(
+        await rawQuery(
           opened.database,
           `INSERT INTO audit_log (seq, at, actor_type, actor_id, action, target_id, outcome, reason, request_id, ip,
             details, prev_hash, hash) VALUES (?, ?, 'system', NULL, 'user.restore', NULL, 'success', NULL, NULL, NULL,
@@ -339,7 +343,7 @@ for (const engine of engines) {
             [4, "unrecorded-entries", "entries follow the recorded end of the log"],
           ),
         );
-        await rawSql(opened.database, "UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1", [4, forgedHash]);
+        await rawQuery(opened.database, "UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1", [4, forgedHash]);
         result = await verify(opened);
         assert.deepEqual(
           result,

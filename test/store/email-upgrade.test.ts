@@ -1,22 +1,18 @@
 import assert from "node:assert/strict";
-import { randomBytes } from "node:crypto";
 import { describe, test } from "node:test";
 import { createAccount, logIn } from "../../src/domain/accounts.ts";
-import { createAuditPseudonymizer } from "../../src/domain/audit-pseudonym.ts";
-import { type Deps, noRequest } from "../../src/domain/context.ts";
-import { DenialBudget } from "../../src/domain/denial-budget.ts";
+import { noRequest } from "../../src/domain/context.ts";
 import type { UserRecord } from "../../src/domain/user.ts";
-import { systemClock, systemRandom } from "../../src/infra/system.ts";
+import { openDeps } from "../../src/main.ts";
 import { migrations } from "../../src/store/migrations.ts";
 import { migrate } from "../../src/store/migrator.ts";
-import { openStore } from "../../src/store/open-store.ts";
 import { openPostgresEngine } from "../../src/store/postgres/postgres-engine.ts";
 import { openSqliteEngine } from "../../src/store/sqlite/sqlite-engine.ts";
+import { goodPassword } from "../support/accounts.ts";
+import { fastHasher, testConfig } from "../support/app.ts";
 import { createTestDatabase, engines, type TestDatabase } from "../support/databases.ts";
-import { goodPassword } from "../support/fixtures.ts";
 import { rawQuery } from "../support/raw-database.ts";
-import { fastHasher, testLifetimes } from "../support/test-app.ts";
-import { insertUserBeforeSchema4, newUser, openSealer, t0 } from "./store-fixtures.ts";
+import { insertUserBeforeSchema4, newUser, t0 } from "./store-fixtures.ts";
 
 /**
  * Issue 9, item 9, on a database that already has accounts: schema version 2 with users registered under
@@ -50,21 +46,6 @@ const legacyAccounts: readonly Legacy[] = [
   { label: "trailing dot", typed: "dot@example.test.", key: "dot@example.test", lookAlike: false },
   { label: "zero-width space", typed: "z\u200bero@example.test", key: "zero@example.test", lookAlike: false },
 ];
-
-function depsOf(store: Deps["store"]): Deps {
-  return {
-    store,
-    clock: systemClock,
-    random: systemRandom,
-    hasher: fastHasher,
-    lifetimes: testLifetimes,
-    signupOpen: true,
-    deletionGraceMs: 0,
-    denials: new DenialBudget(systemClock),
-    auditSealer: openSealer(randomBytes(32)),
-    auditPseudonym: createAuditPseudonymizer(randomBytes(32)),
-  };
-}
 
 /** A database migrated to version 2 only, holding the legacy accounts as the old release wrote them. */
 async function schema2Database(database: TestDatabase): Promise<UserRecord[]> {
@@ -100,17 +81,17 @@ for (const engine of engines) {
   describe(`upgrading a database with accounts to e-mail skeletons (${engine})`, () => {
     test("issue 9.9: after the upgrade every account signs in as it registered, and no new look-alike is created", async () => {
       const database = await createTestDatabase(engine);
-      const seal = openSealer(randomBytes(32));
+      const config = testConfig(database.location);
       try {
         const users = await schema2Database(database);
         const idOf = (label: string) => users[legacyAccounts.findIndex((a) => a.label === label)]?.id;
         const expectedLookAlikes = legacyAccounts.flatMap((a, i) => (a.lookAlike ? [users[i]?.id] : []));
 
-        const opened = await openStore(database.location, seal);
+        const opened = await openDeps(config, { hasher: fastHasher });
         try {
           assert.ok(opened.migrations.applied.includes(4));
           assert.deepEqual(opened.emailBackfill, { filled: 6, rewritten: 3, lookAlikes: expectedLookAlikes });
-          const deps = depsOf(opened.store);
+          const { deps } = opened;
 
           const filled = await skeletons(database);
           for (const [i, account] of legacyAccounts.entries()) {
@@ -159,7 +140,7 @@ for (const engine of engines) {
 
         // Opening again changes nothing and reports the same look-alikes.
         const before = await skeletons(database);
-        const again = await openStore(database.location, seal);
+        const again = await openDeps(config, { hasher: fastHasher });
         try {
           assert.deepEqual(again.migrations.applied, []);
           assert.deepEqual(again.emailBackfill, { filled: 0, rewritten: 0, lookAlikes: expectedLookAlikes });
@@ -174,24 +155,24 @@ for (const engine of engines) {
 
     test("an account whose look-alike twin is erased gets its skeleton at the next open", async () => {
       const database = await createTestDatabase(engine);
-      const seal = openSealer(randomBytes(32));
+      const config = testConfig(database.location);
       try {
         const users = await schema2Database(database);
         const paypal = users[legacyAccounts.findIndex((a) => a.label === "paypal")];
         const cyrillic = users[legacyAccounts.findIndex((a) => a.label === "cyrillic")];
         assert.ok(paypal !== undefined && cyrillic !== undefined);
-        const first = await openStore(database.location, seal);
+        const first = await openDeps(config, { hasher: fastHasher });
         try {
           assert.equal(await first.store.transaction((tx) => tx.eraseUser(paypal.id)), true);
         } finally {
           await first.store.close();
         }
-        const second = await openStore(database.location, seal);
+        const second = await openDeps(config, { hasher: fastHasher });
         try {
           assert.ok(!second.emailBackfill.lookAlikes.includes(cyrillic.id));
           assert.notEqual((await skeletons(database)).get(cyrillic.id), null);
           const created = await createAccount(
-            depsOf(second.store),
+            second.deps,
             { type: "cli" },
             { email: "paypal@example.test", password: goodPassword, role: "user" },
             noRequest,

@@ -4,9 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { parseConfig } from "../../src/config.ts";
-import { createAuditSealer } from "../../src/domain/audit.ts";
-import { deriveKey } from "../../src/infra/keys.ts";
-import { openStore } from "../../src/store/open-store.ts";
+import { openDeps } from "../../src/main.ts";
+import { fastHasher } from "../support/app.ts";
 
 /** The permission bits in octal, as `ls -l` and chmod write them. */
 const modeOf = (path: string) => (statSync(path).mode & 0o777).toString(8);
@@ -15,7 +14,7 @@ const modeOf = (path: string) => (statSync(path).mode & 0o777).toString(8);
 async function firstStart(env: NodeJS.ProcessEnv, inspect: (databasePath: string) => void): Promise<void> {
   const config = parseConfig(env);
   assert.equal(config.database.kind, "sqlite");
-  const { store } = await openStore(config.database, createAuditSealer(deriveKey(config.secret, "audit")));
+  const { store } = await openDeps(config, { hasher: fastHasher });
   try {
     // The migrations were written through the WAL: the -wal and -shm files exist while the store is open.
     inspect(config.database.kind === "sqlite" ? config.database.path : "");

@@ -6,7 +6,8 @@
 import { randomBytes } from "node:crypto";
 import { normalizeEmail } from "../../src/domain/email.ts";
 import { openStore } from "../../src/store/open-store.ts";
-import { newUser, openSealer, rawSql } from "./store-fixtures.ts";
+import { rawQuery } from "../support/raw-database.ts";
+import { newUser, openSealer } from "./store-fixtures.ts";
 
 const url = process.env.LOST_CONNECTION_DATABASE_URL;
 if (url === undefined) throw new Error("LOST_CONNECTION_DATABASE_URL is not set");
@@ -20,7 +21,7 @@ try {
   await store.transaction(async (tx) => {
     await tx.insertUser(user, normalizeEmail(user.email));
     // What a PostgreSQL restart or failover does to every open connection.
-    await rawSql(
+    await rawQuery(
       database,
       "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()",
     );

@@ -12,9 +12,9 @@ import { checkSession } from "../../src/domain/sessions.ts";
 import { deriveKey } from "../../src/infra/keys.ts";
 import { systemRandom } from "../../src/infra/system.ts";
 import { openStore } from "../../src/store/open-store.ts";
+import { goodPassword } from "../support/accounts.ts";
+import { fastHasher, testLifetimes } from "../support/app.ts";
 import { createTestDatabase, engines } from "../support/databases.ts";
-import { goodPassword } from "../support/fixtures.ts";
-import { fastHasher, testLifetimes } from "../support/test-app.ts";
 import { TestClock } from "../support/test-clock.ts";
 import { loadSchema4Release, rowsOf, schema4Secret, schemaOf } from "./release-database.ts";
 

@@ -9,9 +9,8 @@ import type { UserRecord } from "../../src/domain/user.ts";
 import { deriveKey } from "../../src/infra/keys.ts";
 import type { MigrationResult } from "../../src/store/migrator.ts";
 import { openStore } from "../../src/store/open-store.ts";
-import type { SqlExecutor, SqlParam } from "../../src/store/sql-engine.ts";
+import type { SqlExecutor } from "../../src/store/sql-engine.ts";
 import { createTestDatabase, type EngineName, type TestDatabase } from "../support/databases.ts";
-import { rawQuery } from "../support/raw-database.ts";
 
 /** Shared set-up of the store contract suite: a fresh database per suite, records, and raw SQL access. */
 
@@ -144,11 +143,6 @@ export async function appendAudits(store: Store, inputs: readonly AuditInput[]):
   await store.transaction(async (tx) => {
     for (const input of inputs) await tx.appendAudit(input);
   });
-}
-
-/** Runs one statement behind the store's back (see rawQuery); returns the number of rows changed. */
-export async function rawSql(database: TestDatabase, sql: string, params: readonly SqlParam[] = []): Promise<number> {
-  return (await rawQuery(database, sql, params)).changes;
 }
 
 /** Collects an async iterable (readAuditChain) into an array. */

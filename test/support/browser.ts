@@ -2,8 +2,8 @@ import { accessSync, constants } from "node:fs";
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { type AddressInfo, createServer as createNetServer } from "node:net";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import { startTestApp, type TestApp, type TestAppOptions } from "./app.ts";
 import type { EngineName } from "./databases.ts";
-import { startTestApp, type TestApp, type TestAppOptions } from "./test-app.ts";
 
 /**
  * Real-browser support: Debian's Chromium driven by playwright-core (never a downloaded browser), Gatehouse

@@ -3,10 +3,9 @@ import { randomBytes } from "node:crypto";
 import type { Page, Response } from "playwright-core";
 import { escapeHtml } from "../../src/web/html.ts";
 import type { AttackerKind, AttackerSite, PageFetch, SeenRequest } from "./browser.ts";
+import { sessionCookieName } from "./cookies.ts";
 
 /** The attacker's side of the browser tests: forged forms and fetches, and how to tell they were refused. */
-
-export const sessionCookie = "gatehouse_session";
 
 /** What an attacker would put in `_csrf`: a well-formed token of the right length, not the session's. */
 export function guessedToken(): string {
@@ -104,7 +103,7 @@ export function assertRefusedForgery(seen: readonly SeenRequest[], kind: Attacke
   for (const request of seen) {
     const what = `${label}: ${request.method} ${request.path}`;
     assert.equal(request.site, kind, `${what} arrived marked ${kind}`);
-    const withCookie = request.cookieNames.includes(sessionCookie);
+    const withCookie = request.cookieNames.includes(sessionCookieName);
     if (request.method === "OPTIONS") {
       assert.equal(withCookie, false, `${what}: a preflight carries no cookie`);
       continue;

@@ -1,8 +1,10 @@
 import assert from "node:assert/strict";
-import type { UserRecord } from "../../src/domain/user.ts";
-import { goodPassword } from "./fixtures.ts";
-import type { HttpClient } from "./http-client.ts";
-import type { TestApp } from "./test-app.ts";
+
+/**
+ * @module
+ * Assertions on HTTP answers: a problem+json refusal with one of our codes, nothing leaked from inside the
+ * server, the headers every response carries.
+ */
 
 /** The parts of an HTTP answer these helpers read: light-my-request responses and fetch results both fit. */
 export interface Answer {
@@ -10,8 +12,6 @@ export interface Answer {
   readonly headers: Record<string, string | string[] | number | undefined>;
   readonly body: string;
 }
-
-export const sessionCookieName = "gatehouse_session";
 
 /** Stack frames, driver messages and SQL: none of these may ever reach a client. */
 const leakPatterns: readonly RegExp[] = [
@@ -76,132 +76,8 @@ export function assertSecurityHeaders(response: Answer, label = ""): void {
   assert.ok(maxAge !== null && Number(maxAge[1]) >= 31_536_000, `HSTS max-age on ${where}`);
 }
 
-export interface SetCookie {
-  readonly name: string;
-  readonly value: string;
-  /** Attribute names lower-cased; flags map to "". */
-  readonly attributes: ReadonlyMap<string, string>;
-  readonly raw: string;
-}
-
-export function parseSetCookie(raw: string): SetCookie {
-  const [pair = "", ...parts] = raw.split(";");
-  const eq = pair.indexOf("=");
-  const attributes = new Map<string, string>();
-  for (const part of parts) {
-    const at = part.indexOf("=");
-    const key = (at === -1 ? part : part.slice(0, at)).trim().toLowerCase();
-    attributes.set(key, at === -1 ? "" : part.slice(at + 1).trim());
-  }
-  return { name: pair.slice(0, eq).trim(), value: pair.slice(eq + 1).trim(), attributes, raw };
-}
-
-export function setCookies(response: Answer): SetCookie[] {
-  const value = response.headers["set-cookie"];
-  const raws = value === undefined ? [] : Array.isArray(value) ? value : [String(value)];
-  return raws.map(parseSetCookie);
-}
-
-/** The one session cookie a response sets. */
-export function sessionSetCookie(response: Answer, name = sessionCookieName): SetCookie {
-  const cookies = setCookies(response).filter((cookie) => cookie.name === name);
-  assert.equal(
-    cookies.length,
-    1,
-    `expected one ${name} Set-Cookie, got ${JSON.stringify(response.headers["set-cookie"])}`,
-  );
-  return cookies[0] as SetCookie;
-}
-
-/** The token a device holds, split into the session id (the row key) and the secret (never stored). */
-export function tokenOf(client: HttpClient, name = sessionCookieName): { token: string; id: string; secret: string } {
-  const token = client.cookies.get(name);
-  assert.ok(token !== undefined, `the device holds a ${name} cookie`);
-  const [id = "", secret = ""] = token.split(".");
-  return { token, id, secret };
-}
-
-/** A device that signs in with a given User-Agent, so the session list can tell devices apart. */
-export async function signInWithAgent(t: TestApp, user: { email: string }, userAgent: string): Promise<HttpClient> {
-  const client = t.client();
-  const response = await client.post(
-    "/api/auth/login",
-    { email: user.email, password: goodPassword },
-    { headers: { "user-agent": userAgent } },
-  );
-  assert.equal(response.statusCode, 200, response.body);
-  return client;
-}
-
-/** Signs the same user in on several devices. */
-export async function signInMany(t: TestApp, user: { email: string }, count: number): Promise<HttpClient[]> {
-  const devices: HttpClient[] = [];
-  for (let i = 0; i < count; i += 1) devices.push(await signInWithAgent(t, user, `Device/${i + 1}`));
-  return devices;
-}
-
-/** The status a device gets on its next authenticated request. */
-export async function statusOf(client: HttpClient): Promise<number> {
-  return (await client.get("/api/account")).statusCode;
-}
-
-/** Everything about users and sessions that a refused request must leave exactly as it was. */
-export interface StoreSnapshot {
-  readonly users: readonly Pick<
-    UserRecord,
-    "id" | "email" | "name" | "role" | "status" | "passwordHash" | "updatedAt" | "purgeAfter"
-  >[];
-  readonly sessions: readonly { id: string; userId: string; authenticatedAt: number; expiresAt: number }[];
-}
-
-export async function snapshotStore(t: TestApp): Promise<StoreSnapshot> {
-  const users: UserRecord[] = [];
-  for (;;) {
-    const last = users.at(-1);
-    const page = await t.store.listUsers({ limit: 500, ...(last === undefined ? {} : { after: last.id }) });
-    users.push(...page);
-    if (page.length < 500) break;
-  }
-  const sessions: StoreSnapshot["sessions"][number][] = [];
-  for (const user of users) {
-    for (const session of await t.store.listUserSessions(user.id)) {
-      const { id, userId, authenticatedAt, expiresAt } = session;
-      sessions.push({ id, userId, authenticatedAt, expiresAt });
-    }
-  }
-  sessions.sort((a, b) => a.id.localeCompare(b.id));
-  return {
-    users: users.map(({ id, email, name, role, status, passwordHash, updatedAt, purgeAfter }) => ({
-      id,
-      email,
-      name,
-      role,
-      status,
-      passwordHash,
-      updatedAt,
-      purgeAfter,
-    })),
-    sessions,
-  };
-}
-
-/**
- * The last-seen time the store holds for a session once its pending touch has landed. The session check
- * sends that write without waiting for it, so a test that jumps the clock reads the store until it shows
- * the expected value (bounded, no timers) before moving on.
- */
-export async function settledLastSeen(
-  t: TestApp,
-  userId: string,
-  sessionId: string,
-  expected: number,
-): Promise<number> {
-  let seen = Number.NaN;
-  for (let attempt = 0; attempt < 200; attempt += 1) {
-    const session = (await t.store.listUserSessions(userId)).find((candidate) => candidate.id === sessionId);
-    seen = session?.lastSeenAt ?? Number.NaN;
-    if (seen === expected) return seen;
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-  return seen;
+/** The code of a problem+json answer, whatever its status. */
+export function problemCode(response: { headers: Record<string, unknown>; json(): unknown }): string {
+  assert.match(String(response.headers["content-type"]), /^application\/problem\+json/);
+  return (response.json() as { code: string }).code;
 }

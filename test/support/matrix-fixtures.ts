@@ -6,42 +6,20 @@ import { noRequest } from "../../src/domain/context.ts";
 import { deleteUser } from "../../src/domain/delete-user.ts";
 import type { Role } from "../../src/domain/role.ts";
 import type { UserRecord } from "../../src/domain/user.ts";
+import { createUser, goodPassword, signIn, uniqueEmail } from "./accounts.ts";
+import type { TestApp } from "./app.ts";
+import { auditSince, lastAuditSeq } from "./audit.ts";
 import type { ActorKind, JsonValue, MatrixCell, MatrixFile, TargetKind } from "./authz-matrix.ts";
-import { createUser, goodPassword, signIn, uniqueEmail } from "./fixtures.ts";
 import type { HttpClient } from "./http-client.ts";
-import type { TestApp } from "./test-app.ts";
+import { type StoreSnapshot, snapshotStore } from "./store-snapshot.ts";
 
 /**
+ * @module
  * Fresh fixtures for one matrix cell, the request it sends, and raw reads of the store around it. Every
  * cell gets its own actor and target, so no cell depends on what an earlier one did.
  */
+
 export const newPassword = "a brand new correct horse battery staple";
-
-/** Every user (all columns) and every session id, read straight from the store. */
-export interface DbSnapshot {
-  readonly users: readonly UserRecord[];
-  readonly sessions: readonly { readonly id: string; readonly userId: string }[];
-}
-
-export async function snapshotDb(t: TestApp): Promise<DbSnapshot> {
-  const users = await t.store.listUsers({ limit: 100_000 });
-  const sessions: { id: string; userId: string }[] = [];
-  for (const user of users) {
-    for (const session of await t.store.listUserSessions(user.id)) sessions.push({ id: session.id, userId: user.id });
-  }
-  sessions.sort((a, b) => a.id.localeCompare(b.id));
-  return { users, sessions };
-}
-
-export async function lastAuditSeq(t: TestApp): Promise<number> {
-  const [last] = await t.store.listAudit({ limit: 1 });
-  return last?.seq ?? 0;
-}
-
-export async function auditSince(t: TestApp, seq: number): Promise<AuditEntry[]> {
-  const entries = await t.store.listAudit({ limit: 1_000 });
-  return entries.filter((entry) => entry.seq > seq).reverse();
-}
 
 /** The role a target kind stands for, relative to the actor ("own" is the actor's own role). */
 export function targetRole(matrix: MatrixFile, actor: ActorKind, kind: TargetKind): Role | null {
@@ -126,8 +104,8 @@ export async function arrangeCell(t: TestApp, matrix: MatrixFile, cell: MatrixCe
 export interface CellOutcome {
   readonly arranged: ArrangedCell;
   readonly response: LightMyRequestResponse;
-  readonly before: DbSnapshot;
-  readonly after: DbSnapshot;
+  readonly before: StoreSnapshot;
+  readonly after: StoreSnapshot;
   /** The audit rows the request wrote, oldest first. */
   readonly audit: readonly AuditEntry[];
 }
@@ -139,10 +117,10 @@ export async function sendCell(arranged: ArrangedCell, method: MatrixCell["route
 /** Arranges the cell, snapshots the store, sends the request and snapshots again. */
 export async function runCell(t: TestApp, matrix: MatrixFile, cell: MatrixCell): Promise<CellOutcome> {
   const arranged = await arrangeCell(t, matrix, cell);
-  const before = await snapshotDb(t);
+  const before = await snapshotStore(t);
   const seq = await lastAuditSeq(t);
   const response = await sendCell(arranged, cell.route.method);
-  const after = await snapshotDb(t);
+  const after = await snapshotStore(t);
   return { arranged, response, before, after, audit: await auditSince(t, seq) };
 }
 

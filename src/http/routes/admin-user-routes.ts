@@ -17,6 +17,7 @@ import {
 } from "../../domain/user-admin.ts";
 import { unwrap } from "../gatehouse-error.ts";
 import { decimalInteger, userCursor } from "../query-schemas.ts";
+import { removalText } from "../removal-text.ts";
 import { requestMeta } from "../request-meta.ts";
 import { authOf } from "./auth-routes.ts";
 import type { RouteContext } from "./route-context.ts";
@@ -141,6 +142,6 @@ export function adminUserRoutes(app: FastifyInstance, context: RouteContext): vo
     const { ok: _ok, ...plan } = unwrap(
       await planDeletion(deps, actorOf(authOf(request)), request.params.id, requestMeta(request)),
     );
-    return plan;
+    return { ...plan, removes: plan.removes.map((removal) => removalText(removal, plan.mode)) };
   });
 }

@@ -2,6 +2,7 @@ import type { DeletionPlan } from "../../domain/deletion-plan.ts";
 import { isPrivileged, roles } from "../../domain/role.ts";
 import type { SessionView } from "../../domain/sessions.ts";
 import type { UserRecord } from "../../domain/user.ts";
+import { removalText } from "../../http/removal-text.ts";
 import { html, type SafeHtml } from "../html.ts";
 import { csrfField, type PageContext } from "../layout.ts";
 import { formatTime, sessionTable } from "./session-table.ts";
@@ -114,7 +115,9 @@ export function deletePage(page: PageContext, user: UserRecord, plan: DeletionPl
   <h2 id="plan-title">What happens</h2>
   <ul>
     <li>${plan.sessionsToRevoke === null ? "Every session" : `${plan.sessionsToRevoke} session(s)`} end at once.</li>
-    ${plan.removes.filter((item) => !item.startsWith("every session")).map((item) => html`<li>Removes ${item}.</li>`)}
+    ${plan.removes
+      .filter((removal) => removal.what !== "sessions")
+      .map((removal) => html`<li>Removes ${removalText(removal, plan.mode)}.</li>`)}
     ${plan.mode === "schedule" ? html`<li>Restorable until ${plan.purgeAfter ?? ""}.</li>` : html`<li>This cannot be undone.</li>`}
   </ul>
   ${

@@ -1,30 +1,43 @@
 import { randomBytes } from "node:crypto";
 import type { FastifyInstance } from "fastify";
 import { buildApp } from "../../src/app.ts";
-import { createAuditSealer } from "../../src/domain/audit.ts";
-import { createAuditPseudonymizer } from "../../src/domain/audit-pseudonym.ts";
+import { type Config, parseConfig } from "../../src/config.ts";
 import type { Deps } from "../../src/domain/context.ts";
-import { DenialBudget, type DenialLimits } from "../../src/domain/denial-budget.ts";
+import type { DenialLimits } from "../../src/domain/denial-budget.ts";
 import type { PasswordHasher, Store } from "../../src/domain/ports.ts";
 import type { SessionLifetimes } from "../../src/domain/session.ts";
 import type { AppOptions, Limits } from "../../src/http/app-options.ts";
 import { createArgon2Hasher } from "../../src/infra/argon2-hasher.ts";
-import { deriveKey } from "../../src/infra/keys.ts";
-import { systemRandom } from "../../src/infra/system.ts";
-import { openStore } from "../../src/store/open-store.ts";
+import { type DepsOverrides, openDeps, sessionLifetimes } from "../../src/main.ts";
+import type { DatabaseLocation } from "../../src/store/open-store.ts";
 import { createTestDatabase, type EngineName, type TestDatabase } from "./databases.ts";
 import { HttpClient } from "./http-client.ts";
 import { TestClock } from "./test-clock.ts";
 
+/**
+ * @module
+ * The app under test, built the way production builds it: a configuration parsed from an environment by
+ * the production parser (so every default is the shipped one), then the composition root (`openDeps`)
+ * with the few overrides tests need: a clock they move, a cheap hasher, generous budgets, store options.
+ */
+
 /** Cheap argon2id for tests that create many accounts; the production parameters have their own test. */
 export const fastHasher = createArgon2Hasher({ memoryCost: 1024, timeCost: 1, parallelism: 1 });
 
-export const testLifetimes: SessionLifetimes = {
-  idleMs: 30 * 60_000,
-  absoluteMs: 12 * 3_600_000,
-  touchIntervalMs: 60_000,
-  reauthWindowMs: 15 * 60_000,
-};
+/**
+ * Production's configuration on the given database, with a fresh secret, and the fields a suite sets. No
+ * variable of the developer's own environment leaks in, and nothing is written to a data directory.
+ */
+export function testConfig(database: DatabaseLocation, fields: Partial<Config> = {}): Config {
+  const parsed = parseConfig({ GATEHOUSE_SECRET: randomBytes(32).toString("base64") });
+  return { ...parsed, database, ...fields };
+}
+
+/** The session lifetimes of the default configuration, as the test app has them. */
+export const testLifetimes: SessionLifetimes = sessionLifetimes(testConfig({ kind: "sqlite", path: ":memory:" }));
+
+/** Refused on purpose many times, most suites are not about the denial budget: theirs is out of reach. */
+const generousDenialLimits: DenialLimits = { perAccount: 1_000_000, perAddress: 1_000_000, windowMs: 60_000 };
 
 export interface TestApp {
   readonly app: FastifyInstance;
@@ -32,6 +45,7 @@ export interface TestApp {
   readonly store: Store;
   readonly clock: TestClock;
   readonly database: TestDatabase;
+  readonly config: Config;
   readonly secret: Buffer;
   /** A new device; from 127.0.0.1 unless another address is given. */
   client(remoteAddress?: string): HttpClient;
@@ -42,48 +56,41 @@ export interface TestAppOptions {
   readonly signupOpen?: boolean;
   readonly limits?: Partial<Limits>;
   readonly publicUrl?: string;
-  readonly lifetimes?: Partial<SessionLifetimes>;
   readonly deletionGraceMs?: number;
   readonly logger?: AppOptions["logger"];
   readonly logRequests?: boolean;
   /** Defaults to the cheap argon2id of fastHasher. */
   readonly hasher?: PasswordHasher;
-  readonly trustProxy?: AppOptions["trustProxy"];
+  readonly trustProxy?: Config["trustProxy"];
   /** Generous unless given: suites that are refused on purpose many times are not about the budget. */
   readonly denialLimits?: DenialLimits;
 }
 
 export async function startTestApp(engine: EngineName, options: TestAppOptions = {}): Promise<TestApp> {
   const database = await createTestDatabase(engine);
-  const secret = randomBytes(32);
-  const auditSealer = createAuditSealer(deriveKey(secret, "audit"));
-  const { store } = await openStore(database.location, auditSealer, {
-    poolSize: 20,
-    touchFlushDelayMs: 0,
-  });
-  const clock = new TestClock();
-  const deps: Deps = {
-    store,
-    clock,
-    random: systemRandom,
-    hasher: options.hasher ?? fastHasher,
-    lifetimes: { ...testLifetimes, ...options.lifetimes },
+  const config = testConfig(database.location, {
+    publicUrl: new URL(options.publicUrl ?? "http://127.0.0.1:3000"),
     signupOpen: options.signupOpen ?? true,
     deletionGraceMs: options.deletionGraceMs ?? 0,
-    auditSealer,
-    denials: new DenialBudget(
-      clock,
-      options.denialLimits ?? { perAccount: 1_000_000, perAddress: 1_000_000, windowMs: 60_000 },
-    ),
-    auditPseudonym: createAuditPseudonymizer(deriveKey(secret, "audit-pseudonym")),
+    trustProxy: options.trustProxy ?? false,
+    logRequests: options.logRequests ?? false,
+  });
+  const clock = new TestClock();
+  const overrides: DepsOverrides = {
+    clock,
+    hasher: options.hasher ?? fastHasher,
+    denialLimits: options.denialLimits ?? generousDenialLimits,
+    // Many suites sign in on several devices at once; a touch lands before the test's next step.
+    store: { poolSize: 20, touchFlushDelayMs: 0 },
   };
+  const { deps, store } = await openDeps(config, overrides);
   const { app } = await buildApp({
     deps,
-    publicUrl: new URL(options.publicUrl ?? "http://127.0.0.1:3000"),
-    secret,
+    publicUrl: config.publicUrl,
+    secret: config.secret,
+    trustProxy: config.trustProxy,
+    logRequests: config.logRequests,
     ...(options.logger === undefined ? {} : { logger: options.logger }),
-    ...(options.logRequests === undefined ? {} : { logRequests: options.logRequests }),
-    ...(options.trustProxy === undefined ? {} : { trustProxy: options.trustProxy }),
     // Generous limits so suites can sign many users in; the rate-limit tests set their own.
     limits: {
       passwordAttemptsPerIpPerMinute: 10_000,
@@ -100,7 +107,8 @@ export async function startTestApp(engine: EngineName, options: TestAppOptions =
     store,
     clock,
     database,
-    secret,
+    config,
+    secret: config.secret,
     client: (remoteAddress) => new HttpClient(app, remoteAddress),
     async close() {
       await app.close();
