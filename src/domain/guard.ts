@@ -107,7 +107,8 @@ export interface LockedParties {
 /**
  * Locks what an administrative act depends on, always in the same order so that concurrent acts cannot
  * deadlock: the active superusers (by id), then the actor and the target (by id). The actor is re-read: one
- * deleted, disabled or demoted after its session check but before this transaction cannot finish the act.
+ * deleted, disabled or demoted after its session check but before this transaction cannot finish the act,
+ * nor can one whose session ended meanwhile.
  * Acts without a target (creating an account) pass null and still lock and re-read their actor, so nothing
  * a demoted or deleted actor started commits after its demotion or deletion.
  */
@@ -127,6 +128,13 @@ export async function lockParties(
   if (actor.type === "user") {
     const user = locked.get(actor.user.id) ?? null;
     if (user === null || user.status !== "active") return refuse("UNAUTHENTICATED");
+    // The session the act came from must still exist too: an act in flight (a creation hashing its
+    // password) from a session its owner ended meanwhile, by a password change or an admin's revocation,
+    // must not commit after the owner was told every other session is gone. Both of those lock this row
+    // first, so either they committed and the session is gone here, or they wait for this act.
+    if (actor.session !== null && (await tx.getSessionAndUser(actor.session.id)) === null) {
+      return refuse("UNAUTHENTICATED");
+    }
     current = { ...actor, user };
     // The account owner acting on their own account needs no administrative permission.
     const ownAccount = selfService && user.id === targetId;
