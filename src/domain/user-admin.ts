@@ -91,11 +91,7 @@ export async function updateUserAsAdmin(
     precheck: () => (patch.role !== undefined && needsStepUp(deps, actor) ? refuse("REAUTH_REQUIRED") : null),
   };
   return runAdminAct(deps, actor, meta, act, async ({ tx, target, deny, succeeded }) => {
-    // Disabling an administrator locks them out of administering: a stale session must not be able to
-    // disable every other admin. Known only once the target is read, so refused here, still audited.
-    if (patch.status === "disabled" && isPrivileged(target.role) && needsStepUp(deps, actor)) {
-      return deny(refuse("REAUTH_REQUIRED"));
-    }
+    if (changesAdministration(target, patch.status) && needsStepUp(deps, actor)) return deny(refuse("REAUTH_REQUIRED"));
     if (patch.status === "active" && target.purgeAfter !== null) return deny(refuse("DELETION_PENDING"));
     const now = deps.clock.now();
     const changes: UserPatch = {
@@ -119,6 +115,16 @@ export async function updateUserAsAdmin(
   });
 }
 
+/**
+ * Disabling an administrator locks them out of administering, and enabling one lets them administer again:
+ * either way a stale session must not be able to do it (a thief disabling every other admin, or reviving a
+ * backdoor admin the others had disabled). Known only once the target is read, so refused inside the act,
+ * still audited.
+ */
+function changesAdministration(target: UserRecord, status: UserStatus | undefined): boolean {
+  return status !== undefined && status !== target.status && isPrivileged(target.role);
+}
+
 /** Restoring an account and ending its sessions take no one's access away: only rank and self apply. */
 const keepsAccess = () => ({ removesAccess: false });
 const restoring = { action: "users.restore", change: keepsAccess } as const;
@@ -132,6 +138,8 @@ export async function restoreUser(
 ): Promise<Ok<{ user: UserRecord }> | Refusal> {
   return runAdminAct(deps, actor, meta, { ...restoring, targetId }, async ({ tx, target, deny, succeeded }) => {
     if (target.purgeAfter === null) return deny(refuse("USER_NOT_RESTORABLE"));
+    // A restore gives the account back its previous status: an administrator's comes back able to administer.
+    if (isPrivileged(target.role) && needsStepUp(deps, actor)) return deny(refuse("REAUTH_REQUIRED"));
     const now = deps.clock.now();
     await tx.cancelErasure(target.id, now);
     const restored = await tx.lockUser(target.id);

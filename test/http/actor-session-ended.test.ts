@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import type { PasswordHasher } from "../../src/domain/ports.ts";
-import { engines } from "../support/databases.ts";
 import { createUser, goodPassword, signIn, uniqueEmail } from "../support/accounts.ts";
 import { fastHasher, startTestApp } from "../support/app.ts";
+import { engines } from "../support/databases.ts";
 
 /**
  * Issue 9.3, found by the attack review (actor re-check). Every admin act locks and re-reads its actor's *account* inside its

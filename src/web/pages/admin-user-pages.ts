@@ -133,11 +133,18 @@ export function adminUserPages(app: FastifyInstance, context: RouteContext): voi
     },
   );
 
-  routes.post("/admin/users/:id/restore", { schema: { params: idParams, body: csrfOnly } }, async (request, reply) => {
-    const result = await restoreUser(deps, actorOf(signedIn(request)), request.params.id, requestMeta(request));
-    if (!result.ok) return showUser(request, request.params.id, reply, result);
-    return redirectWithNotice(reply, `/admin/users/${encodeURIComponent(request.params.id)}`, "user-restored");
-  });
+  routes.post(
+    "/admin/users/:id/restore",
+    { schema: { params: idParams, body: csrfOnly.extend({ password: z.string().max(4096).optional() }) } },
+    async (request, reply) => {
+      const meta = requestMeta(request);
+      // Restoring an administrator needs a fresh password proof; the form carries it when asked for.
+      const fresh = await stepUp(context, signedIn(request), request.body.password, meta);
+      const result = fresh.ok ? await restoreUser(deps, actorOf(fresh.auth), request.params.id, meta) : fresh;
+      if (!result.ok) return showUser(request, request.params.id, reply, result);
+      return redirectWithNotice(reply, `/admin/users/${encodeURIComponent(request.params.id)}`, "user-restored");
+    },
+  );
 
   const showDeletePage = async (request: FastifyRequest, id: string, reply: FastifyReply, refusal: Refusal | null) => {
     const page = pageContext(request, context);

@@ -83,12 +83,18 @@ ${
   ${
     user.purgeAfter !== null
       ? html`<form method="post" action="/admin/users/${user.id}/restore">${csrfField(page)}
+    ${
+      isPrivileged(user.role)
+        ? html`<label for="restore-password">Your password <span class="hint">(restoring an administrator needs a recent sign-in)</span></label>
+    <input id="restore-password" name="password" type="password" autocomplete="current-password">`
+        : ""
+    }
     <button type="submit">Restore this account</button></form>`
       : html`<form method="post" action="/admin/users/${user.id}/status">${csrfField(page)}
     <input type="hidden" name="status" value="${user.status === "active" ? "disabled" : "active"}">
     ${
-      user.status === "active" && isPrivileged(user.role)
-        ? html`<label for="status-password">Your password <span class="hint">(disabling an administrator needs a recent sign-in)</span></label>
+      isPrivileged(user.role)
+        ? html`<label for="status-password">Your password <span class="hint">(disabling or enabling an administrator needs a recent sign-in)</span></label>
     <input id="status-password" name="password" type="password" autocomplete="current-password">`
         : ""
     }
