@@ -30,7 +30,9 @@ export type AuditBreakKind =
   /** The last entry is not the one the head records. */
   | "head-mismatch"
   /** The head row does not match its seal. */
-  | "head-altered";
+  | "head-altered"
+  /** The head row is gone: nothing records where the log ends. */
+  | "head-missing";
 
 export interface AuditBreak {
   readonly seq: number;
@@ -74,6 +76,7 @@ const problems: Record<AuditBreakKind, (seq: number, expected: number) => string
   "unrecorded-entries": () => "entries follow the recorded end of the log",
   "head-mismatch": () => "the last entry does not match the recorded end",
   "head-altered": () => "the recorded end of the log was altered",
+  "head-missing": () => "the record of the log's end is missing",
 };
 
 /**
@@ -142,6 +145,7 @@ export class AuditChainWalk {
   #headBreak(head: AuditHead): AuditBreak | null {
     const last = this.#lastSeq;
     const at = (kind: AuditBreakKind, seq: number): AuditBreak => ({ seq, kind, problem: problems[kind](seq, seq) });
+    if (head.missing === true) return at("head-missing", last + 1);
     if (head.seq > last) return at("truncated", last + 1);
     if (head.seq < last) return at("unrecorded-entries", head.seq + 1);
     if (!this.#previous.includes(head.hash)) return at("head-mismatch", last);

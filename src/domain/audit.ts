@@ -119,6 +119,8 @@ export interface AuditHead {
    * truncated tail. Absent only for heads built by hand (tests); the store always returns it.
    */
   readonly seal?: string;
+  /** Set when the head row itself is gone (someone deleted it): verification reports it as a break. */
+  readonly missing?: boolean;
 }
 
 const marker: AuditRecord = {

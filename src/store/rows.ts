@@ -141,13 +141,28 @@ export type AuditRow = Omit<AuditRecord, "details" | "noteMac"> & {
   readonly note: string | null;
 };
 
+/**
+ * The stored details, or, when someone made them unreadable behind the server's back (not JSON, or not an
+ * object), the raw text under one key: the entry then no longer matches its seal and verification reports
+ * it as altered and walks on, instead of failing on it and hiding every later edit.
+ */
+function readDetails(text: string): AuditDetails {
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (typeof parsed === "object" && parsed !== null && !Array.isArray(parsed)) return parsed as AuditDetails;
+  } catch {
+    // Fall through: unreadable.
+  }
+  return { unreadable: text };
+}
+
 export function toAuditEntry(row: AuditRow): AuditEntry {
   const { details, noteMac, note, ...sealed } = row;
   // noteMac and note appear only on entries that have them: an entry without a note reads back (and is
   // sealed) exactly as entries did before notes existed.
   return {
     ...sealed,
-    details: JSON.parse(details) as AuditDetails,
+    details: readDetails(details),
     ...(noteMac === null ? {} : { noteMac }),
     ...(noteMac === null && note === null ? {} : { note }),
   };
