@@ -2,7 +2,7 @@ import { checkGrantedRole } from "./authz.ts";
 import { type Actor, type Authenticated, actorOf, auditEntry, type Deps, type RequestMeta } from "./context.ts";
 import { legacyEmailKey, normalizeEmail, parseEmail } from "./email.ts";
 import { type Ok, type Refusal, refuse } from "./errors.ts";
-import { lockParties, recordDenial } from "./guard.ts";
+import { auditFailures, lockParties, recordDenial } from "./guard.ts";
 import { checkPassword } from "./password-policy.ts";
 import type { StoreReads } from "./ports.ts";
 import type { Role } from "./role.ts";
@@ -115,30 +115,33 @@ export async function logIn(
 ): Promise<Ok<{ user: UserRecord; started: StartedSession }> | Refusal> {
   const candidate = await findUserByEmail(deps.store, input.email);
   const matches = await deps.hasher.verify(candidate?.passwordHash ?? null, input.password);
-  const result = await deps.store.transaction(async (tx) => {
-    const user = candidate === null || !matches ? null : await tx.lockUser(candidate.id);
-    const usable = user !== null && user.status === "active" && user.passwordHash === candidate?.passwordHash;
-    if (!usable) {
+  const anonymous: Actor = { type: "anonymous" };
+  const result = await auditFailures(deps, anonymous, meta, "session.login", candidate?.id ?? null, () =>
+    deps.store.transaction(async (tx) => {
+      const user = candidate === null || !matches ? null : await tx.lockUser(candidate.id);
+      const usable = user !== null && user.status === "active" && user.passwordHash === candidate?.passwordHash;
+      if (!usable) {
+        await tx.appendAudit(
+          auditEntry({ type: "anonymous" }, meta, deps.clock.now(), {
+            action: "session.login",
+            outcome: "failure",
+            targetId: candidate?.id ?? null,
+            reason: candidate === null ? "unknown account" : !matches ? "wrong password" : "account not active",
+          }),
+        );
+        return refuse("INVALID_CREDENTIALS");
+      }
+      const started = await startSession(tx, deps, user, meta, replacedSessionId);
       await tx.appendAudit(
-        auditEntry({ type: "anonymous" }, meta, deps.clock.now(), {
+        auditEntry({ type: "user", user, session: started.session }, meta, deps.clock.now(), {
           action: "session.login",
-          outcome: "failure",
-          targetId: candidate?.id ?? null,
-          reason: candidate === null ? "unknown account" : !matches ? "wrong password" : "account not active",
+          outcome: "success",
+          targetId: user.id,
         }),
       );
-      return refuse("INVALID_CREDENTIALS");
-    }
-    const started = await startSession(tx, deps, user, meta, replacedSessionId);
-    await tx.appendAudit(
-      auditEntry({ type: "user", user, session: started.session }, meta, deps.clock.now(), {
-        action: "session.login",
-        outcome: "success",
-        targetId: user.id,
-      }),
-    );
-    return { ok: true as const, user, started };
-  });
+      return { ok: true as const, user, started };
+    }),
+  );
   return result;
 }
 
@@ -160,23 +163,25 @@ export async function changePassword(
   const weak = checkPassword(input.newPassword);
   if (weak !== null) return weak;
   const passwordHash = await deps.hasher.hash(input.newPassword);
-  return deps.store.transaction(async (tx) => {
-    const user = await tx.lockUser(auth.user.id);
-    if (user === null || user.status !== "active") return refuse("UNAUTHENTICATED");
-    const now = deps.clock.now();
-    await tx.updateUser(user.id, { passwordHash }, now);
-    const revoked = await tx.deleteUserSessions(user.id, auth.session.id);
-    const started = await startSession(tx, deps, { ...user, passwordHash }, meta, auth.session.id);
-    await tx.appendAudit(
-      auditEntry(actorOf(auth), meta, now, {
-        action: "user.password_change",
-        outcome: "success",
-        targetId: user.id,
-        details: { sessionsRevoked: revoked + 1 },
-      }),
-    );
-    return { ok: true as const, started, sessionsRevoked: revoked };
-  });
+  return auditFailures(deps, actorOf(auth), meta, "user.password_change", auth.user.id, () =>
+    deps.store.transaction(async (tx) => {
+      const user = await tx.lockUser(auth.user.id);
+      if (user === null || user.status !== "active") return refuse("UNAUTHENTICATED");
+      const now = deps.clock.now();
+      await tx.updateUser(user.id, { passwordHash }, now);
+      const revoked = await tx.deleteUserSessions(user.id, auth.session.id);
+      const started = await startSession(tx, deps, { ...user, passwordHash }, meta, auth.session.id);
+      await tx.appendAudit(
+        auditEntry(actorOf(auth), meta, now, {
+          action: "user.password_change",
+          outcome: "success",
+          targetId: user.id,
+          details: { sessionsRevoked: revoked + 1 },
+        }),
+      );
+      return { ok: true as const, started, sessionsRevoked: revoked };
+    }),
+  );
 }
 
 export async function updateProfile(

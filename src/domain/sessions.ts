@@ -1,6 +1,6 @@
 import { type Authenticated, actorOf, auditEntry, type Deps, type RequestMeta } from "./context.ts";
 import { type Ok, type Refusal, refuse } from "./errors.ts";
-import { recordDenial } from "./guard.ts";
+import { auditFailures, recordDenial } from "./guard.ts";
 import type { StoreTx } from "./ports.ts";
 import { isExpired, isRecentlyAuthenticated, needsTouch, type SessionRecord } from "./session.ts";
 import { issueSessionToken, parseSessionToken, secretMatches } from "./session-token.ts";
@@ -69,16 +69,18 @@ export function presentedSessionId(token: string | undefined): string | null {
 }
 
 export async function logOut(deps: Deps, auth: Authenticated, meta: RequestMeta): Promise<void> {
-  await deps.store.transaction(async (tx) => {
-    await tx.deleteSession(auth.session.id);
-    await tx.appendAudit(
-      auditEntry(actorOf(auth), meta, deps.clock.now(), {
-        action: "session.logout",
-        outcome: "success",
-        targetId: auth.user.id,
-      }),
-    );
-  });
+  await auditFailures(deps, actorOf(auth), meta, "session.logout", auth.user.id, () =>
+    deps.store.transaction(async (tx) => {
+      await tx.deleteSession(auth.session.id);
+      await tx.appendAudit(
+        auditEntry(actorOf(auth), meta, deps.clock.now(), {
+          action: "session.logout",
+          outcome: "success",
+          targetId: auth.user.id,
+        }),
+      );
+    }),
+  );
 }
 
 export interface SessionView {
