@@ -26,6 +26,8 @@ export interface Deps {
 /** Where a request came from, for sessions and the audit trail. */
 export interface RequestMeta {
   readonly ip: string;
+  /** The key per-address limits count the client under (its IPv4 address, or its IPv6 /64); absent: ip. */
+  readonly network?: string;
   readonly userAgent: string;
   readonly requestId: string | null;
 }

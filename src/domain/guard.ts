@@ -22,7 +22,7 @@ export async function recordDenial(
   refusal: Refusal,
   tx?: StoreTx,
 ): Promise<Refusal> {
-  const admission = deps.denials.admit(actor.type === "user" ? actor.user.id : null, meta.ip);
+  const admission = deps.denials.admit(actor.type === "user" ? actor.user.id : null, meta.network ?? meta.ip);
   if (!admission.admitted) return throttledDenial(deps, actor, meta, action, admission, tx);
   const entry = auditEntry(actor, meta, deps.clock.now(), {
     action,

@@ -1,4 +1,5 @@
 import type { FastifyRequest, FastifyServerOptions } from "fastify";
+import { canonicalAddress } from "../infra/client-address.ts";
 
 /** pino's own censor, so a redacted URL reads like the redacted cookie header beside it. */
 const marker = "[Redacted]";
@@ -55,7 +56,8 @@ function requestLogFields(request: FastifyRequest) {
     method: request.method,
     url: redactedUrl(request.url, request.routeOptions.url),
     host: request.host,
-    remoteAddress: request.ip,
+    // Behind a proxy this is forwarded text: only a real address is logged, never what a client wrote there.
+    remoteAddress: canonicalAddress(request.ip) ?? "[Redacted]",
     remotePort: request.socket?.remotePort,
   };
 }

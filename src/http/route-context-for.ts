@@ -5,6 +5,7 @@
  */
 import type { FastifyInstance } from "fastify";
 import { LoginThrottle } from "../domain/login-throttle.ts";
+import { addressKey } from "../infra/client-address.ts";
 import { deriveKey } from "../infra/keys.ts";
 import type { AppOptions, Limits } from "./app-options.ts";
 import { type PasswordThrottles, signupRateLimit } from "./routes/password-throttle.ts";
@@ -31,7 +32,7 @@ export function routeContextFor(app: FastifyInstance, options: AppOptions, limit
       timeWindow: 60_000,
       // Counted per account, so one user's script never holds back the others behind the same address.
       keyGenerator: (request) =>
-        request.auth === null ? `address\n${request.ip}` : `account\n${request.auth.user.id}`,
+        request.auth === null ? `address\n${addressKey(request.ip)}` : `account\n${request.auth.user.id}`,
     }),
   };
 }

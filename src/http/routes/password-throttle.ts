@@ -2,6 +2,7 @@ import type { preHandlerAsyncHookHandler } from "fastify";
 import { normalizeEmail } from "../../domain/email.ts";
 import { type Refusal, rateLimitedRefusal } from "../../domain/errors.ts";
 import type { Attempt, LoginThrottle } from "../../domain/login-throttle.ts";
+import { addressKey } from "../../infra/client-address.ts";
 import { GatehouseError } from "../gatehouse-error.ts";
 import type { RouteContext } from "./route-context.ts";
 
@@ -34,16 +35,18 @@ export async function throttledPasswordCheck<T extends { ok: true }>(
   check: () => Promise<T | Refusal>,
 ): Promise<T | Refusal> {
   const account = normalizeEmail(email);
-  const fromAddressKey = `${account}\n${ip}`;
+  // One client, one key, however its address is spelled or however large its IPv6 network.
+  const client = addressKey(ip);
+  const fromAddressKey = `${account}\n${client}`;
   const { throttles } = context;
   // All three or none, in one synchronous step: no other request runs between the checks and the holds.
   const waitMs = Math.max(
-    throttles.address.retryAfterMs(ip),
+    throttles.address.retryAfterMs(client),
     throttles.accountFromAddress.retryAfterMs(fromAddressKey),
     throttles.account.retryAfterMs(account),
   );
   if (waitMs > 0) throw rateLimited(waitMs);
-  const address = reserved(throttles.address, ip);
+  const address = reserved(throttles.address, client);
   const fromAddress = reserved(throttles.accountFromAddress, fromAddressKey);
   const anywhere = reserved(throttles.account, account);
   let result: T | Refusal;
@@ -92,9 +95,10 @@ function reserved(throttle: LoginThrottle, key: string): Attempt {
  */
 export function signupRateLimit(throttles: PasswordThrottles): preHandlerAsyncHookHandler {
   return async function signupRateLimit(request) {
-    const waitMs = throttles.address.retryAfterMs(request.ip);
+    const client = addressKey(request.ip);
+    const waitMs = throttles.address.retryAfterMs(client);
     if (waitMs > 0) throw rateLimited(waitMs);
-    reserved(throttles.address, request.ip).count();
+    reserved(throttles.address, client).count();
   };
 }
 
