@@ -9,6 +9,7 @@ import { DenialBudget, type DenialLimits } from "./domain/denial-budget.ts";
 import type { Clock, PasswordHasher, Store } from "./domain/ports.ts";
 import type { SessionLifetimes } from "./domain/session.ts";
 import { sweepIdleSessions } from "./domain/session-sweep.ts";
+import type { AppOptions } from "./http/app-options.ts";
 import { createArgon2Hasher, owaspArgon2id } from "./infra/argon2-hasher.ts";
 import { deriveKey } from "./infra/keys.ts";
 import { systemClock, systemRandom } from "./infra/system.ts";
@@ -62,6 +63,16 @@ export async function openDeps(config: Config, overrides: DepsOverrides = {}) {
   return { deps, store, migrations, emailBackfill };
 }
 
+/** What the app takes from the configuration, for the served app and the tests' alike. */
+export function appOptions(config: Config): Pick<AppOptions, "publicUrl" | "secret" | "trustProxy" | "logRequests"> {
+  return {
+    publicUrl: config.publicUrl,
+    secret: config.secret,
+    trustProxy: config.trustProxy,
+    logRequests: config.logRequests,
+  };
+}
+
 export interface RunningServer {
   readonly app: FastifyInstance;
   readonly store: Store;
@@ -78,10 +89,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const { deps, store, migrations, emailBackfill } = await openDeps(config);
   const { app } = await buildApp({
     deps,
-    publicUrl: config.publicUrl,
-    secret: config.secret,
-    trustProxy: config.trustProxy,
-    logRequests: config.logRequests,
+    ...appOptions(config),
     logger: {
       level: config.logLevel,
       redact: [...logRedactions],

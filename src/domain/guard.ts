@@ -76,7 +76,7 @@ async function auditedTargetId(deps: Deps, reads: StoreReads, id: string): Promi
 
 /**
  * Permitted at all? Asked before any lookup, so that a 403 is the same answer whether the target exists or
- * not (authz.ts); the refusal is audited under `auditedAs` (a plan or a verification names its own action).
+ * not (authz.ts); the refusal is audited under `auditedAs` (a deletion plan under its own action).
  */
 export async function refusedPermission(
   deps: Deps,

@@ -1,20 +1,10 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { createUser, goodPassword } from "../support/accounts.ts";
-import { startTestApp, type TestApp } from "../support/app.ts";
+import { createUser, goodPassword, loginFrom } from "../support/accounts.ts";
+import { startTestApp } from "../support/app.ts";
 import { engines } from "../support/databases.ts";
 
 /** A login from a given client address, as a same-origin browser would send it. */
-function loginFrom(t: TestApp, address: string, email: string, password: string) {
-  return t.app.inject({
-    method: "POST",
-    url: "/api/auth/login",
-    remoteAddress: address,
-    headers: { "content-type": "application/json", "sec-fetch-site": "same-origin" },
-    payload: JSON.stringify({ email, password }),
-  });
-}
-
 for (const engine of engines) {
   describe(`the failed-login limit cannot lock an owner out (${engine})`, () => {
     test("a guesser on one address is blocked there while the owner still signs in from another address", async () => {

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { defaultDenialLimits } from "../../src/domain/denial-budget.ts";
 import { defaultLimits } from "../../src/http/app-options.ts";
-import { createUser, goodPassword, signIn } from "../support/accounts.ts";
+import { createUser, goodPassword, loginFrom, signIn } from "../support/accounts.ts";
 import { fastHasher, startTestApp, type TestApp } from "../support/app.ts";
 import { type EngineName, engines } from "../support/databases.ts";
 import { burstAtGate, GatedHasher } from "../support/gated-hasher.ts";
@@ -13,16 +13,6 @@ import { burstAtGate, GatedHasher } from "../support/gated-hasher.ts";
  * taken before the hash, every attempt passes the "too many failures?" check before any failure is known.
  */
 const wrongPassword = "definitely not the password";
-
-function loginFrom(t: TestApp, address: string, email: string, password: string) {
-  return t.app.inject({
-    method: "POST",
-    url: "/api/auth/login",
-    remoteAddress: address,
-    headers: { "content-type": "application/json", "sec-fetch-site": "same-origin" },
-    payload: JSON.stringify({ email, password }),
-  });
-}
 
 async function withApp(engine: EngineName, run: (t: TestApp, hasher: GatedHasher) => Promise<void>) {
   const hasher = new GatedHasher(fastHasher);

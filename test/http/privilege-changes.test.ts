@@ -5,6 +5,7 @@ import { startTestApp, type TestApp } from "../support/app.ts";
 import { engines } from "../support/databases.ts";
 import { problemCode } from "../support/http-assertions.ts";
 import type { HttpClient } from "../support/http-client.ts";
+import { form } from "../support/http-client.ts";
 
 /**
  * ASVS 8.3.2 (L3): changes to authorization attributes apply at once. Gatehouse revokes every session of
@@ -14,13 +15,6 @@ import type { HttpClient } from "../support/http-client.ts";
  */
 async function roleInStore(t: TestApp, id: string) {
   return (await t.store.getUserById(id))?.role;
-}
-
-function form(fields: Record<string, string>): { payload: string; headers: Record<string, string> } {
-  return {
-    payload: new URLSearchParams(fields).toString(),
-    headers: { "content-type": "application/x-www-form-urlencoded" },
-  };
 }
 
 for (const engine of engines) {

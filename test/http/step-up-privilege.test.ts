@@ -12,19 +12,13 @@ import { startTestApp, type TestApp } from "../support/app.ts";
 import { auditOf } from "../support/audit.ts";
 import { engines } from "../support/databases.ts";
 import { assertProblem } from "../support/http-assertions.ts";
+import { form } from "../support/http-client.ts";
 
 /**
  * Issue 9.2: granting a role above `user`, by creation or by change, and disabling a privileged account need
  * the same recent password proof as a role change: a stolen session past the step-up window can neither
  * mint a backdoor superuser nor lock the other administrators out.
  */
-function form(fields: Record<string, string>) {
-  return {
-    payload: new URLSearchParams(fields).toString(),
-    headers: { "content-type": "application/x-www-form-urlencoded" },
-  };
-}
-
 for (const engine of engines) {
   describe(`step-up for privileged creations and disables (${engine})`, () => {
     let t: TestApp;

@@ -50,6 +50,17 @@ export async function signIn(
   return client;
 }
 
+/** One login attempt from the given client address, whatever it answers (the throttles count by address). */
+export function loginFrom(t: TestApp, address: string, email: string, password: string) {
+  return t.app.inject({
+    method: "POST",
+    url: "/api/auth/login",
+    remoteAddress: address,
+    headers: { "content-type": "application/json", "sec-fetch-site": "same-origin" },
+    payload: JSON.stringify({ email, password }),
+  });
+}
+
 /** A device that signs in with a given User-Agent, so the session list can tell devices apart. */
 export async function signInWithAgent(t: TestApp, user: { email: string }, userAgent: string): Promise<HttpClient> {
   const client = t.client();

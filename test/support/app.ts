@@ -8,7 +8,7 @@ import type { PasswordHasher, Store } from "../../src/domain/ports.ts";
 import type { SessionLifetimes } from "../../src/domain/session.ts";
 import type { AppOptions, Limits } from "../../src/http/app-options.ts";
 import { createArgon2Hasher } from "../../src/infra/argon2-hasher.ts";
-import { type DepsOverrides, openDeps, sessionLifetimes } from "../../src/main.ts";
+import { appOptions, type DepsOverrides, openDeps, sessionLifetimes } from "../../src/main.ts";
 import type { DatabaseLocation } from "../../src/store/open-store.ts";
 import { createTestDatabase, type EngineName, type TestDatabase } from "./databases.ts";
 import { HttpClient } from "./http-client.ts";
@@ -86,10 +86,7 @@ export async function startTestApp(engine: EngineName, options: TestAppOptions =
   const { deps, store } = await openDeps(config, overrides);
   const { app } = await buildApp({
     deps,
-    publicUrl: config.publicUrl,
-    secret: config.secret,
-    trustProxy: config.trustProxy,
-    logRequests: config.logRequests,
+    ...appOptions(config),
     ...(options.logger === undefined ? {} : { logger: options.logger }),
     // Generous limits so suites can sign many users in; the rate-limit tests set their own.
     limits: {

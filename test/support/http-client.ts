@@ -11,6 +11,14 @@ export interface SentRequest {
   readonly bare?: boolean;
 }
 
+/** A form post as a browser sends it (URL-encoded), for the server-rendered pages. */
+export function form(fields: Readonly<Record<string, string>>): SentRequest {
+  return {
+    payload: new URLSearchParams(fields).toString(),
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+  };
+}
+
 /**
  * One "device": a cookie jar in front of the app, driven in-process with light-my-request. Cookies are
  * kept and replayed the way a browser would for a same-origin request (name=value, removed on Max-Age=0).

@@ -1,24 +1,13 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { legacyEmailKey, normalizeEmail, parseEmail } from "../../src/domain/email.ts";
+import { seededRandom } from "../support/seeded-random.ts";
 
 const accepted = (email: string) => parseEmail(email).ok;
 const detailOf = (email: string) => {
   const parsed = parseEmail(email);
   return parsed.ok ? null : (parsed.detail ?? "");
 };
-
-/** A small deterministic generator (mulberry32): property tests that fail the same way every run. */
-function generator(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 /** Pieces an attacker mixes: letters, look-alikes, compatibility forms, marks, invisibles, separators. */
 const alphabet = [
@@ -210,7 +199,7 @@ describe("e-mail addresses", () => {
   });
 
   test("property: normalization is idempotent and never yields a control or format character", () => {
-    const next = generator(9_9);
+    const next = seededRandom(9_9);
     const samples: string[] = ["  MiXeD@Case.Example ", "Jose\u0301@x.io", "already@normal.test"];
     for (let i = 0; i < 5_000; i += 1) samples.push(`${randomText(next)}@${randomText(next)}`, randomText(next));
     // Every code point between two letters of each part, in steps that reach every plane.

@@ -1,18 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { checkPassword, passwordMaxLength, passwordMinLength } from "../../src/domain/password-policy.ts";
-
-/** mulberry32: a small seeded generator, so every run checks the same "random" strings. */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
+import { seededRandom } from "../support/seeded-random.ts";
 
 /** Code points from several planes: ASCII, Latin-1, a combining accent, CJK, emoji (surrogate pairs), a ZWJ. */
 const alphabet = ["a", "Z", "7", " ", "~", "é", "\u0301", "ß", "中", "😀", "👍", "\u{1F3FD}", "\u200D", "𝔸"];
@@ -27,7 +16,7 @@ const commonSamples = ["password", "PASSWORD", "Password123", "12345678", "qwert
 
 describe("password policy", () => {
   test("any string of 8 to 1024 code points is accepted unless it is on the common list", () => {
-    const random = seeded(20_261_126);
+    const random = seededRandom(20_261_126);
     for (let run = 0; run < 2_000; run += 1) {
       const length = passwordMinLength + Math.floor(random() * (passwordMaxLength - passwordMinLength + 1));
       const password = generate(random, length);
@@ -37,7 +26,7 @@ describe("password policy", () => {
   });
 
   test("any string of fewer than 8 or more than 1024 code points is refused", () => {
-    const random = seeded(7);
+    const random = seededRandom(7);
     for (let run = 0; run < 500; run += 1) {
       const short = generate(random, Math.floor(random() * passwordMinLength));
       assert.equal(checkPassword(short)?.code, "VALIDATION_FAILED", JSON.stringify(short));
