@@ -144,10 +144,33 @@ export function searchKey(text: string): string {
   return text.normalize("NFC").toLowerCase();
 }
 
+/** Invisible characters that may sit inside an address in free text (zero-width, soft hyphen...). */
+const invisibleInText = /[\p{Cf}\p{Default_Ignorable_Code_Point}]/gu;
+/** A run of text that may be an e-mail address: no spaces or the punctuation that usually surrounds one. */
+const addressLike = /[^\s<>()[\]"',;:]+@[^\s<>()[\]"',;:]+/gu;
+
 /**
- * Whether free text names the address, in any letter case: what an erasure looks for in audit notes. The
- * store matches the same way in SQL, on the note's searchKey (store/audit-record.ts).
+ * The form free text is kept in for an erasure to find the addresses it names (audit notes): percent-
+ * escapes decoded (an address copied from a URL), NFKC (fullwidth letters), invisible characters removed,
+ * lower case, and every address-like run replaced by its key, so its domain is in one form whether it was
+ * written in Unicode or punycode. An address is then found however it was spelled, as an account's key is.
+ */
+export function freeTextSearchKey(text: string): string {
+  const decoded = text.replace(/(?:%[0-9a-f]{2})+/giu, (escapes) => {
+    try {
+      return decodeURIComponent(escapes);
+    } catch {
+      return escapes;
+    }
+  });
+  const folded = decoded.normalize("NFKC").replace(invisibleInText, "").toLowerCase();
+  return folded.replace(addressLike, (address) => normalizeEmail(address));
+}
+
+/**
+ * Whether free text names the address, however it was spelled: what an erasure looks for in audit notes.
+ * The store matches the same way in SQL, on the note's freeTextSearchKey (store/audit-record.ts).
  */
 export function mentionsEmail(text: string, normalizedEmail: string): boolean {
-  return searchKey(text).includes(normalizedEmail);
+  return freeTextSearchKey(text).includes(normalizedEmail);
 }

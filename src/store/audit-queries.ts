@@ -102,7 +102,7 @@ export async function appendAudit(
 
 /**
  * Erasure of a person reaches the notes too: every note that mentions their address, in any letter case
- * (search_text is the note's searchKey, the address its normalized form). Notes stand outside the sealed
+ * however it was spelled (search_text is the note's freeTextSearchKey, the address its normalized form). Notes stand outside the sealed
  * chain (the entry keeps the note's MAC), so this leaves the chain verifiable.
  */
 export async function eraseAuditNotesMentioning(db: SqlExecutor, normalizedEmail: string): Promise<number> {

@@ -6,7 +6,7 @@ import {
   sealAuditNote,
   sealedAuditFields,
 } from "../domain/audit.ts";
-import { searchKey } from "../domain/email.ts";
+import { freeTextSearchKey } from "../domain/email.ts";
 
 /**
  * What appendAudit writes, and the record it seals: the seal is computed over exactly what the database
@@ -35,7 +35,7 @@ export function storedAudit(input: AuditInput, seal: AuditSealer): StoredAudit {
     details: JSON.parse(detailsJson) as AuditDetails,
     ...(text === null ? {} : { noteMac: sealAuditNote(seal, text) }),
   };
-  return { record, detailsJson, note: text === null ? null : { text, searchText: searchKey(text) } };
+  return { record, detailsJson, note: text === null ? null : { text, searchText: freeTextSearchKey(text) } };
 }
 
 /** Text both engines store and return unchanged: no lone surrogate, no NUL. */
