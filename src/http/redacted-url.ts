@@ -55,11 +55,18 @@ function requestLogFields(request: FastifyRequest) {
   return {
     method: request.method,
     url: redactedUrl(request.url, request.routeOptions.url),
-    host: request.host,
+    host: loggableHost(request.host),
     // Behind a proxy this is forwarded text: only a real address is logged, never what a client wrote there.
     remoteAddress: canonicalAddress(request.ip) ?? "[Redacted]",
     remotePort: request.socket?.remotePort,
   };
+}
+
+/** A host name or address with an optional port; anything else in Host is caller-chosen text, not logged. */
+const hostShape = /^(?:[a-z0-9-]+(?:\.[a-z0-9-]+)*|\[[0-9a-f:.]+\])(?::\d{1,5})?$/i;
+
+function loggableHost(host: string): string {
+  return hostShape.test(host) ? host : marker;
 }
 
 /** Set by createHttpApp on whatever logger options it is given, so no caller can leave the raw URL in the log. */
