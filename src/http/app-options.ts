@@ -19,6 +19,8 @@ export interface Limits {
    * writes an audit row, so each is limited; 60 is more than a person clicks.
    */
   readonly accountActsPerMinute: number;
+  /** The same acts from one address (IPv4, or IPv6 /64), whichever accounts they come from. */
+  readonly accountActsPerAddressPerMinute: number;
   readonly bodyLimitBytes: number;
 }
 
@@ -28,6 +30,7 @@ export const defaultLimits: Limits = {
   failuresPerAccountAllAddresses: 100,
   failureWindowMs: 15 * 60_000,
   accountActsPerMinute: 60,
+  accountActsPerAddressPerMinute: 100,
   bodyLimitBytes: 16 * 1024,
 };
 

@@ -3,12 +3,13 @@
  * The RouteContext of one app: its settings, the keys derived from its secret, and the limiters its
  * routes share (one set per app, so two apps over one store never share a budget).
  */
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, preHandlerAsyncHookHandler } from "fastify";
 import { LoginThrottle } from "../domain/login-throttle.ts";
+import type { Clock } from "../domain/ports.ts";
 import { addressKey } from "../infra/client-address.ts";
 import { deriveKey } from "../infra/keys.ts";
 import type { AppOptions, Limits } from "./app-options.ts";
-import { type PasswordThrottles, signupRateLimit } from "./routes/password-throttle.ts";
+import { type PasswordThrottles, rateLimited, signupRateLimit } from "./routes/password-throttle.ts";
 import type { RouteContext } from "./routes/route-context.ts";
 import { sessionCookieFor } from "./session-cookie.ts";
 
@@ -27,12 +28,31 @@ export function routeContextFor(app: FastifyInstance, options: AppOptions, limit
     csrfKey: deriveKey(options.secret, "csrf"),
     throttles,
     signupRateLimit: signupRateLimit(throttles),
-    accountActLimit: app.rateLimit({
-      max: limits.accountActsPerMinute,
-      timeWindow: 60_000,
-      // Counted per account, so one user's script never holds back the others behind the same address.
-      keyGenerator: (request) =>
-        request.auth === null ? `address\n${addressKey(request.ip)}` : `account\n${request.auth.user.id}`,
-    }),
+    accountActLimit: accountActLimit(app, limits, clock),
+  };
+}
+
+/**
+ * Acts on one's own account that write a success row (sign-out, ending sessions, saving the profile): per
+ * account, so one user's script never holds back the others behind the same address, and per address too,
+ * so fresh sign-ups from one client cannot each bring a new budget of audit rows.
+ */
+function accountActLimit(app: FastifyInstance, limits: Limits, clock: Clock): preHandlerAsyncHookHandler {
+  const perAccount = app.rateLimit({
+    max: limits.accountActsPerMinute,
+    timeWindow: 60_000,
+    keyGenerator: (request) =>
+      request.auth === null ? `address\n${addressKey(request.ip)}` : `account\n${request.auth.user.id}`,
+  });
+  // Counted apart from @fastify/rate-limit, which applies one limit per request: the same fixed-window,
+  // reserve-first counter as the password budgets.
+  const perAddress = new LoginThrottle(clock, limits.accountActsPerAddressPerMinute, 60_000);
+  return async function accountActLimit(this: FastifyInstance, request, reply) {
+    // The account's own limit first: what it refuses does not count against the others at its address.
+    await perAccount.call(this, request, reply);
+    const client = addressKey(request.ip);
+    const waitMs = perAddress.retryAfterMs(client);
+    if (waitMs > 0) throw rateLimited(waitMs);
+    perAddress.reserve(client)?.count();
   };
 }

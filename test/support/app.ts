@@ -94,6 +94,7 @@ export async function startTestApp(engine: EngineName, options: TestAppOptions =
       failuresPerAccount: 1_000,
       failuresPerAccountAllAddresses: 10_000,
       accountActsPerMinute: 10_000,
+      accountActsPerAddressPerMinute: 10_000,
       ...options.limits,
     },
   });
