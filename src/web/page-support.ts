@@ -3,7 +3,7 @@ import type { Authenticated } from "../domain/context.ts";
 import { errorCodes, GatehouseError, type Refusal } from "../domain/errors.ts";
 import { csrfTokenFor } from "../http/csrf-token.ts";
 import { returnUrl } from "../http/return-url.ts";
-import type { RouteContext } from "../http/routes/route-context.ts";
+import type { RouteContext } from "../http/route-context.ts";
 import type { SafeHtml } from "./html.ts";
 import { alertBox, layout, type NoticeKey, noticeText, type PageContext, type PageOptions } from "./layout.ts";
 

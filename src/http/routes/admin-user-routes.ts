@@ -18,8 +18,8 @@ import {
 } from "../../domain/user-admin.ts";
 import { decimalInteger, userCursor } from "../query-schemas.ts";
 import { requestMeta } from "../request-meta.ts";
+import type { RouteContext } from "../route-context.ts";
 import { authOf } from "./auth-routes.ts";
-import type { RouteContext } from "./route-context.ts";
 
 /** Any string names a user: a malformed id is simply one that does not exist (no format oracle). */
 const userParams = z.object({ id: z.string().min(1).max(200) });

@@ -7,8 +7,8 @@ import { actorOf } from "../../domain/context.ts";
 import { GatehouseError } from "../../domain/errors.ts";
 import { decimalInteger } from "../query-schemas.ts";
 import { requestMeta } from "../request-meta.ts";
+import type { RouteContext } from "../route-context.ts";
 import { authOf } from "./auth-routes.ts";
-import type { RouteContext } from "./route-context.ts";
 
 export function auditRoutes(app: FastifyInstance, context: RouteContext): void {
   const routes = app.withTypeProvider<ZodTypeProvider>();

@@ -7,10 +7,10 @@ import { GatehouseError } from "../../domain/errors.ts";
 import { logOut, presentedSessionId, reauthenticate, toSessionView } from "../../domain/sessions.ts";
 import { toPublicUser } from "../../domain/user.ts";
 import { csrfTokenFor } from "../csrf-token.ts";
+import { throttledPasswordCheck } from "../password-throttle.ts";
 import { requestMeta } from "../request-meta.ts";
+import type { RouteContext } from "../route-context.ts";
 import { clearSessionCookie, clearSiteData, setSessionCookie } from "../session-cookie.ts";
-import { throttledPasswordCheck } from "./password-throttle.ts";
-import type { RouteContext } from "./route-context.ts";
 
 const credentials = z.strictObject({
   email: z.string().max(254),

@@ -17,7 +17,7 @@ import {
 } from "../../domain/user-admin.ts";
 import { userCursor } from "../../http/query-schemas.ts";
 import { requestMeta } from "../../http/request-meta.ts";
-import type { RouteContext } from "../../http/routes/route-context.ts";
+import type { RouteContext } from "../../http/route-context.ts";
 import { pageContext, redirectWithNotice, refusalAlert, sendPage, signedIn, statusOf } from "../page-support.ts";
 import { deletePage, userPage, usersPage } from "./admin-user-views.ts";
 import { stepUp } from "./step-up.ts";

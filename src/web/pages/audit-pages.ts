@@ -8,7 +8,7 @@ import { actorOf } from "../../domain/context.ts";
 import { GatehouseError } from "../../domain/errors.ts";
 import { decimalInteger } from "../../http/query-schemas.ts";
 import { requestMeta } from "../../http/request-meta.ts";
-import type { RouteContext } from "../../http/routes/route-context.ts";
+import type { RouteContext } from "../../http/route-context.ts";
 import { html } from "../html.ts";
 import { pageContext, sendPage, signedIn } from "../page-support.ts";
 import { formatTime } from "./session-table.ts";

@@ -1,8 +1,8 @@
 import type { Authenticated, RequestMeta } from "../../domain/context.ts";
 import type { Refusal } from "../../domain/errors.ts";
 import { reauthenticate } from "../../domain/sessions.ts";
-import { throttledPasswordCheck } from "../../http/routes/password-throttle.ts";
-import type { RouteContext } from "../../http/routes/route-context.ts";
+import { throttledPasswordCheck } from "../../http/password-throttle.ts";
+import type { RouteContext } from "../../http/route-context.ts";
 
 /**
  * Forms for sensitive acts carry the admin's password: when given, it re-authenticates the session first

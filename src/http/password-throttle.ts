@@ -1,7 +1,7 @@
 import type { preHandlerAsyncHookHandler } from "fastify";
-import { normalizeEmail } from "../../domain/email.ts";
-import { GatehouseError, type Refusal, rateLimitedRefusal } from "../../domain/errors.ts";
-import type { Attempt, LoginThrottle } from "../../domain/login-throttle.ts";
+import { normalizeEmail } from "../domain/email.ts";
+import { GatehouseError, type Refusal, rateLimitedRefusal } from "../domain/errors.ts";
+import type { Attempt, LoginThrottle } from "../domain/login-throttle.ts";
 import type { RouteContext } from "./route-context.ts";
 
 /** The password throttles of the app (built in app.ts from Limits). */
