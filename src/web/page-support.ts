@@ -54,8 +54,3 @@ export function statusOf(refusal: Refusal): number {
 export function afterSignIn(next: unknown, context: RouteContext): string {
   return returnUrl(next, context.publicUrl) ?? "/account";
 }
-
-export function signedIn(request: FastifyRequest): Authenticated {
-  if (request.auth === null) throw new GatehouseError("UNAUTHENTICATED");
-  return request.auth;
-}

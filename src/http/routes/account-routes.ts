@@ -8,10 +8,11 @@ import { listOwnSessions, revokeOtherSessions, revokeOwnSession } from "../../do
 import { toPublicUser } from "../../domain/user.ts";
 import { csrfTokenFor } from "../csrf-token.ts";
 import { throttledPasswordCheck } from "../password-throttle.ts";
+import { authOf } from "../request-auth.ts";
 import { requestMeta } from "../request-meta.ts";
 import type { RouteContext } from "../route-context.ts";
 import { setSessionCookie } from "../session-cookie.ts";
-import { authOf, endClientSession } from "./auth-routes.ts";
+import { endClientSession } from "./auth-routes.ts";
 
 /** The signed-in user's own account. Every lookup is scoped to the caller: no route takes a user id. */
 export function accountRoutes(app: FastifyInstance, context: RouteContext): void {

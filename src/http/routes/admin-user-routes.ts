@@ -1,7 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
-import { actorOf } from "../../domain/context.ts";
 import { deleteUser } from "../../domain/delete-user.ts";
 import { planDeletion } from "../../domain/deletion-plan.ts";
 import { GatehouseError, type Refusal } from "../../domain/errors.ts";
@@ -17,9 +16,9 @@ import {
   updateUserAsAdmin,
 } from "../../domain/user-admin.ts";
 import { decimalInteger, userCursor } from "../query-schemas.ts";
+import { requestActor } from "../request-auth.ts";
 import { requestMeta } from "../request-meta.ts";
 import type { RouteContext } from "../route-context.ts";
-import { authOf } from "./auth-routes.ts";
 
 /** Any string names a user: a malformed id is simply one that does not exist (no format oracle). */
 const userParams = z.object({ id: z.string().min(1).max(200) });
@@ -48,7 +47,7 @@ export function adminUserRoutes(app: FastifyInstance, context: RouteContext): vo
       },
     },
     async (request) => {
-      const result = unwrap(await listUsers(deps, actorOf(authOf(request)), request.query, requestMeta(request)));
+      const result = unwrap(await listUsers(deps, requestActor(request), request.query, requestMeta(request)));
       return { users: result.users.map(toPublicUser), nextCursor: result.nextCursor };
     },
   );
@@ -66,15 +65,13 @@ export function adminUserRoutes(app: FastifyInstance, context: RouteContext): vo
       },
     },
     async (request, reply) => {
-      const result = unwrap(
-        await createUserAsAdmin(deps, actorOf(authOf(request)), request.body, requestMeta(request)),
-      );
+      const result = unwrap(await createUserAsAdmin(deps, requestActor(request), request.body, requestMeta(request)));
       return reply.code(201).send({ user: toPublicUser(result.user) });
     },
   );
 
   routes.get("/api/users/:id", { schema: { params: userParams } }, async (request) => {
-    const result = unwrap(await getUser(deps, actorOf(authOf(request)), request.params.id, requestMeta(request)));
+    const result = unwrap(await getUser(deps, requestActor(request), request.params.id, requestMeta(request)));
     return { user: toPublicUser(result.user) };
   });
 
@@ -94,7 +91,7 @@ export function adminUserRoutes(app: FastifyInstance, context: RouteContext): vo
     },
     async (request) => {
       const result = unwrap(
-        await updateUserAsAdmin(deps, actorOf(authOf(request)), request.params.id, request.body, requestMeta(request)),
+        await updateUserAsAdmin(deps, requestActor(request), request.params.id, request.body, requestMeta(request)),
       );
       return { user: toPublicUser(result.user), sessionsRevoked: result.sessionsRevoked };
     },
@@ -113,7 +110,7 @@ export function adminUserRoutes(app: FastifyInstance, context: RouteContext): vo
       const result = unwrap(
         await deleteUser(
           deps,
-          actorOf(authOf(request)),
+          requestActor(request),
           request.params.id,
           reason === undefined ? {} : { reason },
           requestMeta(request),
@@ -124,27 +121,25 @@ export function adminUserRoutes(app: FastifyInstance, context: RouteContext): vo
   );
 
   routes.post("/api/users/:id/restore", { schema: { params: userParams } }, async (request) => {
-    const result = unwrap(await restoreUser(deps, actorOf(authOf(request)), request.params.id, requestMeta(request)));
+    const result = unwrap(await restoreUser(deps, requestActor(request), request.params.id, requestMeta(request)));
     return { user: toPublicUser(result.user) };
   });
 
   routes.get("/api/users/:id/sessions", { schema: { params: userParams } }, async (request) => {
-    const result = unwrap(
-      await listUserSessions(deps, actorOf(authOf(request)), request.params.id, requestMeta(request)),
-    );
+    const result = unwrap(await listUserSessions(deps, requestActor(request), request.params.id, requestMeta(request)));
     return { sessions: result.sessions };
   });
 
   routes.delete("/api/users/:id/sessions", { schema: { params: userParams } }, async (request) => {
     const result = unwrap(
-      await revokeUserSessions(deps, actorOf(authOf(request)), request.params.id, requestMeta(request)),
+      await revokeUserSessions(deps, requestActor(request), request.params.id, requestMeta(request)),
     );
     return { sessionsRevoked: result.sessionsRevoked };
   });
 
   routes.get("/api/users/:id/deletion-plan", { schema: { params: userParams } }, async (request) => {
     const { ok: _ok, ...plan } = unwrap(
-      await planDeletion(deps, actorOf(authOf(request)), request.params.id, requestMeta(request)),
+      await planDeletion(deps, requestActor(request), request.params.id, requestMeta(request)),
     );
     return plan;
   });

@@ -3,12 +3,11 @@ import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { AuditEntry } from "../../domain/audit.ts";
 import { readAuditLog, verifyAuditLog } from "../../domain/audit-log.ts";
-import { actorOf } from "../../domain/context.ts";
 import { GatehouseError } from "../../domain/errors.ts";
 import { decimalInteger } from "../query-schemas.ts";
+import { requestActor } from "../request-auth.ts";
 import { requestMeta } from "../request-meta.ts";
 import type { RouteContext } from "../route-context.ts";
-import { authOf } from "./auth-routes.ts";
 
 export function auditRoutes(app: FastifyInstance, context: RouteContext): void {
   const routes = app.withTypeProvider<ZodTypeProvider>();
@@ -28,14 +27,14 @@ export function auditRoutes(app: FastifyInstance, context: RouteContext): void {
       },
     },
     async (request) => {
-      const result = await readAuditLog(context.deps, actorOf(authOf(request)), request.query, requestMeta(request));
+      const result = await readAuditLog(context.deps, requestActor(request), request.query, requestMeta(request));
       if (!result.ok) throw GatehouseError.from(result);
       return { entries: result.entries.map(listedEntry), nextBefore: result.nextBefore };
     },
   );
 
   routes.get("/api/audit/verify", async (request) => {
-    const result = await verifyAuditLog(context.deps, actorOf(authOf(request)), requestMeta(request));
+    const result = await verifyAuditLog(context.deps, requestActor(request), requestMeta(request));
     if (!result.ok) throw GatehouseError.from(result);
     return result.verification;
   });

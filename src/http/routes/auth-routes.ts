@@ -8,6 +8,7 @@ import { logOut, presentedSessionId, reauthenticate, toSessionView } from "../..
 import { toPublicUser } from "../../domain/user.ts";
 import { csrfTokenFor } from "../csrf-token.ts";
 import { throttledPasswordCheck } from "../password-throttle.ts";
+import { authOf } from "../request-auth.ts";
 import { requestMeta } from "../request-meta.ts";
 import type { RouteContext } from "../route-context.ts";
 import { clearSessionCookie, clearSiteData, setSessionCookie } from "../session-cookie.ts";
@@ -89,11 +90,6 @@ export function sessionRoutes(app: FastifyInstance, context: RouteContext): void
       return reply.code(204).send();
     },
   );
-}
-
-export function authOf(request: FastifyRequest): Authenticated {
-  if (request.auth === null) throw new GatehouseError("UNAUTHENTICATED");
-  return request.auth;
 }
 
 export function endClientSession(reply: FastifyReply, context: RouteContext): void {

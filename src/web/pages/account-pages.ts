@@ -6,20 +6,13 @@ import { deleteOwnAccount } from "../../domain/delete-user.ts";
 import type { Refusal } from "../../domain/errors.ts";
 import { listOwnSessions, revokeOtherSessions, revokeOwnSession } from "../../domain/sessions.ts";
 import { throttledPasswordCheck } from "../../http/password-throttle.ts";
+import { authOf } from "../../http/request-auth.ts";
 import { requestMeta } from "../../http/request-meta.ts";
 import type { RouteContext } from "../../http/route-context.ts";
 import { clearSessionCookie, clearSiteData, setSessionCookie } from "../../http/session-cookie.ts";
 import { html } from "../html.ts";
 import { csrfField, type PageContext } from "../layout.ts";
-import {
-  pageContext,
-  pageContextFor,
-  redirectWithNotice,
-  refusalAlert,
-  sendPage,
-  signedIn,
-  statusOf,
-} from "../page-support.ts";
+import { pageContext, pageContextFor, redirectWithNotice, refusalAlert, sendPage, statusOf } from "../page-support.ts";
 import { sessionTable } from "./session-table.ts";
 
 const csrfOnly = z.object({ _csrf: z.string().max(200).optional() });
@@ -100,7 +93,7 @@ export function accountPages(app: FastifyInstance, context: RouteContext): void 
     "/account/profile",
     { schema: { body: csrfOnly.extend({ name: z.string().max(200) }) }, preHandler: context.accountActLimit },
     async (request, reply) => {
-      await updateProfile(deps, signedIn(request), { name: request.body.name }, requestMeta(request));
+      await updateProfile(deps, authOf(request), { name: request.body.name }, requestMeta(request));
       return redirectWithNotice(reply, "/account", "profile-saved");
     },
   );
@@ -111,7 +104,7 @@ export function accountPages(app: FastifyInstance, context: RouteContext): void 
       schema: { body: csrfOnly.extend({ currentPassword: z.string().max(4096), newPassword: z.string().max(4096) }) },
     },
     async (request, reply) => {
-      const auth = signedIn(request);
+      const auth = authOf(request);
       const result = await throttledPasswordCheck(context, auth.user.email, request.ip, () =>
         changePassword(deps, auth, request.body, requestMeta(request)),
       );
@@ -128,7 +121,7 @@ export function accountPages(app: FastifyInstance, context: RouteContext): void 
       preHandler: context.accountActLimit,
     },
     async (request, reply) => {
-      const result = await revokeOwnSession(deps, signedIn(request), request.params.sessionId, requestMeta(request));
+      const result = await revokeOwnSession(deps, authOf(request), request.params.sessionId, requestMeta(request));
       if (!result.ok) return showAccount(pageContext(request, context), result, reply);
       if (!result.endedCurrent) return redirectWithNotice(reply, "/account", "session-revoked");
       clearSessionCookie(reply, context.cookie);
@@ -140,7 +133,7 @@ export function accountPages(app: FastifyInstance, context: RouteContext): void 
     "/account/sessions/revoke-others",
     { schema: { body: csrfOnly }, preHandler: context.accountActLimit },
     async (request, reply) => {
-      await revokeOtherSessions(deps, signedIn(request), requestMeta(request));
+      await revokeOtherSessions(deps, authOf(request), requestMeta(request));
       return redirectWithNotice(reply, "/account", "others-revoked");
     },
   );
@@ -154,7 +147,7 @@ export function accountPages(app: FastifyInstance, context: RouteContext): void 
     "/account/delete",
     { schema: { body: csrfOnly.extend({ password: z.string().max(4096) }) } },
     async (request, reply) => {
-      const auth = signedIn(request);
+      const auth = authOf(request);
       const result = await throttledPasswordCheck(context, auth.user.email, request.ip, () =>
         deleteOwnAccount(deps, auth, { password: request.body.password }, requestMeta(request)),
       );

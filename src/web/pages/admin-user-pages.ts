@@ -16,9 +16,10 @@ import {
   updateUserAsAdmin,
 } from "../../domain/user-admin.ts";
 import { userCursor } from "../../http/query-schemas.ts";
+import { authOf, requestActor } from "../../http/request-auth.ts";
 import { requestMeta } from "../../http/request-meta.ts";
 import type { RouteContext } from "../../http/route-context.ts";
-import { pageContext, redirectWithNotice, refusalAlert, sendPage, signedIn, statusOf } from "../page-support.ts";
+import { pageContext, redirectWithNotice, refusalAlert, sendPage, statusOf } from "../page-support.ts";
 import { deletePage, userPage, usersPage } from "./admin-user-views.ts";
 import { stepUp } from "./step-up.ts";
 
@@ -47,7 +48,7 @@ export function adminUserPages(app: FastifyInstance, context: RouteContext): voi
     async (request, reply) => {
       const { notice: _notice, ...filters } = request.query;
       const query = { ...filters, limit: 25 };
-      const result = await listUsers(deps, actorOf(signedIn(request)), query, requestMeta(request));
+      const result = await listUsers(deps, requestActor(request), query, requestMeta(request));
       if (!result.ok) throw GatehouseError.from(result);
       const page = pageContext(request, context);
       return sendPage(reply, page, { title: "Users" }, usersPage(filters, result.users, result.nextCursor));
@@ -56,11 +57,11 @@ export function adminUserPages(app: FastifyInstance, context: RouteContext): voi
 
   const showUser = async (request: FastifyRequest, id: string, reply: FastifyReply, refusal: Refusal | null) => {
     const page = pageContext(request, context);
-    const auth = signedIn(request);
+    const actor = requestActor(request);
     const meta = requestMeta(request);
-    const found = await getUser(deps, actorOf(auth), id, meta);
+    const found = await getUser(deps, actor, id, meta);
     if (!found.ok) throw GatehouseError.from(found);
-    const sessions = await listUserSessions(deps, actorOf(auth), id, meta);
+    const sessions = await listUserSessions(deps, actor, id, meta);
     const alert = refusal === null ? null : refusalAlert(refusal);
     return sendPage(
       reply,
@@ -85,7 +86,7 @@ export function adminUserPages(app: FastifyInstance, context: RouteContext): voi
     },
     async (request, reply) => {
       const meta = requestMeta(request);
-      const fresh = await stepUp(context, signedIn(request), request.body.password, meta);
+      const fresh = await stepUp(context, authOf(request), request.body.password, meta);
       const result = fresh.ok
         ? await updateUserAsAdmin(deps, actorOf(fresh.auth), request.params.id, { role: request.body.role }, meta)
         : fresh;
@@ -105,7 +106,7 @@ export function adminUserPages(app: FastifyInstance, context: RouteContext): voi
     async (request, reply) => {
       const meta = requestMeta(request);
       // Disabling an administrator needs a fresh password proof; the form carries it when asked for.
-      const fresh = await stepUp(context, signedIn(request), request.body.password, meta);
+      const fresh = await stepUp(context, authOf(request), request.body.password, meta);
       const patch = { status: request.body.status };
       const result = fresh.ok
         ? await updateUserAsAdmin(deps, actorOf(fresh.auth), request.params.id, patch, meta)
@@ -119,12 +120,7 @@ export function adminUserPages(app: FastifyInstance, context: RouteContext): voi
     "/admin/users/:id/sessions/revoke",
     { schema: { params: idParams, body: csrfOnly } },
     async (request, reply) => {
-      const result = await revokeUserSessions(
-        deps,
-        actorOf(signedIn(request)),
-        request.params.id,
-        requestMeta(request),
-      );
+      const result = await revokeUserSessions(deps, requestActor(request), request.params.id, requestMeta(request));
       if (!result.ok) return showUser(request, request.params.id, reply, result);
       return redirectWithNotice(
         reply,
@@ -135,18 +131,18 @@ export function adminUserPages(app: FastifyInstance, context: RouteContext): voi
   );
 
   routes.post("/admin/users/:id/restore", { schema: { params: idParams, body: csrfOnly } }, async (request, reply) => {
-    const result = await restoreUser(deps, actorOf(signedIn(request)), request.params.id, requestMeta(request));
+    const result = await restoreUser(deps, requestActor(request), request.params.id, requestMeta(request));
     if (!result.ok) return showUser(request, request.params.id, reply, result);
     return redirectWithNotice(reply, `/admin/users/${encodeURIComponent(request.params.id)}`, "user-restored");
   });
 
   const showDeletePage = async (request: FastifyRequest, id: string, reply: FastifyReply, refusal: Refusal | null) => {
     const page = pageContext(request, context);
-    const auth = signedIn(request);
+    const actor = requestActor(request);
     const meta = requestMeta(request);
-    const plan = await planDeletion(deps, actorOf(auth), id, meta);
+    const plan = await planDeletion(deps, actor, id, meta);
     if (!plan.ok) throw GatehouseError.from(plan);
-    const user = await getUser(deps, actorOf(auth), id, meta);
+    const user = await getUser(deps, actor, id, meta);
     if (!user.ok) throw GatehouseError.from(user);
     const alert = refusal === null ? null : refusalAlert(refusal);
     const status = refusal === null ? 200 : statusOf(refusal);
@@ -174,7 +170,7 @@ export function adminUserPages(app: FastifyInstance, context: RouteContext): voi
     },
     async (request, reply) => {
       const meta = requestMeta(request);
-      const fresh = await stepUp(context, signedIn(request), request.body.password, meta);
+      const fresh = await stepUp(context, authOf(request), request.body.password, meta);
       const reason = request.body.reason?.trim();
       const result = fresh.ok
         ? await deleteUser(deps, actorOf(fresh.auth), request.params.id, reason ? { reason } : {}, meta)

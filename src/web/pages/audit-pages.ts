@@ -4,13 +4,13 @@ import { z } from "zod";
 import type { AuditEntry } from "../../domain/audit.ts";
 import { readAuditLog, verifyAuditLog } from "../../domain/audit-log.ts";
 import type { AuditVerification } from "../../domain/audit-verification.ts";
-import { actorOf } from "../../domain/context.ts";
 import { GatehouseError } from "../../domain/errors.ts";
 import { decimalInteger } from "../../http/query-schemas.ts";
+import { requestActor } from "../../http/request-auth.ts";
 import { requestMeta } from "../../http/request-meta.ts";
 import type { RouteContext } from "../../http/route-context.ts";
 import { html } from "../html.ts";
-import { pageContext, sendPage, signedIn } from "../page-support.ts";
+import { pageContext, sendPage } from "../page-support.ts";
 import { formatTime } from "./session-table.ts";
 
 const outcomes = ["success", "denied", "failure"] as const;
@@ -69,7 +69,7 @@ export function auditPages(app: FastifyInstance, context: RouteContext): void {
       },
     },
     async (request, reply) => {
-      const actor = actorOf(signedIn(request));
+      const actor = requestActor(request);
       const meta = requestMeta(request);
       const { verify, ...filters } = request.query;
       const log = await readAuditLog(context.deps, actor, { ...filters, limit: 50 }, meta);
