@@ -30,11 +30,13 @@ export function setSessionCookie(reply: FastifyReply, cookie: SessionCookie, tok
   });
 }
 
-export function clearSessionCookie(reply: FastifyReply, cookie: SessionCookie): void {
+/**
+ * The one way a response ends the client's session (logout, self-deletion, revoking the current session,
+ * from the API or a page): the cookie is cleared and Clear-Site-Data makes the browser drop cookies,
+ * storage and cached authenticated pages too. No answer clears the cookie alone: a copy that did
+ * (the account page's "sign out here") left the signed-in pages in the browser's cache.
+ */
+export function endClientSession(reply: FastifyReply, cookie: SessionCookie): void {
   reply.clearCookie(cookie.name, { httpOnly: true, sameSite: "lax", secure: cookie.secure, path: "/" });
-}
-
-/** Sent on logout and self-deletion: the browser drops cookies, storage and cached authenticated pages. */
-export function clearSiteData(reply: FastifyReply): void {
   reply.header("Clear-Site-Data", '"cache", "cookies", "storage"');
 }

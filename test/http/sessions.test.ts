@@ -129,6 +129,27 @@ for (const engine of engines) {
       assert.equal(await statusOf(other), 200);
     });
 
+    // Issue 10.2: the page cleared the cookie but, unlike the API above, sent no Clear-Site-Data.
+    test("revoking the current session from the account page clears the cookie and site data, as the API does", async () => {
+      const user = await createUser(t);
+      const [caller, other] = await signInMany(t, user, 2);
+      assert.ok(caller !== undefined && other !== undefined);
+      const stolen = caller.clone();
+      const response = await caller.post(`/account/sessions/${tokenOf(caller).id}/revoke`, undefined, {
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        payload: new URLSearchParams({ _csrf: caller.csrfToken ?? "" }).toString(),
+      });
+      assert.equal(response.statusCode, 303, response.body);
+      assert.equal(response.headers.location, "/login?notice=signed-out");
+      const cleared = sessionSetCookie(response);
+      assert.equal(cleared.value, "");
+      assert.equal(cleared.attributes.get("max-age"), "0");
+      assert.equal(response.headers["clear-site-data"], '"cache", "cookies", "storage"');
+      assert.equal(caller.cookies.size, 0);
+      assertProblem(await stolen.get("/api/account"), 401, "UNAUTHENTICATED");
+      assert.equal(await statusOf(other), 200);
+    });
+
     test("revoke-others leaves only the caller's session", async () => {
       const alice = await createUser(t);
       const bob = await createUser(t);

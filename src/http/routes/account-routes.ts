@@ -11,8 +11,7 @@ import { throttledPasswordCheck } from "../password-throttle.ts";
 import { authOf } from "../request-auth.ts";
 import { requestMeta } from "../request-meta.ts";
 import type { RouteContext } from "../route-context.ts";
-import { setSessionCookie } from "../session-cookie.ts";
-import { endClientSession } from "./auth-routes.ts";
+import { endClientSession, setSessionCookie } from "../session-cookie.ts";
 
 /** The signed-in user's own account. Every lookup is scoped to the caller: no route takes a user id. */
 export function accountRoutes(app: FastifyInstance, context: RouteContext): void {
@@ -65,7 +64,7 @@ export function accountRoutes(app: FastifyInstance, context: RouteContext): void
         deleteOwnAccount(deps, auth, password === undefined ? {} : { password }, requestMeta(request)),
       );
       if (!result.ok) throw GatehouseError.from(result);
-      endClientSession(reply, context);
+      endClientSession(reply, context.cookie);
       return result.receipt;
     },
   );
@@ -80,7 +79,7 @@ export function accountRoutes(app: FastifyInstance, context: RouteContext): void
     async (request, reply) => {
       const result = await revokeOwnSession(deps, authOf(request), request.params.sessionId, requestMeta(request));
       if (!result.ok) throw GatehouseError.from(result);
-      if (result.endedCurrent) endClientSession(reply, context);
+      if (result.endedCurrent) endClientSession(reply, context.cookie);
       return reply.code(204).send();
     },
   );

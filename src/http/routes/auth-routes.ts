@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { logIn, signUp } from "../../domain/accounts.ts";
@@ -11,7 +11,7 @@ import { throttledPasswordCheck } from "../password-throttle.ts";
 import { authOf } from "../request-auth.ts";
 import { requestMeta } from "../request-meta.ts";
 import type { RouteContext } from "../route-context.ts";
-import { clearSessionCookie, clearSiteData, setSessionCookie } from "../session-cookie.ts";
+import { endClientSession, setSessionCookie } from "../session-cookie.ts";
 
 const credentials = z.strictObject({
   email: z.string().max(254),
@@ -67,7 +67,7 @@ export function authRoutes(app: FastifyInstance, context: RouteContext): void {
   // Logout is idempotent: with or without a live session the client ends up signed out and cleared.
   routes.post("/api/auth/logout", { preHandler: context.accountActLimit }, async (request, reply) => {
     if (request.auth !== null) await logOut(deps, request.auth, requestMeta(request));
-    endClientSession(reply, context);
+    endClientSession(reply, context.cookie);
     return reply.code(204).send();
   });
 }
@@ -90,9 +90,4 @@ export function sessionRoutes(app: FastifyInstance, context: RouteContext): void
       return reply.code(204).send();
     },
   );
-}
-
-export function endClientSession(reply: FastifyReply, context: RouteContext): void {
-  clearSessionCookie(reply, context.cookie);
-  clearSiteData(reply);
 }

@@ -9,7 +9,7 @@ import { throttledPasswordCheck } from "../../http/password-throttle.ts";
 import { authOf } from "../../http/request-auth.ts";
 import { requestMeta } from "../../http/request-meta.ts";
 import type { RouteContext } from "../../http/route-context.ts";
-import { clearSessionCookie, clearSiteData, setSessionCookie } from "../../http/session-cookie.ts";
+import { endClientSession, setSessionCookie } from "../../http/session-cookie.ts";
 import { html } from "../html.ts";
 import { csrfField, type PageContext } from "../layout.ts";
 import { pageContext, pageContextFor, redirectWithNotice, refusalAlert, sendPage, statusOf } from "../page-support.ts";
@@ -124,7 +124,7 @@ export function accountPages(app: FastifyInstance, context: RouteContext): void 
       const result = await revokeOwnSession(deps, authOf(request), request.params.sessionId, requestMeta(request));
       if (!result.ok) return showAccount(pageContext(request, context), result, reply);
       if (!result.endedCurrent) return redirectWithNotice(reply, "/account", "session-revoked");
-      clearSessionCookie(reply, context.cookie);
+      endClientSession(reply, context.cookie);
       return redirectWithNotice(reply, "/login", "signed-out");
     },
   );
@@ -162,8 +162,7 @@ export function accountPages(app: FastifyInstance, context: RouteContext): void 
           statusOf(result),
         );
       }
-      clearSessionCookie(reply, context.cookie);
-      clearSiteData(reply);
+      endClientSession(reply, context.cookie);
       return redirectWithNotice(reply, "/login", "account-deleted");
     },
   );

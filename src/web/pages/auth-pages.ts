@@ -7,7 +7,7 @@ import { throttledPasswordCheck } from "../../http/password-throttle.ts";
 import { requestMeta } from "../../http/request-meta.ts";
 import { returnUrl } from "../../http/return-url.ts";
 import type { RouteContext } from "../../http/route-context.ts";
-import { clearSessionCookie, clearSiteData, setSessionCookie } from "../../http/session-cookie.ts";
+import { endClientSession, setSessionCookie } from "../../http/session-cookie.ts";
 import { html, type SafeHtml } from "../html.ts";
 import { csrfField, type PageContext } from "../layout.ts";
 import { afterSignIn, pageContext, redirectWithNotice, refusalAlert, sendPage, statusOf } from "../page-support.ts";
@@ -136,8 +136,7 @@ export function authPages(app: FastifyInstance, context: RouteContext): void {
     { preHandler: context.accountActLimit },
     async (request: FastifyRequest, reply: FastifyReply) => {
       if (request.auth !== null) await logOut(deps, request.auth, requestMeta(request));
-      clearSessionCookie(reply, context.cookie);
-      clearSiteData(reply);
+      endClientSession(reply, context.cookie);
       return redirectWithNotice(reply, "/login", "signed-out");
     },
   );
