@@ -1,7 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
-import type { AuditEntry } from "../../domain/audit.ts";
+import { type AuditEntry, auditOutcomes } from "../../domain/audit.ts";
 import { readAuditLog, verifyAuditLog } from "../../domain/audit-log.ts";
 import { GatehouseError } from "../../domain/errors.ts";
 import { decimalInteger } from "../query-schemas.ts";
@@ -20,7 +20,7 @@ export function auditRoutes(app: FastifyInstance, context: RouteContext): void {
           actorId: z.string().max(200).optional(),
           targetId: z.string().max(200).optional(),
           action: z.string().max(100).optional(),
-          outcome: z.enum(["success", "denied", "failure"]).optional(),
+          outcome: z.enum(auditOutcomes).optional(),
           before: decimalInteger(1, Number.MAX_SAFE_INTEGER).optional(),
           limit: decimalInteger(1, 200).default(50),
         }),

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
-import type { AuditEntry } from "../../domain/audit.ts";
+import { type AuditEntry, auditOutcomes } from "../../domain/audit.ts";
 import { readAuditLog, verifyAuditLog } from "../../domain/audit-log.ts";
 import type { AuditVerification } from "../../domain/audit-verification.ts";
 import { GatehouseError } from "../../domain/errors.ts";
@@ -13,7 +13,6 @@ import { html } from "../html.ts";
 import { pageContext, sendPage } from "../page-support.ts";
 import { formatTime } from "./session-table.ts";
 
-const outcomes = ["success", "denied", "failure"] as const;
 const emptyToUndefined = (value: unknown) => (value === "" ? undefined : value);
 
 /** The admin's own words (a note) while they exist; a note erased with the person it named says so. */
@@ -62,7 +61,7 @@ export function auditPages(app: FastifyInstance, context: RouteContext): void {
           actorId: z.preprocess(emptyToUndefined, z.string().max(200).optional()),
           targetId: z.preprocess(emptyToUndefined, z.string().max(200).optional()),
           action: z.preprocess(emptyToUndefined, z.string().max(100).optional()),
-          outcome: z.preprocess(emptyToUndefined, z.enum(outcomes).optional()),
+          outcome: z.preprocess(emptyToUndefined, z.enum(auditOutcomes).optional()),
           before: decimalInteger(1, Number.MAX_SAFE_INTEGER).optional(),
           verify: z.preprocess(emptyToUndefined, z.literal("1").optional()),
         }),
@@ -92,7 +91,7 @@ ${verificationPanel(verification)}
   <div><label for="action">Action</label><input id="action" name="action" type="text" value="${filters.action ?? ""}"
     placeholder="users.delete"></div>
   <div><label for="outcome">Outcome</label><select id="outcome" name="outcome"><option value="">Any</option>
-    ${outcomes.map((o) => html`<option value="${o}"${filters.outcome === o ? html` selected` : ""}>${o}</option>`)}</select></div>
+    ${auditOutcomes.map((o) => html`<option value="${o}"${filters.outcome === o ? html` selected` : ""}>${o}</option>`)}</select></div>
   <div><button type="submit">Filter</button></div>
 </form>
 <div class="table-wrap"><table>
