@@ -6,6 +6,7 @@ import { deleteOwnAccount } from "../../domain/delete-user.ts";
 import { GatehouseError } from "../../domain/errors.ts";
 import { listOwnSessions, revokeOtherSessions, revokeOwnSession } from "../../domain/sessions.ts";
 import { toPublicUser } from "../../domain/user.ts";
+import { passwordField } from "../credential-fields.ts";
 import { csrfTokenFor } from "../csrf-token.ts";
 import { throttledPasswordCheck } from "../password-throttle.ts";
 import { authOf } from "../request-auth.ts";
@@ -33,7 +34,7 @@ export function accountRoutes(app: FastifyInstance, context: RouteContext): void
   routes.post(
     "/api/account/password",
     {
-      schema: { body: z.strictObject({ currentPassword: z.string().max(4096), newPassword: z.string().max(4096) }) },
+      schema: { body: z.strictObject({ currentPassword: passwordField, newPassword: passwordField }) },
     },
     async (request, reply) => {
       const auth = authOf(request);
@@ -55,7 +56,7 @@ export function accountRoutes(app: FastifyInstance, context: RouteContext): void
   routes.delete(
     "/api/account",
     {
-      schema: { body: z.strictObject({ password: z.string().max(4096).optional() }).nullish() },
+      schema: { body: z.strictObject({ password: passwordField.optional() }).nullish() },
     },
     async (request, reply) => {
       const password = request.body?.password;

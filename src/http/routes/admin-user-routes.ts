@@ -15,6 +15,7 @@ import {
   revokeUserSessions,
   updateUserAsAdmin,
 } from "../../domain/user-admin.ts";
+import { emailField, passwordField } from "../credential-fields.ts";
 import { decimalInteger, userCursor } from "../query-schemas.ts";
 import { requestActor } from "../request-auth.ts";
 import { requestMeta } from "../request-meta.ts";
@@ -57,8 +58,8 @@ export function adminUserRoutes(app: FastifyInstance, context: RouteContext): vo
     {
       schema: {
         body: z.strictObject({
-          email: z.string().max(254),
-          password: z.string().max(4096),
+          email: emailField,
+          password: passwordField,
           name: z.string().max(200).optional(),
           role: z.enum(roles).default("user"),
         }),

@@ -6,6 +6,7 @@ import type { Authenticated } from "../../domain/context.ts";
 import { GatehouseError } from "../../domain/errors.ts";
 import { logOut, presentedSessionId, reauthenticate, toSessionView } from "../../domain/sessions.ts";
 import { toPublicUser } from "../../domain/user.ts";
+import { emailField, passwordField } from "../credential-fields.ts";
 import { csrfTokenFor } from "../csrf-token.ts";
 import { throttledPasswordCheck } from "../password-throttle.ts";
 import { authOf } from "../request-auth.ts";
@@ -13,16 +14,9 @@ import { requestMeta } from "../request-meta.ts";
 import type { RouteContext } from "../route-context.ts";
 import { endClientSession, setSessionCookie } from "../session-cookie.ts";
 
-const credentials = z.strictObject({
-  email: z.string().max(254),
-  password: z.string().max(4096),
-});
+const credentials = z.strictObject({ email: emailField, password: passwordField });
 
-const signupBody = z.strictObject({
-  email: z.string().max(254),
-  password: z.string().max(4096),
-  name: z.string().max(200).optional(),
-});
+const signupBody = credentials.extend({ name: z.string().max(200).optional() });
 
 /** The session as its owner sees it: never the token, which travels only in Set-Cookie. */
 export function sessionPayload(context: RouteContext, auth: Authenticated) {
@@ -80,7 +74,7 @@ export function sessionRoutes(app: FastifyInstance, context: RouteContext): void
 
   routes.post(
     "/api/auth/reauthenticate",
-    { schema: { body: z.strictObject({ password: z.string().max(4096) }) } },
+    { schema: { body: z.strictObject({ password: passwordField }) } },
     async (request, reply) => {
       const auth = authOf(request);
       const result = await throttledPasswordCheck(context, auth.user.email, request.ip, () =>

@@ -5,6 +5,7 @@ import { changePassword, updateProfile } from "../../domain/accounts.ts";
 import { deleteOwnAccount } from "../../domain/delete-user.ts";
 import type { Refusal } from "../../domain/errors.ts";
 import { listOwnSessions, revokeOtherSessions, revokeOwnSession } from "../../domain/sessions.ts";
+import { passwordField } from "../../http/credential-fields.ts";
 import { throttledPasswordCheck } from "../../http/password-throttle.ts";
 import { authOf } from "../../http/request-auth.ts";
 import { requestMeta } from "../../http/request-meta.ts";
@@ -101,7 +102,7 @@ export function accountPages(app: FastifyInstance, context: RouteContext): void 
   routes.post(
     "/account/password",
     {
-      schema: { body: csrfOnly.extend({ currentPassword: z.string().max(4096), newPassword: z.string().max(4096) }) },
+      schema: { body: csrfOnly.extend({ currentPassword: passwordField, newPassword: passwordField }) },
     },
     async (request, reply) => {
       const auth = authOf(request);
@@ -145,7 +146,7 @@ export function accountPages(app: FastifyInstance, context: RouteContext): void 
 
   routes.post(
     "/account/delete",
-    { schema: { body: csrfOnly.extend({ password: z.string().max(4096) }) } },
+    { schema: { body: csrfOnly.extend({ password: passwordField }) } },
     async (request, reply) => {
       const auth = authOf(request);
       const result = await throttledPasswordCheck(context, auth.user.email, request.ip, () =>

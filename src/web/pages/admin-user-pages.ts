@@ -15,6 +15,7 @@ import {
   revokeUserSessions,
   updateUserAsAdmin,
 } from "../../domain/user-admin.ts";
+import { passwordField } from "../../http/credential-fields.ts";
 import { userCursor } from "../../http/query-schemas.ts";
 import { authOf, requestActor } from "../../http/request-auth.ts";
 import { requestMeta } from "../../http/request-meta.ts";
@@ -81,7 +82,7 @@ export function adminUserPages(app: FastifyInstance, context: RouteContext): voi
     {
       schema: {
         params: idParams,
-        body: csrfOnly.extend({ role: z.enum(roles), password: z.string().max(4096).optional() }),
+        body: csrfOnly.extend({ role: z.enum(roles), password: passwordField.optional() }),
       },
     },
     async (request, reply) => {
@@ -100,7 +101,7 @@ export function adminUserPages(app: FastifyInstance, context: RouteContext): voi
     {
       schema: {
         params: idParams,
-        body: csrfOnly.extend({ status: z.enum(userStatuses), password: z.string().max(4096).optional() }),
+        body: csrfOnly.extend({ status: z.enum(userStatuses), password: passwordField.optional() }),
       },
     },
     async (request, reply) => {
@@ -165,7 +166,7 @@ export function adminUserPages(app: FastifyInstance, context: RouteContext): voi
     {
       schema: {
         params: idParams,
-        body: csrfOnly.extend({ reason: z.string().max(500).optional(), password: z.string().max(4096).optional() }),
+        body: csrfOnly.extend({ reason: z.string().max(500).optional(), password: passwordField.optional() }),
       },
     },
     async (request, reply) => {

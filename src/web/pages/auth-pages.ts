@@ -3,6 +3,7 @@ import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { logIn, signUp } from "../../domain/accounts.ts";
 import { logOut, presentedSessionId } from "../../domain/sessions.ts";
+import { emailField, passwordField } from "../../http/credential-fields.ts";
 import { throttledPasswordCheck } from "../../http/password-throttle.ts";
 import { requestMeta } from "../../http/request-meta.ts";
 import { returnUrl } from "../../http/return-url.ts";
@@ -13,8 +14,8 @@ import { csrfField, type PageContext } from "../layout.ts";
 import { afterSignIn, pageContext, redirectWithNotice, refusalAlert, sendPage, statusOf } from "../page-support.ts";
 
 const credentialsForm = z.object({
-  email: z.string().max(254),
-  password: z.string().max(4096),
+  email: emailField,
+  password: passwordField,
   next: z.string().max(500).optional(),
   _csrf: z.string().max(200).optional(),
 });
