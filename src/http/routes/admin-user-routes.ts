@@ -16,7 +16,7 @@ import {
   updateUserAsAdmin,
 } from "../../domain/user-admin.ts";
 import { emailField, passwordField } from "../credential-fields.ts";
-import { decimalInteger, userCursor } from "../query-schemas.ts";
+import { decimalInteger, userListFilters } from "../query-schemas.ts";
 import { requestActor } from "../request-auth.ts";
 import { requestMeta } from "../request-meta.ts";
 import type { RouteContext } from "../route-context.ts";
@@ -38,13 +38,7 @@ export function adminUserRoutes(app: FastifyInstance, context: RouteContext): vo
     "/api/users",
     {
       schema: {
-        querystring: z.strictObject({
-          search: z.string().max(200).optional(),
-          role: z.enum(roles).optional(),
-          status: z.enum(userStatuses).optional(),
-          after: userCursor.optional(),
-          limit: decimalInteger(1, 100).default(50),
-        }),
+        querystring: z.strictObject({ ...userListFilters, limit: decimalInteger(1, 100).default(50) }),
       },
     },
     async (request) => {

@@ -1,10 +1,10 @@
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
-import { type AuditEntry, auditOutcomes } from "../../domain/audit.ts";
+import type { AuditEntry } from "../../domain/audit.ts";
 import { readAuditLog, verifyAuditLog } from "../../domain/audit-log.ts";
 import { GatehouseError } from "../../domain/errors.ts";
-import { decimalInteger } from "../query-schemas.ts";
+import { auditLogFilters, decimalInteger } from "../query-schemas.ts";
 import { requestActor } from "../request-auth.ts";
 import { requestMeta } from "../request-meta.ts";
 import type { RouteContext } from "../route-context.ts";
@@ -17,10 +17,7 @@ export function auditRoutes(app: FastifyInstance, context: RouteContext): void {
     {
       schema: {
         querystring: z.strictObject({
-          actorId: z.string().max(200).optional(),
-          targetId: z.string().max(200).optional(),
-          action: z.string().max(100).optional(),
-          outcome: z.enum(auditOutcomes).optional(),
+          ...auditLogFilters,
           before: decimalInteger(1, Number.MAX_SAFE_INTEGER).optional(),
           limit: decimalInteger(1, 200).default(50),
         }),

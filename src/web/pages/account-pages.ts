@@ -11,12 +11,11 @@ import { authOf } from "../../http/request-auth.ts";
 import { requestMeta } from "../../http/request-meta.ts";
 import type { RouteContext } from "../../http/route-context.ts";
 import { endClientSession, setSessionCookie } from "../../http/session-cookie.ts";
+import { csrfOnly } from "../form-schemas.ts";
 import { html } from "../html.ts";
 import { csrfField, type PageContext } from "../layout.ts";
 import { pageContext, pageContextFor, redirectWithNotice, refusalAlert, sendPage, statusOf } from "../page-support.ts";
 import { sessionTable } from "./session-table.ts";
-
-const csrfOnly = z.object({ _csrf: z.string().max(200).optional() });
 
 async function accountView(context: RouteContext, page: PageContext) {
   const auth = page.auth;

@@ -16,17 +16,16 @@ import {
   updateUserAsAdmin,
 } from "../../domain/user-admin.ts";
 import { passwordField } from "../../http/credential-fields.ts";
-import { userCursor } from "../../http/query-schemas.ts";
+import { userListFilters } from "../../http/query-schemas.ts";
 import { authOf, requestActor } from "../../http/request-auth.ts";
 import { requestMeta } from "../../http/request-meta.ts";
 import type { RouteContext } from "../../http/route-context.ts";
+import { csrfOnly, formQuery } from "../form-schemas.ts";
 import { pageContext, redirectWithNotice, refusalAlert, sendPage, statusOf } from "../page-support.ts";
 import { deletePage, userPage, usersPage } from "./admin-user-views.ts";
 import { stepUp } from "./step-up.ts";
 
 const idParams = z.object({ id: z.string().min(1).max(200) });
-const csrfOnly = z.object({ _csrf: z.string().max(200).optional() });
-const emptyToUndefined = (value: unknown) => (value === "" ? undefined : value);
 
 /** The admin pages: the same use cases, guards and audit trail as the admin API. */
 export function adminUserPages(app: FastifyInstance, context: RouteContext): void {
@@ -37,13 +36,7 @@ export function adminUserPages(app: FastifyInstance, context: RouteContext): voi
     "/admin/users",
     {
       schema: {
-        querystring: z.object({
-          search: z.string().max(200).optional(),
-          role: z.preprocess(emptyToUndefined, z.enum(roles).optional()),
-          status: z.preprocess(emptyToUndefined, z.enum(userStatuses).optional()),
-          after: z.preprocess(emptyToUndefined, userCursor.optional()),
-          notice: z.string().max(40).optional(),
-        }),
+        querystring: formQuery(userListFilters, { notice: z.string().max(40).optional() }),
       },
     },
     async (request, reply) => {

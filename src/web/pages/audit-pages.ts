@@ -5,15 +5,14 @@ import { type AuditEntry, auditOutcomes } from "../../domain/audit.ts";
 import { readAuditLog, verifyAuditLog } from "../../domain/audit-log.ts";
 import type { AuditVerification } from "../../domain/audit-verification.ts";
 import { GatehouseError } from "../../domain/errors.ts";
-import { decimalInteger } from "../../http/query-schemas.ts";
+import { auditLogFilters, decimalInteger } from "../../http/query-schemas.ts";
 import { requestActor } from "../../http/request-auth.ts";
 import { requestMeta } from "../../http/request-meta.ts";
 import type { RouteContext } from "../../http/route-context.ts";
+import { formQuery } from "../form-schemas.ts";
 import { html } from "../html.ts";
 import { pageContext, sendPage } from "../page-support.ts";
 import { formatTime } from "./session-table.ts";
-
-const emptyToUndefined = (value: unknown) => (value === "" ? undefined : value);
 
 /** The admin's own words (a note) while they exist; a note erased with the person it named says so. */
 function reasonOf(entry: AuditEntry): string {
@@ -57,14 +56,10 @@ export function auditPages(app: FastifyInstance, context: RouteContext): void {
     "/admin/audit",
     {
       schema: {
-        querystring: z.object({
-          actorId: z.preprocess(emptyToUndefined, z.string().max(200).optional()),
-          targetId: z.preprocess(emptyToUndefined, z.string().max(200).optional()),
-          action: z.preprocess(emptyToUndefined, z.string().max(100).optional()),
-          outcome: z.preprocess(emptyToUndefined, z.enum(auditOutcomes).optional()),
-          before: decimalInteger(1, Number.MAX_SAFE_INTEGER).optional(),
-          verify: z.preprocess(emptyToUndefined, z.literal("1").optional()),
-        }),
+        querystring: formQuery(
+          { ...auditLogFilters, verify: z.literal("1").optional() },
+          { before: decimalInteger(1, Number.MAX_SAFE_INTEGER).optional() },
+        ),
       },
     },
     async (request, reply) => {
