@@ -16,3 +16,6 @@ export const passwordField = z.string().max(passwordMaxLength * 4);
 
 /** An e-mail address as sent; domain/email.ts checks the rest. */
 export const emailField = z.string().max(maxEmailLength);
+
+/** A password change, from the API or the account page: the current password proves the caller. */
+export const passwordChangeFields = { currentPassword: passwordField, newPassword: passwordField };

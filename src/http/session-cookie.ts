@@ -31,10 +31,9 @@ export function setSessionCookie(reply: FastifyReply, cookie: SessionCookie, tok
 }
 
 /**
- * The one way a response ends the client's session (logout, self-deletion, revoking the current session,
- * from the API or a page): the cookie is cleared and Clear-Site-Data makes the browser drop cookies,
- * storage and cached authenticated pages too. No answer clears the cookie alone: a copy that did
- * (the account page's "sign out here") left the signed-in pages in the browser's cache.
+ * Ends the client's session: the cookie is cleared, and Clear-Site-Data makes the browser drop cookies,
+ * storage and cached authenticated pages too. Never the cookie alone: ClientSession (client-session.ts)
+ * is the one caller, for every act that ends this client's session, from the API or a page.
  */
 export function endClientSession(reply: FastifyReply, cookie: SessionCookie): void {
   reply.clearCookie(cookie.name, { httpOnly: true, sameSite: "lax", secure: cookie.secure, path: "/" });

@@ -41,6 +41,21 @@ export function redirectWithNotice(reply: FastifyReply, path: string, notice: No
   return reply.redirect(`${target}${target.includes("?") ? "&" : "?"}notice=${notice}${fragment}`, 303);
 }
 
+/**
+ * A page of forms, shown again when one of its acts was refused: the refusal as the page's alert, and the
+ * status the API gives the same refusal. Without a refusal, the page as first shown.
+ */
+export function sendFormPage(
+  reply: FastifyReply,
+  page: PageContext,
+  options: PageOptions,
+  content: SafeHtml,
+  refusal: Refusal | null,
+) {
+  if (refusal === null) return sendPage(reply, page, options, content);
+  return sendPage(reply, page, { ...options, alert: refusalAlert(refusal) }, content, statusOf(refusal));
+}
+
 export function refusalAlert(refusal: Refusal | GatehouseError): SafeHtml {
   const code = refusal.code;
   return alertBox(errorCodes[code].title, code, refusal instanceof GatehouseError ? refusal.detail : refusal.detail);

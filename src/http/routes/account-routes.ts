@@ -1,18 +1,16 @@
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
-import { changePassword, updateProfile } from "../../domain/accounts.ts";
-import { deleteOwnAccount } from "../../domain/delete-user.ts";
+import { updateProfile } from "../../domain/accounts.ts";
 import { GatehouseError } from "../../domain/errors.ts";
-import { listOwnSessions, revokeOtherSessions, revokeOwnSession } from "../../domain/sessions.ts";
+import { listOwnSessions, revokeOtherSessions } from "../../domain/sessions.ts";
 import { toPublicUser } from "../../domain/user.ts";
-import { passwordField } from "../credential-fields.ts";
+import { ClientSession } from "../client-session.ts";
+import { passwordChangeFields, passwordField } from "../credential-fields.ts";
 import { csrfTokenFor } from "../csrf-token.ts";
-import { throttledPasswordCheck } from "../password-throttle.ts";
 import { authOf } from "../request-auth.ts";
 import { requestMeta } from "../request-meta.ts";
 import type { RouteContext } from "../route-context.ts";
-import { endClientSession, setSessionCookie } from "../session-cookie.ts";
 
 /** The signed-in user's own account. Every lookup is scoped to the caller: no route takes a user id. */
 export function accountRoutes(app: FastifyInstance, context: RouteContext): void {
@@ -33,16 +31,10 @@ export function accountRoutes(app: FastifyInstance, context: RouteContext): void
 
   routes.post(
     "/api/account/password",
-    {
-      schema: { body: z.strictObject({ currentPassword: passwordField, newPassword: passwordField }) },
-    },
+    { schema: { body: z.strictObject(passwordChangeFields) } },
     async (request, reply) => {
-      const auth = authOf(request);
-      const result = await throttledPasswordCheck(context, auth.user.email, request.ip, () =>
-        changePassword(deps, auth, request.body, requestMeta(request)),
-      );
+      const result = await new ClientSession(context, request, reply).changePassword(request.body);
       if (!result.ok) throw GatehouseError.from(result);
-      setSessionCookie(reply, context.cookie, result.started.token);
       return {
         user: toPublicUser(authOf(request).user),
         csrfToken: csrfTokenFor(context.csrfKey, result.started.session.id),
@@ -51,8 +43,7 @@ export function accountRoutes(app: FastifyInstance, context: RouteContext): void
     },
   );
 
-  // Self-deletion: the password again (or a re-authentication within the window); every session of the
-  // account dies with it, and this client is told to drop its cookies, storage and cache.
+  // Self-deletion: the password again, or a re-authentication within the window.
   routes.delete(
     "/api/account",
     {
@@ -60,12 +51,9 @@ export function accountRoutes(app: FastifyInstance, context: RouteContext): void
     },
     async (request, reply) => {
       const password = request.body?.password;
-      const auth = authOf(request);
-      const result = await throttledPasswordCheck(context, auth.user.email, request.ip, () =>
-        deleteOwnAccount(deps, auth, password === undefined ? {} : { password }, requestMeta(request)),
-      );
+      const client = new ClientSession(context, request, reply);
+      const result = await client.deleteAccount(password === undefined ? {} : { password });
       if (!result.ok) throw GatehouseError.from(result);
-      endClientSession(reply, context.cookie);
       return result.receipt;
     },
   );
@@ -78,9 +66,8 @@ export function accountRoutes(app: FastifyInstance, context: RouteContext): void
     "/api/account/sessions/:sessionId",
     { schema: { params: z.object({ sessionId: z.string().max(64) }) }, preHandler: context.accountActLimit },
     async (request, reply) => {
-      const result = await revokeOwnSession(deps, authOf(request), request.params.sessionId, requestMeta(request));
+      const result = await new ClientSession(context, request, reply).revokeSession(request.params.sessionId);
       if (!result.ok) throw GatehouseError.from(result);
-      if (result.endedCurrent) endClientSession(reply, context.cookie);
       return reply.code(204).send();
     },
   );

@@ -1,20 +1,18 @@
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, FastifyReply } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
-import { changePassword, updateProfile } from "../../domain/accounts.ts";
-import { deleteOwnAccount } from "../../domain/delete-user.ts";
+import { updateProfile } from "../../domain/accounts.ts";
 import type { Refusal } from "../../domain/errors.ts";
-import { listOwnSessions, revokeOtherSessions, revokeOwnSession } from "../../domain/sessions.ts";
-import { passwordField } from "../../http/credential-fields.ts";
-import { throttledPasswordCheck } from "../../http/password-throttle.ts";
+import { listOwnSessions, revokeOtherSessions } from "../../domain/sessions.ts";
+import { ClientSession } from "../../http/client-session.ts";
+import { passwordChangeFields, passwordField } from "../../http/credential-fields.ts";
 import { authOf } from "../../http/request-auth.ts";
 import { requestMeta } from "../../http/request-meta.ts";
 import type { RouteContext } from "../../http/route-context.ts";
-import { endClientSession, setSessionCookie } from "../../http/session-cookie.ts";
 import { csrfOnly } from "../form-schemas.ts";
 import { html } from "../html.ts";
 import { csrfField, type PageContext } from "../layout.ts";
-import { pageContext, pageContextFor, redirectWithNotice, refusalAlert, sendPage, statusOf } from "../page-support.ts";
+import { pageContext, pageContextFor, redirectWithNotice, sendFormPage, sendPage } from "../page-support.ts";
 import { sessionTable } from "./session-table.ts";
 
 async function accountView(context: RouteContext, page: PageContext) {
@@ -78,14 +76,8 @@ export function accountPages(app: FastifyInstance, context: RouteContext): void 
   const routes = app.withTypeProvider<ZodTypeProvider>();
   const { deps } = context;
 
-  const showAccount = async (page: PageContext, refusal: Refusal | null, reply: Parameters<typeof sendPage>[0]) =>
-    sendPage(
-      reply,
-      page,
-      { title: "My account", alert: refusal === null ? null : refusalAlert(refusal) },
-      await accountView(context, page),
-      refusal === null ? 200 : statusOf(refusal),
-    );
+  const showAccount = async (page: PageContext, refusal: Refusal | null, reply: FastifyReply) =>
+    sendFormPage(reply, page, { title: "My account" }, await accountView(context, page), refusal);
 
   routes.get("/account", async (request, reply) => showAccount(pageContext(request, context), null, reply));
 
@@ -100,16 +92,10 @@ export function accountPages(app: FastifyInstance, context: RouteContext): void 
 
   routes.post(
     "/account/password",
-    {
-      schema: { body: csrfOnly.extend({ currentPassword: passwordField, newPassword: passwordField }) },
-    },
+    { schema: { body: csrfOnly.extend(passwordChangeFields) } },
     async (request, reply) => {
-      const auth = authOf(request);
-      const result = await throttledPasswordCheck(context, auth.user.email, request.ip, () =>
-        changePassword(deps, auth, request.body, requestMeta(request)),
-      );
+      const result = await new ClientSession(context, request, reply).changePassword(request.body);
       if (!result.ok) return showAccount(pageContext(request, context), result, reply);
-      setSessionCookie(reply, context.cookie, result.started.token);
       return redirectWithNotice(reply, "/account", "password-changed");
     },
   );
@@ -121,10 +107,9 @@ export function accountPages(app: FastifyInstance, context: RouteContext): void 
       preHandler: context.accountActLimit,
     },
     async (request, reply) => {
-      const result = await revokeOwnSession(deps, authOf(request), request.params.sessionId, requestMeta(request));
+      const result = await new ClientSession(context, request, reply).revokeSession(request.params.sessionId);
       if (!result.ok) return showAccount(pageContext(request, context), result, reply);
       if (!result.endedCurrent) return redirectWithNotice(reply, "/account", "session-revoked");
-      endClientSession(reply, context.cookie);
       return redirectWithNotice(reply, "/login", "signed-out");
     },
   );
@@ -147,22 +132,13 @@ export function accountPages(app: FastifyInstance, context: RouteContext): void 
     "/account/delete",
     { schema: { body: csrfOnly.extend({ password: passwordField }) } },
     async (request, reply) => {
-      const auth = authOf(request);
-      const result = await throttledPasswordCheck(context, auth.user.email, request.ip, () =>
-        deleteOwnAccount(deps, auth, { password: request.body.password }, requestMeta(request)),
-      );
+      const client = new ClientSession(context, request, reply);
+      const result = await client.deleteAccount({ password: request.body.password });
       if (!result.ok) {
-        const page = pageContextFor(auth, context);
-        const view = deleteConfirmation(page);
-        return sendPage(
-          reply,
-          page,
-          { title: "Delete my account", narrow: true, alert: refusalAlert(result) },
-          view,
-          statusOf(result),
-        );
+        const page = pageContextFor(authOf(request), context);
+        const options = { title: "Delete my account", narrow: true };
+        return sendFormPage(reply, page, options, deleteConfirmation(page), result);
       }
-      endClientSession(reply, context.cookie);
       return redirectWithNotice(reply, "/login", "account-deleted");
     },
   );
