@@ -1,13 +1,13 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
-import { actorOf } from "../../domain/context.ts";
 import { deleteUser } from "../../domain/delete-user.ts";
 import { planDeletion } from "../../domain/deletion-plan.ts";
 import { GatehouseError, type Refusal } from "../../domain/errors.ts";
 import { roles } from "../../domain/role.ts";
 import { userStatuses } from "../../domain/user.ts";
 import {
+  type AdminUserPatch,
   getUser,
   listUserSessions,
   listUsers,
@@ -17,15 +17,18 @@ import {
 } from "../../domain/user-admin.ts";
 import { passwordField } from "../../http/credential-fields.ts";
 import { userListFilters } from "../../http/query-schemas.ts";
-import { authOf, requestActor } from "../../http/request-auth.ts";
+import { requestActor } from "../../http/request-auth.ts";
 import { requestMeta } from "../../http/request-meta.ts";
 import type { RouteContext } from "../../http/route-context.ts";
 import { csrfOnly, formQuery } from "../form-schemas.ts";
-import { pageContext, redirectWithNotice, refusalAlert, sendPage, statusOf } from "../page-support.ts";
+import type { NoticeKey } from "../layout.ts";
+import { pageContext, redirectWithNotice, sendFormPage, sendPage } from "../page-support.ts";
 import { deletePage, userPage, usersPage } from "./admin-user-views.ts";
-import { stepUp } from "./step-up.ts";
+import { withStepUp } from "./step-up.ts";
 
 const idParams = z.object({ id: z.string().min(1).max(200) });
+
+const userPath = (id: string) => `/admin/users/${encodeURIComponent(id)}`;
 
 /** The admin pages: the same use cases, guards and audit trail as the admin API. */
 export function adminUserPages(app: FastifyInstance, context: RouteContext): void {
@@ -56,14 +59,31 @@ export function adminUserPages(app: FastifyInstance, context: RouteContext): voi
     const found = await getUser(deps, actor, id, meta);
     if (!found.ok) throw GatehouseError.from(found);
     const sessions = await listUserSessions(deps, actor, id, meta);
-    const alert = refusal === null ? null : refusalAlert(refusal);
-    return sendPage(
-      reply,
-      page,
-      { title: found.user.email, alert },
-      userPage(page, found.user, sessions.ok ? sessions.sessions : null),
-      refusal === null ? 200 : statusOf(refusal),
+    const view = userPage(page, found.user, sessions.ok ? sessions.sessions : null);
+    return sendFormPage(reply, page, { title: found.user.email }, view, refusal);
+  };
+
+  /** After an act from the user's page: back to it with the notice, or the page again with the refusal. */
+  const answerOnUserPage = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    id: string,
+    result: { ok: true } | Refusal,
+    notice: NoticeKey,
+  ) => (result.ok ? redirectWithNotice(reply, userPath(id), notice) : showUser(request, id, reply, result));
+
+  /** A role or a status change: the act of PATCH /api/users/:id, after the step-up the form may carry. */
+  const updateFromUserPage = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    id: string,
+    password: string | undefined,
+    patch: AdminUserPatch,
+  ) => {
+    const result = await withStepUp(context, request, password, (actor, meta) =>
+      updateUserAsAdmin(deps, actor, id, patch, meta),
     );
+    return answerOnUserPage(request, reply, id, result, "user-updated");
   };
 
   routes.get("/admin/users/:id", { schema: { params: idParams } }, async (request, reply) =>
@@ -78,15 +98,8 @@ export function adminUserPages(app: FastifyInstance, context: RouteContext): voi
         body: csrfOnly.extend({ role: z.enum(roles), password: passwordField.optional() }),
       },
     },
-    async (request, reply) => {
-      const meta = requestMeta(request);
-      const fresh = await stepUp(context, authOf(request), request.body.password, meta);
-      const result = fresh.ok
-        ? await updateUserAsAdmin(deps, actorOf(fresh.auth), request.params.id, { role: request.body.role }, meta)
-        : fresh;
-      if (!result.ok) return showUser(request, request.params.id, reply, result);
-      return redirectWithNotice(reply, `/admin/users/${encodeURIComponent(request.params.id)}`, "user-updated");
-    },
+    async (request, reply) =>
+      updateFromUserPage(request, reply, request.params.id, request.body.password, { role: request.body.role }),
   );
 
   routes.post(
@@ -97,37 +110,25 @@ export function adminUserPages(app: FastifyInstance, context: RouteContext): voi
         body: csrfOnly.extend({ status: z.enum(userStatuses), password: passwordField.optional() }),
       },
     },
-    async (request, reply) => {
-      const meta = requestMeta(request);
-      // Disabling an administrator needs a fresh password proof; the form carries it when asked for.
-      const fresh = await stepUp(context, authOf(request), request.body.password, meta);
-      const patch = { status: request.body.status };
-      const result = fresh.ok
-        ? await updateUserAsAdmin(deps, actorOf(fresh.auth), request.params.id, patch, meta)
-        : fresh;
-      if (!result.ok) return showUser(request, request.params.id, reply, result);
-      return redirectWithNotice(reply, `/admin/users/${encodeURIComponent(request.params.id)}`, "user-updated");
-    },
+    // Disabling an administrator needs a fresh password proof; the form carries it when asked for.
+    async (request, reply) =>
+      updateFromUserPage(request, reply, request.params.id, request.body.password, { status: request.body.status }),
   );
 
   routes.post(
     "/admin/users/:id/sessions/revoke",
     { schema: { params: idParams, body: csrfOnly } },
     async (request, reply) => {
-      const result = await revokeUserSessions(deps, requestActor(request), request.params.id, requestMeta(request));
-      if (!result.ok) return showUser(request, request.params.id, reply, result);
-      return redirectWithNotice(
-        reply,
-        `/admin/users/${encodeURIComponent(request.params.id)}`,
-        "user-sessions-revoked",
-      );
+      const { id } = request.params;
+      const result = await revokeUserSessions(deps, requestActor(request), id, requestMeta(request));
+      return answerOnUserPage(request, reply, id, result, "user-sessions-revoked");
     },
   );
 
   routes.post("/admin/users/:id/restore", { schema: { params: idParams, body: csrfOnly } }, async (request, reply) => {
-    const result = await restoreUser(deps, requestActor(request), request.params.id, requestMeta(request));
-    if (!result.ok) return showUser(request, request.params.id, reply, result);
-    return redirectWithNotice(reply, `/admin/users/${encodeURIComponent(request.params.id)}`, "user-restored");
+    const { id } = request.params;
+    const result = await restoreUser(deps, requestActor(request), id, requestMeta(request));
+    return answerOnUserPage(request, reply, id, result, "user-restored");
   });
 
   const showDeletePage = async (request: FastifyRequest, id: string, reply: FastifyReply, refusal: Refusal | null) => {
@@ -138,14 +139,12 @@ export function adminUserPages(app: FastifyInstance, context: RouteContext): voi
     if (!plan.ok) throw GatehouseError.from(plan);
     const user = await getUser(deps, actor, id, meta);
     if (!user.ok) throw GatehouseError.from(user);
-    const alert = refusal === null ? null : refusalAlert(refusal);
-    const status = refusal === null ? 200 : statusOf(refusal);
-    return sendPage(
+    return sendFormPage(
       reply,
       page,
-      { title: `Delete ${user.user.email}`, alert },
+      { title: `Delete ${user.user.email}` },
       deletePage(page, user.user, plan),
-      status,
+      refusal,
     );
   };
 
@@ -163,12 +162,10 @@ export function adminUserPages(app: FastifyInstance, context: RouteContext): voi
       },
     },
     async (request, reply) => {
-      const meta = requestMeta(request);
-      const fresh = await stepUp(context, authOf(request), request.body.password, meta);
       const reason = request.body.reason?.trim();
-      const result = fresh.ok
-        ? await deleteUser(deps, actorOf(fresh.auth), request.params.id, reason ? { reason } : {}, meta)
-        : fresh;
+      const result = await withStepUp(context, request, request.body.password, (actor, meta) =>
+        deleteUser(deps, actor, request.params.id, reason ? { reason } : {}, meta),
+      );
       if (!result.ok) {
         if (result.code === "USER_NOT_FOUND" || result.code === "FORBIDDEN") throw GatehouseError.from(result);
         return showDeletePage(request, request.params.id, reply, result);
