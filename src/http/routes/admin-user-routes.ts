@@ -24,6 +24,9 @@ import type { RouteContext } from "../route-context.ts";
 /** Any string names a user: a malformed id is simply one that does not exist (no format oracle). */
 const userParams = z.object({ id: z.string().min(1).max(200) });
 
+/** The user list's filters and its page size. */
+const userListQuery = z.strictObject({ ...userListFilters, limit: decimalInteger(1, 100).default(50) });
+
 function unwrap<T extends { ok: true }>(result: T | Refusal): T {
   if (!result.ok) throw GatehouseError.from(result);
   return result;
@@ -34,18 +37,10 @@ export function adminUserRoutes(app: FastifyInstance, context: RouteContext): vo
   const routes = app.withTypeProvider<ZodTypeProvider>();
   const { deps } = context;
 
-  routes.get(
-    "/api/users",
-    {
-      schema: {
-        querystring: z.strictObject({ ...userListFilters, limit: decimalInteger(1, 100).default(50) }),
-      },
-    },
-    async (request) => {
-      const result = unwrap(await listUsers(deps, requestActor(request), request.query, requestMeta(request)));
-      return { users: result.users.map(toPublicUser), nextCursor: result.nextCursor };
-    },
-  );
+  routes.get("/api/users", { schema: { querystring: userListQuery } }, async (request) => {
+    const result = unwrap(await listUsers(deps, requestActor(request), request.query, requestMeta(request)));
+    return { users: result.users.map(toPublicUser), nextCursor: result.nextCursor };
+  });
 
   routes.post(
     "/api/users",

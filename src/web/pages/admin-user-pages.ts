@@ -28,6 +28,9 @@ import { withStepUp } from "./step-up.ts";
 
 const idParams = z.object({ id: z.string().min(1).max(200) });
 
+/** The filter form's query, and the notice of the act that led here. */
+const userListQuery = formQuery(userListFilters, { notice: z.string().max(40).optional() });
+
 const userPath = (id: string) => `/admin/users/${encodeURIComponent(id)}`;
 
 /** The admin pages: the same use cases, guards and audit trail as the admin API. */
@@ -35,22 +38,14 @@ export function adminUserPages(app: FastifyInstance, context: RouteContext): voi
   const routes = app.withTypeProvider<ZodTypeProvider>();
   const { deps } = context;
 
-  routes.get(
-    "/admin/users",
-    {
-      schema: {
-        querystring: formQuery(userListFilters, { notice: z.string().max(40).optional() }),
-      },
-    },
-    async (request, reply) => {
-      const { notice: _notice, ...filters } = request.query;
-      const query = { ...filters, limit: 25 };
-      const result = await listUsers(deps, requestActor(request), query, requestMeta(request));
-      if (!result.ok) throw GatehouseError.from(result);
-      const page = pageContext(request, context);
-      return sendPage(reply, page, { title: "Users" }, usersPage(filters, result.users, result.nextCursor));
-    },
-  );
+  routes.get("/admin/users", { schema: { querystring: userListQuery } }, async (request, reply) => {
+    const { notice: _notice, ...filters } = request.query;
+    const query = { ...filters, limit: 25 };
+    const result = await listUsers(deps, requestActor(request), query, requestMeta(request));
+    if (!result.ok) throw GatehouseError.from(result);
+    const page = pageContext(request, context);
+    return sendPage(reply, page, { title: "Users" }, usersPage(filters, result.users, result.nextCursor));
+  });
 
   const showUser = async (request: FastifyRequest, id: string, reply: FastifyReply, refusal: Refusal | null) => {
     const page = pageContext(request, context);
