@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { Authenticated } from "../domain/context.ts";
-import { errorCodes, GatehouseError, type Refusal } from "../domain/errors.ts";
+import { errorCodes, type Refusal } from "../domain/errors.ts";
 import { csrfTokenFor } from "../http/csrf-token.ts";
 import { returnUrl } from "../http/return-url.ts";
 import type { RouteContext } from "../http/route-context.ts";
@@ -56,12 +56,11 @@ export function sendFormPage(
   return sendPage(reply, page, { ...options, alert: refusalAlert(refusal) }, content, statusOf(refusal));
 }
 
-export function refusalAlert(refusal: Refusal | GatehouseError): SafeHtml {
-  const code = refusal.code;
-  return alertBox(errorCodes[code].title, code, refusal instanceof GatehouseError ? refusal.detail : refusal.detail);
+function refusalAlert(refusal: Refusal): SafeHtml {
+  return alertBox(errorCodes[refusal.code].title, refusal.code, refusal.detail);
 }
 
-export function statusOf(refusal: Refusal): number {
+function statusOf(refusal: Refusal): number {
   return errorCodes[refusal.code].status;
 }
 
