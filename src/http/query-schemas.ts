@@ -1,7 +1,17 @@
+/**
+ * @module
+ * What a URL carries, for the API and the pages alike: path parameters, and the queries both edges take.
+ */
 import { z } from "zod";
 import { auditOutcomes } from "../domain/audit.ts";
 import { roles } from "../domain/role.ts";
 import { userStatuses } from "../domain/user.ts";
+
+/** Any string names a user: a malformed id is simply one that does not exist (no format oracle). */
+export const userIdParams = z.object({ id: z.string().min(1).max(200) });
+
+/** Likewise a session: one that is not the caller's is answered as one that does not exist. */
+export const sessionIdParams = z.object({ sessionId: z.string().max(64) });
 
 /**
  * A whole number in a query string, in plain decimal digits and within range; anything else is a 400.

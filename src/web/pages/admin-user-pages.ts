@@ -16,7 +16,7 @@ import {
   updateUserAsAdmin,
 } from "../../domain/user-admin.ts";
 import { passwordField } from "../../http/credential-fields.ts";
-import { userListFilters } from "../../http/query-schemas.ts";
+import { userIdParams, userListFilters } from "../../http/query-schemas.ts";
 import { requestActor } from "../../http/request-auth.ts";
 import { requestMeta } from "../../http/request-meta.ts";
 import type { RouteContext } from "../../http/route-context.ts";
@@ -25,8 +25,6 @@ import type { NoticeKey } from "../layout.ts";
 import { pageContext, redirectWithNotice, sendFormPage, sendPage } from "../page-support.ts";
 import { deletePage, userPage, usersPage } from "./admin-user-views.ts";
 import { withStepUp } from "./step-up.ts";
-
-const idParams = z.object({ id: z.string().min(1).max(200) });
 
 /** The filter form's query, and the notice of the act that led here. */
 const userListQuery = formQuery(userListFilters, { notice: z.string().max(40).optional() });
@@ -81,7 +79,7 @@ export function adminUserPages(app: FastifyInstance, context: RouteContext): voi
     return answerOnUserPage(request, reply, id, result, "user-updated");
   };
 
-  routes.get("/admin/users/:id", { schema: { params: idParams } }, async (request, reply) =>
+  routes.get("/admin/users/:id", { schema: { params: userIdParams } }, async (request, reply) =>
     showUser(request, request.params.id, reply, null),
   );
 
@@ -89,7 +87,7 @@ export function adminUserPages(app: FastifyInstance, context: RouteContext): voi
     "/admin/users/:id/role",
     {
       schema: {
-        params: idParams,
+        params: userIdParams,
         body: csrfOnly.extend({ role: z.enum(roles), password: passwordField.optional() }),
       },
     },
@@ -101,7 +99,7 @@ export function adminUserPages(app: FastifyInstance, context: RouteContext): voi
     "/admin/users/:id/status",
     {
       schema: {
-        params: idParams,
+        params: userIdParams,
         body: csrfOnly.extend({ status: z.enum(userStatuses), password: passwordField.optional() }),
       },
     },
@@ -112,7 +110,7 @@ export function adminUserPages(app: FastifyInstance, context: RouteContext): voi
 
   routes.post(
     "/admin/users/:id/sessions/revoke",
-    { schema: { params: idParams, body: csrfOnly } },
+    { schema: { params: userIdParams, body: csrfOnly } },
     async (request, reply) => {
       const { id } = request.params;
       const result = await revokeUserSessions(deps, requestActor(request), id, requestMeta(request));
@@ -120,11 +118,15 @@ export function adminUserPages(app: FastifyInstance, context: RouteContext): voi
     },
   );
 
-  routes.post("/admin/users/:id/restore", { schema: { params: idParams, body: csrfOnly } }, async (request, reply) => {
-    const { id } = request.params;
-    const result = await restoreUser(deps, requestActor(request), id, requestMeta(request));
-    return answerOnUserPage(request, reply, id, result, "user-restored");
-  });
+  routes.post(
+    "/admin/users/:id/restore",
+    { schema: { params: userIdParams, body: csrfOnly } },
+    async (request, reply) => {
+      const { id } = request.params;
+      const result = await restoreUser(deps, requestActor(request), id, requestMeta(request));
+      return answerOnUserPage(request, reply, id, result, "user-restored");
+    },
+  );
 
   const showDeletePage = async (request: FastifyRequest, id: string, reply: FastifyReply, refusal: Refusal | null) => {
     const page = pageContext(request, context);
@@ -144,7 +146,7 @@ export function adminUserPages(app: FastifyInstance, context: RouteContext): voi
   };
 
   // GET shows the confirmation and changes nothing; only the POST below deletes.
-  routes.get("/admin/users/:id/delete", { schema: { params: idParams } }, async (request, reply) =>
+  routes.get("/admin/users/:id/delete", { schema: { params: userIdParams } }, async (request, reply) =>
     showDeletePage(request, request.params.id, reply, null),
   );
 
@@ -152,7 +154,7 @@ export function adminUserPages(app: FastifyInstance, context: RouteContext): voi
     "/admin/users/:id/delete",
     {
       schema: {
-        params: idParams,
+        params: userIdParams,
         body: csrfOnly.extend({ reason: z.string().max(500).optional(), password: passwordField.optional() }),
       },
     },
