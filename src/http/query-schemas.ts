@@ -8,10 +8,10 @@ import { roles } from "../domain/role.ts";
 import { userStatuses } from "../domain/user.ts";
 
 /** Any string names a user: a malformed id is simply one that does not exist (no format oracle). */
-export const userIdParams = z.object({ id: z.string().min(1).max(200) });
+export const userParams = z.object({ id: z.string().min(1).max(200) });
 
 /** Likewise a session: one that is not the caller's is answered as one that does not exist. */
-export const sessionIdParams = z.object({ sessionId: z.string().max(64) });
+export const sessionParams = z.object({ sessionId: z.string().max(64) });
 
 /**
  * A whole number in a query string, in plain decimal digits and within range; anything else is a 400.

@@ -8,7 +8,7 @@ import { toPublicUser } from "../../domain/user.ts";
 import { ClientSession } from "../client-session.ts";
 import { passwordChangeFields, passwordField } from "../credential-fields.ts";
 import { csrfTokenFor } from "../csrf-token.ts";
-import { sessionIdParams } from "../query-schemas.ts";
+import { sessionParams } from "../query-schemas.ts";
 import { authOf } from "../request-auth.ts";
 import { requestMeta } from "../request-meta.ts";
 import type { RouteContext } from "../route-context.ts";
@@ -65,7 +65,7 @@ export function accountRoutes(app: FastifyInstance, context: RouteContext): void
 
   routes.delete(
     "/api/account/sessions/:sessionId",
-    { schema: { params: sessionIdParams }, preHandler: context.accountActLimit },
+    { schema: { params: sessionParams }, preHandler: context.accountActLimit },
     async (request, reply) => {
       const result = await new ClientSession(context, request, reply).revokeSession(request.params.sessionId);
       if (!result.ok) throw GatehouseError.from(result);

@@ -16,7 +16,7 @@ import {
   updateUserAsAdmin,
 } from "../../domain/user-admin.ts";
 import { emailField, passwordField } from "../credential-fields.ts";
-import { decimalInteger, userIdParams, userListFilters } from "../query-schemas.ts";
+import { decimalInteger, userListFilters, userParams } from "../query-schemas.ts";
 import { requestActor } from "../request-auth.ts";
 import { requestMeta } from "../request-meta.ts";
 import type { RouteContext } from "../route-context.ts";
@@ -57,7 +57,7 @@ export function adminUserRoutes(app: FastifyInstance, context: RouteContext): vo
     },
   );
 
-  routes.get("/api/users/:id", { schema: { params: userIdParams } }, async (request) => {
+  routes.get("/api/users/:id", { schema: { params: userParams } }, async (request) => {
     const result = unwrap(await getUser(deps, requestActor(request), request.params.id, requestMeta(request)));
     return { user: toPublicUser(result.user) };
   });
@@ -66,7 +66,7 @@ export function adminUserRoutes(app: FastifyInstance, context: RouteContext): vo
     "/api/users/:id",
     {
       schema: {
-        params: userIdParams,
+        params: userParams,
         body: z
           .strictObject({
             name: z.string().max(200).optional(),
@@ -88,7 +88,7 @@ export function adminUserRoutes(app: FastifyInstance, context: RouteContext): vo
     "/api/users/:id",
     {
       schema: {
-        params: userIdParams,
+        params: userParams,
         body: z.strictObject({ reason: z.string().max(500).optional() }).nullish(),
       },
     },
@@ -107,24 +107,24 @@ export function adminUserRoutes(app: FastifyInstance, context: RouteContext): vo
     },
   );
 
-  routes.post("/api/users/:id/restore", { schema: { params: userIdParams } }, async (request) => {
+  routes.post("/api/users/:id/restore", { schema: { params: userParams } }, async (request) => {
     const result = unwrap(await restoreUser(deps, requestActor(request), request.params.id, requestMeta(request)));
     return { user: toPublicUser(result.user) };
   });
 
-  routes.get("/api/users/:id/sessions", { schema: { params: userIdParams } }, async (request) => {
+  routes.get("/api/users/:id/sessions", { schema: { params: userParams } }, async (request) => {
     const result = unwrap(await listUserSessions(deps, requestActor(request), request.params.id, requestMeta(request)));
     return { sessions: result.sessions };
   });
 
-  routes.delete("/api/users/:id/sessions", { schema: { params: userIdParams } }, async (request) => {
+  routes.delete("/api/users/:id/sessions", { schema: { params: userParams } }, async (request) => {
     const result = unwrap(
       await revokeUserSessions(deps, requestActor(request), request.params.id, requestMeta(request)),
     );
     return { sessionsRevoked: result.sessionsRevoked };
   });
 
-  routes.get("/api/users/:id/deletion-plan", { schema: { params: userIdParams } }, async (request) => {
+  routes.get("/api/users/:id/deletion-plan", { schema: { params: userParams } }, async (request) => {
     const { ok: _ok, ...plan } = unwrap(
       await planDeletion(deps, requestActor(request), request.params.id, requestMeta(request)),
     );

@@ -6,7 +6,7 @@ import type { Refusal } from "../../domain/errors.ts";
 import { listOwnSessions, revokeOtherSessions } from "../../domain/sessions.ts";
 import { ClientSession } from "../../http/client-session.ts";
 import { passwordChangeFields, passwordField } from "../../http/credential-fields.ts";
-import { sessionIdParams } from "../../http/query-schemas.ts";
+import { sessionParams } from "../../http/query-schemas.ts";
 import { authOf } from "../../http/request-auth.ts";
 import { requestMeta } from "../../http/request-meta.ts";
 import type { RouteContext } from "../../http/route-context.ts";
@@ -104,7 +104,7 @@ export function accountPages(app: FastifyInstance, context: RouteContext): void 
   routes.post(
     "/account/sessions/:sessionId/revoke",
     {
-      schema: { params: sessionIdParams, body: csrfOnly },
+      schema: { params: sessionParams, body: csrfOnly },
       preHandler: context.accountActLimit,
     },
     async (request, reply) => {

@@ -15,8 +15,7 @@ import {
   revokeUserSessions,
   updateUserAsAdmin,
 } from "../../domain/user-admin.ts";
-import { passwordField } from "../../http/credential-fields.ts";
-import { userIdParams, userListFilters } from "../../http/query-schemas.ts";
+import { userListFilters, userParams } from "../../http/query-schemas.ts";
 import { requestActor } from "../../http/request-auth.ts";
 import { requestMeta } from "../../http/request-meta.ts";
 import type { RouteContext } from "../../http/route-context.ts";
@@ -24,7 +23,7 @@ import { csrfOnly, formQuery } from "../form-schemas.ts";
 import type { NoticeKey } from "../layout.ts";
 import { pageContext, redirectWithNotice, sendFormPage, sendPage } from "../page-support.ts";
 import { deletePage, userPage, usersPage } from "./admin-user-views.ts";
-import { withStepUp } from "./step-up.ts";
+import { stepUpForm, withStepUp } from "./step-up.ts";
 
 /** The filter form's query, and the notice of the act that led here. */
 const userListQuery = formQuery(userListFilters, { notice: z.string().max(40).optional() });
@@ -79,30 +78,20 @@ export function adminUserPages(app: FastifyInstance, context: RouteContext): voi
     return answerOnUserPage(request, reply, id, result, "user-updated");
   };
 
-  routes.get("/admin/users/:id", { schema: { params: userIdParams } }, async (request, reply) =>
+  routes.get("/admin/users/:id", { schema: { params: userParams } }, async (request, reply) =>
     showUser(request, request.params.id, reply, null),
   );
 
   routes.post(
     "/admin/users/:id/role",
-    {
-      schema: {
-        params: userIdParams,
-        body: csrfOnly.extend({ role: z.enum(roles), password: passwordField.optional() }),
-      },
-    },
+    { schema: { params: userParams, body: stepUpForm.extend({ role: z.enum(roles) }) } },
     async (request, reply) =>
       updateFromUserPage(request, reply, request.params.id, request.body.password, { role: request.body.role }),
   );
 
   routes.post(
     "/admin/users/:id/status",
-    {
-      schema: {
-        params: userIdParams,
-        body: csrfOnly.extend({ status: z.enum(userStatuses), password: passwordField.optional() }),
-      },
-    },
+    { schema: { params: userParams, body: stepUpForm.extend({ status: z.enum(userStatuses) }) } },
     // Disabling an administrator needs a fresh password proof; the form carries it when asked for.
     async (request, reply) =>
       updateFromUserPage(request, reply, request.params.id, request.body.password, { status: request.body.status }),
@@ -110,7 +99,7 @@ export function adminUserPages(app: FastifyInstance, context: RouteContext): voi
 
   routes.post(
     "/admin/users/:id/sessions/revoke",
-    { schema: { params: userIdParams, body: csrfOnly } },
+    { schema: { params: userParams, body: csrfOnly } },
     async (request, reply) => {
       const { id } = request.params;
       const result = await revokeUserSessions(deps, requestActor(request), id, requestMeta(request));
@@ -120,7 +109,7 @@ export function adminUserPages(app: FastifyInstance, context: RouteContext): voi
 
   routes.post(
     "/admin/users/:id/restore",
-    { schema: { params: userIdParams, body: csrfOnly } },
+    { schema: { params: userParams, body: csrfOnly } },
     async (request, reply) => {
       const { id } = request.params;
       const result = await restoreUser(deps, requestActor(request), id, requestMeta(request));
@@ -146,7 +135,7 @@ export function adminUserPages(app: FastifyInstance, context: RouteContext): voi
   };
 
   // GET shows the confirmation and changes nothing; only the POST below deletes.
-  routes.get("/admin/users/:id/delete", { schema: { params: userIdParams } }, async (request, reply) =>
+  routes.get("/admin/users/:id/delete", { schema: { params: userParams } }, async (request, reply) =>
     showDeletePage(request, request.params.id, reply, null),
   );
 
@@ -154,8 +143,8 @@ export function adminUserPages(app: FastifyInstance, context: RouteContext): voi
     "/admin/users/:id/delete",
     {
       schema: {
-        params: userIdParams,
-        body: csrfOnly.extend({ reason: z.string().max(500).optional(), password: passwordField.optional() }),
+        params: userParams,
+        body: stepUpForm.extend({ reason: z.string().max(500).optional() }),
       },
     },
     async (request, reply) => {

@@ -2,10 +2,15 @@ import type { FastifyRequest } from "fastify";
 import { type Actor, type Authenticated, actorOf, type RequestMeta } from "../../domain/context.ts";
 import type { Refusal } from "../../domain/errors.ts";
 import { reauthenticate } from "../../domain/sessions.ts";
+import { passwordField } from "../../http/credential-fields.ts";
 import { throttledPasswordCheck } from "../../http/password-throttle.ts";
 import { authOf } from "../../http/request-auth.ts";
 import { requestMeta } from "../../http/request-meta.ts";
 import type { RouteContext } from "../../http/route-context.ts";
+import { csrfOnly } from "../form-schemas.ts";
+
+/** A form for a sensitive act: its token, and the admin's password when the act needs a fresh proof. */
+export const stepUpForm = csrfOnly.extend({ password: passwordField.optional() });
 
 /**
  * Forms for sensitive acts carry the admin's password: when given, it re-authenticates the session first
