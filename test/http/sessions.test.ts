@@ -4,6 +4,7 @@ import { after, before, describe, test } from "node:test";
 import { engines } from "../support/databases.ts";
 import { createUser, signIn } from "../support/fixtures.ts";
 import {
+  type Answer,
   assertProblem,
   sessionSetCookie,
   settledLastSeen,
@@ -12,6 +13,7 @@ import {
   statusOf,
   tokenOf,
 } from "../support/http-assertions.ts";
+import type { HttpClient } from "../support/http-client.ts";
 import { startTestApp, type TestApp, testLifetimes } from "../support/test-app.ts";
 
 interface ListedSession {
@@ -25,6 +27,16 @@ interface ListedSession {
 }
 
 const listedKeys = ["createdAt", "current", "expiresAt", "id", "ip", "lastSeenAt", "userAgent"];
+
+/** The device that asked is signed out: its cookie cleared, Clear-Site-Data sent, and a copy of the cookie dead. */
+async function assertSignedOutHere(response: Answer, device: HttpClient, stolen: HttpClient): Promise<void> {
+  const cleared = sessionSetCookie(response);
+  assert.equal(cleared.value, "");
+  assert.equal(cleared.attributes.get("max-age"), "0");
+  assert.equal(response.headers["clear-site-data"], '"cache", "cookies", "storage"');
+  assert.equal(device.cookies.size, 0);
+  assertProblem(await stolen.get("/api/account"), 401, "UNAUTHENTICATED");
+}
 
 for (const engine of engines) {
   describe(`listing and revoking one's own sessions (${engine})`, () => {
@@ -120,12 +132,7 @@ for (const engine of engines) {
       const stolen = caller.clone();
       const response = await caller.delete(`/api/account/sessions/${tokenOf(caller).id}`);
       assert.equal(response.statusCode, 204);
-      const cleared = sessionSetCookie(response);
-      assert.equal(cleared.value, "");
-      assert.equal(cleared.attributes.get("max-age"), "0");
-      assert.equal(response.headers["clear-site-data"], '"cache", "cookies", "storage"');
-      assert.equal(caller.cookies.size, 0);
-      assertProblem(await stolen.get("/api/account"), 401, "UNAUTHENTICATED");
+      await assertSignedOutHere(response, caller, stolen);
       assert.equal(await statusOf(other), 200);
     });
 
@@ -141,12 +148,7 @@ for (const engine of engines) {
       });
       assert.equal(response.statusCode, 303, response.body);
       assert.equal(response.headers.location, "/login?notice=signed-out");
-      const cleared = sessionSetCookie(response);
-      assert.equal(cleared.value, "");
-      assert.equal(cleared.attributes.get("max-age"), "0");
-      assert.equal(response.headers["clear-site-data"], '"cache", "cookies", "storage"');
-      assert.equal(caller.cookies.size, 0);
-      assertProblem(await stolen.get("/api/account"), 401, "UNAUTHENTICATED");
+      await assertSignedOutHere(response, caller, stolen);
       assert.equal(await statusOf(other), 200);
     });
 
