@@ -5,15 +5,15 @@ import { ClientSession } from "../../http/client-session.ts";
 import { emailField, passwordField } from "../../http/credential-fields.ts";
 import { returnUrl } from "../../http/return-url.ts";
 import type { RouteContext } from "../../http/route-context.ts";
+import { csrfOnly } from "../form-schemas.ts";
 import { html, type SafeHtml } from "../html.ts";
 import { csrfField, type PageContext } from "../layout.ts";
 import { afterSignIn, pageContext, redirectWithNotice, sendFormPage, sendPage } from "../page-support.ts";
 
-const credentialsForm = z.object({
+const credentialsForm = csrfOnly.extend({
   email: emailField,
   password: passwordField,
   next: z.string().max(500).optional(),
-  _csrf: z.string().max(200).optional(),
 });
 
 const signupForm = credentialsForm.extend({ name: z.string().max(200).optional() });
