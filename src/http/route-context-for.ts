@@ -7,8 +7,8 @@ import type { FastifyInstance } from "fastify";
 import { LoginThrottle } from "../domain/login-throttle.ts";
 import { deriveKey } from "../infra/keys.ts";
 import type { AppOptions, Limits } from "./app-options.ts";
-import { type PasswordThrottles, signupRateLimit } from "./routes/password-throttle.ts";
-import type { RouteContext } from "./routes/route-context.ts";
+import { type PasswordThrottles, signupRateLimit } from "./password-throttle.ts";
+import type { RouteContext } from "./route-context.ts";
 import { sessionCookieFor } from "./session-cookie.ts";
 
 /** `app` must have @fastify/rate-limit registered (createHttpApp does): the account-act limit is its. */
