@@ -9,7 +9,9 @@ import { createHmac } from "node:crypto";
  * chose is an entry's note, which the chain seals only by its keyed MAC (see AuditInput.note).
  */
 export type AuditActorType = "user" | "anonymous" | "cli" | "system";
-export type AuditOutcome = "success" | "denied" | "failure";
+/** Every outcome an entry records; the audit API and page filter by these. */
+export const auditOutcomes = ["success", "denied", "failure"] as const;
+export type AuditOutcome = (typeof auditOutcomes)[number];
 export type AuditDetails = Readonly<Record<string, string | number | boolean | null>>;
 
 /** What the chain seals of an entry: every column of its row, exactly as the database returns it. */

@@ -22,7 +22,7 @@ const inFlightRetryMs = 1_000;
 
 /**
  * A fixed-window count of password attempts per key (an account, an account from one address, or an
- * address), for the throttles of routes/password-throttle.ts (ASVS 6.3.1). An attempt is reserved
+ * address), for the throttles of http/password-throttle.ts (ASVS 6.3.1). An attempt is reserved
  * synchronously before its password is hashed and counts against the limit while it is in flight, so a
  * burst of concurrent attempts gets at most the limit of verdicts however it is timed; the verdict then
  * keeps, cancels or clears it. Past the limit the answer is "wait" (429 with Retry-After), never a lockout.

@@ -3,13 +3,13 @@
  * The JSON API and the health check, each route group under its policy.
  */
 import type { FastifyInstance } from "fastify";
+import type { RouteContext } from "./route-context.ts";
 import { type AdminDenial, adminGroup, routeGroup } from "./route-policy.ts";
 import { accountRoutes } from "./routes/account-routes.ts";
 import { adminUserRoutes } from "./routes/admin-user-routes.ts";
 import { auditRoutes } from "./routes/audit-routes.ts";
 import { authRoutes, sessionRoutes } from "./routes/auth-routes.ts";
 import { healthRoutes } from "./routes/health-routes.ts";
-import type { RouteContext } from "./routes/route-context.ts";
 
 export async function registerApiRoutes(
   app: FastifyInstance,

@@ -1,7 +1,6 @@
 import type { FastifyRequest } from "fastify";
 import { GatehouseError } from "./gatehouse-error.ts";
-
-const unsafeMethods = new Set(["POST", "PUT", "PATCH", "DELETE"]);
+import { unsafeMethods } from "./unsafe-methods.ts";
 
 /**
  * Unsafe API requests carry JSON or nothing. A form-encoded, multipart or text/plain body, the shapes a

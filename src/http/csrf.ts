@@ -2,8 +2,7 @@ import { timingSafeEqual } from "node:crypto";
 import type { FastifyRequest } from "fastify";
 import { csrfTokenFor } from "./csrf-token.ts";
 import { GatehouseError } from "./gatehouse-error.ts";
-
-const unsafeMethods = new Set(["POST", "PUT", "PATCH", "DELETE"]);
+import { unsafeMethods } from "./unsafe-methods.ts";
 
 export interface CsrfOptions {
   /** The configured public origin (scheme://host[:port]), the only one trusted for unsafe requests. */

@@ -1,4 +1,17 @@
+/**
+ * @module
+ * What a URL carries, for the API and the pages alike: path parameters, and the queries both edges take.
+ */
 import { z } from "zod";
+import { auditOutcomes } from "../domain/audit.ts";
+import { roles } from "../domain/role.ts";
+import { userStatuses } from "../domain/user.ts";
+
+/** Any string names a user: a malformed id is simply one that does not exist (no format oracle). */
+export const userParams = z.object({ id: z.string().min(1).max(200) });
+
+/** Likewise a session: one that is not the caller's is answered as one that does not exist. */
+export const sessionParams = z.object({ sessionId: z.string().max(64) });
 
 /**
  * A whole number in a query string, in plain decimal digits and within range; anything else is a 400.
@@ -23,3 +36,19 @@ export function decimalInteger(min: number, max: number) {
 export const userCursor = z
   .string()
   .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, "is not a cursor this server gave");
+
+/** What narrows the user list, on the admin API and the admin page alike. */
+export const userListFilters = {
+  search: z.string().max(200).optional(),
+  role: z.enum(roles).optional(),
+  status: z.enum(userStatuses).optional(),
+  after: userCursor.optional(),
+};
+
+/** What narrows the audit log, on the API and the admin page alike (paging by `before` is apart). */
+export const auditLogFilters = {
+  actorId: z.string().max(200).optional(),
+  targetId: z.string().max(200).optional(),
+  action: z.string().max(100).optional(),
+  outcome: z.enum(auditOutcomes).optional(),
+};

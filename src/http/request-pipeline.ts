@@ -9,8 +9,8 @@ import { checkSession } from "../domain/sessions.ts";
 import { requireJsonBody } from "./body-guard.ts";
 import { csrfProtection } from "./csrf.ts";
 import { rejectMalformedBodyText, rejectMalformedUrlText } from "./reject-malformed-text.ts";
+import type { RouteContext } from "./route-context.ts";
 import { routePath } from "./route-path.ts";
-import type { RouteContext } from "./routes/route-context.ts";
 import { securityHeadersFor } from "./security-headers.ts";
 
 /** Before any route is registered: Fastify gives a route the hooks that exist when it is added. */

@@ -9,8 +9,8 @@ import type { Clock } from "../domain/ports.ts";
 import { addressKey } from "../infra/client-address.ts";
 import { deriveKey } from "../infra/keys.ts";
 import type { AppOptions, Limits } from "./app-options.ts";
-import { type PasswordThrottles, rateLimited, signupRateLimit } from "./routes/password-throttle.ts";
-import type { RouteContext } from "./routes/route-context.ts";
+import { type PasswordThrottles, rateLimited, signupRateLimit } from "./password-throttle.ts";
+import type { RouteContext } from "./route-context.ts";
 import { sessionCookieFor } from "./session-cookie.ts";
 
 /** `app` must have @fastify/rate-limit registered (createHttpApp does): the account-act limit is its. */

@@ -30,11 +30,12 @@ export function setSessionCookie(reply: FastifyReply, cookie: SessionCookie, tok
   });
 }
 
-export function clearSessionCookie(reply: FastifyReply, cookie: SessionCookie): void {
+/**
+ * Ends the client's session: the cookie is cleared, and Clear-Site-Data makes the browser drop cookies,
+ * storage and cached authenticated pages too. Never the cookie alone: ClientSession (client-session.ts)
+ * is the one caller, for every act that ends this client's session, from the API or a page.
+ */
+export function endClientSession(reply: FastifyReply, cookie: SessionCookie): void {
   reply.clearCookie(cookie.name, { httpOnly: true, sameSite: "lax", secure: cookie.secure, path: "/" });
-}
-
-/** Sent on logout and self-deletion: the browser drops cookies, storage and cached authenticated pages. */
-export function clearSiteData(reply: FastifyReply): void {
   reply.header("Clear-Site-Data", '"cache", "cookies", "storage"');
 }

@@ -6,7 +6,7 @@ import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
 import { type ErrorCode, errorCodes } from "../domain/errors.ts";
 import { problemFor } from "../http/problem-for.ts";
 import { returnUrl } from "../http/return-url.ts";
-import type { RouteContext } from "../http/routes/route-context.ts";
+import type { RouteContext } from "../http/route-context.ts";
 import { html } from "./html.ts";
 import { alertBox } from "./layout.ts";
 import { pageContext, sendPage } from "./page-support.ts";

@@ -2,9 +2,8 @@ import type { FastifyReply, FastifyRequest } from "fastify";
 import type { Authenticated } from "../domain/context.ts";
 import { errorCodes, type Refusal } from "../domain/errors.ts";
 import { csrfTokenFor } from "../http/csrf-token.ts";
-import { GatehouseError } from "../http/gatehouse-error.ts";
 import { returnUrl } from "../http/return-url.ts";
-import type { RouteContext } from "../http/routes/route-context.ts";
+import type { RouteContext } from "../http/route-context.ts";
 import type { SafeHtml } from "./html.ts";
 import { alertBox, layout, type NoticeKey, noticeText, type PageContext, type PageOptions } from "./layout.ts";
 
@@ -42,21 +41,30 @@ export function redirectWithNotice(reply: FastifyReply, path: string, notice: No
   return reply.redirect(`${target}${target.includes("?") ? "&" : "?"}notice=${notice}${fragment}`, 303);
 }
 
-export function refusalAlert(refusal: Refusal | GatehouseError): SafeHtml {
-  const code = refusal.code;
-  return alertBox(errorCodes[code].title, code, refusal instanceof GatehouseError ? refusal.detail : refusal.detail);
+/**
+ * A page of forms, shown again when one of its acts was refused: the refusal as the page's alert, and the
+ * status the API gives the same refusal. Without a refusal, the page as first shown.
+ */
+export function sendFormPage(
+  reply: FastifyReply,
+  page: PageContext,
+  options: PageOptions,
+  content: SafeHtml,
+  refusal: Refusal | null,
+) {
+  if (refusal === null) return sendPage(reply, page, options, content);
+  return sendPage(reply, page, { ...options, alert: refusalAlert(refusal) }, content, statusOf(refusal));
 }
 
-export function statusOf(refusal: Refusal): number {
+function refusalAlert(refusal: Refusal): SafeHtml {
+  return alertBox(errorCodes[refusal.code].title, refusal.code, refusal.detail);
+}
+
+function statusOf(refusal: Refusal): number {
   return errorCodes[refusal.code].status;
 }
 
 /** Where a sign-in goes: the requested return path if http/return-url.ts accepts it, else the account page. */
 export function afterSignIn(next: unknown, context: RouteContext): string {
   return returnUrl(next, context.publicUrl) ?? "/account";
-}
-
-export function signedIn(request: FastifyRequest): Authenticated {
-  if (request.auth === null) throw new GatehouseError("UNAUTHENTICATED");
-  return request.auth;
 }

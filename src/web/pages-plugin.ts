@@ -1,8 +1,8 @@
 import { readFileSync } from "node:fs";
 import fastifyFormbody from "@fastify/formbody";
 import type { FastifyInstance } from "fastify";
+import type { RouteContext } from "../http/route-context.ts";
 import { type AdminDenial, adminGroup, routeGroup } from "../http/route-policy.ts";
-import type { RouteContext } from "../http/routes/route-context.ts";
 import { errorPageHandler } from "./error-page.ts";
 import { accountPages } from "./pages/account-pages.ts";
 import { adminUserPages } from "./pages/admin-user-pages.ts";

@@ -6,7 +6,8 @@ import { startTestApp, type TestApp, testLifetimes } from "../support/app.ts";
 import { sessionSetCookie, tokenOf } from "../support/cookies.ts";
 import { engines } from "../support/databases.ts";
 import { statusOf } from "../support/devices.ts";
-import { assertProblem } from "../support/http-assertions.ts";
+import { type Answer, assertProblem } from "../support/http-assertions.ts";
+import type { HttpClient } from "../support/http-client.ts";
 import { settledLastSeen } from "../support/store-snapshot.ts";
 
 interface ListedSession {
@@ -20,6 +21,16 @@ interface ListedSession {
 }
 
 const listedKeys = ["createdAt", "current", "expiresAt", "id", "ip", "lastSeenAt", "userAgent"];
+
+/** The device that asked is signed out: its cookie cleared, Clear-Site-Data sent, and a copy of the cookie dead. */
+async function assertSignedOutHere(response: Answer, device: HttpClient, stolen: HttpClient): Promise<void> {
+  const cleared = sessionSetCookie(response);
+  assert.equal(cleared.value, "");
+  assert.equal(cleared.attributes.get("max-age"), "0");
+  assert.equal(response.headers["clear-site-data"], '"cache", "cookies", "storage"');
+  assert.equal(device.cookies.size, 0);
+  assertProblem(await stolen.get("/api/account"), 401, "UNAUTHENTICATED");
+}
 
 for (const engine of engines) {
   describe(`listing and revoking one's own sessions (${engine})`, () => {
@@ -115,12 +126,23 @@ for (const engine of engines) {
       const stolen = caller.clone();
       const response = await caller.delete(`/api/account/sessions/${tokenOf(caller).id}`);
       assert.equal(response.statusCode, 204);
-      const cleared = sessionSetCookie(response);
-      assert.equal(cleared.value, "");
-      assert.equal(cleared.attributes.get("max-age"), "0");
-      assert.equal(response.headers["clear-site-data"], '"cache", "cookies", "storage"');
-      assert.equal(caller.cookies.size, 0);
-      assertProblem(await stolen.get("/api/account"), 401, "UNAUTHENTICATED");
+      await assertSignedOutHere(response, caller, stolen);
+      assert.equal(await statusOf(other), 200);
+    });
+
+    // Issue 10.2: the page cleared the cookie but, unlike the API above, sent no Clear-Site-Data.
+    test("revoking the current session from the account page clears the cookie and site data, as the API does", async () => {
+      const user = await createUser(t);
+      const [caller, other] = await signInMany(t, user, 2);
+      assert.ok(caller !== undefined && other !== undefined);
+      const stolen = caller.clone();
+      const response = await caller.post(`/account/sessions/${tokenOf(caller).id}/revoke`, undefined, {
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        payload: new URLSearchParams({ _csrf: caller.csrfToken ?? "" }).toString(),
+      });
+      assert.equal(response.statusCode, 303, response.body);
+      assert.equal(response.headers.location, "/login?notice=signed-out");
+      await assertSignedOutHere(response, caller, stolen);
       assert.equal(await statusOf(other), 200);
     });
 

@@ -1,17 +1,17 @@
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
-import { changePassword, updateProfile } from "../../domain/accounts.ts";
-import { deleteOwnAccount } from "../../domain/delete-user.ts";
-import { listOwnSessions, revokeOtherSessions, revokeOwnSession } from "../../domain/sessions.ts";
+import { updateProfile } from "../../domain/accounts.ts";
+import { listOwnSessions, revokeOtherSessions } from "../../domain/sessions.ts";
 import { toPublicUser } from "../../domain/user.ts";
+import { ClientSession } from "../client-session.ts";
+import { passwordChangeFields, passwordField } from "../credential-fields.ts";
 import { csrfTokenFor } from "../csrf-token.ts";
 import { unwrap } from "../gatehouse-error.ts";
+import { sessionParams } from "../query-schemas.ts";
+import { authOf } from "../request-auth.ts";
 import { requestMeta } from "../request-meta.ts";
-import { setSessionCookie } from "../session-cookie.ts";
-import { authOf, endClientSession } from "./auth-routes.ts";
-import { throttledPasswordCheck } from "./password-throttle.ts";
-import type { RouteContext } from "./route-context.ts";
+import type { RouteContext } from "../route-context.ts";
 
 /** The signed-in user's own account. Every lookup is scoped to the caller: no route takes a user id. */
 export function accountRoutes(app: FastifyInstance, context: RouteContext): void {
@@ -32,17 +32,9 @@ export function accountRoutes(app: FastifyInstance, context: RouteContext): void
 
   routes.post(
     "/api/account/password",
-    {
-      schema: { body: z.strictObject({ currentPassword: z.string().max(4096), newPassword: z.string().max(4096) }) },
-    },
+    { schema: { body: z.strictObject(passwordChangeFields) } },
     async (request, reply) => {
-      const auth = authOf(request);
-      const result = unwrap(
-        await throttledPasswordCheck(context, auth.user.email, request.ip, () =>
-          changePassword(deps, auth, request.body, requestMeta(request)),
-        ),
-      );
-      setSessionCookie(reply, context.cookie, result.started.token);
+      const result = unwrap(await new ClientSession(context, request, reply).changePassword(request.body));
       return {
         user: toPublicUser(authOf(request).user),
         csrfToken: csrfTokenFor(context.csrfKey, result.started.session.id),
@@ -51,22 +43,16 @@ export function accountRoutes(app: FastifyInstance, context: RouteContext): void
     },
   );
 
-  // Self-deletion: the password again (or a re-authentication within the window); every session of the
-  // account dies with it, and this client is told to drop its cookies, storage and cache.
+  // Self-deletion: the password again, or a re-authentication within the window.
   routes.delete(
     "/api/account",
     {
-      schema: { body: z.strictObject({ password: z.string().max(4096).optional() }).nullish() },
+      schema: { body: z.strictObject({ password: passwordField.optional() }).nullish() },
     },
     async (request, reply) => {
       const password = request.body?.password;
-      const auth = authOf(request);
-      const result = unwrap(
-        await throttledPasswordCheck(context, auth.user.email, request.ip, () =>
-          deleteOwnAccount(deps, auth, password === undefined ? {} : { password }, requestMeta(request)),
-        ),
-      );
-      endClientSession(reply, context);
+      const client = new ClientSession(context, request, reply);
+      const result = unwrap(await client.deleteAccount(password === undefined ? {} : { password }));
       return result.receipt;
     },
   );
@@ -77,12 +63,9 @@ export function accountRoutes(app: FastifyInstance, context: RouteContext): void
 
   routes.delete(
     "/api/account/sessions/:sessionId",
-    { schema: { params: z.object({ sessionId: z.string().max(64) }) }, preHandler: context.accountActLimit },
+    { schema: { params: sessionParams }, preHandler: context.accountActLimit },
     async (request, reply) => {
-      const result = unwrap(
-        await revokeOwnSession(deps, authOf(request), request.params.sessionId, requestMeta(request)),
-      );
-      if (result.endedCurrent) endClientSession(reply, context);
+      unwrap(await new ClientSession(context, request, reply).revokeSession(request.params.sessionId));
       return reply.code(204).send();
     },
   );

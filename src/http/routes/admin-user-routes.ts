@@ -1,7 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
-import { actorOf } from "../../domain/context.ts";
 import { deleteUser } from "../../domain/delete-user.ts";
 import { planDeletion } from "../../domain/deletion-plan.ts";
 import { roles } from "../../domain/role.ts";
@@ -15,62 +14,47 @@ import {
   revokeUserSessions,
   updateUserAsAdmin,
 } from "../../domain/user-admin.ts";
+import { emailField, passwordField } from "../credential-fields.ts";
 import { unwrap } from "../gatehouse-error.ts";
-import { decimalInteger, userCursor } from "../query-schemas.ts";
+import { decimalInteger, userListFilters, userParams } from "../query-schemas.ts";
 import { removalText } from "../removal-text.ts";
+import { requestActor } from "../request-auth.ts";
 import { requestMeta } from "../request-meta.ts";
-import { authOf } from "./auth-routes.ts";
-import type { RouteContext } from "./route-context.ts";
+import type { RouteContext } from "../route-context.ts";
 
-/** Any string names a user: a malformed id is simply one that does not exist (no format oracle). */
-const userParams = z.object({ id: z.string().min(1).max(200) });
+/** The user list's filters and its page size. */
+const userListQuery = z.strictObject({ ...userListFilters, limit: decimalInteger(1, 100).default(50) });
 
 /** The admin API over users. Same use cases as the admin pages and the CLI. */
 export function adminUserRoutes(app: FastifyInstance, context: RouteContext): void {
   const routes = app.withTypeProvider<ZodTypeProvider>();
   const { deps } = context;
 
-  routes.get(
-    "/api/users",
-    {
-      schema: {
-        querystring: z.strictObject({
-          search: z.string().max(200).optional(),
-          role: z.enum(roles).optional(),
-          status: z.enum(userStatuses).optional(),
-          after: userCursor.optional(),
-          limit: decimalInteger(1, 100).default(50),
-        }),
-      },
-    },
-    async (request) => {
-      const result = unwrap(await listUsers(deps, actorOf(authOf(request)), request.query, requestMeta(request)));
-      return { users: result.users.map(toPublicUser), nextCursor: result.nextCursor };
-    },
-  );
+  routes.get("/api/users", { schema: { querystring: userListQuery } }, async (request) => {
+    const result = unwrap(await listUsers(deps, requestActor(request), request.query, requestMeta(request)));
+    return { users: result.users.map(toPublicUser), nextCursor: result.nextCursor };
+  });
 
   routes.post(
     "/api/users",
     {
       schema: {
         body: z.strictObject({
-          email: z.string().max(254),
-          password: z.string().max(4096),
+          email: emailField,
+          password: passwordField,
           name: z.string().max(200).optional(),
           role: z.enum(roles).default("user"),
         }),
       },
     },
     async (request, reply) => {
-      const result = unwrap(
-        await createUserAsAdmin(deps, actorOf(authOf(request)), request.body, requestMeta(request)),
-      );
+      const result = unwrap(await createUserAsAdmin(deps, requestActor(request), request.body, requestMeta(request)));
       return reply.code(201).send({ user: toPublicUser(result.user) });
     },
   );
 
   routes.get("/api/users/:id", { schema: { params: userParams } }, async (request) => {
-    const result = unwrap(await getUser(deps, actorOf(authOf(request)), request.params.id, requestMeta(request)));
+    const result = unwrap(await getUser(deps, requestActor(request), request.params.id, requestMeta(request)));
     return { user: toPublicUser(result.user) };
   });
 
@@ -90,7 +74,7 @@ export function adminUserRoutes(app: FastifyInstance, context: RouteContext): vo
     },
     async (request) => {
       const result = unwrap(
-        await updateUserAsAdmin(deps, actorOf(authOf(request)), request.params.id, request.body, requestMeta(request)),
+        await updateUserAsAdmin(deps, requestActor(request), request.params.id, request.body, requestMeta(request)),
       );
       return { user: toPublicUser(result.user), sessionsRevoked: result.sessionsRevoked };
     },
@@ -109,7 +93,7 @@ export function adminUserRoutes(app: FastifyInstance, context: RouteContext): vo
       const result = unwrap(
         await deleteUser(
           deps,
-          actorOf(authOf(request)),
+          requestActor(request),
           request.params.id,
           reason === undefined ? {} : { reason },
           requestMeta(request),
@@ -120,27 +104,25 @@ export function adminUserRoutes(app: FastifyInstance, context: RouteContext): vo
   );
 
   routes.post("/api/users/:id/restore", { schema: { params: userParams } }, async (request) => {
-    const result = unwrap(await restoreUser(deps, actorOf(authOf(request)), request.params.id, requestMeta(request)));
+    const result = unwrap(await restoreUser(deps, requestActor(request), request.params.id, requestMeta(request)));
     return { user: toPublicUser(result.user) };
   });
 
   routes.get("/api/users/:id/sessions", { schema: { params: userParams } }, async (request) => {
-    const result = unwrap(
-      await listUserSessions(deps, actorOf(authOf(request)), request.params.id, requestMeta(request)),
-    );
+    const result = unwrap(await listUserSessions(deps, requestActor(request), request.params.id, requestMeta(request)));
     return { sessions: result.sessions };
   });
 
   routes.delete("/api/users/:id/sessions", { schema: { params: userParams } }, async (request) => {
     const result = unwrap(
-      await revokeUserSessions(deps, actorOf(authOf(request)), request.params.id, requestMeta(request)),
+      await revokeUserSessions(deps, requestActor(request), request.params.id, requestMeta(request)),
     );
     return { sessionsRevoked: result.sessionsRevoked };
   });
 
   routes.get("/api/users/:id/deletion-plan", { schema: { params: userParams } }, async (request) => {
     const { ok: _ok, ...plan } = unwrap(
-      await planDeletion(deps, actorOf(authOf(request)), request.params.id, requestMeta(request)),
+      await planDeletion(deps, requestActor(request), request.params.id, requestMeta(request)),
     );
     return { ...plan, removes: plan.removes.map((removal) => removalText(removal, plan.mode)) };
   });

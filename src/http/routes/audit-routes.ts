@@ -3,12 +3,11 @@ import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { AuditEntry } from "../../domain/audit.ts";
 import { readAuditLog, verifyAuditLog } from "../../domain/audit-log.ts";
-import { actorOf } from "../../domain/context.ts";
 import { unwrap } from "../gatehouse-error.ts";
-import { decimalInteger } from "../query-schemas.ts";
+import { auditLogFilters, decimalInteger } from "../query-schemas.ts";
+import { requestActor } from "../request-auth.ts";
 import { requestMeta } from "../request-meta.ts";
-import { authOf } from "./auth-routes.ts";
-import type { RouteContext } from "./route-context.ts";
+import type { RouteContext } from "../route-context.ts";
 
 export function auditRoutes(app: FastifyInstance, context: RouteContext): void {
   const routes = app.withTypeProvider<ZodTypeProvider>();
@@ -18,10 +17,7 @@ export function auditRoutes(app: FastifyInstance, context: RouteContext): void {
     {
       schema: {
         querystring: z.strictObject({
-          actorId: z.string().max(200).optional(),
-          targetId: z.string().max(200).optional(),
-          action: z.string().max(100).optional(),
-          outcome: z.enum(["success", "denied", "failure"]).optional(),
+          ...auditLogFilters,
           before: decimalInteger(1, Number.MAX_SAFE_INTEGER).optional(),
           limit: decimalInteger(1, 200).default(50),
         }),
@@ -29,14 +25,14 @@ export function auditRoutes(app: FastifyInstance, context: RouteContext): void {
     },
     async (request) => {
       const result = unwrap(
-        await readAuditLog(context.deps, actorOf(authOf(request)), request.query, requestMeta(request)),
+        await readAuditLog(context.deps, requestActor(request), request.query, requestMeta(request)),
       );
       return { entries: result.entries.map(listedEntry), nextBefore: result.nextBefore };
     },
   );
 
   routes.get("/api/audit/verify", async (request) => {
-    const result = unwrap(await verifyAuditLog(context.deps, actorOf(authOf(request)), requestMeta(request)));
+    const result = unwrap(await verifyAuditLog(context.deps, requestActor(request), requestMeta(request)));
     return result.verification;
   });
 }

@@ -1,27 +1,20 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
-import { logIn, signUp } from "../../domain/accounts.ts";
 import type { Authenticated } from "../../domain/context.ts";
-import { logOut, presentedSessionId, reauthenticate, toSessionView } from "../../domain/sessions.ts";
+import { reauthenticate, toSessionView } from "../../domain/sessions.ts";
 import { toPublicUser } from "../../domain/user.ts";
+import { ClientSession } from "../client-session.ts";
+import { emailField, passwordField } from "../credential-fields.ts";
 import { csrfTokenFor } from "../csrf-token.ts";
-import { GatehouseError, unwrap } from "../gatehouse-error.ts";
-import { requestMeta } from "../request-meta.ts";
-import { clearSessionCookie, clearSiteData, setSessionCookie } from "../session-cookie.ts";
-import { throttledPasswordCheck } from "./password-throttle.ts";
-import type { RouteContext } from "./route-context.ts";
+import { unwrap } from "../gatehouse-error.ts";
+import { ownPasswordCheck } from "../password-throttle.ts";
+import { authOf } from "../request-auth.ts";
+import type { RouteContext } from "../route-context.ts";
 
-const credentials = z.strictObject({
-  email: z.string().max(254),
-  password: z.string().max(4096),
-});
+const credentials = z.strictObject({ email: emailField, password: passwordField });
 
-const signupBody = z.strictObject({
-  email: z.string().max(254),
-  password: z.string().max(4096),
-  name: z.string().max(200).optional(),
-});
+const signupBody = credentials.extend({ name: z.string().max(200).optional() });
 
 /** The session as its owner sees it: never the token, which travels only in Set-Cookie. */
 export function sessionPayload(context: RouteContext, auth: Authenticated) {
@@ -32,41 +25,26 @@ export function sessionPayload(context: RouteContext, auth: Authenticated) {
   };
 }
 
-function presentedToken(request: FastifyRequest, context: RouteContext): string | undefined {
-  return request.cookies[context.cookie.name];
-}
-
 /** Public routes: sign-up, login, logout. */
 export function authRoutes(app: FastifyInstance, context: RouteContext): void {
   const routes = app.withTypeProvider<ZodTypeProvider>();
-  const { deps } = context;
 
   routes.post(
     "/api/auth/signup",
     { schema: { body: signupBody }, preHandler: context.signupRateLimit },
     async (request, reply) => {
-      const replaced = presentedSessionId(presentedToken(request, context));
-      const result = unwrap(await signUp(deps, request.body, requestMeta(request), replaced));
-      setSessionCookie(reply, context.cookie, result.started.token);
+      const result = unwrap(await new ClientSession(context, request, reply).signUp(request.body));
       return reply.code(201).send(sessionPayload(context, { user: result.user, session: result.started.session }));
     },
   );
 
   routes.post("/api/auth/login", { schema: { body: credentials } }, async (request, reply) => {
-    const replaced = presentedSessionId(presentedToken(request, context));
-    const result = unwrap(
-      await throttledPasswordCheck(context, request.body.email, request.ip, () =>
-        logIn(deps, request.body, requestMeta(request), replaced),
-      ),
-    );
-    setSessionCookie(reply, context.cookie, result.started.token);
+    const result = unwrap(await new ClientSession(context, request, reply).logIn(request.body));
     return sessionPayload(context, { user: result.user, session: result.started.session });
   });
 
-  // Logout is idempotent: with or without a live session the client ends up signed out and cleared.
   routes.post("/api/auth/logout", { preHandler: context.accountActLimit }, async (request, reply) => {
-    if (request.auth !== null) await logOut(deps, request.auth, requestMeta(request));
-    endClientSession(reply, context);
+    await new ClientSession(context, request, reply).logOut();
     return reply.code(204).send();
   });
 }
@@ -79,25 +57,14 @@ export function sessionRoutes(app: FastifyInstance, context: RouteContext): void
 
   routes.post(
     "/api/auth/reauthenticate",
-    { schema: { body: z.strictObject({ password: z.string().max(4096) }) } },
+    { schema: { body: z.strictObject({ password: passwordField }) } },
     async (request, reply) => {
-      const auth = authOf(request);
       unwrap(
-        await throttledPasswordCheck(context, auth.user.email, request.ip, () =>
-          reauthenticate(context.deps, auth, request.body.password, requestMeta(request)),
+        await ownPasswordCheck(context, request, (auth, meta) =>
+          reauthenticate(context.deps, auth, request.body.password, meta),
         ),
       );
       return reply.code(204).send();
     },
   );
-}
-
-export function authOf(request: FastifyRequest): Authenticated {
-  if (request.auth === null) throw new GatehouseError("UNAUTHENTICATED");
-  return request.auth;
-}
-
-export function endClientSession(reply: FastifyReply, context: RouteContext): void {
-  clearSessionCookie(reply, context.cookie);
-  clearSiteData(reply);
 }

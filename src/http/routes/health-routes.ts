@@ -1,5 +1,5 @@
 import type { FastifyInstance } from "fastify";
-import type { RouteContext } from "./route-context.ts";
+import type { RouteContext } from "../route-context.ts";
 
 /**
  * Liveness for load balancers and orchestrators: the process answers and its database does. Anyone may ask,

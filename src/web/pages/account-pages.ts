@@ -1,28 +1,20 @@
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, FastifyReply } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
-import { changePassword, updateProfile } from "../../domain/accounts.ts";
-import { deleteOwnAccount } from "../../domain/delete-user.ts";
+import { updateProfile } from "../../domain/accounts.ts";
 import type { Refusal } from "../../domain/errors.ts";
-import { listOwnSessions, revokeOtherSessions, revokeOwnSession } from "../../domain/sessions.ts";
+import { listOwnSessions, revokeOtherSessions } from "../../domain/sessions.ts";
+import { ClientSession } from "../../http/client-session.ts";
+import { passwordChangeFields, passwordField } from "../../http/credential-fields.ts";
+import { sessionParams } from "../../http/query-schemas.ts";
+import { authOf } from "../../http/request-auth.ts";
 import { requestMeta } from "../../http/request-meta.ts";
-import { throttledPasswordCheck } from "../../http/routes/password-throttle.ts";
-import type { RouteContext } from "../../http/routes/route-context.ts";
-import { clearSessionCookie, clearSiteData, setSessionCookie } from "../../http/session-cookie.ts";
+import type { RouteContext } from "../../http/route-context.ts";
+import { csrfOnly } from "../form-schemas.ts";
 import { html } from "../html.ts";
 import { csrfField, type PageContext } from "../layout.ts";
-import {
-  pageContext,
-  pageContextFor,
-  redirectWithNotice,
-  refusalAlert,
-  sendPage,
-  signedIn,
-  statusOf,
-} from "../page-support.ts";
+import { pageContext, pageContextFor, redirectWithNotice, sendFormPage, sendPage } from "../page-support.ts";
 import { sessionTable } from "./session-table.ts";
-
-const csrfOnly = z.object({ _csrf: z.string().max(200).optional() });
 
 async function accountView(context: RouteContext, page: PageContext) {
   const auth = page.auth;
@@ -85,14 +77,8 @@ export function accountPages(app: FastifyInstance, context: RouteContext): void 
   const routes = app.withTypeProvider<ZodTypeProvider>();
   const { deps } = context;
 
-  const showAccount = async (page: PageContext, refusal: Refusal | null, reply: Parameters<typeof sendPage>[0]) =>
-    sendPage(
-      reply,
-      page,
-      { title: "My account", alert: refusal === null ? null : refusalAlert(refusal) },
-      await accountView(context, page),
-      refusal === null ? 200 : statusOf(refusal),
-    );
+  const showAccount = async (page: PageContext, refusal: Refusal | null, reply: FastifyReply) =>
+    sendFormPage(reply, page, { title: "My account" }, await accountView(context, page), refusal);
 
   routes.get("/account", async (request, reply) => showAccount(pageContext(request, context), null, reply));
 
@@ -100,23 +86,17 @@ export function accountPages(app: FastifyInstance, context: RouteContext): void 
     "/account/profile",
     { schema: { body: csrfOnly.extend({ name: z.string().max(200) }) }, preHandler: context.accountActLimit },
     async (request, reply) => {
-      await updateProfile(deps, signedIn(request), { name: request.body.name }, requestMeta(request));
+      await updateProfile(deps, authOf(request), { name: request.body.name }, requestMeta(request));
       return redirectWithNotice(reply, "/account", "profile-saved");
     },
   );
 
   routes.post(
     "/account/password",
-    {
-      schema: { body: csrfOnly.extend({ currentPassword: z.string().max(4096), newPassword: z.string().max(4096) }) },
-    },
+    { schema: { body: csrfOnly.extend(passwordChangeFields) } },
     async (request, reply) => {
-      const auth = signedIn(request);
-      const result = await throttledPasswordCheck(context, auth.user.email, request.ip, () =>
-        changePassword(deps, auth, request.body, requestMeta(request)),
-      );
+      const result = await new ClientSession(context, request, reply).changePassword(request.body);
       if (!result.ok) return showAccount(pageContext(request, context), result, reply);
-      setSessionCookie(reply, context.cookie, result.started.token);
       return redirectWithNotice(reply, "/account", "password-changed");
     },
   );
@@ -124,14 +104,13 @@ export function accountPages(app: FastifyInstance, context: RouteContext): void 
   routes.post(
     "/account/sessions/:sessionId/revoke",
     {
-      schema: { params: z.object({ sessionId: z.string().max(64) }), body: csrfOnly },
+      schema: { params: sessionParams, body: csrfOnly },
       preHandler: context.accountActLimit,
     },
     async (request, reply) => {
-      const result = await revokeOwnSession(deps, signedIn(request), request.params.sessionId, requestMeta(request));
+      const result = await new ClientSession(context, request, reply).revokeSession(request.params.sessionId);
       if (!result.ok) return showAccount(pageContext(request, context), result, reply);
       if (!result.endedCurrent) return redirectWithNotice(reply, "/account", "session-revoked");
-      clearSessionCookie(reply, context.cookie);
       return redirectWithNotice(reply, "/login", "signed-out");
     },
   );
@@ -140,7 +119,7 @@ export function accountPages(app: FastifyInstance, context: RouteContext): void 
     "/account/sessions/revoke-others",
     { schema: { body: csrfOnly }, preHandler: context.accountActLimit },
     async (request, reply) => {
-      await revokeOtherSessions(deps, signedIn(request), requestMeta(request));
+      await revokeOtherSessions(deps, authOf(request), requestMeta(request));
       return redirectWithNotice(reply, "/account", "others-revoked");
     },
   );
@@ -152,25 +131,15 @@ export function accountPages(app: FastifyInstance, context: RouteContext): void 
 
   routes.post(
     "/account/delete",
-    { schema: { body: csrfOnly.extend({ password: z.string().max(4096) }) } },
+    { schema: { body: csrfOnly.extend({ password: passwordField }) } },
     async (request, reply) => {
-      const auth = signedIn(request);
-      const result = await throttledPasswordCheck(context, auth.user.email, request.ip, () =>
-        deleteOwnAccount(deps, auth, { password: request.body.password }, requestMeta(request)),
-      );
+      const client = new ClientSession(context, request, reply);
+      const result = await client.deleteAccount({ password: request.body.password });
       if (!result.ok) {
-        const page = pageContextFor(auth, context);
-        const view = deleteConfirmation(page);
-        return sendPage(
-          reply,
-          page,
-          { title: "Delete my account", narrow: true, alert: refusalAlert(result) },
-          view,
-          statusOf(result),
-        );
+        const page = pageContextFor(authOf(request), context);
+        const options = { title: "Delete my account", narrow: true };
+        return sendFormPage(reply, page, options, deleteConfirmation(page), result);
       }
-      clearSessionCookie(reply, context.cookie);
-      clearSiteData(reply);
       return redirectWithNotice(reply, "/login", "account-deleted");
     },
   );

@@ -1,13 +1,13 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
-import { actorOf } from "../../domain/context.ts";
 import { deleteUser } from "../../domain/delete-user.ts";
 import { planDeletion } from "../../domain/deletion-plan.ts";
 import type { Refusal } from "../../domain/errors.ts";
 import { roles } from "../../domain/role.ts";
 import { userStatuses } from "../../domain/user.ts";
 import {
+  type AdminUserPatch,
   getUser,
   listUserSessions,
   listUsers,
@@ -16,155 +16,126 @@ import {
   updateUserAsAdmin,
 } from "../../domain/user-admin.ts";
 import { GatehouseError, unwrap } from "../../http/gatehouse-error.ts";
-import { userCursor } from "../../http/query-schemas.ts";
+import { userListFilters, userParams } from "../../http/query-schemas.ts";
+import { requestActor } from "../../http/request-auth.ts";
 import { requestMeta } from "../../http/request-meta.ts";
-import type { RouteContext } from "../../http/routes/route-context.ts";
-import { pageContext, redirectWithNotice, refusalAlert, sendPage, signedIn, statusOf } from "../page-support.ts";
+import type { RouteContext } from "../../http/route-context.ts";
+import { csrfOnly, formQuery } from "../form-schemas.ts";
+import type { NoticeKey } from "../layout.ts";
+import { pageContext, redirectWithNotice, sendFormPage, sendPage } from "../page-support.ts";
 import { deletePage, userPage, usersPage } from "./admin-user-views.ts";
-import { stepUp } from "./step-up.ts";
+import { stepUpForm, withStepUp } from "./step-up.ts";
 
-const idParams = z.object({ id: z.string().min(1).max(200) });
-const csrfOnly = z.object({ _csrf: z.string().max(200).optional() });
-const emptyToUndefined = (value: unknown) => (value === "" ? undefined : value);
+/** The filter form's query, and the notice of the act that led here. */
+const userListQuery = formQuery(userListFilters, { notice: z.string().max(40).optional() });
+
+const userPath = (id: string) => `/admin/users/${encodeURIComponent(id)}`;
 
 /** The admin pages: the same use cases, guards and audit trail as the admin API. */
 export function adminUserPages(app: FastifyInstance, context: RouteContext): void {
   const routes = app.withTypeProvider<ZodTypeProvider>();
   const { deps } = context;
 
-  routes.get(
-    "/admin/users",
-    {
-      schema: {
-        querystring: z.object({
-          search: z.string().max(200).optional(),
-          role: z.preprocess(emptyToUndefined, z.enum(roles).optional()),
-          status: z.preprocess(emptyToUndefined, z.enum(userStatuses).optional()),
-          after: z.preprocess(emptyToUndefined, userCursor.optional()),
-          notice: z.string().max(40).optional(),
-        }),
-      },
-    },
-    async (request, reply) => {
-      const { notice: _notice, ...filters } = request.query;
-      const query = { ...filters, limit: 25 };
-      const result = unwrap(await listUsers(deps, actorOf(signedIn(request)), query, requestMeta(request)));
-      const page = pageContext(request, context);
-      return sendPage(reply, page, { title: "Users" }, usersPage(filters, result.users, result.nextCursor));
-    },
-  );
+  routes.get("/admin/users", { schema: { querystring: userListQuery } }, async (request, reply) => {
+    const { notice: _notice, ...filters } = request.query;
+    const query = { ...filters, limit: 25 };
+    const result = unwrap(await listUsers(deps, requestActor(request), query, requestMeta(request)));
+    const page = pageContext(request, context);
+    return sendPage(reply, page, { title: "Users" }, usersPage(filters, result.users, result.nextCursor));
+  });
 
   const showUser = async (request: FastifyRequest, id: string, reply: FastifyReply, refusal: Refusal | null) => {
     const page = pageContext(request, context);
-    const auth = signedIn(request);
+    const actor = requestActor(request);
     const meta = requestMeta(request);
-    const found = unwrap(await getUser(deps, actorOf(auth), id, meta));
-    const sessions = await listUserSessions(deps, actorOf(auth), id, meta);
-    const alert = refusal === null ? null : refusalAlert(refusal);
-    return sendPage(
-      reply,
-      page,
-      { title: found.user.email, alert },
-      userPage(page, found.user, sessions.ok ? sessions.sessions : null),
-      refusal === null ? 200 : statusOf(refusal),
-    );
+    const found = unwrap(await getUser(deps, actor, id, meta));
+    const sessions = await listUserSessions(deps, actor, id, meta);
+    const view = userPage(page, found.user, sessions.ok ? sessions.sessions : null);
+    return sendFormPage(reply, page, { title: found.user.email }, view, refusal);
   };
 
-  routes.get("/admin/users/:id", { schema: { params: idParams } }, async (request, reply) =>
+  /** After an act from the user's page: back to it with the notice, or the page again with the refusal. */
+  const answerOnUserPage = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    id: string,
+    result: { ok: true } | Refusal,
+    notice: NoticeKey,
+  ) => (result.ok ? redirectWithNotice(reply, userPath(id), notice) : showUser(request, id, reply, result));
+
+  /** A role or a status change: the act of PATCH /api/users/:id, after the step-up the form may carry. */
+  const updateFromUserPage = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    id: string,
+    password: string | undefined,
+    patch: AdminUserPatch,
+  ) => {
+    const result = await withStepUp(context, request, password, (actor, meta) =>
+      updateUserAsAdmin(deps, actor, id, patch, meta),
+    );
+    return answerOnUserPage(request, reply, id, result, "user-updated");
+  };
+
+  routes.get("/admin/users/:id", { schema: { params: userParams } }, async (request, reply) =>
     showUser(request, request.params.id, reply, null),
   );
 
   routes.post(
     "/admin/users/:id/role",
-    {
-      schema: {
-        params: idParams,
-        body: csrfOnly.extend({ role: z.enum(roles), password: z.string().max(4096).optional() }),
-      },
-    },
-    async (request, reply) => {
-      const meta = requestMeta(request);
-      const fresh = await stepUp(context, signedIn(request), request.body.password, meta);
-      const result = fresh.ok
-        ? await updateUserAsAdmin(deps, actorOf(fresh.auth), request.params.id, { role: request.body.role }, meta)
-        : fresh;
-      if (!result.ok) return showUser(request, request.params.id, reply, result);
-      return redirectWithNotice(reply, `/admin/users/${encodeURIComponent(request.params.id)}`, "user-updated");
-    },
+    { schema: { params: userParams, body: stepUpForm.extend({ role: z.enum(roles) }) } },
+    async (request, reply) =>
+      updateFromUserPage(request, reply, request.params.id, request.body.password, { role: request.body.role }),
   );
 
   routes.post(
     "/admin/users/:id/status",
-    {
-      schema: {
-        params: idParams,
-        body: csrfOnly.extend({ status: z.enum(userStatuses), password: z.string().max(4096).optional() }),
-      },
-    },
-    async (request, reply) => {
-      const meta = requestMeta(request);
-      // Disabling an administrator needs a fresh password proof; the form carries it when asked for.
-      const fresh = await stepUp(context, signedIn(request), request.body.password, meta);
-      const patch = { status: request.body.status };
-      const result = fresh.ok
-        ? await updateUserAsAdmin(deps, actorOf(fresh.auth), request.params.id, patch, meta)
-        : fresh;
-      if (!result.ok) return showUser(request, request.params.id, reply, result);
-      return redirectWithNotice(reply, `/admin/users/${encodeURIComponent(request.params.id)}`, "user-updated");
-    },
+    { schema: { params: userParams, body: stepUpForm.extend({ status: z.enum(userStatuses) }) } },
+    // Disabling or enabling an administrator needs a fresh password proof; the form carries it when asked for.
+    async (request, reply) =>
+      updateFromUserPage(request, reply, request.params.id, request.body.password, { status: request.body.status }),
   );
 
   routes.post(
     "/admin/users/:id/sessions/revoke",
-    { schema: { params: idParams, body: csrfOnly } },
+    { schema: { params: userParams, body: csrfOnly } },
     async (request, reply) => {
-      const result = await revokeUserSessions(
-        deps,
-        actorOf(signedIn(request)),
-        request.params.id,
-        requestMeta(request),
-      );
-      if (!result.ok) return showUser(request, request.params.id, reply, result);
-      return redirectWithNotice(
-        reply,
-        `/admin/users/${encodeURIComponent(request.params.id)}`,
-        "user-sessions-revoked",
-      );
+      const { id } = request.params;
+      const result = await revokeUserSessions(deps, requestActor(request), id, requestMeta(request));
+      return answerOnUserPage(request, reply, id, result, "user-sessions-revoked");
     },
   );
 
   routes.post(
     "/admin/users/:id/restore",
-    { schema: { params: idParams, body: csrfOnly.extend({ password: z.string().max(4096).optional() }) } },
+    { schema: { params: userParams, body: stepUpForm } },
+    // Restoring an administrator needs a fresh password proof; the form carries it when asked for.
     async (request, reply) => {
-      const meta = requestMeta(request);
-      // Restoring an administrator needs a fresh password proof; the form carries it when asked for.
-      const fresh = await stepUp(context, signedIn(request), request.body.password, meta);
-      const result = fresh.ok ? await restoreUser(deps, actorOf(fresh.auth), request.params.id, meta) : fresh;
-      if (!result.ok) return showUser(request, request.params.id, reply, result);
-      return redirectWithNotice(reply, `/admin/users/${encodeURIComponent(request.params.id)}`, "user-restored");
+      const { id } = request.params;
+      const result = await withStepUp(context, request, request.body.password, (actor, meta) =>
+        restoreUser(deps, actor, id, meta),
+      );
+      return answerOnUserPage(request, reply, id, result, "user-restored");
     },
   );
 
   const showDeletePage = async (request: FastifyRequest, id: string, reply: FastifyReply, refusal: Refusal | null) => {
     const page = pageContext(request, context);
-    const auth = signedIn(request);
+    const actor = requestActor(request);
     const meta = requestMeta(request);
-    const plan = unwrap(await planDeletion(deps, actorOf(auth), id, meta));
-    const user = unwrap(await getUser(deps, actorOf(auth), id, meta));
-    const alert = refusal === null ? null : refusalAlert(refusal);
-    const status = refusal === null ? 200 : statusOf(refusal);
-    return sendPage(
+    const plan = unwrap(await planDeletion(deps, actor, id, meta));
+    const user = unwrap(await getUser(deps, actor, id, meta));
+    return sendFormPage(
       reply,
       page,
-      { title: `Delete ${user.user.email}`, alert },
+      { title: `Delete ${user.user.email}` },
       deletePage(page, user.user, plan),
-      status,
+      refusal,
     );
   };
 
   // GET shows the confirmation and changes nothing; only the POST below deletes.
-  routes.get("/admin/users/:id/delete", { schema: { params: idParams } }, async (request, reply) =>
+  routes.get("/admin/users/:id/delete", { schema: { params: userParams } }, async (request, reply) =>
     showDeletePage(request, request.params.id, reply, null),
   );
 
@@ -172,17 +143,15 @@ export function adminUserPages(app: FastifyInstance, context: RouteContext): voi
     "/admin/users/:id/delete",
     {
       schema: {
-        params: idParams,
-        body: csrfOnly.extend({ reason: z.string().max(500).optional(), password: z.string().max(4096).optional() }),
+        params: userParams,
+        body: stepUpForm.extend({ reason: z.string().max(500).optional() }),
       },
     },
     async (request, reply) => {
-      const meta = requestMeta(request);
-      const fresh = await stepUp(context, signedIn(request), request.body.password, meta);
       const reason = request.body.reason?.trim();
-      const result = fresh.ok
-        ? await deleteUser(deps, actorOf(fresh.auth), request.params.id, reason ? { reason } : {}, meta)
-        : fresh;
+      const result = await withStepUp(context, request, request.body.password, (actor, meta) =>
+        deleteUser(deps, actor, request.params.id, reason ? { reason } : {}, meta),
+      );
       if (!result.ok) {
         if (result.code === "USER_NOT_FOUND" || result.code === "FORBIDDEN") throw GatehouseError.from(result);
         return showDeletePage(request, request.params.id, reply, result);

@@ -1,7 +1,7 @@
 import type { DeletionPlan } from "../../domain/deletion-plan.ts";
 import { isPrivileged, roles } from "../../domain/role.ts";
 import type { SessionView } from "../../domain/sessions.ts";
-import type { UserRecord } from "../../domain/user.ts";
+import { type UserRecord, userStatuses } from "../../domain/user.ts";
 import { removalText } from "../../http/removal-text.ts";
 import { html, type SafeHtml } from "../html.ts";
 import { csrfField, type PageContext } from "../layout.ts";
@@ -35,7 +35,7 @@ export function usersPage(filters: UserFilters, users: readonly UserRecord[], ne
   <div><label for="role">Role</label><select id="role" name="role">${option("", "Any role", filters.role)}
     ${roles.map((role) => option(role, role, filters.role))}</select></div>
   <div><label for="status">Status</label><select id="status" name="status">${option("", "Any status", filters.status)}
-    ${option("active", "active", filters.status)}${option("disabled", "disabled", filters.status)}</select></div>
+    ${userStatuses.map((status) => option(status, status, filters.status))}</select></div>
   <div><button type="submit">Filter</button></div>
 </form>
 ${

@@ -1,22 +1,21 @@
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
-import type { AuditEntry } from "../../domain/audit.ts";
+import { type AuditEntry, auditOutcomes } from "../../domain/audit.ts";
 import { readAuditLog, verifyAuditLog } from "../../domain/audit-log.ts";
 import type { AuditVerification } from "../../domain/audit-verification.ts";
-import { actorOf } from "../../domain/context.ts";
 import type { ErrorCode } from "../../domain/errors.ts";
 import { unwrap } from "../../http/gatehouse-error.ts";
-import { decimalInteger } from "../../http/query-schemas.ts";
+import { auditLogFilters, decimalInteger } from "../../http/query-schemas.ts";
+import { requestActor } from "../../http/request-auth.ts";
 import { requestMeta } from "../../http/request-meta.ts";
-import type { RouteContext } from "../../http/routes/route-context.ts";
+import type { RouteContext } from "../../http/route-context.ts";
+import { formQuery } from "../form-schemas.ts";
 import { html } from "../html.ts";
-import { pageContext, sendPage, signedIn } from "../page-support.ts";
+import { pageContext, sendPage } from "../page-support.ts";
 import { formatTime } from "./session-table.ts";
 
-const outcomes = ["success", "denied", "failure"] as const;
 const brokenLog: ErrorCode = "AUDIT_LOG_BROKEN";
-const emptyToUndefined = (value: unknown) => (value === "" ? undefined : value);
 
 /** The admin's own words (a note) while they exist; a note erased with the person it named says so. */
 function reasonOf(entry: AuditEntry): string {
@@ -60,18 +59,14 @@ export function auditPages(app: FastifyInstance, context: RouteContext): void {
     "/admin/audit",
     {
       schema: {
-        querystring: z.object({
-          actorId: z.preprocess(emptyToUndefined, z.string().max(200).optional()),
-          targetId: z.preprocess(emptyToUndefined, z.string().max(200).optional()),
-          action: z.preprocess(emptyToUndefined, z.string().max(100).optional()),
-          outcome: z.preprocess(emptyToUndefined, z.enum(outcomes).optional()),
-          before: decimalInteger(1, Number.MAX_SAFE_INTEGER).optional(),
-          verify: z.preprocess(emptyToUndefined, z.literal("1").optional()),
-        }),
+        querystring: formQuery(
+          { ...auditLogFilters, verify: z.literal("1").optional() },
+          { before: decimalInteger(1, Number.MAX_SAFE_INTEGER).optional() },
+        ),
       },
     },
     async (request, reply) => {
-      const actor = actorOf(signedIn(request));
+      const actor = requestActor(request);
       const meta = requestMeta(request);
       const { verify, ...filters } = request.query;
       const log = unwrap(await readAuditLog(context.deps, actor, { ...filters, limit: 50 }, meta));
@@ -91,7 +86,7 @@ ${verificationPanel(verification)}
   <div><label for="action">Action</label><input id="action" name="action" type="text" value="${filters.action ?? ""}"
     placeholder="users.delete"></div>
   <div><label for="outcome">Outcome</label><select id="outcome" name="outcome"><option value="">Any</option>
-    ${outcomes.map((o) => html`<option value="${o}"${filters.outcome === o ? html` selected` : ""}>${o}</option>`)}</select></div>
+    ${auditOutcomes.map((o) => html`<option value="${o}"${filters.outcome === o ? html` selected` : ""}>${o}</option>`)}</select></div>
   <div><button type="submit">Filter</button></div>
 </form>
 <div class="table-wrap"><table>

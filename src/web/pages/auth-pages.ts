@@ -1,22 +1,19 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
-import { logIn, signUp } from "../../domain/accounts.ts";
-import { logOut, presentedSessionId } from "../../domain/sessions.ts";
-import { requestMeta } from "../../http/request-meta.ts";
+import { ClientSession } from "../../http/client-session.ts";
+import { emailField, passwordField } from "../../http/credential-fields.ts";
 import { returnUrl } from "../../http/return-url.ts";
-import { throttledPasswordCheck } from "../../http/routes/password-throttle.ts";
-import type { RouteContext } from "../../http/routes/route-context.ts";
-import { clearSessionCookie, clearSiteData, setSessionCookie } from "../../http/session-cookie.ts";
+import type { RouteContext } from "../../http/route-context.ts";
+import { csrfOnly } from "../form-schemas.ts";
 import { html, type SafeHtml } from "../html.ts";
 import { csrfField, type PageContext } from "../layout.ts";
-import { afterSignIn, pageContext, redirectWithNotice, refusalAlert, sendPage, statusOf } from "../page-support.ts";
+import { afterSignIn, pageContext, redirectWithNotice, sendFormPage, sendPage } from "../page-support.ts";
 
-const credentialsForm = z.object({
-  email: z.string().max(254),
-  password: z.string().max(4096),
+const credentialsForm = csrfOnly.extend({
+  email: emailField,
+  password: passwordField,
   next: z.string().max(500).optional(),
-  _csrf: z.string().max(200).optional(),
 });
 
 const signupForm = credentialsForm.extend({ name: z.string().max(200).optional() });
@@ -55,7 +52,6 @@ function signupFormView(page: PageContext, values: { email?: string; name?: stri
 
 export function authPages(app: FastifyInstance, context: RouteContext): void {
   const routes = app.withTypeProvider<ZodTypeProvider>();
-  const { deps } = context;
   const options = { narrow: true };
 
   routes.get(
@@ -75,24 +71,12 @@ export function authPages(app: FastifyInstance, context: RouteContext): void {
   );
 
   routes.post("/login", { schema: { body: credentialsForm } }, async (request, reply) => {
-    const page = pageContext(request, context);
     const form = request.body;
-    const replaced = presentedSessionId(request.cookies[context.cookie.name]);
-    const result = await throttledPasswordCheck(context, form.email, request.ip, () =>
-      logIn(deps, form, requestMeta(request), replaced),
-    );
-    if (!result.ok) {
-      const view = loginForm(page, { email: form.email, next: returnUrl(form.next, context.publicUrl) });
-      return sendPage(
-        reply,
-        page,
-        { ...options, title: "Sign in", alert: refusalAlert(result) },
-        view,
-        statusOf(result),
-      );
-    }
-    setSessionCookie(reply, context.cookie, result.started.token);
-    return redirectWithNotice(reply, afterSignIn(form.next, context), "signed-in");
+    const result = await new ClientSession(context, request, reply).logIn(form);
+    if (result.ok) return redirectWithNotice(reply, afterSignIn(form.next, context), "signed-in");
+    const page = pageContext(request, context);
+    const view = loginForm(page, { email: form.email, next: returnUrl(form.next, context.publicUrl) });
+    return sendFormPage(reply, page, { ...options, title: "Sign in" }, view, result);
   });
 
   routes.get("/signup", async (request, reply) =>
@@ -108,37 +92,23 @@ export function authPages(app: FastifyInstance, context: RouteContext): void {
     "/signup",
     { schema: { body: signupForm }, preHandler: context.signupRateLimit },
     async (request, reply) => {
-      const page = pageContext(request, context);
       const { email, password, name } = request.body;
-      const result = await signUp(
-        deps,
-        { email, password, ...(name === undefined ? {} : { name }) },
-        requestMeta(request),
-        presentedSessionId(request.cookies[context.cookie.name]),
+      const named = name === undefined ? {} : { name };
+      const result = await new ClientSession(context, request, reply).signUp({ email, password, ...named });
+      if (result.ok) return redirectWithNotice(reply, "/account", "signed-up");
+      const page = pageContext(request, context);
+      return sendFormPage(
+        reply,
+        page,
+        { ...options, title: "Sign up" },
+        signupFormView(page, { email, ...named }),
+        result,
       );
-      if (!result.ok) {
-        const view = signupFormView(page, { email, ...(name === undefined ? {} : { name }) });
-        return sendPage(
-          reply,
-          page,
-          { ...options, title: "Sign up", alert: refusalAlert(result) },
-          view,
-          statusOf(result),
-        );
-      }
-      setSessionCookie(reply, context.cookie, result.started.token);
-      return redirectWithNotice(reply, "/account", "signed-up");
     },
   );
 
-  routes.post(
-    "/logout",
-    { preHandler: context.accountActLimit },
-    async (request: FastifyRequest, reply: FastifyReply) => {
-      if (request.auth !== null) await logOut(deps, request.auth, requestMeta(request));
-      clearSessionCookie(reply, context.cookie);
-      clearSiteData(reply);
-      return redirectWithNotice(reply, "/login", "signed-out");
-    },
-  );
+  routes.post("/logout", { preHandler: context.accountActLimit }, async (request, reply) => {
+    await new ClientSession(context, request, reply).logOut();
+    return redirectWithNotice(reply, "/login", "signed-out");
+  });
 }

@@ -1,7 +1,7 @@
 import type { preHandlerAsyncHookHandler } from "fastify";
-import type { Deps } from "../../domain/context.ts";
-import type { SessionCookie } from "../session-cookie.ts";
+import type { Deps } from "../domain/context.ts";
 import type { PasswordThrottles } from "./password-throttle.ts";
+import type { SessionCookie } from "./session-cookie.ts";
 
 /** What route handlers share: the use cases' dependencies and the edge's own settings. */
 export interface RouteContext {

@@ -1,9 +1,12 @@
-import type { preHandlerAsyncHookHandler } from "fastify";
-import { normalizeEmail } from "../../domain/email.ts";
-import { type Refusal, rateLimitedRefusal } from "../../domain/errors.ts";
-import type { Attempt, LoginThrottle } from "../../domain/login-throttle.ts";
-import { addressKey } from "../../infra/client-address.ts";
-import { GatehouseError } from "../gatehouse-error.ts";
+import type { FastifyRequest, preHandlerAsyncHookHandler } from "fastify";
+import type { Authenticated, RequestMeta } from "../domain/context.ts";
+import { normalizeEmail } from "../domain/email.ts";
+import { type Refusal, rateLimitedRefusal } from "../domain/errors.ts";
+import type { Attempt, LoginThrottle } from "../domain/login-throttle.ts";
+import { addressKey } from "../infra/client-address.ts";
+import { GatehouseError } from "./gatehouse-error.ts";
+import { authOf } from "./request-auth.ts";
+import { requestMeta } from "./request-meta.ts";
 import type { RouteContext } from "./route-context.ts";
 
 /** The password throttles of the app (built in route-context-for.ts from Limits). */
@@ -71,6 +74,19 @@ export async function throttledPasswordCheck<T extends { ok: true }>(
     anywhere.cancel();
   }
   return result;
+}
+
+/**
+ * The signed-in caller proving their own password to act (re-authentication, a password change,
+ * self-deletion; from the API or a page): throttled on their account, from the request's address.
+ */
+export function ownPasswordCheck<T extends { ok: true }>(
+  context: RouteContext,
+  request: FastifyRequest,
+  act: (auth: Authenticated, meta: RequestMeta) => Promise<T | Refusal>,
+): Promise<T | Refusal> {
+  const auth = authOf(request);
+  return throttledPasswordCheck(context, auth.user.email, request.ip, () => act(auth, requestMeta(request)));
 }
 
 /**

@@ -1,0 +1,21 @@
+/**
+ * @module
+ * The credential fields of request bodies, API and forms alike. Each bounds what a request may carry, and
+ * no more: what a password or an address may be is the domain's to decide, in its own words.
+ */
+import { z } from "zod";
+import { maxEmailLength } from "../domain/email.ts";
+import { passwordMaxLength } from "../domain/password-policy.ts";
+
+/**
+ * A password as sent (current, new, or to confirm an act). Room for any password the policy accepts (it
+ * counts code points; zod counts UTF-16 units, at most two per code point) with slack, so a new password
+ * that is too long is refused by the policy's message; the bound keeps megabytes away from the hasher.
+ */
+export const passwordField = z.string().max(passwordMaxLength * 4);
+
+/** An e-mail address as sent; domain/email.ts checks the rest. */
+export const emailField = z.string().max(maxEmailLength);
+
+/** A password change, from the API or the account page: the current password proves the caller. */
+export const passwordChangeFields = { currentPassword: passwordField, newPassword: passwordField };
