@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import type { StoreTx } from "../../src/domain/ports.ts";
 import {
   createSignedInUser,
   createUser,
@@ -13,6 +12,7 @@ import { startTestApp, type TestApp } from "../support/app.ts";
 import { auditOf } from "../support/audit.ts";
 import { engines } from "../support/databases.ts";
 import { assertProblem } from "../support/http-assertions.ts";
+import { failEveryTransactionAt } from "../support/store-faults.ts";
 
 /**
  * Issue 9.3 and 9.8: every administrative act locks and re-reads its actor inside its own transaction, in
@@ -110,29 +110,13 @@ for (const engine of engines) {
     test("issue 9.8: an act whose transaction keeps failing answers 500, changes nothing, and is audited as a failure", async () => {
       const admin = await createSignedInUser(t, "admin");
       const target = await createUser(t);
-      const store = t.store as { transaction: TestApp["store"]["transaction"] };
-      const original = t.store.transaction.bind(t.store);
       // Every revocation fails as a deadlock would: the act cannot complete, however often it is tried.
-      store.transaction = (fn) =>
-        original((tx) =>
-          fn(
-            new Proxy(tx, {
-              get(target, property, receiver) {
-                if (property === "deleteUserSessions") {
-                  return async () => {
-                    throw Object.assign(new Error("deadlock detected"), { code: "40P01" });
-                  };
-                }
-                return Reflect.get(target, property, receiver) as unknown;
-              },
-            }) as StoreTx,
-          ),
-        );
+      const restore = failEveryTransactionAt(t, "deleteUserSessions");
       try {
         const answer = await admin.device.patch(`/api/users/${target.id}`, { status: "disabled" });
         assertProblem(answer, 500, "INTERNAL");
       } finally {
-        store.transaction = original;
+        restore();
       }
       assert.equal((await t.store.getUserById(target.id))?.status, "active");
       const [failure] = await auditOf(t, { action: "users.update", targetId: target.id });

@@ -1,48 +1,25 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import type { StoreTx } from "../../src/domain/ports.ts";
 import { createSignedInUser, goodPassword } from "../support/accounts.ts";
-import { startTestApp, type TestApp } from "../support/app.ts";
+import { startTestApp } from "../support/app.ts";
 import { engines } from "../support/databases.ts";
 import { assertProblem } from "../support/http-assertions.ts";
+import { failEveryTransactionAt } from "../support/store-faults.ts";
 
 /**
  * Issue 9.8, found by the attack review: "a failed act is still audited". Only the administrative use cases are wrapped in
  * auditFailures; the security acts on one's own account are not. A password change whose transaction
  * faults (a deadlock past its retries, a lost connection) answers 500 and leaves no row at all, so the log
  * cannot show that someone tried to take the account over and failed; the same for a sign-in whose session
- * could not be written. Faults are injected the way test/http/admin-act-races.test.ts does.
+ * could not be written. Faults are injected with test/support/store-faults.ts.
  */
-function failing(t: TestApp, verb: keyof StoreTx): () => void {
-  const store = t.store as { transaction: TestApp["store"]["transaction"] };
-  const original = t.store.transaction.bind(t.store);
-  store.transaction = (fn) =>
-    original((tx) =>
-      fn(
-        new Proxy(tx, {
-          get(target, property, receiver) {
-            if (property === verb) {
-              return async () => {
-                throw Object.assign(new Error("deadlock detected"), { code: "40P01" });
-              };
-            }
-            return Reflect.get(target, property, receiver) as unknown;
-          },
-        }) as StoreTx,
-      ),
-    );
-  return () => {
-    store.transaction = original;
-  };
-}
-
 for (const engine of engines) {
   describe(`own-account acts that fault are audited as failures (${engine})`, () => {
     test("issue 9.8: a password change whose transaction keeps failing answers 500 and is audited as a failure", async () => {
       const t = await startTestApp(engine);
       try {
         const user = await createSignedInUser(t);
-        const restore = failing(t, "deleteUserSessions");
+        const restore = failEveryTransactionAt(t, "deleteUserSessions");
         let answer: Awaited<ReturnType<typeof user.device.post>>;
         try {
           answer = await user.device.post("/api/account/password", {
@@ -65,7 +42,7 @@ for (const engine of engines) {
       try {
         const user = await createSignedInUser(t);
         const before = (await t.store.listAudit({ action: "session.login", limit: 100 })).length;
-        const restore = failing(t, "insertSession");
+        const restore = failEveryTransactionAt(t, "insertSession");
         let answer: Awaited<ReturnType<typeof user.device.post>>;
         try {
           answer = await t.client().post("/api/auth/login", { email: user.user.email, password: goodPassword });
