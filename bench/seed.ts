@@ -1,13 +1,13 @@
 import type { Config } from "../src/config.ts";
-import type { Deps } from "../src/domain/context.ts";
-import { normalizeEmail } from "../src/domain/email.ts";
+import type { Deps } from "../src/domain/deps.ts";
 import type { Store } from "../src/domain/ports.ts";
-import type { Role } from "../src/domain/role.ts";
-import type { SessionRecord } from "../src/domain/session.ts";
-import { issueSessionToken } from "../src/domain/session-token.ts";
-import type { UserRecord } from "../src/domain/user.ts";
+import type { SessionRecord } from "../src/domain/sessions/session-record.ts";
+import { issueSessionToken } from "../src/domain/sessions/session-token.ts";
+import { normalizeEmail } from "../src/domain/users/email.ts";
+import type { Role } from "../src/domain/users/role.ts";
+import type { UserRecord } from "../src/domain/users/user.ts";
 import { systemRandom } from "../src/infra/system.ts";
-import { openDeps } from "../src/main.ts";
+import { openDeps } from "../src/server.ts";
 import { forEachLimited } from "./for-each-limited.ts";
 
 /** Every seeded account has this password, so W2 and the admin sign-in can log in as any of them. */

@@ -15,7 +15,7 @@ import type { AddressInfo } from "node:net";
 import { parseArgs } from "node:util";
 import { buildApp } from "../src/app.ts";
 import { parseConfig } from "../src/config.ts";
-import { logRedactions, openDeps, startServer } from "../src/main.ts";
+import { logRedactions, openDeps, startServer } from "../src/server.ts";
 import { announceListening, stopOnSignal } from "./ipc.ts";
 
 const { values } = parseArgs({ options: { mode: { type: "string", default: "production" } } });

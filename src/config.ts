@@ -7,6 +7,7 @@ import { makePrivateDirectory } from "./infra/private-files.ts";
 import { type DatabaseLocation, parseDatabaseUrl } from "./store/open-store.ts";
 
 /**
+ * @module
  * Configuration comes from the environment (and ./.env when present), is parsed once at start, and is
  * frozen. A bad value stops the program with a message naming the variable.
  *

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { parseConfig } from "../../src/config.ts";
-import { parseSessionToken } from "../../src/domain/session-token.ts";
+import { parseSessionToken } from "../../src/domain/sessions/session-token.ts";
 import { sessionCheckSql } from "../../src/store/rows.ts";
 import { openSeeder } from "../seed.ts";
 

@@ -1,4 +1,4 @@
-import { issueSessionToken } from "../../src/domain/session-token.ts";
+import { issueSessionToken } from "../../src/domain/sessions/session-token.ts";
 import { systemRandom } from "../../src/infra/system.ts";
 import { startChildServer } from "../child-server.ts";
 import { compiledEntry } from "../compiled.ts";

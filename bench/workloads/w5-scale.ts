@@ -1,6 +1,6 @@
 import type { Config } from "../../src/config.ts";
-import { sweepBatchSize, sweepIdleSessions } from "../../src/domain/session-sweep.ts";
-import { openDeps } from "../../src/main.ts";
+import { sweepBatchSize, sweepIdleSessions } from "../../src/domain/sessions/session-sweep.ts";
+import { openDeps } from "../../src/server.ts";
 import type { Measurement, Subject } from "../measurement.ts";
 import { figureOf, ratioOf } from "../stats.ts";
 import { targets } from "../targets.ts";
@@ -105,7 +105,7 @@ export interface SweepTimes {
 }
 
 /**
- * Times the once-a-minute sweep (domain/session-sweep.ts) on the large store with nothing idle. On SQLite
+ * Times the once-a-minute sweep (domain/sessions/session-sweep.ts) on the large store with nothing idle. On SQLite
  * it runs on the server's event loop, so this is how long every request waits once a minute; the W5 runs
  * are shorter than a minute from server start and would not otherwise show it.
  */

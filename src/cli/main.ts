@@ -1,8 +1,8 @@
 import { Command } from "commander";
 import { ConfigError, loadDotEnv, parseConfig } from "../config.ts";
-import { createAccount } from "../domain/accounts.ts";
-import { noRequest } from "../domain/context.ts";
-import { openDeps, startServer } from "../main.ts";
+import { noRequest } from "../domain/actor.ts";
+import { createAccount } from "../domain/users/accounts.ts";
+import { openDeps, startServer } from "../server.ts";
 import { CliRefusal, fail, registerOperatorCommands } from "./operator-commands.ts";
 import { promptPassword, readPasswordFromStdin } from "./read-password.ts";
 

@@ -1,14 +1,16 @@
 import { type Command, Option } from "commander";
-import { findUserByEmail } from "../domain/accounts.ts";
-import { verifyAuditLog } from "../domain/audit-log.ts";
-import { type Actor, type Deps, noRequest } from "../domain/context.ts";
-import { deleteUser, purgeDueUsers } from "../domain/delete-user.ts";
+import { type Actor, noRequest } from "../domain/actor.ts";
+import { listUsers, restoreUser, revokeUserSessions, updateUserAsAdmin } from "../domain/admin/user-admin.ts";
+import { verifyAuditLog } from "../domain/audit/audit-log.ts";
+import { deleteUser, purgeDueUsers } from "../domain/deletion/delete-user.ts";
+import type { Deps } from "../domain/deps.ts";
 import { type ErrorCode, errorCodes, type Refusal, refuse } from "../domain/errors.ts";
-import { type Role, roles } from "../domain/role.ts";
-import { type UserStatus, userStatuses } from "../domain/user.ts";
-import { listUsers, restoreUser, revokeUserSessions, updateUserAsAdmin } from "../domain/user-admin.ts";
+import { findUserByEmail } from "../domain/users/accounts.ts";
+import { type Role, roles } from "../domain/users/role.ts";
+import { type UserStatus, userStatuses } from "../domain/users/user.ts";
 
 /**
+ * @module
  * Operator commands. They call the same use cases as the API, as actor `cli`: the same transactions,
  * target rules (the last superuser stays) and audit rows, attributed to the command line.
  */

@@ -1,4 +1,5 @@
 /**
+ * @module
  * The one registry of stable error codes. Every refusal Gatehouse gives names one of these codes;
  * the HTTP edge renders them as RFC 9457 problem+json, the CLI prints them. Codes never change once
  * released (clients branch on them); titles may be reworded. Documented in docs/errors.md.

@@ -1,11 +1,12 @@
 /**
+ * @module
  * The interfaces the domain needs from the outside world. Stores, hashers and the HTTP edge depend on
  * this file; it depends on nothing outside the domain.
  */
-import type { AuditEntry, AuditHead, AuditInput, AuditQuery } from "./audit.ts";
-import type { Role } from "./role.ts";
-import type { SessionRecord } from "./session.ts";
-import type { SignedInUser, UserRecord, UserStatus } from "./user.ts";
+import type { AuditEntry, AuditHead, AuditInput, AuditQuery } from "./audit/audit-chain.ts";
+import type { SessionRecord } from "./sessions/session-record.ts";
+import type { Role } from "./users/role.ts";
+import type { SignedInUser, UserRecord, UserStatus } from "./users/user.ts";
 
 export interface Clock {
   /** Milliseconds since the epoch. */
@@ -81,7 +82,7 @@ export interface StoreWrites {
   lockUser(id: string): Promise<UserRecord | null>;
   /**
    * False when the normalized e-mail is taken, or when its confusable skeleton (computed by the store from
-   * normalizedEmail, domain/email-skeleton.ts) is another account's.
+   * normalizedEmail, domain/users/email-skeleton.ts) is another account's.
    */
   insertUser(user: UserRecord, normalizedEmail: string): Promise<boolean>;
   updateUser(id: string, patch: UserPatch, now: number): Promise<void>;
@@ -122,7 +123,7 @@ export interface Store extends StoreReads {
   transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T>;
   /**
    * Deletes up to `limit` sessions last seen at or before `idleSince`, oldest first, as one short write
-   * of its own; returns how many. Used by the sweeper (domain/session-sweep.ts), batch after batch.
+   * of its own; returns how many. Used by the sweeper (domain/sessions/session-sweep.ts), batch after batch.
    */
   deleteIdleSessions(idleSince: number, limit: number): Promise<number>;
   /** Throttled last-seen update; a single statement, outside any transaction. */

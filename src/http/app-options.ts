@@ -3,7 +3,7 @@
  * What the HTTP app is built from: the use cases' dependencies, the server's own settings, and its limits.
  */
 import type { FastifyServerOptions } from "fastify";
-import type { Deps } from "../domain/context.ts";
+import type { Deps } from "../domain/deps.ts";
 import type { TrustedProxies } from "./trusted-proxies.ts";
 
 export interface Limits {

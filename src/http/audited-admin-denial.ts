@@ -3,9 +3,10 @@
  * The admin groups' denial handler, shared by the API and the pages: a role with no administrative
  * permission that reaches an admin route is refused, and the refusal is audited like any other.
  */
-import { type Authenticated, actorOf, type Deps } from "../domain/context.ts";
+import { type Authenticated, actorOf } from "../domain/actor.ts";
+import { recordDenial } from "../domain/audit/denial-record.ts";
+import type { Deps } from "../domain/deps.ts";
 import { refuse } from "../domain/errors.ts";
-import { recordDenial } from "../domain/guard.ts";
 import { requestMeta } from "./request-meta.ts";
 import type { AdminDenial } from "./route-policy.ts";
 

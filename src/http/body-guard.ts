@@ -3,6 +3,7 @@ import { GatehouseError } from "./gatehouse-error.ts";
 import { unsafeMethods } from "./unsafe-methods.ts";
 
 /**
+ * @module
  * Unsafe API requests carry JSON or nothing. A form-encoded, multipart or text/plain body, the shapes a
  * cross-site form can send without a CORS preflight, is refused with 415 before any handler runs.
  */

@@ -6,9 +6,9 @@
  * but sent no Clear-Site-Data (issue 10.2). A refusal leaves the client as it was.
  */
 import type { FastifyReply, FastifyRequest } from "fastify";
-import { changePassword, logIn, signUp } from "../domain/accounts.ts";
-import { deleteOwnAccount } from "../domain/delete-user.ts";
-import { logOut, presentedSessionId, revokeOwnSession } from "../domain/sessions.ts";
+import { deleteOwnAccount } from "../domain/deletion/delete-user.ts";
+import { logOut, presentedSessionId, revokeOwnSession } from "../domain/sessions/session-lifecycle.ts";
+import { changePassword, logIn, signUp } from "../domain/users/accounts.ts";
 import { ownPasswordCheck, throttledPasswordCheck } from "./password-throttle.ts";
 import { authOf } from "./request-auth.ts";
 import { requestMeta } from "./request-meta.ts";
@@ -74,7 +74,7 @@ export class ClientSession {
     return result;
   }
 
-  /** A sign-in replaces the session this client presents, live or not (domain/sessions.ts). */
+  /** A sign-in replaces the session this client presents, live or not (domain/sessions/session-lifecycle.ts). */
   #presentedSessionId(): string | null {
     return presentedSessionId(this.#request.cookies[this.#context.cookie.name]);
   }

@@ -4,8 +4,8 @@
  * no more: what a password or an address may be is the domain's to decide, in its own words.
  */
 import { z } from "zod";
-import { maxEmailLength } from "../domain/email.ts";
-import { passwordMaxLength } from "../domain/password-policy.ts";
+import { maxEmailLength } from "../domain/users/email.ts";
+import { passwordMaxLength } from "../domain/users/password-policy.ts";
 
 /**
  * A password as sent (current, new, or to confirm an act). Room for any password the policy accepts (it
@@ -14,7 +14,7 @@ import { passwordMaxLength } from "../domain/password-policy.ts";
  */
 export const passwordField = z.string().max(passwordMaxLength * 4);
 
-/** An e-mail address as sent; domain/email.ts checks the rest. */
+/** An e-mail address as sent; domain/users/email.ts checks the rest. */
 export const emailField = z.string().max(maxEmailLength);
 
 /** A password change, from the API or the account page: the current password proves the caller. */

@@ -1,8 +1,8 @@
 import type { FastifyRequest, preHandlerAsyncHookHandler } from "fastify";
-import type { Authenticated, RequestMeta } from "../domain/context.ts";
-import { normalizeEmail } from "../domain/email.ts";
+import type { Authenticated, RequestMeta } from "../domain/actor.ts";
 import { type Refusal, rateLimitedRefusal } from "../domain/errors.ts";
-import type { Attempt, LoginThrottle } from "../domain/login-throttle.ts";
+import { normalizeEmail } from "../domain/users/email.ts";
+import type { Attempt, LoginThrottle } from "../domain/users/login-throttle.ts";
 import { addressKey } from "../infra/client-address.ts";
 import { GatehouseError } from "./gatehouse-error.ts";
 import { authOf } from "./request-auth.ts";
@@ -91,7 +91,7 @@ export function ownPasswordCheck<T extends { ok: true }>(
 
 /**
  * A refusal that tells the caller the password was wrong. RATE_LIMITED here is the denial budget
- * (domain/denial-budget.ts) answering in place of an audited wrong-password refusal: the caller still
+ * (domain/audit/denial-budget.ts) answering in place of an audited wrong-password refusal: the caller still
  * learns that the password was not the right one, so it counts as a wrong one.
  */
 function isWrongPassword(refusal: Refusal): boolean {

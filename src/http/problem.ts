@@ -3,6 +3,7 @@ import { type ErrorCode, errorCodes } from "../domain/errors.ts";
 import { type ErrorProblem, problemFor } from "./problem-for.ts";
 
 /**
+ * @module
  * RFC 9457 problem details with a stable `code` member. Every API error leaves through here, with the code
  * problemFor() gives it (the pages render the same code as an error page).
  */

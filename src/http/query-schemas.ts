@@ -3,9 +3,9 @@
  * What a URL carries, for the API and the pages alike: path parameters, and the queries both edges take.
  */
 import { z } from "zod";
-import { auditOutcomes } from "../domain/audit.ts";
-import { roles } from "../domain/role.ts";
-import { userStatuses } from "../domain/user.ts";
+import { auditOutcomes } from "../domain/audit/audit-chain.ts";
+import { roles } from "../domain/users/role.ts";
+import { userStatuses } from "../domain/users/user.ts";
 
 /** Any string names a user: a malformed id is simply one that does not exist (no format oracle). */
 export const userParams = z.object({ id: z.string().min(1).max(200) });

@@ -2,6 +2,7 @@ import type { FastifyRequest } from "fastify";
 import { GatehouseError } from "./gatehouse-error.ts";
 
 /**
+ * @module
  * Text that is not plain, well-formed Unicode is refused in every parameter, query value and body string
  * (and key), before any handler, guard or audit record sees it:
  * - U+0000: PostgreSQL cannot store it (a query carrying it fails), SQLite's LIKE stops reading at it;

@@ -1,4 +1,4 @@
-import type { DeletionPlan, Removal } from "../domain/deletion-plan.ts";
+import type { DeletionPlan, Removal } from "../domain/deletion/deletion-plan.ts";
 
 const removalNames: Readonly<Record<Removal["what"], string>> = {
   sessions: "every session",

@@ -4,7 +4,7 @@
  * by the session check of this very request (request-pipeline.ts), so neither reads the store again.
  */
 import type { FastifyRequest } from "fastify";
-import { type Actor, type Authenticated, actorOf } from "../domain/context.ts";
+import { type Actor, type Authenticated, actorOf } from "../domain/actor.ts";
 import { GatehouseError } from "./gatehouse-error.ts";
 
 /**
@@ -16,7 +16,7 @@ export function authOf(request: FastifyRequest): Authenticated {
   return request.auth;
 }
 
-/** The caller as the actor of a use case (domain/context.ts `actorOf`), from the request itself. */
+/** The caller as the actor of a use case (domain/actor.ts `actorOf`), from the request itself. */
 export function requestActor(request: FastifyRequest): Actor {
   return actorOf(authOf(request));
 }

@@ -1,5 +1,5 @@
 import type { FastifyRequest } from "fastify";
-import type { RequestMeta } from "../domain/context.ts";
+import type { RequestMeta } from "../domain/actor.ts";
 import { addressKey, canonicalAddress } from "../infra/client-address.ts";
 
 export function requestMeta(request: FastifyRequest): RequestMeta {
@@ -14,6 +14,7 @@ export function requestMeta(request: FastifyRequest): RequestMeta {
 }
 
 /**
+ * @module
  * Behind a trusted proxy (TRUST_PROXY) the client address comes from X-Forwarded-For, text the client can
  * choose: "carol@example.test" there would be sealed into the audit log and kept with the session. Only a
  * real address is kept, in its canonical form (no port, no zone, IPv4 unmapped: infra/client-address.ts);

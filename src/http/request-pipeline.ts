@@ -5,7 +5,7 @@
  * check once the body is parsed (preValidation).
  */
 import type { FastifyInstance } from "fastify";
-import { checkSession } from "../domain/sessions.ts";
+import { checkSession } from "../domain/sessions/session-check.ts";
 import { requireJsonBody } from "./body-guard.ts";
 import { csrfProtection } from "./csrf.ts";
 import { rejectMalformedBodyText, rejectMalformedUrlText } from "./reject-malformed-text.ts";

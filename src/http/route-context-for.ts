@@ -4,8 +4,8 @@
  * routes share (one set per app, so two apps over one store never share a budget).
  */
 import type { FastifyInstance, preHandlerAsyncHookHandler } from "fastify";
-import { LoginThrottle } from "../domain/login-throttle.ts";
 import type { Clock } from "../domain/ports.ts";
+import { LoginThrottle } from "../domain/users/login-throttle.ts";
 import { addressKey } from "../infra/client-address.ts";
 import { deriveKey } from "../infra/keys.ts";
 import type { AppOptions, Limits } from "./app-options.ts";

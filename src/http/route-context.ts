@@ -1,5 +1,5 @@
 import type { preHandlerAsyncHookHandler } from "fastify";
-import type { Deps } from "../domain/context.ts";
+import type { Deps } from "../domain/deps.ts";
 import type { PasswordThrottles } from "./password-throttle.ts";
 import type { SessionCookie } from "./session-cookie.ts";
 

@@ -1,6 +1,7 @@
 import type { FastifyRequest } from "fastify";
 
 /**
+ * @module
  * The path the edge's checks decide by (JSON-only bodies, which header set, API or page errors): the
  * pattern of the route that matched, never the raw URL. The router decodes percent-escapes before it
  * matches, so `/%61pi/users/:id` reaches the API handler while `request.url` does not start with "/api/".

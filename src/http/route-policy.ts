@@ -6,12 +6,13 @@ import type {
   onRequestAsyncHookHandler,
   RouteOptions,
 } from "fastify";
-import { permissionTable } from "../domain/authz.ts";
-import type { Authenticated } from "../domain/context.ts";
+import type { Authenticated } from "../domain/actor.ts";
+import { permissionTable } from "../domain/admin/authz.ts";
 import type { Refusal } from "../domain/errors.ts";
 import { GatehouseError } from "./gatehouse-error.ts";
 
 /**
+ * @module
  * Guards belong to route groups, not to handlers: a route is registered inside a group whose policy it
  * inherits, so no route can forget its guard. Every route carries its policy in its config, and the app
  * refuses to start if one does not (see assertEveryRouteHasPolicy).

@@ -1,4 +1,5 @@
 /**
+ * @module
  * The security headers on every response (ASVS 3.4, 14.3.2), precomputed once: @fastify/helmet rebuilt
  * them (the CSP string included) on every request, which cost two thirds of the throughput of a bare route
  * (docs/perf-history.md, "Optimizations"). Nothing here depends on the request, so frozen objects serve

@@ -1,6 +1,7 @@
 import type { FastifyReply } from "fastify";
 
 /**
+ * @module
  * The session cookie: HttpOnly, SameSite=Lax, Path=/, no Domain. When the public URL is https it is also
  * Secure and carries the __Host- prefix, which browsers only accept with exactly those attributes, so no
  * sibling subdomain can set or shadow it. Max-Age matches the absolute session lifetime.

@@ -2,6 +2,7 @@ import { isIP } from "node:net";
 import type { FastifyServerOptions } from "fastify";
 
 /**
+ * @module
  * Which proxies in front of Gatehouse are trusted to say who the client is (TRUST_PROXY): none, the
  * nearest N hops, or the proxies at these addresses. The client address is the one the last trusted
  * proxy saw: X-Forwarded-For is read from the right, past trusted hops only, so the entries a client

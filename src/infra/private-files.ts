@@ -2,6 +2,7 @@ import { chmodSync, closeSync, fchmodSync, mkdirSync, openSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 
 /**
+ * @module
  * DATA_DIR and the SQLite files hold the server secret, password and session hashes, e-mail addresses and
  * the audit log: only the account Gatehouse runs as may read them. What Gatehouse creates it creates
  * private (folders 0700, files 0600), whatever the umask: mkdir and open filter the mode they are given

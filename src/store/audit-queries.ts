@@ -5,7 +5,7 @@ import {
   type AuditQuery,
   type AuditSealer,
   sealAuditHead,
-} from "../domain/audit.ts";
+} from "../domain/audit/audit-chain.ts";
 import { storedAudit } from "./audit-record.ts";
 import { type AuditRow, auditInsertSql, auditRowValues, auditSelect, toAuditEntry } from "./rows.ts";
 import type { Dialect, SqlExecutor, SqlParam } from "./sql-engine.ts";
@@ -42,7 +42,7 @@ export async function listAudit(db: SqlExecutor, query: AuditQuery): Promise<Aud
 /**
  * Rows per read of the chain. SQLite's reads are synchronous: 100 rows hold the event loop for 0.5-1.5 ms
  * (measured on a busy 2-core machine), and the verification walk gives it a turn every few milliseconds
- * between reads (verifyTurnMs in domain/audit-verification.ts).
+ * between reads (verifyTurnMs in domain/audit/audit-chain-walk.ts).
  */
 export const auditChainChunk = 100;
 

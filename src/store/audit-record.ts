@@ -5,10 +5,11 @@ import {
   type AuditSealer,
   sealAuditNote,
   sealedAuditFields,
-} from "../domain/audit.ts";
-import { freeTextSearchKey } from "../domain/email.ts";
+} from "../domain/audit/audit-chain.ts";
+import { freeTextSearchKey } from "../domain/users/email.ts";
 
 /**
+ * @module
  * What appendAudit writes, and the record it seals: the seal is computed over exactly what the database
  * returns. Every string is made well-formed first (a lone UTF-16 surrogate or a NUL becomes U+FFFD): SQLite
  * would store a lone surrogate as the bytes ED A0 BD and PostgreSQL as U+FFFD (and refuse NUL outright), so
@@ -52,7 +53,7 @@ function wellFormedMembers(input: AuditInput): Omit<AuditRecord, "details" | "no
       const value = input[field];
       return [field, typeof value === "string" ? wellFormed(value) : value];
     });
-  // Every member: sealedAuditFields names them all (domain/audit.ts fails to compile otherwise). The enum
+  // Every member: sealedAuditFields names them all (domain/audit/audit-chain.ts fails to compile otherwise). The enum
   // members (actorType, outcome) are ASCII words, which wellFormed returns unchanged.
   return Object.fromEntries(members) as Omit<AuditRecord, "details" | "noteMac">;
 }

@@ -1,5 +1,5 @@
-import { normalizeEmail, searchKey } from "../domain/email.ts";
-import { emailSkeleton } from "../domain/email-skeleton.ts";
+import { normalizeEmail, searchKey } from "../domain/users/email.ts";
+import { emailSkeleton } from "../domain/users/email-skeleton.ts";
 import type { SqlEngine } from "./sql-engine.ts";
 
 export interface EmailBackfillResult {
@@ -25,13 +25,13 @@ interface PendingRow {
 const pageSize = 500;
 
 /**
- * Gives every account without a skeleton its key and skeleton under the current rules (domain/email.ts):
+ * Gives every account without a skeleton its key and skeleton under the current rules (domain/users/email.ts):
  * those from before schema version 4, and any inserted by an older release during a rolling upgrade. SQL
  * cannot compute either, so this runs in JavaScript, at every open after migrating; with nothing to do it
  * costs one indexed count. Idempotent: what it writes it never rewrites.
  *
  * Oldest account first, each claims what is still free: a new key that another account already holds is
- * not taken (the account keeps its old key, and login finds it by the old form, accounts.ts
+ * not taken (the account keeps its old key, and login finds it by the old form, domain/users/accounts.ts
  * findUserByEmail); a skeleton already held leaves this account's NULL (reported in lookAlikes), so that
  * no new account can look like the earlier one. One transaction, with new accounts held off meanwhile.
  */

@@ -111,7 +111,7 @@ export const migrations: readonly Migration[] = [
   {
     version: 4,
     name: "e-mail confusable skeletons",
-    // The UTS #39 skeleton of each address (domain/email-skeleton.ts), unique so that a look-alike of an
+    // The UTS #39 skeleton of each address (domain/users/email-skeleton.ts), unique so that a look-alike of an
     // existing account is refused atomically by the same INSERT ... ON CONFLICT DO NOTHING as a taken
     // address, on both engines and under concurrency. NULL is allowed many times: existing accounts get
     // theirs from store/email-backfill.ts at open, and the later of two that already look alike keeps NULL.

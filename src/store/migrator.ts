@@ -7,6 +7,7 @@ export interface MigrationResult {
 }
 
 /**
+ * @module
  * Applies pending migrations, each in its own transaction together with its bookkeeping row, with the SQL
  * of the engine's own dialect.
  */

@@ -1,5 +1,5 @@
 import { dirname } from "node:path";
-import type { AuditSealer } from "../domain/audit.ts";
+import type { AuditSealer } from "../domain/audit/audit-chain.ts";
 import type { Store } from "../domain/ports.ts";
 import { createPrivateFile, makePrivateDirectory } from "../infra/private-files.ts";
 import { backfillEmailIdentities, type EmailBackfillResult } from "./email-backfill.ts";

@@ -1,8 +1,13 @@
-import { type AuditDetails, type AuditEntry, type AuditRecord, sealedAuditFields } from "../domain/audit.ts";
+import {
+  type AuditDetails,
+  type AuditEntry,
+  type AuditRecord,
+  sealedAuditFields,
+} from "../domain/audit/audit-chain.ts";
 import type { SessionAndUser } from "../domain/ports.ts";
-import type { Role } from "../domain/role.ts";
-import type { SessionRecord } from "../domain/session.ts";
-import type { UserRecord, UserStatus } from "../domain/user.ts";
+import type { SessionRecord } from "../domain/sessions/session-record.ts";
+import type { Role } from "../domain/users/role.ts";
+import type { UserRecord, UserStatus } from "../domain/users/user.ts";
 import type { SqlParam } from "./sql-engine.ts";
 
 /** Column lists and row-to-record mapping shared by both engines. */
@@ -103,7 +108,7 @@ export function toSessionAndUser(values: readonly unknown[]): SessionAndUser {
 
 /**
  * An audit entry's members in audit_log's column order: the seq, the sealed members in the seal's order
- * (domain/audit.ts), the links, the note's MAC. Each column is its member's name in snake case.
+ * (domain/audit/audit-chain.ts), the links, the note's MAC. Each column is its member's name in snake case.
  */
 const auditMembers = ["seq", ...sealedAuditFields, "prevHash", "hash", "noteMac"] as const;
 

@@ -1,4 +1,5 @@
 /**
+ * @module
  * The small slice of a SQL driver the store needs. Both engines run the same SQL text (written with `?`
  * placeholders); what differs between them is named here as dialect flags, not as `if (pg)` in queries.
  */

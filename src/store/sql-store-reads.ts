@@ -1,8 +1,8 @@
-import type { AuditEntry, AuditHead, AuditQuery } from "../domain/audit.ts";
-import { searchKey } from "../domain/email.ts";
+import type { AuditEntry, AuditHead, AuditQuery } from "../domain/audit/audit-chain.ts";
 import type { SessionAndUser, StoreReads, UserListQuery } from "../domain/ports.ts";
-import type { SessionRecord } from "../domain/session.ts";
-import type { UserRecord } from "../domain/user.ts";
+import type { SessionRecord } from "../domain/sessions/session-record.ts";
+import { searchKey } from "../domain/users/email.ts";
+import type { UserRecord } from "../domain/users/user.ts";
 import { getAuditHead, listAudit, readAuditChain } from "./audit-queries.ts";
 import {
   type SessionRow,

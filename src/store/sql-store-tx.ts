@@ -1,9 +1,9 @@
-import type { AuditEntry, AuditInput, AuditSealer } from "../domain/audit.ts";
-import { searchKey } from "../domain/email.ts";
-import { emailSkeleton } from "../domain/email-skeleton.ts";
+import type { AuditEntry, AuditInput, AuditSealer } from "../domain/audit/audit-chain.ts";
 import type { StoreTx, UserPatch } from "../domain/ports.ts";
-import type { SessionRecord } from "../domain/session.ts";
-import type { UserRecord } from "../domain/user.ts";
+import type { SessionRecord } from "../domain/sessions/session-record.ts";
+import { searchKey } from "../domain/users/email.ts";
+import { emailSkeleton } from "../domain/users/email-skeleton.ts";
+import type { UserRecord } from "../domain/users/user.ts";
 import { appendAudit, eraseAuditNotesMentioning } from "./audit-queries.ts";
 import { sessionColumns, toUser, type UserRow, userColumns } from "./rows.ts";
 import type { Dialect, SqlExecutor, SqlParam } from "./sql-engine.ts";

@@ -5,10 +5,10 @@ import {
   type AuditSealer,
   genesisHash,
   sealAuditHead,
-} from "../domain/audit.ts";
+} from "../domain/audit/audit-chain.ts";
 import type { SessionAndUser, Store, StoreTx, UserListQuery } from "../domain/ports.ts";
-import type { SessionRecord } from "../domain/session.ts";
-import type { UserRecord } from "../domain/user.ts";
+import type { SessionRecord } from "../domain/sessions/session-record.ts";
+import type { UserRecord } from "../domain/users/user.ts";
 import type { SqlEngine } from "./sql-engine.ts";
 import { SqlStoreReads } from "./sql-store-reads.ts";
 import { SqlStoreTx } from "./sql-store-tx.ts";

@@ -1,4 +1,5 @@
 /**
+ * @module
  * HTML is escaped by default: every value interpolated into an `html` template is escaped unless it is
  * itself the result of an `html` template. There is no other way to put text into a page, so a user's
  * name or e-mail can never become markup.

@@ -1,5 +1,5 @@
-import type { Authenticated } from "../domain/context.ts";
-import { roleRank } from "../domain/role.ts";
+import type { Authenticated } from "../domain/actor.ts";
+import { roleRank } from "../domain/users/role.ts";
 import { html, type SafeHtml } from "./html.ts";
 
 /** What every page knows about the request it answers. */

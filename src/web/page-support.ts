@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
-import type { Authenticated } from "../domain/context.ts";
+import type { Authenticated } from "../domain/actor.ts";
 import { errorCodes, type Refusal } from "../domain/errors.ts";
 import { csrfTokenFor } from "../http/csrf-token.ts";
 import { returnUrl } from "../http/return-url.ts";

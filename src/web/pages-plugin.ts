@@ -13,6 +13,7 @@ const stylesheet = readFileSync(new URL("./assets/gatehouse.css", import.meta.ur
 const favicon = readFileSync(new URL("./assets/favicon.svg", import.meta.url), "utf8");
 
 /**
+ * @module
  * The server-rendered pages. Forms post `application/x-www-form-urlencoded` (parsed only in this scope),
  * carry the session's `_csrf` token, and call the same use cases as the API. A page that needs a session
  * sends a signed-out visitor to the sign-in page; every other refusal is an error page with its code

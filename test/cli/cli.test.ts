@@ -7,10 +7,11 @@ import { after, before, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
 import { configVariables, parseConfig } from "../../src/config.ts";
-import { logIn, signUp } from "../../src/domain/accounts.ts";
-import type { Deps, RequestMeta } from "../../src/domain/context.ts";
-import { normalizeEmail } from "../../src/domain/email.ts";
-import { openDeps } from "../../src/main.ts";
+import type { RequestMeta } from "../../src/domain/actor.ts";
+import type { Deps } from "../../src/domain/deps.ts";
+import { logIn, signUp } from "../../src/domain/users/accounts.ts";
+import { normalizeEmail } from "../../src/domain/users/email.ts";
+import { openDeps } from "../../src/server.ts";
 import { goodPassword } from "../support/accounts.ts";
 import { fastHasher } from "../support/app.ts";
 
@@ -121,7 +122,7 @@ describe("the gatehouse command line (sqlite)", () => {
       input: `${rootPassword}\n`,
     });
     assert.equal(run.code, 0, run.stderr);
-    // The address is shown in its normalized form (domain/email.ts): what uniqueness compares is what is shown.
+    // The address is shown in its normalized form (domain/users/email.ts): what uniqueness compares is what is shown.
     assert.match(run.stdout, /Created superuser root\.operator@example\.test/);
     assert.ok(!`${run.stdout}${run.stderr}`.includes(rootPassword));
     await inProcess(dir, async (deps) => {

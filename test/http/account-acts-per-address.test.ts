@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { defaultDenialLimits } from "../../src/domain/denial-budget.ts";
+import { defaultDenialLimits } from "../../src/domain/audit/denial-budget.ts";
 import { defaultLimits } from "../../src/http/app-options.ts";
 import { goodPassword, uniqueEmail } from "../support/accounts.ts";
 import { startTestApp } from "../support/app.ts";

@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import Fastify from "fastify";
-import { permissionTable } from "../../src/domain/authz.ts";
-import type { Authenticated } from "../../src/domain/context.ts";
+import type { Authenticated } from "../../src/domain/actor.ts";
+import { permissionTable } from "../../src/domain/admin/authz.ts";
 import { refuse } from "../../src/domain/errors.ts";
-import { type Role, roles } from "../../src/domain/role.ts";
+import { type Role, roles } from "../../src/domain/users/role.ts";
 import { installProblemHandlers } from "../../src/http/problem.ts";
 import { type AdminDenial, adminGroup, routeGroup } from "../../src/http/route-policy.ts";
 

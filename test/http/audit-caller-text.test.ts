@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import type { AuditEntry } from "../../src/domain/audit.ts";
+import type { AuditEntry } from "../../src/domain/audit/audit-chain.ts";
 import { adminDeletes, createSignedInUser, createUser, goodPassword } from "../support/accounts.ts";
 import { startTestApp, type TestApp } from "../support/app.ts";
 import { wholeAudit } from "../support/audit.ts";

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { verifyAuditLog } from "../../src/domain/audit-log.ts";
-import { type Deps, noRequest } from "../../src/domain/context.ts";
+import { noRequest } from "../../src/domain/actor.ts";
+import { verifyAuditLog } from "../../src/domain/audit/audit-log.ts";
+import type { Deps } from "../../src/domain/deps.ts";
 import type { Store } from "../../src/domain/ports.ts";
 import { auditInput } from "../store/store-fixtures.ts";
 import { createSignedInUser } from "../support/accounts.ts";

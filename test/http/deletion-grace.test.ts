@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { noRequest } from "../../src/domain/context.ts";
-import { purgeDueUsers } from "../../src/domain/delete-user.ts";
+import { noRequest } from "../../src/domain/actor.ts";
+import { purgeDueUsers } from "../../src/domain/deletion/delete-user.ts";
 import { adminDeletes, createSignedInUser, createUser, goodPassword, signIn, signInMany } from "../support/accounts.ts";
 import { startTestApp, type TestApp } from "../support/app.ts";
 import { auditOf } from "../support/audit.ts";

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { actorOf, noRequest } from "../../src/domain/context.ts";
-import { deleteUser } from "../../src/domain/delete-user.ts";
-import { checkSession } from "../../src/domain/sessions.ts";
+import { actorOf, noRequest } from "../../src/domain/actor.ts";
+import { deleteUser } from "../../src/domain/deletion/delete-user.ts";
+import { checkSession } from "../../src/domain/sessions/session-check.ts";
 import { adminDeletes, createSignedInUser, createUser, goodPassword } from "../support/accounts.ts";
 import { startTestApp, type TestApp } from "../support/app.ts";
 import { auditOf } from "../support/audit.ts";

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { describe, test } from "node:test";
-import { defaultDenialLimits } from "../../src/domain/denial-budget.ts";
+import { defaultDenialLimits } from "../../src/domain/audit/denial-budget.ts";
 import { defaultLimits } from "../../src/http/app-options.ts";
 import { createUser, signIn } from "../support/accounts.ts";
 import { startTestApp, type TestApp } from "../support/app.ts";

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { sweepIdleSessions } from "../../src/domain/session-sweep.ts";
+import { sweepIdleSessions } from "../../src/domain/sessions/session-sweep.ts";
 import { createUser, signIn, signInMany } from "../support/accounts.ts";
 import { startTestApp, type TestApp, testLifetimes } from "../support/app.ts";
 import { tokenOf } from "../support/cookies.ts";

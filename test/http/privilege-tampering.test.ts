@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { randomBytes, randomUUID } from "node:crypto";
 import { after, before, describe, test } from "node:test";
 import type { LightMyRequestResponse } from "fastify";
-import type { UserRecord } from "../../src/domain/user.ts";
+import type { UserRecord } from "../../src/domain/users/user.ts";
 import { createUser, signIn } from "../support/accounts.ts";
 import { startTestApp, type TestApp } from "../support/app.ts";
 import { tokenOf } from "../support/cookies.ts";

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { Writable } from "node:stream";
 import { describe, test } from "node:test";
 import { parseConfig } from "../../src/config.ts";
-import { logRedactions } from "../../src/main.ts";
+import { logRedactions } from "../../src/server.ts";
 import { createUser, signIn } from "../support/accounts.ts";
 import { startTestApp } from "../support/app.ts";
 

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { randomBytes, randomUUID } from "node:crypto";
 import { describe, test } from "node:test";
-import { type AuditRecord, genesisHash, sealAuditHead } from "../../src/domain/audit.ts";
-import { verifyAuditChain } from "../../src/domain/audit-verification.ts";
+import { type AuditRecord, genesisHash, sealAuditHead } from "../../src/domain/audit/audit-chain.ts";
+import { verifyAuditChain } from "../../src/domain/audit/audit-chain-walk.ts";
 import { migrations as allMigrations } from "../../src/store/migrations.ts";
 import { migrate } from "../../src/store/migrator.ts";
 import { openStore } from "../../src/store/open-store.ts";

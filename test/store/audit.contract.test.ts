@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { describe, test } from "node:test";
-import { type AuditEntry, genesisHash } from "../../src/domain/audit.ts";
-import { type AuditBreakKind, verifyAuditChain } from "../../src/domain/audit-verification.ts";
+import { type AuditEntry, genesisHash } from "../../src/domain/audit/audit-chain.ts";
+import { type AuditBreakKind, verifyAuditChain } from "../../src/domain/audit/audit-chain-walk.ts";
 import type { SqlParam } from "../../src/store/sql-engine.ts";
 import { type EngineName, engines } from "../support/databases.ts";
 import { rawQuery } from "../support/raw-database.ts";

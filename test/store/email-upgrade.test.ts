@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { createAccount, logIn } from "../../src/domain/accounts.ts";
-import { noRequest } from "../../src/domain/context.ts";
-import type { UserRecord } from "../../src/domain/user.ts";
-import { openDeps } from "../../src/main.ts";
+import { noRequest } from "../../src/domain/actor.ts";
+import { createAccount, logIn } from "../../src/domain/users/accounts.ts";
+import type { UserRecord } from "../../src/domain/users/user.ts";
+import { openDeps } from "../../src/server.ts";
 import { migrations } from "../../src/store/migrations.ts";
 import { migrate } from "../../src/store/migrator.ts";
 import { openPostgresEngine } from "../../src/store/postgres/postgres-engine.ts";

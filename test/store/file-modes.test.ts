@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { parseConfig } from "../../src/config.ts";
-import { openDeps } from "../../src/main.ts";
+import { openDeps } from "../../src/server.ts";
 import { fastHasher } from "../support/app.ts";
 
 /** The permission bits in octal, as `ls -l` and chmod write them. */

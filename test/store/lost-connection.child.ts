@@ -4,7 +4,7 @@
  * JSON describing what the transaction did, then exits 0 unless something escaped as an uncaught exception.
  */
 import { randomBytes } from "node:crypto";
-import { normalizeEmail } from "../../src/domain/email.ts";
+import { normalizeEmail } from "../../src/domain/users/email.ts";
 import { openStore } from "../../src/store/open-store.ts";
 import { rawQuery } from "../support/raw-database.ts";
 import { newUser, openSealer } from "./store-fixtures.ts";

@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
 import { randomBytes, randomUUID } from "node:crypto";
 import { after, before } from "node:test";
-import { type AuditInput, type AuditSealer, createAuditSealer } from "../../src/domain/audit.ts";
-import { legacyEmailKey, normalizeEmail, searchKey } from "../../src/domain/email.ts";
+import { type AuditInput, type AuditSealer, createAuditSealer } from "../../src/domain/audit/audit-chain.ts";
 import type { Store } from "../../src/domain/ports.ts";
-import type { SessionRecord } from "../../src/domain/session.ts";
-import type { UserRecord } from "../../src/domain/user.ts";
+import type { SessionRecord } from "../../src/domain/sessions/session-record.ts";
+import { legacyEmailKey, normalizeEmail, searchKey } from "../../src/domain/users/email.ts";
+import type { UserRecord } from "../../src/domain/users/user.ts";
 import { deriveKey } from "../../src/infra/keys.ts";
 import type { MigrationResult } from "../../src/store/migrator.ts";
 import { openStore } from "../../src/store/open-store.ts";

@@ -2,9 +2,9 @@ import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { describe, test } from "node:test";
 import { setTimeout as delay } from "node:timers/promises";
-import { normalizeEmail } from "../../src/domain/email.ts";
 import type { Store, UserListQuery } from "../../src/domain/ports.ts";
-import type { UserRecord } from "../../src/domain/user.ts";
+import { normalizeEmail } from "../../src/domain/users/email.ts";
+import type { UserRecord } from "../../src/domain/users/user.ts";
 import { engines } from "../support/databases.ts";
 import { addSession, addUser, newUser, t0, useFreshStore } from "./store-fixtures.ts";
 

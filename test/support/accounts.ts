@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
-import { createAccount } from "../../src/domain/accounts.ts";
-import { noRequest } from "../../src/domain/context.ts";
-import type { DeletionReceipt } from "../../src/domain/delete-user.ts";
-import type { Role } from "../../src/domain/role.ts";
-import type { UserRecord } from "../../src/domain/user.ts";
+import { noRequest } from "../../src/domain/actor.ts";
+import type { DeletionReceipt } from "../../src/domain/deletion/delete-user.ts";
+import { createAccount } from "../../src/domain/users/accounts.ts";
+import type { Role } from "../../src/domain/users/role.ts";
+import type { UserRecord } from "../../src/domain/users/user.ts";
 import type { TestApp } from "./app.ts";
 import type { HttpClient } from "./http-client.ts";
 

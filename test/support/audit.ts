@@ -1,4 +1,4 @@
-import type { AuditEntry, AuditQuery } from "../../src/domain/audit.ts";
+import type { AuditEntry, AuditQuery } from "../../src/domain/audit/audit-chain.ts";
 import type { TestApp } from "./app.ts";
 
 /** @module The audit log as a test reads it: straight from the store, around the request under test. */

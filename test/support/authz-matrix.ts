@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { z } from "zod";
-import { roles } from "../../src/domain/role.ts";
+import { roles } from "../../src/domain/users/role.ts";
 
 /**
  * Loads test/authz-matrix.json and checks its shape, so a typo in the data fails loudly instead of

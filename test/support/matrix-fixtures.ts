@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
 import { randomBytes, randomUUID } from "node:crypto";
 import type { LightMyRequestResponse } from "fastify";
-import type { AuditEntry } from "../../src/domain/audit.ts";
-import { noRequest } from "../../src/domain/context.ts";
-import { deleteUser } from "../../src/domain/delete-user.ts";
-import type { Role } from "../../src/domain/role.ts";
-import type { UserRecord } from "../../src/domain/user.ts";
+import { noRequest } from "../../src/domain/actor.ts";
+import type { AuditEntry } from "../../src/domain/audit/audit-chain.ts";
+import { deleteUser } from "../../src/domain/deletion/delete-user.ts";
+import type { Role } from "../../src/domain/users/role.ts";
+import type { UserRecord } from "../../src/domain/users/user.ts";
 import { createUser, goodPassword, signIn, uniqueEmail } from "./accounts.ts";
 import type { TestApp } from "./app.ts";
 import { auditSince, lastAuditSeq } from "./audit.ts";
@@ -126,7 +126,7 @@ export async function runCell(t: TestApp, matrix: MatrixFile, cell: MatrixCell):
 
 const emailPattern = /[^\s"@]+@[^\s"@]+\.[^\s"@]+/;
 
-/** Audit rows hold ids, never e-mail addresses (docs: src/domain/audit.ts). */
+/** Audit rows hold ids, never e-mail addresses (docs: src/domain/audit/audit-chain.ts). */
 export function assertAuditHasNoEmail(outcome: CellOutcome, label: string): void {
   for (const entry of outcome.audit) {
     const text = JSON.stringify(entry);

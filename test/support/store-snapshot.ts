@@ -1,5 +1,5 @@
-import type { SessionRecord } from "../../src/domain/session.ts";
-import type { UserRecord } from "../../src/domain/user.ts";
+import type { SessionRecord } from "../../src/domain/sessions/session-record.ts";
+import type { UserRecord } from "../../src/domain/users/user.ts";
 import type { TestApp } from "./app.ts";
 
 /**

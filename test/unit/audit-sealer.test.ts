@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { describe, test } from "node:test";
-import { type AuditInput, createAuditSealer, genesisHash } from "../../src/domain/audit.ts";
+import { type AuditInput, createAuditSealer, genesisHash } from "../../src/domain/audit/audit-chain.ts";
 import { deriveKey } from "../../src/infra/keys.ts";
 
 const secret = randomBytes(32);

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
+import type { Actor } from "../../src/domain/actor.ts";
 import {
   type AdminAction,
   adminActions,
@@ -7,11 +8,10 @@ import {
   checkTarget,
   permits,
   type TargetChange,
-} from "../../src/domain/authz.ts";
-import type { Actor } from "../../src/domain/context.ts";
+} from "../../src/domain/admin/authz.ts";
 import type { ErrorCode } from "../../src/domain/errors.ts";
-import { type Role, roles } from "../../src/domain/role.ts";
-import type { UserRecord, UserStatus } from "../../src/domain/user.ts";
+import { type Role, roles } from "../../src/domain/users/role.ts";
+import type { UserRecord, UserStatus } from "../../src/domain/users/user.ts";
 
 const at = Date.UTC(2026, 10, 26, 12, 0, 0);
 let ids = 0;

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { beforeEach, describe, test } from "node:test";
-import { DenialBudget } from "../../src/domain/denial-budget.ts";
+import { DenialBudget } from "../../src/domain/audit/denial-budget.ts";
 import { TestClock } from "../support/test-clock.ts";
 
 const limits = { perAccount: 3, perAddress: 5, windowMs: 60_000 };

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { normalizeEmail } from "../../src/domain/email.ts";
-import { emailSkeleton } from "../../src/domain/email-skeleton.ts";
+import { normalizeEmail } from "../../src/domain/users/email.ts";
+import { emailSkeleton } from "../../src/domain/users/email-skeleton.ts";
 
 const skeletonOf = (email: string) => emailSkeleton(normalizeEmail(email));
 

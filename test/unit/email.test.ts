@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { legacyEmailKey, normalizeEmail, parseEmail } from "../../src/domain/email.ts";
+import { legacyEmailKey, normalizeEmail, parseEmail } from "../../src/domain/users/email.ts";
 import { seededRandom } from "../support/seeded-random.ts";
 
 const accepted = (email: string) => parseEmail(email).ok;

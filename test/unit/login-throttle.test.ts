@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { beforeEach, describe, test } from "node:test";
-import { LoginThrottle } from "../../src/domain/login-throttle.ts";
+import { LoginThrottle } from "../../src/domain/users/login-throttle.ts";
 import { TestClock } from "../support/test-clock.ts";
 
 const minute = 60_000;

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { checkPassword, passwordMaxLength, passwordMinLength } from "../../src/domain/password-policy.ts";
+import { checkPassword, passwordMaxLength, passwordMinLength } from "../../src/domain/users/password-policy.ts";
 import { seededRandom } from "../support/seeded-random.ts";
 
 /** Code points from several planes: ASCII, Latin-1, a combining accent, CJK, emoji (surrogate pairs), a ZWJ. */

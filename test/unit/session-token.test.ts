@@ -2,7 +2,12 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { describe, test } from "node:test";
 import type { Random } from "../../src/domain/ports.ts";
-import { hashSecret, issueSessionToken, parseSessionToken, secretMatches } from "../../src/domain/session-token.ts";
+import {
+  hashSecret,
+  issueSessionToken,
+  parseSessionToken,
+  secretMatches,
+} from "../../src/domain/sessions/session-token.ts";
 import { systemRandom } from "../../src/infra/system.ts";
 
 /** A Random that hands out known bytes and records how many were asked for. */

@@ -6,7 +6,7 @@ import {
   needsTouch,
   type SessionLifetimes,
   type SessionRecord,
-} from "../../src/domain/session.ts";
+} from "../../src/domain/sessions/session-record.ts";
 
 const minute = 60_000;
 const hour = 60 * minute;

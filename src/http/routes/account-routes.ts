@@ -1,9 +1,9 @@
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
-import { updateProfile } from "../../domain/accounts.ts";
-import { listOwnSessions, revokeOtherSessions } from "../../domain/sessions.ts";
-import { toPublicUser } from "../../domain/user.ts";
+import { listOwnSessions, revokeOtherSessions } from "../../domain/sessions/session-lifecycle.ts";
+import { updateProfile } from "../../domain/users/accounts.ts";
+import { toPublicUser } from "../../domain/users/user.ts";
 import { ClientSession } from "../client-session.ts";
 import { passwordChangeFields, passwordField } from "../credential-fields.ts";
 import { csrfTokenFor } from "../csrf-token.ts";

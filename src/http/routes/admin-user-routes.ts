@@ -1,10 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
-import { deleteUser } from "../../domain/delete-user.ts";
-import { planDeletion } from "../../domain/deletion-plan.ts";
-import { roles } from "../../domain/role.ts";
-import { toPublicUser, userStatuses } from "../../domain/user.ts";
 import {
   createUserAsAdmin,
   getUser,
@@ -13,7 +9,11 @@ import {
   restoreUser,
   revokeUserSessions,
   updateUserAsAdmin,
-} from "../../domain/user-admin.ts";
+} from "../../domain/admin/user-admin.ts";
+import { deleteUser } from "../../domain/deletion/delete-user.ts";
+import { planDeletion } from "../../domain/deletion/deletion-plan.ts";
+import { roles } from "../../domain/users/role.ts";
+import { toPublicUser, userStatuses } from "../../domain/users/user.ts";
 import { emailField, passwordField } from "../credential-fields.ts";
 import { unwrap } from "../gatehouse-error.ts";
 import { decimalInteger, userListFilters, userParams } from "../query-schemas.ts";

@@ -1,8 +1,8 @@
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
-import type { AuditEntry } from "../../domain/audit.ts";
-import { readAuditLog, verifyAuditLog } from "../../domain/audit-log.ts";
+import type { AuditEntry } from "../../domain/audit/audit-chain.ts";
+import { readAuditLog, verifyAuditLog } from "../../domain/audit/audit-log.ts";
 import { unwrap } from "../gatehouse-error.ts";
 import { auditLogFilters, decimalInteger } from "../query-schemas.ts";
 import { requestActor } from "../request-auth.ts";

@@ -1,9 +1,9 @@
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
-import type { Authenticated } from "../../domain/context.ts";
-import { reauthenticate, toSessionView } from "../../domain/sessions.ts";
-import { toPublicUser } from "../../domain/user.ts";
+import type { Authenticated } from "../../domain/actor.ts";
+import { reauthenticate, toSessionView } from "../../domain/sessions/session-lifecycle.ts";
+import { toPublicUser } from "../../domain/users/user.ts";
 import { ClientSession } from "../client-session.ts";
 import { emailField, passwordField } from "../credential-fields.ts";
 import { csrfTokenFor } from "../csrf-token.ts";

@@ -52,7 +52,7 @@ export function openPostgresEngine(connectionString: string, poolSize = 10): Sql
 
 /**
  * PostgreSQL may abort a transaction that did nothing wrong: a deadlock between row locks (40P01) or a
- * serialization failure (40001). Lock order makes deadlocks rare (see domain/guard.ts lockParties), but a
+ * serialization failure (40001). Lock order makes deadlocks rare (see domain/admin/admin-act.ts lockParties), but a
  * snapshot taken before a concurrent promotion can still miss a row that another transaction locks first.
  * The whole transaction is then run again from BEGIN: its function only reads and writes through the
  * executor, so a rerun sees the committed state afresh and re-checks every rule. Bounded, with jitter, so

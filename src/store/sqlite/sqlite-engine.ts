@@ -15,6 +15,7 @@ type Connection = InstanceType<typeof Database>;
 type Statement = Database.Statement<SqlParam[]>;
 
 /**
+ * @module
  * Embedded SQLite through better-sqlite3. Two connections on one WAL file: a read connection that serves
  * the hot path (each statement sees the last committed state, never a writer's uncommitted one) and a write
  * connection on which every write and transaction runs, one at a time, through an async mutex; the

@@ -1,9 +1,9 @@
 import type { FastifyInstance, FastifyReply } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
-import { updateProfile } from "../../domain/accounts.ts";
 import type { Refusal } from "../../domain/errors.ts";
-import { listOwnSessions, revokeOtherSessions } from "../../domain/sessions.ts";
+import { listOwnSessions, revokeOtherSessions } from "../../domain/sessions/session-lifecycle.ts";
+import { updateProfile } from "../../domain/users/accounts.ts";
 import { ClientSession } from "../../http/client-session.ts";
 import { passwordChangeFields, passwordField } from "../../http/credential-fields.ts";
 import { sessionParams } from "../../http/query-schemas.ts";

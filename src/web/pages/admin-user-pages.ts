@@ -1,20 +1,13 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
-import { deleteUser } from "../../domain/delete-user.ts";
-import { planDeletion } from "../../domain/deletion-plan.ts";
+// The admin use cases by their module name: a page reads as `userAdmin.restoreUser(...)`, the act it runs.
+import * as userAdmin from "../../domain/admin/user-admin.ts";
+import { deleteUser } from "../../domain/deletion/delete-user.ts";
+import { planDeletion } from "../../domain/deletion/deletion-plan.ts";
 import type { Refusal } from "../../domain/errors.ts";
-import { roles } from "../../domain/role.ts";
-import { userStatuses } from "../../domain/user.ts";
-import {
-  type AdminUserPatch,
-  getUser,
-  listUserSessions,
-  listUsers,
-  restoreUser,
-  revokeUserSessions,
-  updateUserAsAdmin,
-} from "../../domain/user-admin.ts";
+import { roles } from "../../domain/users/role.ts";
+import { userStatuses } from "../../domain/users/user.ts";
 import { GatehouseError, unwrap } from "../../http/gatehouse-error.ts";
 import { userListFilters, userParams } from "../../http/query-schemas.ts";
 import { requestActor } from "../../http/request-auth.ts";
@@ -39,7 +32,7 @@ export function adminUserPages(app: FastifyInstance, context: RouteContext): voi
   routes.get("/admin/users", { schema: { querystring: userListQuery } }, async (request, reply) => {
     const { notice: _notice, ...filters } = request.query;
     const query = { ...filters, limit: 25 };
-    const result = unwrap(await listUsers(deps, requestActor(request), query, requestMeta(request)));
+    const result = unwrap(await userAdmin.listUsers(deps, requestActor(request), query, requestMeta(request)));
     const page = pageContext(request, context);
     return sendPage(reply, page, { title: "Users" }, usersPage(filters, result.users, result.nextCursor));
   });
@@ -48,8 +41,8 @@ export function adminUserPages(app: FastifyInstance, context: RouteContext): voi
     const page = pageContext(request, context);
     const actor = requestActor(request);
     const meta = requestMeta(request);
-    const found = unwrap(await getUser(deps, actor, id, meta));
-    const sessions = await listUserSessions(deps, actor, id, meta);
+    const found = unwrap(await userAdmin.getUser(deps, actor, id, meta));
+    const sessions = await userAdmin.listUserSessions(deps, actor, id, meta);
     const view = userPage(page, found.user, sessions.ok ? sessions.sessions : null);
     return sendFormPage(reply, page, { title: found.user.email }, view, refusal);
   };
@@ -69,10 +62,10 @@ export function adminUserPages(app: FastifyInstance, context: RouteContext): voi
     reply: FastifyReply,
     id: string,
     password: string | undefined,
-    patch: AdminUserPatch,
+    patch: userAdmin.AdminUserPatch,
   ) => {
     const result = await withStepUp(context, request, password, (actor, meta) =>
-      updateUserAsAdmin(deps, actor, id, patch, meta),
+      userAdmin.updateUserAsAdmin(deps, actor, id, patch, meta),
     );
     return answerOnUserPage(request, reply, id, result, "user-updated");
   };
@@ -101,7 +94,7 @@ export function adminUserPages(app: FastifyInstance, context: RouteContext): voi
     { schema: { params: userParams, body: csrfOnly } },
     async (request, reply) => {
       const { id } = request.params;
-      const result = await revokeUserSessions(deps, requestActor(request), id, requestMeta(request));
+      const result = await userAdmin.revokeUserSessions(deps, requestActor(request), id, requestMeta(request));
       return answerOnUserPage(request, reply, id, result, "user-sessions-revoked");
     },
   );
@@ -113,7 +106,7 @@ export function adminUserPages(app: FastifyInstance, context: RouteContext): voi
     async (request, reply) => {
       const { id } = request.params;
       const result = await withStepUp(context, request, request.body.password, (actor, meta) =>
-        restoreUser(deps, actor, id, meta),
+        userAdmin.restoreUser(deps, actor, id, meta),
       );
       return answerOnUserPage(request, reply, id, result, "user-restored");
     },
@@ -124,7 +117,7 @@ export function adminUserPages(app: FastifyInstance, context: RouteContext): voi
     const actor = requestActor(request);
     const meta = requestMeta(request);
     const plan = unwrap(await planDeletion(deps, actor, id, meta));
-    const user = unwrap(await getUser(deps, actor, id, meta));
+    const user = unwrap(await userAdmin.getUser(deps, actor, id, meta));
     return sendFormPage(
       reply,
       page,

@@ -1,7 +1,7 @@
-import type { DeletionPlan } from "../../domain/deletion-plan.ts";
-import { isPrivileged, roles } from "../../domain/role.ts";
-import type { SessionView } from "../../domain/sessions.ts";
-import { type UserRecord, userStatuses } from "../../domain/user.ts";
+import type { DeletionPlan } from "../../domain/deletion/deletion-plan.ts";
+import type { SessionView } from "../../domain/sessions/session-lifecycle.ts";
+import { isPrivileged, roles } from "../../domain/users/role.ts";
+import { type UserRecord, userStatuses } from "../../domain/users/user.ts";
 import { removalText } from "../../http/removal-text.ts";
 import { html, type SafeHtml } from "../html.ts";
 import { csrfField, type PageContext } from "../layout.ts";

@@ -1,9 +1,9 @@
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
-import { type AuditEntry, auditOutcomes } from "../../domain/audit.ts";
-import { readAuditLog, verifyAuditLog } from "../../domain/audit-log.ts";
-import type { AuditVerification } from "../../domain/audit-verification.ts";
+import { type AuditEntry, auditOutcomes } from "../../domain/audit/audit-chain.ts";
+import type { AuditVerification } from "../../domain/audit/audit-chain-walk.ts";
+import { readAuditLog, verifyAuditLog } from "../../domain/audit/audit-log.ts";
 import type { ErrorCode } from "../../domain/errors.ts";
 import { unwrap } from "../../http/gatehouse-error.ts";
 import { auditLogFilters, decimalInteger } from "../../http/query-schemas.ts";

@@ -1,4 +1,4 @@
-import type { SessionView } from "../../domain/sessions.ts";
+import type { SessionView } from "../../domain/sessions/session-lifecycle.ts";
 import { html, type SafeHtml } from "../html.ts";
 
 /** A table of sessions; `action` renders the per-row control (or nothing). */

@@ -1,7 +1,7 @@
 import type { FastifyRequest } from "fastify";
-import { type Actor, type Authenticated, actorOf, type RequestMeta } from "../../domain/context.ts";
+import { type Actor, type Authenticated, actorOf, type RequestMeta } from "../../domain/actor.ts";
 import type { Refusal } from "../../domain/errors.ts";
-import { reauthenticate } from "../../domain/sessions.ts";
+import { reauthenticate } from "../../domain/sessions/session-lifecycle.ts";
 import { passwordField } from "../../http/credential-fields.ts";
 import { throttledPasswordCheck } from "../../http/password-throttle.ts";
 import { authOf } from "../../http/request-auth.ts";

@@ -7,9 +7,10 @@ import {
   genesisHash,
   sealAuditHead,
   sealAuditNote,
-} from "./audit.ts";
+} from "./audit-chain.ts";
 
 /**
+ * @module
  * Verification of the audit chain. It reports every broken entry, not just the first: after a break it goes
  * on from what the database holds, so one bad entry (edited, or made unreadable) cannot hide a later edit,
  * and each edit is reported once, at its own entry. Callers branch on `kind`, never on the prose.

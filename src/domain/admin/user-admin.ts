@@ -1,19 +1,22 @@
-import { createAccount } from "./accounts.ts";
+import type { Actor, RequestMeta } from "../actor.ts";
+import { recordDenial, refusedPermission } from "../audit/denial-record.ts";
+import { auditFailures } from "../audit/failure-record.ts";
+import type { Deps } from "../deps.ts";
+import { type Ok, type Refusal, refuse } from "../errors.ts";
+import type { UserListQuery, UserPatch } from "../ports.ts";
+import { type SessionView, toSessionView } from "../sessions/session-lifecycle.ts";
+import { isExpired } from "../sessions/session-record.ts";
+import { createAccount } from "../users/accounts.ts";
+import { isPrivileged, type Role } from "../users/role.ts";
+import type { UserRecord, UserStatus } from "../users/user.ts";
+import { type AdminAct, needsStepUp, runAdminAct } from "./admin-act.ts";
 import { checkGrantedRole, checkTarget } from "./authz.ts";
-import type { Actor, Deps, RequestMeta } from "./context.ts";
-import { type Ok, type Refusal, refuse } from "./errors.ts";
-import { type AdminAct, auditFailures, needsStepUp, recordDenial, refusedPermission, runAdminAct } from "./guard.ts";
-import type { UserListQuery, UserPatch } from "./ports.ts";
-import { isPrivileged, type Role } from "./role.ts";
-import { isExpired } from "./session.ts";
-import { type SessionView, toSessionView } from "./sessions.ts";
-import type { UserRecord, UserStatus } from "./user.ts";
 
 /**
  * @module
  * Administrative use cases on other users' accounts. Each one checks, in order: the permission at all
  * (403 before any lookup), the target's existence (404), then the target rules (403/409); every refusal
- * is audited. The acts that change a user run as one step, runAdminAct (guard.ts), which locks, checks and
+ * is audited. The acts that change a user run as one step, runAdminAct (admin-act.ts), which locks, checks and
  * audits the same way for all of them. Changes to role or status revoke the target's sessions in the same
  * transaction, so a demoted admin's very next request already runs with the new role, and a disabled
  * user's has no session at all.

@@ -1,6 +1,7 @@
-import type { Clock } from "./ports.ts";
+import type { Clock } from "../ports.ts";
 
 /**
+ * @module
  * How many refusals a minute are audited one by one, per account and per client address. Generous for a
  * person (a plain user clicking into the admin pages, an admin testing a rule), far below what a script
  * can send: without it one plain user wrote 30,000 durable rows in 10 s. The address budget is the larger,
@@ -32,7 +33,7 @@ interface Entry {
 }
 
 /**
- * The budget of audited refusals (see recordDenial, domain/guard.ts). Counted synchronously when a refusal
+ * The budget of audited refusals (see recordDenial, domain/audit/denial-record.ts). Counted synchronously when a refusal
  * is admitted, before its row is written, so concurrent bursts cannot overrun it. A refusal past the budget
  * is answered 429 and not written; the first one of each burst leaves one row saying the key is throttled.
  * The operator at the CLI and the server's own jobs (no account, no address) are never throttled.

@@ -1,4 +1,4 @@
-import type { Deps } from "./context.ts";
+import type { Deps } from "../deps.ts";
 
 /** Rows per delete statement: small enough that one batch holds the SQLite writer for about a millisecond. */
 export const sweepBatchSize = 100;

@@ -1,94 +1,19 @@
+import type { Actor, RequestMeta } from "../actor.ts";
+import { type AuditFacts, auditEntry } from "../audit/audit-entry.ts";
+import { recordDenial, refusedPermission } from "../audit/denial-record.ts";
+import { auditFailures } from "../audit/failure-record.ts";
+import type { Deps } from "../deps.ts";
+import { type Ok, type Refusal, refuse } from "../errors.ts";
+import type { StoreTx } from "../ports.ts";
+import { isRecentlyAuthenticated } from "../sessions/session-record.ts";
+import type { UserRecord } from "../users/user.ts";
 import { type AdminAction, checkTarget, permits, type TargetChange } from "./authz.ts";
-import { type Actor, type AuditFacts, auditEntry, type Deps, type RequestMeta } from "./context.ts";
-import type { DenialAdmission } from "./denial-budget.ts";
-import { type Ok, type Refusal, rateLimitedRefusal, refuse } from "./errors.ts";
-import type { StoreReads, StoreTx } from "./ports.ts";
-import { isRecentlyAuthenticated } from "./session.ts";
-import type { UserRecord } from "./user.ts";
 
 /**
- * Every refusal of an administrative act is itself recorded (ASVS 16.3.2): who tried what on which id,
- * and why not. Inside a transaction the row commits with it (the refused act wrote nothing else).
- * The refusal is decided before this is called: the lookup below only chooses what the record says
- * (the id, or its pseudonym), never the answer, and every refusal makes it, whether the id exists or not.
- * Within the denial budget, that is; past it the refusal becomes RATE_LIMITED and is not written.
+ * @module
+ * The one step every administrative act on a user takes (runAdminAct), and the lock order it takes it in
+ * (lockParties): lock, re-read the actor, check permission and target rules, run the act, audit it.
  */
-export async function recordDenial(
-  deps: Deps,
-  actor: Actor,
-  meta: RequestMeta,
-  action: AdminAction | string,
-  targetId: string | null,
-  refusal: Refusal,
-  tx?: StoreTx,
-): Promise<Refusal> {
-  const admission = deps.denials.admit(actor.type === "user" ? actor.user.id : null, meta.network ?? meta.ip);
-  if (!admission.admitted) return throttledDenial(deps, actor, meta, action, admission, tx);
-  const entry = auditEntry(actor, meta, deps.clock.now(), {
-    action,
-    outcome: "denied",
-    targetId: targetId === null ? null : await auditedTargetId(deps, tx ?? deps.store, targetId),
-    reason: refusal.code,
-  });
-  if (tx !== undefined) await tx.appendAudit(entry);
-  else await deps.store.transaction((own) => own.appendAudit(entry));
-  return refusal;
-}
-
-/**
- * A refusal past the denial budget (domain/denial-budget.ts): 429, and no row of its own. The first of a
- * burst writes one row saying that refusals from this account or address are being throttled, so the log
- * still shows that someone kept being refused, and from when.
- */
-async function throttledDenial(
-  deps: Deps,
-  actor: Actor,
-  meta: RequestMeta,
-  action: string,
-  admission: Extract<DenialAdmission, { admitted: false }>,
-  tx: StoreTx | undefined,
-): Promise<Refusal> {
-  if (admission.newlyThrottled.length > 0) {
-    const entry = auditEntry(actor, meta, deps.clock.now(), {
-      action: "audit.denials_throttled",
-      outcome: "denied",
-      reason: "RATE_LIMITED",
-      details: { throttled: admission.newlyThrottled.join(","), firstAction: action },
-    });
-    if (tx !== undefined) await tx.appendAudit(entry);
-    else await deps.store.transaction((own) => own.appendAudit(entry));
-  }
-  return rateLimitedRefusal(admission.retryAfterMs);
-}
-
-/** User ids are UUIDs; anything longer, or not plain text, names nobody and is not worth a query. */
-const longestUserId = 64;
-
-/**
- * An id from a request is kept only when it names a user; anything else (an e-mail address typed into the
- * URL, a probe) becomes its keyed pseudonym, so no caller-chosen text reaches the append-only log.
- */
-async function auditedTargetId(deps: Deps, reads: StoreReads, id: string): Promise<string> {
-  const couldNameUser = id.length > 0 && id.length <= longestUserId && id.isWellFormed() && !id.includes("\u0000");
-  if (couldNameUser && (await reads.getUserById(id)) !== null) return id;
-  return deps.auditPseudonym(id);
-}
-
-/**
- * Permitted at all? Asked before any lookup, so that a 403 is the same answer whether the target exists or
- * not (authz.ts); the refusal is audited under `auditedAs` (a deletion plan under its own action).
- */
-export async function refusedPermission(
-  deps: Deps,
-  actor: Actor,
-  meta: RequestMeta,
-  action: AdminAction,
-  targetId: string | null,
-  auditedAs: string = action,
-): Promise<Refusal | null> {
-  if (permits(actor, action)) return null;
-  return recordDenial(deps, actor, meta, auditedAs, targetId, refuse("FORBIDDEN"));
-}
 
 /** Sensitive acts need a recent password proof in this session; the CLI operator is not a session. */
 export function needsStepUp(deps: Deps, actor: Actor): boolean {
@@ -142,38 +67,6 @@ export async function lockParties(
   }
   const target = targetId === null ? null : (locked.get(targetId) ?? null);
   return { ok: true, actor: current, target, activeSuperusers };
-}
-
-/**
- * An administrative act that fails (a fault, not a refusal: the database gone, a deadlock that outlived its
- * retries) is still recorded, as a failure, in a transaction of its own, since the act's own rolled back.
- * The fault is then rethrown for the edge to answer 500. If even the record cannot be written (the database
- * is unreachable), the original fault is what the caller sees.
- */
-export async function auditFailures<T>(
-  deps: Deps,
-  actor: Actor,
-  meta: RequestMeta,
-  action: string,
-  targetId: string | null,
-  act: () => Promise<T>,
-): Promise<T> {
-  try {
-    return await act();
-  } catch (fault) {
-    await deps.store
-      .transaction(async (tx) => {
-        const entry = auditEntry(actor, meta, deps.clock.now(), {
-          action,
-          outcome: "failure",
-          targetId: targetId === null ? null : await auditedTargetId(deps, tx, targetId),
-          reason: "INTERNAL",
-        });
-        await tx.appendAudit(entry);
-      })
-      .catch(() => {});
-    throw fault;
-  }
 }
 
 /** An administrative act on one user, as runAdminAct needs to know it. */

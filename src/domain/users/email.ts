@@ -1,7 +1,8 @@
 import { domainToASCII, domainToUnicode } from "node:url";
-import { type Ok, type Refusal, refuse } from "./errors.ts";
+import { type Ok, type Refusal, refuse } from "../errors.ts";
 
 /**
+ * @module
  * E-mail identity (issue 9, item 9). One address has one key however it is typed, and the key is what
  * every account shows, so that what users see is exactly what uniqueness and the confusable check compare:
  *

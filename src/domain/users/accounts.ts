@@ -1,12 +1,16 @@
-import { checkGrantedRole } from "./authz.ts";
-import { type Actor, type Authenticated, actorOf, auditEntry, type Deps, type RequestMeta } from "./context.ts";
+import { type Actor, type Authenticated, actorOf, type RequestMeta } from "../actor.ts";
+import { lockParties } from "../admin/admin-act.ts";
+import { checkGrantedRole } from "../admin/authz.ts";
+import { auditEntry } from "../audit/audit-entry.ts";
+import { recordDenial } from "../audit/denial-record.ts";
+import { auditFailures } from "../audit/failure-record.ts";
+import type { Deps } from "../deps.ts";
+import { type Ok, type Refusal, refuse } from "../errors.ts";
+import type { StoreReads } from "../ports.ts";
+import { type StartedSession, startSession } from "../sessions/session-lifecycle.ts";
 import { legacyEmailKey, normalizeEmail, parseEmail } from "./email.ts";
-import { type Ok, type Refusal, refuse } from "./errors.ts";
-import { auditFailures, lockParties, recordDenial } from "./guard.ts";
 import { checkPassword } from "./password-policy.ts";
-import type { StoreReads } from "./ports.ts";
 import type { Role } from "./role.ts";
-import { type StartedSession, startSession } from "./sessions.ts";
 import type { SignedInUser, UserRecord } from "./user.ts";
 
 export interface NewAccount {
@@ -21,7 +25,7 @@ export interface NewAccount {
  * create-superuser, and the admin API). The password is hashed before the transaction opens, so an
  * administrator's creation locks and re-reads its actor inside the transaction, as every admin act does:
  * an actor demoted, disabled or deleted while its request was hashing creates nothing. The address is
- * stored in its normalized form (domain/email.ts); one that looks like an existing account's (same
+ * stored in its normalized form (domain/users/email.ts); one that looks like an existing account's (same
  * confusable skeleton, kept unique by the store) is refused exactly as a taken one is.
  */
 export async function createAccount(

@@ -1,6 +1,7 @@
 import { createHmac } from "node:crypto";
 
 /**
+ * @module
  * The audit log is append-only and hash-chained: each entry carries the previous entry's hash, and its own
  * hash is an HMAC (under the server secret) over the previous hash and its canonical body. Editing,
  * inserting or removing any entry, or cutting off the tail (the head row records the last seq and hash),

@@ -1,33 +1,19 @@
-import { type Authenticated, actorOf, auditEntry, type Deps, type RequestMeta } from "./context.ts";
-import { type Ok, type Refusal, refuse } from "./errors.ts";
-import { auditFailures, recordDenial } from "./guard.ts";
-import type { StoreTx } from "./ports.ts";
-import { isExpired, isRecentlyAuthenticated, needsTouch, type SessionRecord } from "./session.ts";
-import { issueSessionToken, parseSessionToken, secretMatches } from "./session-token.ts";
-import type { UserRecord } from "./user.ts";
+import { type Authenticated, actorOf, type RequestMeta } from "../actor.ts";
+import { auditEntry } from "../audit/audit-entry.ts";
+import { recordDenial } from "../audit/denial-record.ts";
+import { auditFailures } from "../audit/failure-record.ts";
+import type { Deps } from "../deps.ts";
+import { type Ok, type Refusal, refuse } from "../errors.ts";
+import type { StoreTx } from "../ports.ts";
+import type { UserRecord } from "../users/user.ts";
+import { isExpired, type SessionRecord } from "./session-record.ts";
+import { issueSessionToken, parseSessionToken } from "./session-token.ts";
 
 /**
- * The session check, run on every request: one point query, a constant-time hash compare, expiry and
- * user-status checks. It never throws for a bad token and never writes except a throttled last-seen
- * update, sent without waiting for it. The user is re-read with the session every time, so a disabled,
- * deleted or demoted user's change applies to the very next request.
+ * @module
+ * A session from its start to its end: login starts one, the owner lists and ends theirs, and the password
+ * again (step-up) marks one freshly authenticated.
  */
-export async function checkSession(deps: Deps, token: string | undefined): Promise<Authenticated | null> {
-  const parsed = parseSessionToken(token);
-  if (parsed === null) return null;
-  const found = await deps.store.getSessionAndUser(parsed.sessionId);
-  if (found === null) return null;
-  const { session, user } = found;
-  if (!secretMatches(parsed.secret, session.secretHash)) return null;
-  const now = deps.clock.now();
-  if (isExpired(session, now, deps.lifetimes)) return null;
-  if (user.status !== "active") return null;
-  if (needsTouch(session, now, deps.lifetimes)) {
-    // Losing a touch only makes the idle timeout end a little earlier: never worth failing a request.
-    deps.store.touchSession(session.id, now).catch(() => {});
-  }
-  return { session, user };
-}
 
 export interface StartedSession {
   readonly session: SessionRecord;
@@ -178,8 +164,4 @@ export async function reauthenticate(
     );
   });
   return { ok: true };
-}
-
-export function hasRecentAuthentication(deps: Deps, auth: Authenticated): boolean {
-  return isRecentlyAuthenticated(auth.session, deps.clock.now(), deps.lifetimes);
 }

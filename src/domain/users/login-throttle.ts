@@ -1,4 +1,4 @@
-import type { Clock } from "./ports.ts";
+import type { Clock } from "../ports.ts";
 
 /** One reserved password attempt, settled exactly once by what its verdict was. */
 export interface Attempt {

@@ -1,8 +1,10 @@
-import { type Actor, type Authenticated, actorOf, auditEntry, type Deps, type RequestMeta } from "./context.ts";
-import { mentionsEmail, normalizeEmail } from "./email.ts";
-import { type Ok, type Refusal, refuse } from "./errors.ts";
-import { type AdminAct, needsStepUp, runAdminAct } from "./guard.ts";
-import type { UserRecord } from "./user.ts";
+import { type Actor, type Authenticated, actorOf, type RequestMeta } from "../actor.ts";
+import { type AdminAct, needsStepUp, runAdminAct } from "../admin/admin-act.ts";
+import { auditEntry } from "../audit/audit-entry.ts";
+import type { Deps } from "../deps.ts";
+import { type Ok, type Refusal, refuse } from "../errors.ts";
+import { mentionsEmail, normalizeEmail } from "../users/email.ts";
+import type { UserRecord } from "../users/user.ts";
 
 /**
  * @module

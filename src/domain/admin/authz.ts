@@ -1,9 +1,10 @@
-import type { Actor } from "./context.ts";
-import { type Refusal, refuse } from "./errors.ts";
-import { type Role, roleRank } from "./role.ts";
-import type { UserRecord } from "./user.ts";
+import type { Actor } from "../actor.ts";
+import { type Refusal, refuse } from "../errors.ts";
+import { type Role, roleRank } from "../users/role.ts";
+import type { UserRecord } from "../users/user.ts";
 
 /**
+ * @module
  * Authorization as data: which role may attempt which action at all (the permission table), plus the
  * target rules every action on another user obeys. Checks always run in this order, by every edge:
  *   authenticated? (401, at the route group) -> permitted at all? (403, `permits`, before any lookup, so

@@ -1,16 +1,17 @@
-import type { AuditEntry, AuditQuery } from "./audit.ts";
+import type { Actor, RequestMeta } from "../actor.ts";
+import { permits } from "../admin/authz.ts";
+import type { Deps } from "../deps.ts";
+import { type Ok, type Refusal, refuse } from "../errors.ts";
+import type { Store } from "../ports.ts";
+import type { AuditEntry, AuditQuery } from "./audit-chain.ts";
 import {
   AuditChainWalk,
   type AuditVerification,
   defaultMaxReported,
   type VerifyOptions,
   walkAuditChain,
-} from "./audit-verification.ts";
-import { permits } from "./authz.ts";
-import type { Actor, Deps, RequestMeta } from "./context.ts";
-import { type Ok, type Refusal, refuse } from "./errors.ts";
-import { recordDenial } from "./guard.ts";
-import type { Store } from "./ports.ts";
+} from "./audit-chain-walk.ts";
+import { recordDenial } from "./denial-record.ts";
 
 export async function readAuditLog(
   deps: Deps,

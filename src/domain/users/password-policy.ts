@@ -1,6 +1,7 @@
-import { type Refusal, refuse } from "./errors.ts";
+import { type Refusal, refuse } from "../errors.ts";
 
 /**
+ * @module
  * NIST SP 800-63B-4 §3.1.1.2 / ASVS 6.2: at least 8 characters (15 recommended for single-factor),
  * at least 64 accepted, no composition rules, no truncation, no case folding: the password is hashed
  * exactly as typed. The upper bound only keeps hashing cost bounded against denial of service.

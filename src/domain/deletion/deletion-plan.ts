@@ -1,10 +1,13 @@
-import { checkTarget } from "./authz.ts";
-import type { Actor, Deps, RequestMeta } from "./context.ts";
+import type { Actor, RequestMeta } from "../actor.ts";
+import { needsStepUp } from "../admin/admin-act.ts";
+import { checkTarget } from "../admin/authz.ts";
+import { recordDenial, refusedPermission } from "../audit/denial-record.ts";
+import type { Deps } from "../deps.ts";
+import { type ErrorCode, errorCodes, type Ok, type Refusal, refuse } from "../errors.ts";
 import { erasesNow } from "./delete-user.ts";
-import { type ErrorCode, errorCodes, type Ok, type Refusal, refuse } from "./errors.ts";
-import { needsStepUp, recordDenial, refusedPermission } from "./guard.ts";
 
 /**
+ * @module
  * What deleting a user would do, or what stops it, without changing anything: the same permission and
  * target rules as the deletion itself, evaluated on a read. Used by the confirmation page and by clients
  * that want to show the consequences first.

@@ -1,7 +1,8 @@
 import { hash, timingSafeEqual } from "node:crypto";
-import type { Random } from "./ports.ts";
+import type { Random } from "../ports.ts";
 
 /**
+ * @module
  * Session tokens are `<id>.<secret>`: the id (128 bits) finds the row, the secret (256 bits, CSPRNG) proves
  * possession. Only SHA-256(secret) is stored, so a leaked database holds no usable token, and the
  * comparison is constant-time so the hash cannot be learned byte by byte.

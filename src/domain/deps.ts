@@ -1,0 +1,23 @@
+import type { AuditSealer } from "./audit/audit-chain.ts";
+import type { AuditPseudonymizer } from "./audit/audit-pseudonym.ts";
+import type { DenialBudget } from "./audit/denial-budget.ts";
+import type { Clock, PasswordHasher, Random, Store } from "./ports.ts";
+import type { SessionLifetimes } from "./sessions/session-record.ts";
+
+/** What every use case gets from the composition root. */
+export interface Deps {
+  readonly store: Store;
+  readonly clock: Clock;
+  readonly random: Random;
+  readonly hasher: PasswordHasher;
+  readonly lifetimes: SessionLifetimes;
+  readonly signupOpen: boolean;
+  /** 0: deletion erases at once. Otherwise the account is disabled at once and erased after this long. */
+  readonly deletionGraceMs: number;
+  /** The audit chain's keyed hash, for verification (the store seals with the same one). */
+  readonly auditSealer: AuditSealer;
+  /** How many refusals are audited one by one, per account and address (recordDenial). */
+  readonly denials: DenialBudget;
+  /** Stands in for an id from a request that names no user: probes correlate, their text is not kept. */
+  readonly auditPseudonym: AuditPseudonymizer;
+}
