@@ -2,6 +2,8 @@ import { randomBytes } from "node:crypto";
 import { chmodSync, existsSync, linkSync, readFileSync, unlinkSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { z } from "zod";
+import type { AllowedHosts } from "./http/allowed-hosts.ts";
+import { type AuthzRule, parseAuthzRules } from "./http/authz-rules.ts";
 import { parseTrustedProxies, type TrustedProxies } from "./http/trusted-proxies.ts";
 import { makePrivateDirectory } from "./infra/private-files.ts";
 import { type DatabaseLocation, parseDatabaseUrl } from "./store/open-store.ts";
@@ -51,6 +53,24 @@ const schema = z.object({
       context.addIssue({ code: "custom", message: parsed.message });
       return z.NEVER;
     }),
+  ALLOWED_HOSTS: z
+    .string()
+    .default("")
+    .transform((value, context): AllowedHosts => {
+      const parsed = parseAllowedHosts(value);
+      if (parsed.ok) return parsed.value;
+      context.addIssue({ code: "custom", message: parsed.message });
+      return z.NEVER;
+    }),
+  AUTHZ_RULES: z
+    .string()
+    .default("")
+    .transform((value, context): readonly AuthzRule[] => {
+      const parsed = parseAuthzRules(value);
+      if (parsed.ok) return parsed.value;
+      context.addIssue({ code: "custom", message: parsed.message });
+      return z.NEVER;
+    }),
   PASSWORD_HASH_CONCURRENCY: wholeNumber(1, 256).optional(),
   LOG_REQUESTS: booleanFlag.default(false),
   LOG_LEVEL: z.enum(logLevels).default("info"),
@@ -75,6 +95,10 @@ export interface Config {
   readonly deletionGraceMs: number;
   /** Which proxies may say who the client is (http/trusted-proxies.ts); false: none, the peer is the client. */
   readonly trustProxy: TrustedProxies;
+  /** Hosts besides the public one Gatehouse acts for (http/allowed-hosts.ts): exact names or `.domain` suffixes. */
+  readonly allowedHosts: AllowedHosts;
+  /** Which role a URL behind the proxy needs (http/authz-rules.ts); empty: any signed-in user. */
+  readonly authzRules: readonly AuthzRule[];
   /** Password hashes computed at once; undefined adapts to the event loop (infra/argon2-hasher.ts). */
   readonly passwordHashConcurrency: number | undefined;
   readonly logLevel: LogLevel;
@@ -118,10 +142,48 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
     signupOpen: values.SIGNUP_OPEN,
     deletionGraceMs: values.DELETION_GRACE_DAYS * 86_400_000,
     trustProxy: values.TRUST_PROXY,
+    allowedHosts: values.ALLOWED_HOSTS,
+    authzRules: values.AUTHZ_RULES,
     passwordHashConcurrency: values.PASSWORD_HASH_CONCURRENCY,
     logLevel: values.LOG_LEVEL,
     logRequests: values.LOG_REQUESTS,
   });
+}
+
+export type AllowedHostsParse =
+  | { readonly ok: true; readonly value: AllowedHosts }
+  | { readonly ok: false; readonly message: string };
+
+/**
+ * ALLOWED_HOSTS: comma-separated host names, each exact (`app.example.com`) or, with a leading dot, a
+ * domain's subdomains (`.example.com`). Each is kept in the URL parser's form (lower case, IDNA A-labels),
+ * the form hosts are compared in; no port, path, userinfo, wildcard or address range is accepted.
+ */
+export function parseAllowedHosts(text: string): AllowedHostsParse {
+  const hosts: string[] = [];
+  for (const entry of text.split(",").map((part) => part.trim())) {
+    if (entry === "") continue;
+    const suffix = entry.startsWith(".");
+    const name = suffix ? entry.slice(1) : entry;
+    const host = /^[^\s/\\@:?#%*[\]]+$/u.test(name) ? parsedHostname(name) : null;
+    if (host === null || host.startsWith(".") || host.endsWith(".") || (suffix && !/[a-z]/.test(host))) {
+      return {
+        ok: false,
+        message: `"${entry}" is not a host name or .domain (comma-separated, for example "app.example.com,.example.org")`,
+      };
+    }
+    hosts.push(`${suffix ? "." : ""}${host}`);
+  }
+  return { ok: true, value: Object.freeze(hosts) };
+}
+
+function parsedHostname(name: string): string | null {
+  try {
+    const url = new URL(`http://${name}/`);
+    return url.port === "" && url.pathname === "/" ? url.hostname : null;
+  } catch {
+    return null;
+  }
 }
 
 function urlHost(host: string): string {

@@ -65,11 +65,15 @@ export async function openDeps(config: Config, overrides: DepsOverrides = {}) {
 }
 
 /** What the app takes from the configuration, for the served app and the tests' alike. */
-export function appOptions(config: Config): Pick<AppOptions, "publicUrl" | "secret" | "trustProxy" | "logRequests"> {
+export function appOptions(
+  config: Config,
+): Pick<AppOptions, "publicUrl" | "secret" | "trustProxy" | "allowedHosts" | "authzRules" | "logRequests"> {
   return {
     publicUrl: config.publicUrl,
     secret: config.secret,
     trustProxy: config.trustProxy,
+    allowedHosts: config.allowedHosts,
+    authzRules: config.authzRules,
     logRequests: config.logRequests,
   };
 }

@@ -7,6 +7,7 @@
 export const errorCodes = {
   VALIDATION_FAILED: { status: 400, title: "The request is not valid." },
   MALFORMED_BODY: { status: 400, title: "The request body could not be parsed." },
+  ORIGINAL_URL_INVALID: { status: 400, title: "The proxy's original URL cannot be judged." },
   UNAUTHENTICATED: { status: 401, title: "Sign in to continue." },
   INVALID_CREDENTIALS: { status: 401, title: "The e-mail address or password is incorrect." },
   WRONG_PASSWORD: { status: 403, title: "The password is incorrect." },

@@ -9,6 +9,7 @@ import { accountRoutes } from "./routes/account-routes.ts";
 import { adminUserRoutes } from "./routes/admin-user-routes.ts";
 import { auditRoutes } from "./routes/audit-routes.ts";
 import { authRoutes, sessionRoutes } from "./routes/auth-routes.ts";
+import { authzRoutes } from "./routes/authz-routes.ts";
 import { healthRoutes } from "./routes/health-routes.ts";
 
 export async function registerApiRoutes(
@@ -18,6 +19,8 @@ export async function registerApiRoutes(
 ): Promise<void> {
   await app.register(routeGroup("public", (group) => healthRoutes(group, context)));
   await app.register(routeGroup("public", (group) => authRoutes(group, context)));
+  // Public: it reads request.auth and answers a missing session itself (401 + Location, or a redirect).
+  await app.register(routeGroup("public", (group) => authzRoutes(group, context)));
   await app.register(routeGroup("authenticated", (group) => sessionRoutes(group, context)));
   await app.register(routeGroup("authenticated", (group) => accountRoutes(group, context)));
   await app.register(adminGroup((group) => adminUserRoutes(group, context), onAdminDenied));

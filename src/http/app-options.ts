@@ -4,6 +4,8 @@
  */
 import type { FastifyServerOptions } from "fastify";
 import type { Deps } from "../domain/deps.ts";
+import type { AllowedHosts } from "./allowed-hosts.ts";
+import type { AuthzRule } from "./authz-rules.ts";
 import type { TrustedProxies } from "./trusted-proxies.ts";
 
 export interface Limits {
@@ -42,5 +44,9 @@ export interface AppOptions {
   /** Two log lines per request (received, completed) at info level; off unless asked for. */
   readonly logRequests?: boolean;
   readonly trustProxy?: TrustedProxies;
+  /** Hosts besides the public one that the verify endpoint judges requests for (ALLOWED_HOSTS). */
+  readonly allowedHosts?: AllowedHosts;
+  /** The verify endpoint's host/path rules (AUTHZ_RULES). */
+  readonly authzRules?: readonly AuthzRule[];
   readonly limits?: Partial<Limits>;
 }

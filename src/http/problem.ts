@@ -1,4 +1,5 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { z } from "zod";
 import { type ErrorCode, errorCodes } from "../domain/errors.ts";
 import { type ErrorProblem, problemFor } from "./problem-for.ts";
 
@@ -16,6 +17,17 @@ export interface Problem {
   readonly instance?: string;
   readonly errors?: ErrorProblem["errors"];
 }
+
+/** A problem's body as a response schema (every refusal a route documents answers this shape). */
+export const problemSchema = z.object({
+  type: z.string(),
+  title: z.string(),
+  status: z.number().int(),
+  code: z.enum(Object.keys(errorCodes) as [ErrorCode, ...ErrorCode[]]),
+  detail: z.string().optional(),
+  instance: z.string().optional(),
+  errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+});
 
 export function problemType(code: ErrorCode): string {
   return `urn:gatehouse:problem:${code.toLowerCase().replaceAll("_", "-")}`;

@@ -1,7 +1,10 @@
 import type { preHandlerAsyncHookHandler } from "fastify";
 import type { Deps } from "../domain/deps.ts";
+import type { AllowedHosts } from "./allowed-hosts.ts";
+import type { AuthzRule } from "./authz-rules.ts";
 import type { PasswordThrottles } from "./password-throttle.ts";
 import type { SessionCookie } from "./session-cookie.ts";
+import type { TrustedProxies } from "./trusted-proxies.ts";
 
 /** What route handlers share: the use cases' dependencies and the edge's own settings. */
 export interface RouteContext {
@@ -9,6 +12,12 @@ export interface RouteContext {
   /** The origin the server answers on (PUBLIC_URL): the only place a browser is sent back to. */
   readonly publicUrl: URL;
   readonly cookie: SessionCookie;
+  /** The proxies whose original-URL headers the verify endpoint believes (TRUST_PROXY). */
+  readonly trustProxy: TrustedProxies;
+  /** Hosts besides the public one (ALLOWED_HOSTS). */
+  readonly allowedHosts: AllowedHosts;
+  /** The verify endpoint's host/path rules (AUTHZ_RULES). */
+  readonly authzRules: readonly AuthzRule[];
   readonly csrfKey: Buffer;
   /** The password budgets; every password check draws on them through throttledPasswordCheck. */
   readonly throttles: PasswordThrottles;

@@ -1,5 +1,6 @@
 import { isIP } from "node:net";
 import type { FastifyServerOptions } from "fastify";
+import ipaddr from "ipaddr.js";
 
 /**
  * @module
@@ -63,4 +64,38 @@ export function fastifyTrustProxy(trusted: TrustedProxies): FastifyServerOptions
   if (trusted === false) return false;
   if (typeof trusted === "number") return (_address: string, hop: number) => hop < trusted;
   return [...trusted];
+}
+
+/** proxy-addr's ranges for its names, the ones fastify uses for the same setting. */
+const namedRangeCidrs: Readonly<Record<string, readonly string[]>> = {
+  loopback: ["127.0.0.0/8", "::1/128"],
+  linklocal: ["169.254.0.0/16", "fe80::/10"],
+  uniquelocal: ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"],
+};
+
+/**
+ * Whether the connection itself comes from a trusted proxy: what lets a request's original-URL headers
+ * (X-Original-URL, X-Forwarded-Host, ...) be believed (http/original-request.ts). With a hop count every
+ * peer is the nearest hop, so it is trusted: that setting says Gatehouse is reachable only through proxies.
+ */
+export function isTrustedPeer(trusted: TrustedProxies, peerAddress: string | undefined): boolean {
+  if (trusted === false || peerAddress === undefined) return false;
+  if (typeof trusted === "number") return trusted > 0;
+  const peer = parsedAddress(peerAddress);
+  if (peer === null) return false;
+  return trusted.some((entry) =>
+    (namedRangeCidrs[entry] ?? [entry]).some((cidr) => {
+      const [address = "", bits] = cidr.split("/");
+      const range = parsedAddress(address);
+      if (range === null || range.kind() !== peer.kind()) return false;
+      const prefix = bits === undefined ? (range.kind() === "ipv4" ? 32 : 128) : Number(bits);
+      return peer.match(range, prefix);
+    }),
+  );
+}
+
+function parsedAddress(text: string): ipaddr.IPv4 | ipaddr.IPv6 | null {
+  if (!ipaddr.isValid(text)) return null;
+  // An IPv4 peer on a dual-stack socket reads "::ffff:127.0.0.1": it is the IPv4 address.
+  return ipaddr.process(text);
 }

@@ -62,6 +62,8 @@ export interface TestAppOptions {
   /** Defaults to the cheap argon2id of fastHasher. */
   readonly hasher?: PasswordHasher;
   readonly trustProxy?: Config["trustProxy"];
+  readonly allowedHosts?: Config["allowedHosts"];
+  readonly authzRules?: Config["authzRules"];
   /** Generous unless given: suites that are refused on purpose many times are not about the budget. */
   readonly denialLimits?: DenialLimits;
 }
@@ -73,6 +75,8 @@ export async function startTestApp(engine: EngineName, options: TestAppOptions =
     signupOpen: options.signupOpen ?? true,
     deletionGraceMs: options.deletionGraceMs ?? 0,
     trustProxy: options.trustProxy ?? false,
+    allowedHosts: options.allowedHosts ?? [],
+    authzRules: options.authzRules ?? [],
     logRequests: options.logRequests ?? false,
   });
   const clock = new TestClock();

@@ -41,6 +41,11 @@ const common = {
   method: z.enum(["GET", "POST", "PATCH", "DELETE"]),
   path: z.string().startsWith("/api/"),
   variant: z.string().optional(),
+  query: z
+    .string()
+    .regex(/^[^?#]+$/)
+    .optional(),
+  audited: z.literal(false).optional(),
   body: z.record(z.string(), jsonValue).optional(),
   setup: setup.optional(),
 };
@@ -88,7 +93,8 @@ export interface MatrixCell {
 }
 
 export function routeLabel(route: MatrixRoute): string {
-  return `${route.method} ${route.path}${route.variant === undefined ? "" : ` (${route.variant})`}`;
+  const query = route.query === undefined ? "" : `?${route.query}`;
+  return `${route.method} ${route.path}${query}${route.variant === undefined ? "" : ` (${route.variant})`}`;
 }
 
 function toCell(route: MatrixRoute, actor: ActorKind, target: TargetKind | null, text: string): MatrixCell | null {

@@ -1,9 +1,10 @@
 import { accessSync, constants } from "node:fs";
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import { type AddressInfo, createServer as createNetServer } from "node:net";
+import type { AddressInfo } from "node:net";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 import { startTestApp, type TestApp, type TestAppOptions } from "./app.ts";
 import type { EngineName } from "./databases.ts";
+import { freePort } from "./ports.ts";
 
 /**
  * Real-browser support: Debian's Chromium driven by playwright-core (never a downloaded browser), Gatehouse
@@ -156,17 +157,7 @@ export interface LiveGatehouse {
   close(): Promise<void>;
 }
 
-/** A port that was free a moment ago: the public URL must name the port before the app is built. */
-export async function freePort(host = "127.0.0.1"): Promise<number> {
-  const probe = createNetServer();
-  await new Promise<void>((resolve, reject) => {
-    probe.once("error", reject);
-    probe.listen(0, host, resolve);
-  });
-  const { port } = probe.address() as AddressInfo;
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
-}
+export { freePort };
 
 export async function startLiveGatehouse(
   engine: EngineName,

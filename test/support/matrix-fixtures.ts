@@ -98,6 +98,7 @@ export async function arrangeCell(t: TestApp, matrix: MatrixFile, cell: MatrixCe
     const sessionId = targetUser === null ? randomBytes(16).toString("base64url") : await sessionIdOf(t, targetUser);
     url = url.replace(":sessionId", sessionId);
   }
+  if (route.query !== undefined) url = `${url}?${route.query}`;
   return { actor, device, targetUser, url, body: route.body === undefined ? undefined : fill(route.body, role) };
 }
 
