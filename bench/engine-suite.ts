@@ -15,6 +15,7 @@ import { runLoginWorkload } from "./workloads/w2-login.ts";
 import { type DeletionTarget, runDeletionWorkload } from "./workloads/w3-deletion.ts";
 import { runBulkDeletionWorkload } from "./workloads/w4-bulk-deletion.ts";
 import { scaleMeasurements, timeBacklogSweep, timeSteadySweeps } from "./workloads/w5-scale.ts";
+import { runVerifyWorkload } from "./workloads/w6-verify.ts";
 
 /**
  * Every workload on one engine, over one fresh database, in phases:
@@ -34,8 +35,12 @@ export async function runEngineSuite(
   const wants = (...names: WorkloadName[]) => names.some((name) => options.workloads.includes(name));
   const measurements: Measurement[] = [];
   const database = await createBenchDatabase(engine, postgres);
-  const withServer = async <T>(mode: ServerMode, work: (server: ChildServer) => Promise<T>): Promise<T> => {
-    const server = await startGatehouse(database, mode, context.profileDir);
+  const withServer = async <T>(
+    mode: ServerMode,
+    work: (server: ChildServer) => Promise<T>,
+    env: NodeJS.ProcessEnv = {},
+  ): Promise<T> => {
+    const server = await startGatehouse(database, mode, context.profileDir, env);
     try {
       return await work(server);
     } finally {
@@ -67,7 +72,7 @@ export async function runEngineSuite(
 
   try {
     context.log(`${engine}: phase A (W1)`);
-    const { sessionUsers, loginUsers, admin } = await seed(
+    const { sessionUsers, loginUsers, admin, verifyVictims } = await seed(
       `${sizes.sessionUsers.toLocaleString("en-US")} users with a session`,
       async (seeder) => ({
         sessionUsers: await seeder.users({
@@ -85,6 +90,10 @@ export async function runEngineSuite(
         admin: firstOf(
           await seeder.users({ prefix: "admin", count: 1, sessionsPerUser: 0, role: "superuser", keepTokens: false }),
         ),
+        // W6: one user per measured run through nginx, deleted halfway through it.
+        verifyVictims: wants("W6")
+          ? await seeder.users({ prefix: "w6", count: options.runs, sessionsPerUser: 10, keepTokens: true })
+          : [],
       }),
     );
     const tokens = sessionUsers.flatMap((user) => user.tokens);
@@ -97,6 +106,32 @@ export async function runEngineSuite(
         return measureSessionChecks(context, server, tokens);
       });
       if (wants("W1")) measurements.push(...sessionCheckMeasurements("W1 session check", engine, small, true));
+    }
+
+    if (wants("W6")) {
+      context.log(`${engine}: W6`);
+      const w1Rate = small === null ? null : figureOf(small.runs.map((run) => run.okPerSec));
+      // nginx asks from 127.0.0.1: trusted to say which URL it asks about, as the documented set-up has it.
+      const w6 = await withServer(
+        "production",
+        async (server) => {
+          const client = new BenchClient(server.url, sessionCookieName);
+          try {
+            const signedIn = await signIn(client, admin.email, benchPassword);
+            return await runVerifyWorkload(context, engine, {
+              gatehouse: server,
+              tokens,
+              admin: signedIn,
+              victims: verifyVictims,
+              w1Rate,
+            });
+          } finally {
+            client.close();
+          }
+        },
+        { TRUST_PROXY: "127.0.0.1" },
+      );
+      measurements.push(...w6);
     }
 
     if (wants("W2")) {

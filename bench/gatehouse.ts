@@ -16,6 +16,7 @@ export function startGatehouse(
   database: BenchDatabase,
   mode: ServerMode,
   profileDir: string | null,
+  env: NodeJS.ProcessEnv = {},
 ): Promise<ChildServer> {
   // One directory per server start, and node's own file names (pid and thread id in them): the tsx loader
   // runs in a worker thread whose profile would otherwise overwrite the main thread's.
@@ -24,7 +25,7 @@ export function startGatehouse(
       ? []
       : ["--cpu-prof", "--cpu-prof-dir", join(profileDir, `${database.engine}-${mode}-${Date.now()}`)];
   return startChildServer(`gatehouse (${database.engine}, ${mode})`, entry, {
-    env: database.env,
+    env: { ...database.env, ...env },
     nodeFlags,
     args: [`--mode=${mode}`],
     databaseMarker: database.processMarker,

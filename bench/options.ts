@@ -1,10 +1,10 @@
 import { parseArgs } from "node:util";
 
 export type EngineName = "sqlite" | "postgres";
-export type WorkloadName = "W1" | "W2" | "W3" | "W4" | "W5";
+export type WorkloadName = "W1" | "W2" | "W3" | "W4" | "W5" | "W6";
 
 const allEngines: readonly EngineName[] = ["sqlite", "postgres"];
-const allWorkloads: readonly WorkloadName[] = ["W1", "W2", "W3", "W4", "W5"];
+const allWorkloads: readonly WorkloadName[] = ["W1", "W2", "W3", "W4", "W5", "W6"];
 
 /** How big each workload is. The full sizes are the issue's; --quick shrinks only what takes long to seed. */
 export interface Sizes {
@@ -42,7 +42,7 @@ export const usage = `npm run bench -- [options]
   --duration S         seconds per load run (default 10; 3 with --quick)
   --warmup S           seconds of unmeasured load before the runs (default 3; 1 with --quick)
   --engines LIST       sqlite,postgres (default both; PostgreSQL is skipped when its binaries are missing)
-  --workloads LIST     W1,W2,W3,W4,W5 (default all)
+  --workloads LIST     W1,W2,W3,W4,W5,W6 (default all)
   --scale-sessions N   sessions in the store for W5's large run (default 1000000; 100000 with --quick)
   --cpu-prof           profile the Gatehouse server processes (node --cpu-prof)`;
 

@@ -17,5 +17,7 @@ export const targets = {
   acceptedAfterDeletion: { text: "0 in every run", compare: "equals", value: 0, basis: "value", judge: "max" },
   sequentialDeletionRate: { text: ">= 500/s", compare: "atLeast", value: 500, basis: "value", judge: "median" },
   concurrentDeletionRate: { text: ">= 1,000/s", compare: "atLeast", value: 1000, basis: "value", judge: "median" },
+  verifyVsSessionCheck: { text: ">= 1.0 (W1's rate)", compare: "atLeast", value: 1, basis: "value", judge: "median" },
+  verifyProxiedVsBare: { text: ">= 0.8", compare: "atLeast", value: 0.8, basis: "value", judge: "median" },
   scaleRatio: { text: ">= 0.90", compare: "atLeast", value: 0.9, basis: "value", judge: "median" },
 } as const satisfies Record<string, Target>;

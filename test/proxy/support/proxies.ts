@@ -28,9 +28,13 @@ function isExecutable(path: string): boolean {
   }
 }
 
+export function proxyAvailable(kind: ProxyKind): boolean {
+  return isExecutable(binaries[kind]);
+}
+
 /** `false` when the proxy's suites can run, else the reason they are skipped (pass it to `describe`). */
 export function proxySkipReason(kind: ProxyKind): string | false {
-  if (isExecutable(binaries[kind])) return false;
+  if (proxyAvailable(kind)) return false;
   if (process.env.CI === "true") {
     throw new Error(`CI=true but ${kind} is not at ${binaries[kind]}: the proxy suites must not be skipped in CI.`);
   }
@@ -65,10 +69,21 @@ export interface RunningProxy {
   stop(): Promise<void>;
 }
 
-export async function startProxy(kind: ProxyKind, targets: ProxyTargets): Promise<RunningProxy> {
+export interface ProxyOptions {
+  /** nginx's worker_processes: 1 for the tests, "auto" (one per core) for the bench. */
+  readonly workers?: number | "auto";
+  /** nginx only: a server block of the bench's own (placeholders as in the template) instead of the documented one. */
+  readonly site?: string;
+}
+
+export async function startProxy(
+  kind: ProxyKind,
+  targets: ProxyTargets,
+  options: ProxyOptions = {},
+): Promise<RunningProxy> {
   const dir = mkdtempSync(join(tmpdir(), `gatehouse-${kind}-`));
   const port = await freePort();
-  const spawned = kind === "nginx" ? nginxIn(dir, port, targets) : caddyIn(dir, port, targets);
+  const spawned = kind === "nginx" ? nginxIn(dir, port, targets, options) : caddyIn(dir, port, targets);
   const logs: string[] = [];
   spawned.child.stdout?.on("data", (chunk: Buffer) => logs.push(chunk.toString()));
   spawned.child.stderr?.on("data", (chunk: Buffer) => logs.push(chunk.toString()));
@@ -106,7 +121,7 @@ interface Spawned {
  * off`), one worker, as the current user (`user root` when that is root: nginx would otherwise switch to
  * nobody). The documented server block is included as it is rendered.
  */
-function nginxIn(dir: string, port: number, targets: ProxyTargets): Spawned {
+function nginxIn(dir: string, port: number, targets: ProxyTargets, options: ProxyOptions): Spawned {
   const values = {
     LISTEN: `127.0.0.1:${port}`,
     SERVER_NAME: "127.0.0.1",
@@ -114,14 +129,18 @@ function nginxIn(dir: string, port: number, targets: ProxyTargets): Spawned {
     APP: targets.app,
     SNIPPETS: dir,
   };
-  writeFileSync(join(dir, "site.conf"), renderTemplate("nginx.conf.template", values));
+  const site =
+    options.site === undefined
+      ? renderTemplate("nginx.conf.template", values)
+      : options.site.replace(/\{\{([A-Z_]+)\}\}/g, (whole, key: string) => values[key as keyof typeof values] ?? whole);
+  writeFileSync(join(dir, "site.conf"), site);
   writeFileSync(join(dir, "gatehouse-verify.conf"), renderTemplate("gatehouse-verify.conf.template", values));
   writeFileSync(join(dir, "gatehouse-answer.conf"), renderTemplate("gatehouse-answer.conf.template", values));
   for (const temp of ["client_body", "proxy", "fastcgi", "uwsgi", "scgi"]) mkdirSync(join(dir, temp));
   const errorLog = join(dir, "error.log");
   const main = [
     "daemon off;",
-    "worker_processes 1;",
+    `worker_processes ${options.workers ?? 1};`,
     process.getuid?.() === 0 ? "user root;" : "",
     `pid ${join(dir, "nginx.pid")};`,
     `error_log ${errorLog} warn;`,
