@@ -97,25 +97,24 @@ function unauthenticated(
   reply: FastifyReply,
   target: OriginalRequest | null,
 ): FastifyReply {
-  // TODO(issue 12 item 2): the sign-in page follows an absolute `next` on an allowed host once that part lands.
+  // The sign-in page follows an absolute `next` on an allowed host once issue 12's return-URL part lands.
   const signIn = new URL("/login", context.publicUrl);
   const location = new URL(signIn);
   if (target !== null) location.searchParams.set("next", target.url.href);
-  const headers: Record<string, string> = {
-    "WWW-Authenticate": `Cookie realm="Gatehouse", form-action="${signIn.href}"`,
-    Location: location.href,
-  };
-  if (isBrowserNavigation(request)) {
-    // nginx's auth_request takes only 2xx, 401 and 403: its documented config redirects when this is set.
-    if (target?.style === "auth-request") headers["X-Gatehouse-Redirect"] = location.href;
-    else {
-      const method = target?.method ?? request.method;
-      return reply
-        .headers({ "WWW-Authenticate": headers["WWW-Authenticate"] ?? "" })
-        .redirect(location.href, unsafeMethods.has(method) ? 303 : 302);
-    }
+  const challenge = { "WWW-Authenticate": `Cookie realm="Gatehouse", form-action="${signIn.href}"` };
+  if (!isBrowserNavigation(request)) {
+    throw new GatehouseError("UNAUTHENTICATED", undefined, { ...challenge, Location: location.href });
   }
-  throw new GatehouseError("UNAUTHENTICATED", undefined, headers);
+  // nginx's auth_request takes only 2xx, 401 and 403: its documented config redirects when this is set.
+  if (target?.style === "auth-request") {
+    throw new GatehouseError("UNAUTHENTICATED", undefined, {
+      ...challenge,
+      Location: location.href,
+      "X-Gatehouse-Redirect": location.href,
+    });
+  }
+  const method = target?.method ?? request.method;
+  return reply.headers(challenge).redirect(location.href, unsafeMethods.has(method) ? 303 : 302);
 }
 
 /** A page the user is opening, not a script's fetch or XHR (which get the 401 they can act on). */

@@ -19,7 +19,8 @@ export function send(
   headers: readonly (readonly [string, string])[] = [],
   body?: string,
 ): Promise<RawAnswer> {
-  const url = new URL(path, origin);
+  // The path goes on the request line as written ("//admin" is a path here, not another host).
+  const url = new URL(origin);
   const lines: string[] = [];
   if (!headers.some(([name]) => name.toLowerCase() === "host")) lines.push("Host", url.host);
   for (const [name, value] of headers) lines.push(name, value);
@@ -30,7 +31,7 @@ export function send(
         host: url.hostname,
         port: url.port,
         method,
-        path: `${url.pathname}${url.search}`,
+        path,
         headers: lines,
         agent: false,
       },
