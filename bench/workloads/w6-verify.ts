@@ -51,12 +51,18 @@ export interface VerifyWorkloadInput {
 
 type Run = LoadResult & { readonly cpu: CpuShare };
 
-function rotating(tokens: readonly string[], path: string) {
+/**
+ * W1's rotating cookies, with a Host header: autocannon's per-request setup otherwise sends
+ * "Host: undefined:undefined", which nginx passes on in X-Original-URL and Gatehouse rightly refuses (400,
+ * which auth_request turns into a 500). W1 and the baselines ignore Host, so they never showed it.
+ */
+function rotating(tokens: readonly string[], path: string, url: string) {
+  const host = new URL(url).host;
   let next = 0;
   return () => {
     const token = tokens[next % tokens.length] as string;
     next += 1;
-    return { method: "GET" as const, path, headers: { cookie: `${sessionCookieName}=${token}` } };
+    return { method: "GET" as const, path, headers: { host, cookie: `${sessionCookieName}=${token}` } };
   };
 }
 
@@ -74,7 +80,7 @@ async function measure(
     url,
     connections: options.sizes.connections,
     durationSec,
-    next: rotating(tokens, path),
+    next: rotating(tokens, path, url),
   });
   await runLoad(spec(options.warmupSec), cpuOf);
   const runs: Run[] = [];
