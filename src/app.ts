@@ -10,6 +10,7 @@ import { type AppOptions, defaultLimits } from "./http/app-options.ts";
 import { auditedAdminDenial } from "./http/audited-admin-denial.ts";
 import { installFallbacks } from "./http/fallbacks.ts";
 import { createHttpApp, type GatehouseApp } from "./http/http-app.ts";
+import { apiVersion, registerOpenApi } from "./http/openapi/openapi-document.ts";
 import { installRequestPipeline } from "./http/request-pipeline.ts";
 import { routeContextFor } from "./http/route-context-for.ts";
 import { sendErrorPage } from "./web/error-page.ts";
@@ -21,6 +22,7 @@ export async function buildApp(options: AppOptions): Promise<GatehouseApp> {
   const { app, registry } = await createHttpApp(options, limits);
   const context = routeContextFor(app, options, limits);
   installRequestPipeline(app, context);
+  await registerOpenApi(app, { publicUrl: options.publicUrl, cookie: context.cookie, version: apiVersion });
   const onAdminDenied = auditedAdminDenial(context.deps);
   await registerApiRoutes(app, context, onAdminDenied);
   await app.register(pagesPlugin(context, onAdminDenied));

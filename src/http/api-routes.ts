@@ -10,6 +10,7 @@ import { adminUserRoutes } from "./routes/admin-user-routes.ts";
 import { auditRoutes } from "./routes/audit-routes.ts";
 import { authRoutes, sessionRoutes } from "./routes/auth-routes.ts";
 import { healthRoutes } from "./routes/health-routes.ts";
+import { openApiRoutes } from "./routes/openapi-routes.ts";
 
 export async function registerApiRoutes(
   app: FastifyInstance,
@@ -17,6 +18,7 @@ export async function registerApiRoutes(
   onAdminDenied: AdminDenial,
 ): Promise<void> {
   await app.register(routeGroup("public", (group) => healthRoutes(group, context)));
+  await app.register(routeGroup("public", (group) => openApiRoutes(group)));
   await app.register(routeGroup("public", (group) => authRoutes(group, context)));
   await app.register(routeGroup("authenticated", (group) => sessionRoutes(group, context)));
   await app.register(routeGroup("authenticated", (group) => accountRoutes(group, context)));

@@ -56,8 +56,11 @@ export const apiSecurityHeaders: Readonly<Record<string, string>> = Object.freez
  * API and health answers are JSON; every other path answers people (pages, their error pages, assets).
  * Given a route pattern or a decoded path (http/route-path.ts), never the raw URL: `/%61pi/...` is `/api/...`.
  */
+/** The API's reference for people: a page, though it lives beside the API it describes. */
+export const apiReferencePath = "/api/docs";
+
 export function isApiPath(path: string): boolean {
-  return path.startsWith("/api/") || path === "/healthz";
+  return (path.startsWith("/api/") && path !== apiReferencePath) || path === "/healthz";
 }
 
 export function securityHeadersFor(path: string): Readonly<Record<string, string>> {

@@ -6,6 +6,7 @@ import { type AdminDenial, adminGroup, routeGroup } from "../http/route-policy.t
 import { errorPageHandler } from "./error-page.ts";
 import { accountPages } from "./pages/account-pages.ts";
 import { adminUserPages } from "./pages/admin-user-pages.ts";
+import { apiReferencePage } from "./pages/api-reference-page.ts";
 import { auditPages } from "./pages/audit-pages.ts";
 import { authPages } from "./pages/auth-pages.ts";
 
@@ -36,6 +37,7 @@ export function pagesPlugin(context: RouteContext, onAdminDenied: AdminDenial) {
         );
         group.get("/", async (request, reply) => reply.redirect(request.auth === null ? "/login" : "/account", 303));
         authPages(group, context);
+        apiReferencePage(group, context);
       }),
     );
     await app.register(routeGroup("authenticated", (group) => accountPages(group, context)));

@@ -7,6 +7,7 @@ import type { Deps } from "../../src/domain/deps.ts";
 import type { PasswordHasher, Store } from "../../src/domain/ports.ts";
 import type { SessionLifetimes } from "../../src/domain/sessions/session-record.ts";
 import type { AppOptions, Limits } from "../../src/http/app-options.ts";
+import type { RouteRegistry } from "../../src/http/route-policy.ts";
 import { createArgon2Hasher } from "../../src/infra/argon2-hasher.ts";
 import { appOptions, type DepsOverrides, openDeps, sessionLifetimes } from "../../src/server.ts";
 import type { DatabaseLocation } from "../../src/store/open-store.ts";
@@ -41,6 +42,8 @@ const generousDenialLimits: DenialLimits = { perAccount: 1_000_000, perAddress: 
 
 export interface TestApp {
   readonly app: FastifyInstance;
+  /** Every route as registered (the 405 routes too), as the app's own checks read them. */
+  readonly registry: RouteRegistry;
   readonly deps: Deps;
   readonly store: Store;
   readonly clock: TestClock;
@@ -84,7 +87,7 @@ export async function startTestApp(engine: EngineName, options: TestAppOptions =
     store: { poolSize: 20, touchFlushDelayMs: 0 },
   };
   const { deps, store } = await openDeps(config, overrides);
-  const { app } = await buildApp({
+  const { app, registry } = await buildApp({
     deps,
     ...appOptions(config),
     ...(options.logger === undefined ? {} : { logger: options.logger }),
@@ -101,6 +104,7 @@ export async function startTestApp(engine: EngineName, options: TestAppOptions =
   await app.ready();
   return {
     app,
+    registry,
     deps,
     store,
     clock,
