@@ -34,7 +34,9 @@ export function pagesPlugin(context: RouteContext, onAdminDenied: AdminDenial) {
         group.get("/favicon.ico", async (_request, reply) =>
           reply.type("image/svg+xml").header("Cache-Control", "public, max-age=86400").send(favicon),
         );
-        group.get("/", async (request, reply) => reply.redirect(request.auth === null ? "/login" : "/account", 303));
+        group.get("/", async (request, reply) =>
+          reply.redirect(`${context.basePath}${request.auth === null ? "/login" : "/account"}`, 303),
+        );
         authPages(group, context);
       }),
     );

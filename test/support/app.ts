@@ -56,6 +56,10 @@ export interface TestAppOptions {
   readonly signupOpen?: boolean;
   readonly limits?: Partial<Limits>;
   readonly publicUrl?: string;
+  /** ALLOWED_HOSTS as an operator writes it (parsed by the production parser); none unless given. */
+  readonly allowedHosts?: string;
+  /** COOKIE_DOMAIN; host-only unless given. */
+  readonly cookieDomain?: string;
   readonly deletionGraceMs?: number;
   readonly logger?: AppOptions["logger"];
   readonly logRequests?: boolean;
@@ -68,8 +72,17 @@ export interface TestAppOptions {
 
 export async function startTestApp(engine: EngineName, options: TestAppOptions = {}): Promise<TestApp> {
   const database = await createTestDatabase(engine);
+  // PUBLIC_URL, ALLOWED_HOSTS and COOKIE_DOMAIN through the production parser: its checks apply to suites too.
+  const parsed = parseConfig({
+    GATEHOUSE_SECRET: "unused-here-unused-here-unused-here",
+    PUBLIC_URL: options.publicUrl ?? "http://127.0.0.1:3000",
+    ALLOWED_HOSTS: options.allowedHosts ?? "",
+    ...(options.cookieDomain === undefined ? {} : { COOKIE_DOMAIN: options.cookieDomain }),
+  });
   const config = testConfig(database.location, {
-    publicUrl: new URL(options.publicUrl ?? "http://127.0.0.1:3000"),
+    publicUrl: parsed.publicUrl,
+    allowedHosts: parsed.allowedHosts,
+    cookieDomain: parsed.cookieDomain,
     signupOpen: options.signupOpen ?? true,
     deletionGraceMs: options.deletionGraceMs ?? 0,
     trustProxy: options.trustProxy ?? false,

@@ -10,11 +10,15 @@ import { csrfTokenFor } from "../csrf-token.ts";
 import { unwrap } from "../gatehouse-error.ts";
 import { ownPasswordCheck } from "../password-throttle.ts";
 import { authOf } from "../request-auth.ts";
+import { maxReturnUrlLength, returnUrl } from "../return-url.ts";
 import type { RouteContext } from "../route-context.ts";
 
 const credentials = z.strictObject({ email: emailField, password: passwordField });
 
 const signupBody = credentials.extend({ name: z.string().max(200).optional() });
+
+/** `next`: where the client means to go after signing in; the answer's `returnTo` is it if return-url.ts accepts it. */
+const loginBody = credentials.extend({ next: z.string().max(maxReturnUrlLength).optional() });
 
 /** The session as its owner sees it: never the token, which travels only in Set-Cookie. */
 export function sessionPayload(context: RouteContext, auth: Authenticated) {
@@ -38,9 +42,11 @@ export function authRoutes(app: FastifyInstance, context: RouteContext): void {
     },
   );
 
-  routes.post("/api/auth/login", { schema: { body: credentials } }, async (request, reply) => {
-    const result = unwrap(await new ClientSession(context, request, reply).logIn(request.body));
-    return sessionPayload(context, { user: result.user, session: result.started.session });
+  routes.post("/api/auth/login", { schema: { body: loginBody } }, async (request, reply) => {
+    const { email, password, next } = request.body;
+    const result = unwrap(await new ClientSession(context, request, reply).logIn({ email, password }));
+    const returnTo = returnUrl(next, context.publicUrl, context.allowedHosts) ?? `${context.basePath}/account`;
+    return { ...sessionPayload(context, { user: result.user, session: result.started.session }), returnTo };
   });
 
   routes.post("/api/auth/logout", { preHandler: context.accountActLimit }, async (request, reply) => {
