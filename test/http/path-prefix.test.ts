@@ -137,6 +137,22 @@ for (const engine of engines) {
       assert.match(String(health.headers["content-security-policy"]), /default-src 'none'/);
     });
 
+    test("the API's own rules follow the route under the prefix: JSON-only bodies, encoded aliases, API headers", async () => {
+      const email = (await createUser(t)).email;
+      const formLogin = await t
+        .client()
+        .request("POST", `${prefix}/api/auth/login`, form({ email, password: goodPassword }));
+      assertProblem(formLogin, 415, "UNSUPPORTED_MEDIA_TYPE");
+      assert.equal(formLogin.headers["set-cookie"], undefined);
+      const alias = await t
+        .client()
+        .request("POST", `${prefix}/%61pi/auth/login`, form({ email, password: goodPassword }));
+      assertProblem(alias, 415, "UNSUPPORTED_MEDIA_TYPE");
+      const session = await t.client().get(`${prefix}/%61pi/auth/session`);
+      assertProblem(session, 401, "UNAUTHENTICATED");
+      assert.match(String(session.headers["content-security-policy"]), /default-src 'none'/);
+    });
+
     test("the CSRF check still compares origins: the app's origin passes, another origin is refused", async () => {
       const email = (await createUser(t)).email;
       const login = (origin: string) =>
