@@ -65,9 +65,13 @@ export async function openDeps(config: Config, overrides: DepsOverrides = {}) {
 }
 
 /** What the app takes from the configuration, for the served app and the tests' alike. */
-export function appOptions(config: Config): Pick<AppOptions, "publicUrl" | "secret" | "trustProxy" | "logRequests"> {
+export function appOptions(
+  config: Config,
+): Pick<AppOptions, "publicUrl" | "allowedHosts" | "cookieDomain" | "secret" | "trustProxy" | "logRequests"> {
   return {
     publicUrl: config.publicUrl,
+    allowedHosts: config.allowedHosts,
+    cookieDomain: config.cookieDomain,
     secret: config.secret,
     trustProxy: config.trustProxy,
     logRequests: config.logRequests,

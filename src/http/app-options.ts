@@ -4,6 +4,7 @@
  */
 import type { FastifyServerOptions } from "fastify";
 import type { Deps } from "../domain/deps.ts";
+import type { AllowedHosts } from "./allowed-hosts.ts";
 import type { TrustedProxies } from "./trusted-proxies.ts";
 
 export interface Limits {
@@ -36,7 +37,12 @@ export const defaultLimits: Limits = {
 
 export interface AppOptions {
   readonly deps: Deps;
+  /** Its path, when it has one, prefixes every route (route-path.ts `basePathOf`). */
   readonly publicUrl: URL;
+  /** Hosts besides the public one a sign-in may return to; none unless given. */
+  readonly allowedHosts?: AllowedHosts;
+  /** The session cookie's Domain (COOKIE_DOMAIN); host-only unless given. */
+  readonly cookieDomain?: string | null;
   readonly secret: Buffer;
   readonly logger?: FastifyServerOptions["logger"];
   /** Two log lines per request (received, completed) at info level; off unless asked for. */

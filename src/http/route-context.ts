@@ -1,13 +1,20 @@
 import type { preHandlerAsyncHookHandler } from "fastify";
 import type { Deps } from "../domain/deps.ts";
+import type { AllowedHosts } from "./allowed-hosts.ts";
 import type { PasswordThrottles } from "./password-throttle.ts";
 import type { SessionCookie } from "./session-cookie.ts";
 
 /** What route handlers share: the use cases' dependencies and the edge's own settings. */
 export interface RouteContext {
   readonly deps: Deps;
-  /** The origin the server answers on (PUBLIC_URL): the only place a browser is sent back to. */
+  /** The URL the server answers on (PUBLIC_URL): its origin is the one the CSRF check trusts. */
   readonly publicUrl: URL;
+  /** PUBLIC_URL's path without its trailing slash ("" at the root): every route, link and redirect starts with it. */
+  readonly basePath: string;
+  /** Hosts besides the public one a sign-in may return to (return-url.ts). */
+  readonly allowedHosts: AllowedHosts;
+  /** The sign-in page's headers: the page set with `form-action` widened to the allowed hosts. */
+  readonly signInHeaders: Readonly<Record<string, string>>;
   readonly cookie: SessionCookie;
   readonly csrfKey: Buffer;
   /** The password budgets; every password check draws on them through throttledPasswordCheck. */

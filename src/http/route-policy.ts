@@ -11,6 +11,7 @@ import { permissionTable } from "../domain/admin/authz.ts";
 import type { Refusal } from "../domain/errors.ts";
 import { GatehouseError } from "./gatehouse-error.ts";
 import { completeAnswers, declaredSuccesses } from "./openapi/route-answers.ts";
+import { routePattern } from "./route-path.ts";
 import { isApiPath } from "./security-headers.ts";
 
 /**
@@ -59,7 +60,7 @@ function policyGroup(
     group.addHook("onRoute", (route) => {
       route.config = { ...route.config, policy };
       // An API route's every answer is in its response schema: what it declares, and its policy's refusals.
-      if (isApiPath(route.url)) completeAnswers(route, policy);
+      if (isApiPath(routePattern(route))) completeAnswers(route, policy);
     });
     // Refused before the body is even parsed.
     for (const guard of guards) group.addHook("onRequest", guard);
@@ -150,7 +151,7 @@ export function assertEveryApiRouteAnswers(registry: RouteRegistry): void {
   const missing = registry.routes.filter(
     (route) =>
       route.config?.policy !== "method-not-allowed" &&
-      isApiPath(route.url) &&
+      isApiPath(routePattern(route)) &&
       route.method !== "HEAD" &&
       declaredSuccesses(route).length === 0,
   );

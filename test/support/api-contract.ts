@@ -41,6 +41,7 @@ export interface OperationObject {
 }
 export interface OpenApiDocument {
   readonly openapi: string;
+  readonly servers: readonly { readonly url: string }[];
   readonly paths: Record<string, Record<string, OperationObject>>;
   readonly components: Json;
 }
@@ -74,8 +75,12 @@ export class ApiContract {
   readonly #compiled = new Map<Json, ValidateFunction>();
   readonly #routes: readonly { readonly path: string; readonly segments: readonly string[] }[];
 
+  /** The path of the document's server URL ("" at the root, "/auth" under a prefix). */
+  readonly basePath: string;
+
   constructor(document: OpenApiDocument) {
     this.document = document;
+    this.basePath = new URL(document.servers[0]?.url ?? "http://contract.invalid").pathname.replace(/\/+$/, "");
     this.#ajv = new Ajv2020({ strict: false, allErrors: true, validateFormats: true });
     addFormats.default(this.#ajv);
     this.#ajv.addSchema({ $id: documentId, components: document.components });
@@ -194,9 +199,12 @@ export class ApiContract {
  * whose escapes are not UTF-8 never reaches a route: the framework refuses it (a documented 400) and it
  * is not checked here.
  */
-function routedPath(url: string): string[] | null {
+function routedPath(url: string, basePath: string): string[] | null {
   try {
-    return new URL(url, "http://contract.invalid").pathname.split("/").map(decodeURIComponent);
+    const pathname = new URL(url, "http://contract.invalid").pathname;
+    // Under PUBLIC_URL's path the document's paths are relative to its server URL, as the router's are.
+    if (basePath !== "" && !pathname.startsWith(`${basePath}/`)) return null;
+    return pathname.slice(basePath.length).split("/").map(decodeURIComponent);
   } catch {
     return null;
   }
@@ -225,11 +233,11 @@ function withDocumentRefs(schema: Json): Json {
 
 const contracts = new WeakMap<FastifyInstance, Promise<ApiContract>>();
 
-/** The app's contract, read once from its own /api/openapi.json. */
-export function contractOf(app: FastifyInstance): Promise<ApiContract> {
+/** The app's contract, read once from its own /api/openapi.json (under PUBLIC_URL's path, if it has one). */
+export function contractOf(app: FastifyInstance, basePath = ""): Promise<ApiContract> {
   let contract = contracts.get(app);
   if (contract === undefined) {
-    contract = app.inject({ method: "GET", url: "/api/openapi.json" }).then((response) => {
+    contract = app.inject({ method: "GET", url: `${basePath}/api/openapi.json` }).then((response) => {
       if (response.statusCode !== 200) throw new Error(`GET /api/openapi.json answered ${response.statusCode}`);
       return new ApiContract(response.json() as OpenApiDocument);
     });
@@ -246,10 +254,11 @@ export async function checkExchange(
   app: FastifyInstance,
   sent: SentToApi,
   response: LightMyRequestResponse,
+  basePath = "",
 ): Promise<void> {
-  const segments = routedPath(sent.url);
+  const contract = await contractOf(app, basePath);
+  const segments = routedPath(sent.url, contract.basePath);
   if (segments === null || !isApiUrlPath(segments.join("/"))) return;
-  const contract = await contractOf(app);
   const problem = exchangeViolation(contract, sent, response, segments);
   if (problem !== null) {
     throw new Error(

@@ -7,6 +7,7 @@ import type { Deps } from "../../src/domain/deps.ts";
 import type { PasswordHasher, Store } from "../../src/domain/ports.ts";
 import type { SessionLifetimes } from "../../src/domain/sessions/session-record.ts";
 import type { AppOptions, Limits } from "../../src/http/app-options.ts";
+import { basePathOf } from "../../src/http/route-path.ts";
 import type { RouteRegistry } from "../../src/http/route-policy.ts";
 import { createArgon2Hasher } from "../../src/infra/argon2-hasher.ts";
 import { appOptions, type DepsOverrides, openDeps, sessionLifetimes } from "../../src/server.ts";
@@ -59,6 +60,10 @@ export interface TestAppOptions {
   readonly signupOpen?: boolean;
   readonly limits?: Partial<Limits>;
   readonly publicUrl?: string;
+  /** ALLOWED_HOSTS as an operator writes it (parsed by the production parser); none unless given. */
+  readonly allowedHosts?: string;
+  /** COOKIE_DOMAIN; host-only unless given. */
+  readonly cookieDomain?: string;
   readonly deletionGraceMs?: number;
   readonly logger?: AppOptions["logger"];
   readonly logRequests?: boolean;
@@ -71,8 +76,17 @@ export interface TestAppOptions {
 
 export async function startTestApp(engine: EngineName, options: TestAppOptions = {}): Promise<TestApp> {
   const database = await createTestDatabase(engine);
+  // PUBLIC_URL, ALLOWED_HOSTS and COOKIE_DOMAIN through the production parser: its checks apply to suites too.
+  const parsed = parseConfig({
+    GATEHOUSE_SECRET: "unused-here-unused-here-unused-here",
+    PUBLIC_URL: options.publicUrl ?? "http://127.0.0.1:3000",
+    ALLOWED_HOSTS: options.allowedHosts ?? "",
+    ...(options.cookieDomain === undefined ? {} : { COOKIE_DOMAIN: options.cookieDomain }),
+  });
   const config = testConfig(database.location, {
-    publicUrl: new URL(options.publicUrl ?? "http://127.0.0.1:3000"),
+    publicUrl: parsed.publicUrl,
+    allowedHosts: parsed.allowedHosts,
+    cookieDomain: parsed.cookieDomain,
     signupOpen: options.signupOpen ?? true,
     deletionGraceMs: options.deletionGraceMs ?? 0,
     trustProxy: options.trustProxy ?? false,
@@ -111,7 +125,7 @@ export async function startTestApp(engine: EngineName, options: TestAppOptions =
     database,
     config,
     secret: config.secret,
-    client: (remoteAddress) => new HttpClient(app, remoteAddress),
+    client: (remoteAddress) => new HttpClient(app, remoteAddress, { basePath: basePathOf(config.publicUrl) }),
     async close() {
       await app.close();
       await store.close();

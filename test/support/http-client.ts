@@ -34,10 +34,18 @@ export class HttpClient {
   /** Whether answers are held to the app's OpenAPI document (api-contract.ts); only its own tests opt out. */
   readonly #checked: boolean;
 
-  constructor(app: FastifyInstance, remoteAddress?: string, options: { readonly contract?: boolean } = {}) {
+  /** PUBLIC_URL's path, where the app's API and its document live. */
+  readonly #basePath: string;
+
+  constructor(
+    app: FastifyInstance,
+    remoteAddress?: string,
+    options: { readonly contract?: boolean; readonly basePath?: string } = {},
+  ) {
     this.#app = app;
     this.#remoteAddress = remoteAddress;
     this.#checked = options.contract ?? true;
+    this.#basePath = options.basePath ?? "";
   }
 
   async request(method: Method, url: string, sent: SentRequest = {}): Promise<LightMyRequestResponse> {
@@ -63,7 +71,8 @@ export class HttpClient {
       ...(payload === undefined ? {} : { payload }),
       ...(this.#remoteAddress === undefined ? {} : { remoteAddress: this.#remoteAddress }),
     });
-    if (this.#checked) await checkExchange(this.#app, sentToApi(method, url, headers, payload), response);
+    if (this.#checked)
+      await checkExchange(this.#app, sentToApi(method, url, headers, payload), response, this.#basePath);
     for (const cookie of response.cookies as { name: string; value: string; maxAge?: number; expires?: Date }[]) {
       const expired = cookie.maxAge === 0 || (cookie.expires !== undefined && cookie.expires.getTime() <= Date.now());
       if (expired || cookie.value === "") this.cookies.delete(cookie.name);
@@ -92,7 +101,7 @@ export class HttpClient {
 
   /** A copy of this device's cookies: replaying them later is what an attacker with a stolen cookie does. */
   clone(): HttpClient {
-    const copy = new HttpClient(this.#app, this.#remoteAddress, { contract: this.#checked });
+    const copy = new HttpClient(this.#app, this.#remoteAddress, { contract: this.#checked, basePath: this.#basePath });
     for (const [name, value] of this.cookies) copy.cookies.set(name, value);
     copy.csrfToken = this.csrfToken;
     return copy;

@@ -2,6 +2,7 @@ import { STATUS_CODES } from "node:http";
 import fastifySwagger from "@fastify/swagger";
 import type { FastifyInstance, RouteOptions } from "fastify";
 import { jsonSchemaTransform, jsonSchemaTransformObject } from "fastify-type-provider-zod";
+import { routePattern } from "../route-path.ts";
 import { isApiPath } from "../security-headers.ts";
 import type { SessionCookie } from "../session-cookie.ts";
 import { unsafeMethods } from "../unsafe-methods.ts";
@@ -75,9 +76,9 @@ export async function registerOpenApi(app: FastifyInstance, options: DocumentOpt
     },
     transform: (input) => {
       const { route } = input;
-      const hidden = route.config?.policy === "method-not-allowed" || !isApiPath(route.url);
+      const hidden = route.config?.policy === "method-not-allowed" || !isApiPath(routePattern(route));
       if (hidden) return { schema: { hide: true }, url: route.url };
-      for (const method of [route.method].flat()) routes.set(`${method.toLowerCase()} ${route.url}`, route);
+      for (const method of [route.method].flat()) routes.set(`${method.toLowerCase()} ${routePattern(route)}`, route);
       return jsonSchemaTransform(input);
     },
     transformObject: (input) => completeOperations(jsonSchemaTransformObject(input), routes),

@@ -3,6 +3,7 @@ import { auditOutcomes } from "../../domain/audit/audit-chain.ts";
 import { errorCodes } from "../../domain/errors.ts";
 import { roles } from "../../domain/users/role.ts";
 import { maxNameLength, userStatuses } from "../../domain/users/user.ts";
+import { maxReturnUrlLength } from "../return-url.ts";
 
 /**
  * @module
@@ -45,6 +46,16 @@ const csrfToken = z.string().max(128).describe("Send it as X-CSRF-Token with eve
 export const sessionPayloadSchema = z
   .object({ user: publicUser, session: sessionView, csrfToken })
   .meta({ id: "SignedInSession", description: "The caller's session as its owner sees it." });
+
+/** A login's answer: the session, and where to send the client next (`next` if it may go there). */
+export const loggedInPayload = sessionPayloadSchema
+  .extend({
+    returnTo: z
+      .string()
+      .max(maxReturnUrlLength)
+      .describe("The `next` the request gave, if it may be followed (return-url.ts); else the account page."),
+  })
+  .meta({ id: "LoggedIn", description: "A new session, and where the client goes next." });
 
 const sessionsRevoked = z.number().int().min(0);
 

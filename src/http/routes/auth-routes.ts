@@ -8,14 +8,18 @@ import { ClientSession } from "../client-session.ts";
 import { emailField, passwordField } from "../credential-fields.ts";
 import { csrfTokenFor } from "../csrf-token.ts";
 import { unwrap } from "../gatehouse-error.ts";
-import { noContent, sessionPayloadSchema } from "../openapi/response-schemas.ts";
+import { loggedInPayload, noContent, sessionPayloadSchema } from "../openapi/response-schemas.ts";
 import { ownPasswordCheck } from "../password-throttle.ts";
 import { authOf } from "../request-auth.ts";
+import { maxReturnUrlLength, returnUrl } from "../return-url.ts";
 import type { RouteContext } from "../route-context.ts";
 
 const credentials = z.strictObject({ email: emailField, password: passwordField });
 
 const signupBody = credentials.extend({ name: z.string().max(200).optional() });
+
+/** `next`: where the client means to go after signing in; the answer's `returnTo` is it if return-url.ts accepts it. */
+const loginBody = credentials.extend({ next: z.string().max(maxReturnUrlLength).optional() });
 
 /** The session as its owner sees it: never the token, which travels only in Set-Cookie. */
 export function sessionPayload(context: RouteContext, auth: Authenticated) {
@@ -62,14 +66,16 @@ export function authRoutes(app: FastifyInstance, context: RouteContext): void {
         operationId: "logIn",
         summary: "Sign in with e-mail and password; any session this client held is replaced",
         tags: ["auth"],
-        body: credentials,
-        response: { 200: sessionPayloadSchema },
+        body: loginBody,
+        response: { 200: loggedInPayload },
       },
       config: { refusals: ["INVALID_CREDENTIALS", "RATE_LIMITED"], answerHeaders: ["Set-Cookie"] },
     },
     async (request, reply) => {
-      const result = unwrap(await new ClientSession(context, request, reply).logIn(request.body));
-      return sessionPayload(context, { user: result.user, session: result.started.session });
+      const { email, password, next } = request.body;
+      const result = unwrap(await new ClientSession(context, request, reply).logIn({ email, password }));
+      const returnTo = returnUrl(next, context.publicUrl, context.allowedHosts) ?? `${context.basePath}/account`;
+      return { ...sessionPayload(context, { user: result.user, session: result.started.session }), returnTo };
     },
   );
 

@@ -34,18 +34,19 @@ interface Document {
 export function apiReferencePage(app: FastifyInstance, context: RouteContext): void {
   let rendered: SafeHtml | null = null;
   app.get(apiReferencePath, async (request, reply) => {
-    rendered ??= referenceOf(openApiDocument(app) as Document);
-    return sendPage(reply, pageContext(request, context), { title: "API reference" }, rendered);
+    const page = pageContext(request, context);
+    rendered ??= referenceOf(openApiDocument(app) as Document, page.base);
+    return sendPage(reply, page, { title: "API reference" }, rendered);
   });
 }
 
-function referenceOf(document: Document): SafeHtml {
+function referenceOf(document: Document, base: string): SafeHtml {
   const operations = Object.entries(document.paths).flatMap(([path, byMethod]) =>
     Object.entries(byMethod).map(([method, operation]) => ({ path, method: method.toUpperCase(), operation })),
   );
   return html`<h1>${document.info.title} <small>${document.info.version}</small></h1>
 <p>${document.info.description ?? ""}</p>
-<p>The machine-readable document: <a href="/api/openapi.json">/api/openapi.json</a> (OpenAPI 3.1).</p>
+<p>The machine-readable document: <a href="${base}/api/openapi.json">${base}/api/openapi.json</a> (OpenAPI 3.1).</p>
 <nav aria-label="Operations"><ul class="plain">
 ${operations.map(({ path, method, operation }) => html`<li><a href="#${operation.operationId ?? ""}"><code>${method} ${path}</code></a> ${operation.summary ?? ""}</li>`)}
 </ul></nav>
