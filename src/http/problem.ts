@@ -21,6 +21,17 @@ export function problemType(code: ErrorCode): string {
   return `urn:gatehouse:problem:${code.toLowerCase().replaceAll("_", "-")}`;
 }
 
+/**
+ * A problem's bounds, as its schema states them (openapi/route-answers.ts). A schema's messages can quote
+ * what the request sent (zod names an unrecognized key), so the text is cut here, where every problem is
+ * made: no request can make a problem its own schema refuses, which would be a 500 instead of its 400.
+ */
+export const problemBounds = { detail: 1000, errors: 100, errorText: 500 } as const;
+
+function bounded(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
 export function toProblem(
   code: ErrorCode,
   detail: string | undefined,
@@ -33,9 +44,16 @@ export function toProblem(
     title,
     status,
     code,
-    ...(detail === undefined ? {} : { detail }),
+    ...(detail === undefined ? {} : { detail: bounded(detail, problemBounds.detail) }),
     instance: `urn:gatehouse:request:${requestId}`,
-    ...(errors === undefined ? {} : { errors }),
+    ...(errors === undefined
+      ? {}
+      : {
+          errors: errors.slice(0, problemBounds.errors).map((error) => ({
+            path: bounded(error.path, problemBounds.errorText),
+            message: bounded(error.message, problemBounds.errorText),
+          })),
+        }),
   };
 }
 

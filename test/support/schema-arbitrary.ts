@@ -104,6 +104,11 @@ export function invalidValue(schema: Json, context: SchemaContext): fc.Arbitrary
     const base = validObject(resolved, context);
     if (resolved.additionalProperties === false) {
       mutations.push(base.map((value) => ({ ...value, role: "superuser", isAdmin: true, __proto__x: 1 })));
+      // Keys the schema does not name are quoted in its error: a long one, and very many of them.
+      mutations.push(base.map((value) => ({ ...value, ["k".repeat(3000)]: 1 })));
+      mutations.push(
+        base.map((value) => ({ ...value, ...Object.fromEntries(Array.from({ length: 300 }, (_, i) => [`k${i}`, i])) })),
+      );
     }
     for (const [name, property] of properties) {
       mutations.push(base.chain((value) => wrongFor(property, context).map((wrong) => ({ ...value, [name]: wrong }))));

@@ -97,6 +97,7 @@ function completeOperations(document: Json, routes: ReadonlyMap<string, RouteOpt
       const route = routes.get(`${method} ${fastifyPath(path)}`);
       if (route === undefined) continue;
       operation.security = securityOf(route);
+      operation.description = `${String(operation.summary ?? "")}. Who may call it: ${whoMayCall(route)}.`;
       if (operation.requestBody !== undefined)
         operation.requestBody = optionalWhenNullable(operation.requestBody as Json);
       for (const [status, response] of Object.entries(operation.responses ?? {})) {
@@ -145,6 +146,16 @@ function optionalWhenNullable(body: Json): Json {
   const rest = anyOf.filter((branch) => branch.type !== "null");
   const schema = rest.length === 1 ? rest[0] : { anyOf: rest };
   return { ...body, required: false, content: { "application/json": { ...media, schema } } };
+}
+
+const callers: Readonly<Record<string, string>> = {
+  public: "anyone",
+  authenticated: "any signed-in user",
+  admin: "admins and superusers (a plain user gets 403 FORBIDDEN before any lookup)",
+};
+
+function whoMayCall(route: RouteOptions): string {
+  return callers[String(route.config?.policy)] ?? "anyone";
 }
 
 function securityOf(route: RouteOptions): Json[] {

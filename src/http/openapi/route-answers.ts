@@ -1,6 +1,7 @@
 import type { RouteOptions } from "fastify";
 import { z } from "zod";
 import { type ErrorCode, errorCodes } from "../../domain/errors.ts";
+import { problemBounds } from "../problem.ts";
 import { unsafeMethods } from "../unsafe-methods.ts";
 
 /**
@@ -47,11 +48,13 @@ const problemBase = z.object({
   title: z.string().max(200),
   status: z.number().int().min(400).max(599),
   code: z.string().max(64),
-  detail: z.string().max(1000).optional(),
+  detail: z.string().max(problemBounds.detail).optional(),
   instance: z.string().max(200).describe("urn:gatehouse:request:<request id>, as in the server's log."),
   errors: z
-    .array(z.object({ path: z.string().max(500), message: z.string().max(500) }))
-    .max(100)
+    .array(
+      z.object({ path: z.string().max(problemBounds.errorText), message: z.string().max(problemBounds.errorText) }),
+    )
+    .max(problemBounds.errors)
     .optional()
     .describe("For VALIDATION_FAILED from a schema: each value that failed, by its path."),
 });

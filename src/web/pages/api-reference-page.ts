@@ -16,6 +16,7 @@ type Json = Record<string, unknown>;
 interface Operation {
   readonly operationId?: string;
   readonly summary?: string;
+  readonly description?: string;
   readonly tags?: readonly string[];
   readonly security?: readonly Json[];
   readonly parameters?: readonly { name: string; in: string; required?: boolean; schema?: Json }[];
@@ -61,8 +62,8 @@ function operationSection(path: string, method: string, operation: Operation): S
   const body = operation.requestBody?.content?.["application/json"]?.schema;
   return html`<section class="card" id="${operation.operationId ?? ""}">
 <h2><code>${method} ${path}</code></h2>
-<p>${operation.summary ?? ""}</p>
-<p><strong>Who:</strong> ${whoMayCall(operation.security ?? [])}</p>
+<p>${operation.description ?? operation.summary ?? ""}</p>
+<p><strong>Credentials:</strong> ${credentialsOf(operation.security ?? [])}</p>
 ${
   (operation.parameters ?? []).length === 0
     ? ""
@@ -83,8 +84,8 @@ ${body === undefined ? "" : html`<h3>Request body${operation.requestBody?.requir
 </section>`;
 }
 
-function whoMayCall(security: readonly Json[]): string {
-  if (security.length === 0) return "anyone";
+function credentialsOf(security: readonly Json[]): string {
+  if (security.length === 0) return "none";
   const needsCsrf = security.some((requirement) => "csrfToken" in requirement);
   return needsCsrf ? "a signed-in session (cookie), with its X-CSRF-Token header" : "a signed-in session (cookie)";
 }
