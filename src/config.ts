@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { chmodSync, existsSync, linkSync, readFileSync, unlinkSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { z } from "zod";
-import type { AllowedHosts } from "./http/allowed-hosts.ts";
+import { type AllowedHost, type AllowedHosts, canonicalHost } from "./http/allowed-hosts.ts";
 import { type AuthzRule, parseAuthzRules } from "./http/authz-rules.ts";
 import { parseTrustedProxies, type TrustedProxies } from "./http/trusted-proxies.ts";
 import { makePrivateDirectory } from "./infra/private-files.ts";
@@ -34,7 +34,29 @@ const schema = z.object({
   DATA_DIR: z.string().min(1).default("./data"),
   PORT: wholeNumber(0, 65_535).default(3000),
   HOST: z.string().min(1).default("127.0.0.1"),
-  PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
+  PUBLIC_URL: z
+    .url({ protocol: /^https?$/ })
+    .check(
+      z.refine((value) => {
+        const url = URL.parse(value);
+        return url === null || (url.username === "" && url.password === "" && url.search === "" && url.hash === "");
+      }, "must be scheme://host[:port] with at most a path: no user name, password, query or fragment"),
+      z.refine(
+        (value) => /^(\/[A-Za-z0-9._~-]+)*\/?$/.test(URL.parse(value)?.pathname ?? "/"),
+        "its path may only hold segments of letters, digits and . _ ~ - (for example https://app.example/auth)",
+      ),
+    )
+    .optional(),
+  ALLOWED_HOSTS: z
+    .string()
+    .default("")
+    .transform((value, context): AllowedHosts => {
+      const parsed = parseAllowedHosts(value);
+      if (parsed.ok) return parsed.value;
+      context.addIssue({ code: "custom", message: parsed.message });
+      return z.NEVER;
+    }),
+  COOKIE_DOMAIN: z.string().trim().min(1).optional(),
   GATEHOUSE_SECRET: z
     .string()
     .min(32, "must be at least 32 characters (for example: openssl rand -base64 48)")
@@ -49,15 +71,6 @@ const schema = z.object({
     .default("false")
     .transform((value, context): TrustedProxies => {
       const parsed = parseTrustedProxies(value);
-      if (parsed.ok) return parsed.value;
-      context.addIssue({ code: "custom", message: parsed.message });
-      return z.NEVER;
-    }),
-  ALLOWED_HOSTS: z
-    .string()
-    .default("")
-    .transform((value, context): AllowedHosts => {
-      const parsed = parseAllowedHosts(value);
       if (parsed.ok) return parsed.value;
       context.addIssue({ code: "custom", message: parsed.message });
       return z.NEVER;
@@ -84,7 +97,12 @@ export interface Config {
   readonly dataDir: string;
   readonly port: number;
   readonly host: string;
+  /** PUBLIC_URL as given; its path, when it has one, prefixes every route (http/route-path.ts `basePathOf`). */
   readonly publicUrl: URL;
+  /** Hosts besides the public one a sign-in may return to (ALLOWED_HOSTS, http/allowed-hosts.ts). */
+  readonly allowedHosts: AllowedHosts;
+  /** COOKIE_DOMAIN: the parent domain the session cookie is set for; null keeps it a host-only __Host- cookie. */
+  readonly cookieDomain: string | null;
   readonly secret: Buffer;
   readonly secretSource: "environment" | "file";
   readonly sessionIdleMs: number;
@@ -95,8 +113,6 @@ export interface Config {
   readonly deletionGraceMs: number;
   /** Which proxies may say who the client is (http/trusted-proxies.ts); false: none, the peer is the client. */
   readonly trustProxy: TrustedProxies;
-  /** Hosts besides the public one Gatehouse acts for (http/allowed-hosts.ts): exact names or `.domain` suffixes. */
-  readonly allowedHosts: AllowedHosts;
   /** Which role a URL behind the proxy needs (http/authz-rules.ts); empty: any signed-in user. */
   readonly authzRules: readonly AuthzRule[];
   /** Password hashes computed at once; undefined adapts to the event loop (infra/argon2-hasher.ts). */
@@ -126,6 +142,8 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
   if (idleMs > absoluteMs) {
     throw new ConfigError("Invalid configuration:\n  SESSION_IDLE_MINUTES: must not exceed SESSION_ABSOLUTE_HOURS");
   }
+  const publicUrl = new URL(values.PUBLIC_URL ?? `http://${urlHost(values.HOST)}:${values.PORT}`);
+  const cookieDomain = values.COOKIE_DOMAIN === undefined ? null : checkedCookieDomain(values.COOKIE_DOMAIN, publicUrl);
   const dataDir = resolve(values.DATA_DIR);
   const secret = values.GATEHOUSE_SECRET === undefined ? readOrCreateSecret(dataDir) : null;
   return Object.freeze({
@@ -133,7 +151,9 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
     dataDir,
     port: values.PORT,
     host: values.HOST,
-    publicUrl: new URL(values.PUBLIC_URL ?? `http://${urlHost(values.HOST)}:${values.PORT}`),
+    publicUrl,
+    allowedHosts: values.ALLOWED_HOSTS,
+    cookieDomain,
     secret: secret ?? Buffer.from(values.GATEHOUSE_SECRET ?? "", "utf8"),
     secretSource: secret === null ? "environment" : "file",
     sessionIdleMs: idleMs,
@@ -142,7 +162,6 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
     signupOpen: values.SIGNUP_OPEN,
     deletionGraceMs: values.DELETION_GRACE_DAYS * 86_400_000,
     trustProxy: values.TRUST_PROXY,
-    allowedHosts: values.ALLOWED_HOSTS,
     authzRules: values.AUTHZ_RULES,
     passwordHashConcurrency: values.PASSWORD_HASH_CONCURRENCY,
     logLevel: values.LOG_LEVEL,
@@ -155,35 +174,64 @@ export type AllowedHostsParse =
   | { readonly ok: false; readonly message: string };
 
 /**
- * ALLOWED_HOSTS: comma-separated host names, each exact (`app.example.com`) or, with a leading dot, a
- * domain's subdomains (`.example.com`). Each is kept in the URL parser's form (lower case, IDNA A-labels),
- * the form hosts are compared in; no port, path, userinfo, wildcard or address range is accepted.
+ * ALLOWED_HOSTS: a comma-separated list of exact hosts (`app.example.com`, `app.example.com:8443`) and
+ * subdomain suffixes (`.example.com`: any subdomain, not example.com itself). Each entry must already be in
+ * the URL parser's canonical form (lower case, punycode for IDNs, no default port) so that what is matched
+ * is what the operator wrote. Wildcards, URLs, paths and a suffix of a single label (`.com`) are refused.
+ * Also read by the verify endpoint for the original URLs it accepts.
  */
 export function parseAllowedHosts(text: string): AllowedHostsParse {
-  const hosts: string[] = [];
-  for (const entry of text.split(",").map((part) => part.trim())) {
-    if (entry === "") continue;
-    const suffix = entry.startsWith(".");
-    const name = suffix ? entry.slice(1) : entry;
-    const host = /^[^\s/\\@:?#%*[\]]+$/u.test(name) ? parsedHostname(name) : null;
-    if (host === null || host.startsWith(".") || host.endsWith(".") || (suffix && !/[a-z]/.test(host))) {
+  if (text.trim() === "") return { ok: true, value: [] };
+  const hosts: AllowedHost[] = [];
+  for (const raw of text.split(",")) {
+    const entry = raw.trim().toLowerCase();
+    if (entry === "") return { ok: false, message: "an entry is empty (two commas in a row, or a trailing comma)" };
+    if (entry.includes("*")) {
+      return { ok: false, message: `"${entry}": no wildcards; write .example.com for every subdomain of example.com` };
+    }
+    const subdomains = entry.startsWith(".");
+    const host = canonicalHost(subdomains ? entry.slice(1) : entry, "https:");
+    if (host === null) {
       return {
         ok: false,
-        message: `"${entry}" is not a host name or .domain (comma-separated, for example "app.example.com,.example.org")`,
+        message: `"${entry}" is not a host[:port] as a URL writes it (lower case, punycode, no scheme, path or default port)`,
       };
     }
-    hosts.push(`${suffix ? "." : ""}${host}`);
+    if (subdomains && (!host.hostname.includes(".") || isIpLiteral(host.hostname))) {
+      return {
+        ok: false,
+        message: `"${entry}" would allow a whole top-level domain or an address; name a domain with a dot in it`,
+      };
+    }
+    hosts.push({ hostname: host.hostname, port: host.port, subdomains });
   }
   return { ok: true, value: Object.freeze(hosts) };
 }
 
-function parsedHostname(name: string): string | null {
-  try {
-    const url = new URL(`http://${name}/`);
-    return url.port === "" && url.pathname === "/" ? url.hostname : null;
-  } catch {
-    return null;
+/**
+ * COOKIE_DOMAIN must be the public host or a parent domain of it, a name with at least two labels: a bare
+ * top-level domain (`com`), an address or another site's domain is refused at start. (A multi-label public
+ * suffix such as `co.uk` cannot be told apart here without the Public Suffix List; browsers refuse such a
+ * cookie, so sign-in would visibly fail rather than leak.)
+ */
+function checkedCookieDomain(value: string, publicUrl: URL): string {
+  const domain = value.toLowerCase().replace(/^\./, "");
+  const refuse = (why: string): never => {
+    throw new ConfigError(`Invalid configuration:\n  COOKIE_DOMAIN: ${why}`);
+  };
+  const host = canonicalHost(domain, "https:");
+  if (host === null || host.port !== "" || host.hostname !== domain || isIpLiteral(domain)) {
+    refuse(`"${value}" is not a domain name (for example example.com)`);
   }
+  if (!domain.includes(".")) refuse(`"${value}" is a top-level domain: every site under it would receive the cookie`);
+  if (publicUrl.hostname !== domain && !publicUrl.hostname.endsWith(`.${domain}`)) {
+    refuse(`the public host ${publicUrl.hostname} is not ${domain} or a subdomain of it`);
+  }
+  return domain;
+}
+
+function isIpLiteral(hostname: string): boolean {
+  return hostname.startsWith("[") || /^[\d.]+$/.test(hostname);
 }
 
 function urlHost(host: string): string {

@@ -67,12 +67,16 @@ export async function openDeps(config: Config, overrides: DepsOverrides = {}) {
 /** What the app takes from the configuration, for the served app and the tests' alike. */
 export function appOptions(
   config: Config,
-): Pick<AppOptions, "publicUrl" | "secret" | "trustProxy" | "allowedHosts" | "authzRules" | "logRequests"> {
+): Pick<
+  AppOptions,
+  "publicUrl" | "allowedHosts" | "cookieDomain" | "secret" | "trustProxy" | "authzRules" | "logRequests"
+> {
   return {
     publicUrl: config.publicUrl,
+    allowedHosts: config.allowedHosts,
+    cookieDomain: config.cookieDomain,
     secret: config.secret,
     trustProxy: config.trustProxy,
-    allowedHosts: config.allowedHosts,
     authzRules: config.authzRules,
     logRequests: config.logRequests,
   };

@@ -11,6 +11,7 @@ import { auditRoutes } from "./routes/audit-routes.ts";
 import { authRoutes, sessionRoutes } from "./routes/auth-routes.ts";
 import { authzRoutes } from "./routes/authz-routes.ts";
 import { healthRoutes } from "./routes/health-routes.ts";
+import { openApiRoutes } from "./routes/openapi-routes.ts";
 
 export async function registerApiRoutes(
   app: FastifyInstance,
@@ -18,6 +19,7 @@ export async function registerApiRoutes(
   onAdminDenied: AdminDenial,
 ): Promise<void> {
   await app.register(routeGroup("public", (group) => healthRoutes(group, context)));
+  await app.register(routeGroup("public", (group) => openApiRoutes(group)));
   await app.register(routeGroup("public", (group) => authRoutes(group, context)));
   // Public: it reads request.auth and answers a missing session itself (401 + Location, or a redirect).
   await app.register(routeGroup("public", (group) => authzRoutes(group, context)));

@@ -38,14 +38,17 @@ export const defaultLimits: Limits = {
 
 export interface AppOptions {
   readonly deps: Deps;
+  /** Its path, when it has one, prefixes every route (route-path.ts `basePathOf`). */
   readonly publicUrl: URL;
+  /** Hosts besides the public one a sign-in may return to; none unless given. */
+  readonly allowedHosts?: AllowedHosts;
+  /** The session cookie's Domain (COOKIE_DOMAIN); host-only unless given. */
+  readonly cookieDomain?: string | null;
   readonly secret: Buffer;
   readonly logger?: FastifyServerOptions["logger"];
   /** Two log lines per request (received, completed) at info level; off unless asked for. */
   readonly logRequests?: boolean;
   readonly trustProxy?: TrustedProxies;
-  /** Hosts besides the public one that the verify endpoint judges requests for (ALLOWED_HOSTS). */
-  readonly allowedHosts?: AllowedHosts;
   /** The verify endpoint's host/path rules (AUTHZ_RULES). */
   readonly authzRules?: readonly AuthzRule[];
   readonly limits?: Partial<Limits>;

@@ -21,10 +21,11 @@ export type PageErrorRenderer = (
 export async function installFallbacks(
   app: FastifyInstance,
   registry: RouteRegistry,
+  basePath: string,
   sendErrorPage: PageErrorRenderer,
 ): Promise<void> {
   const answer = (code: ErrorCode) => (request: FastifyRequest, reply: FastifyReply) =>
-    isApiPath(routePath(request)) ? sendProblem(reply, code) : sendErrorPage(request, reply, code);
+    isApiPath(routePath(request, basePath)) ? sendProblem(reply, code) : sendErrorPage(request, reply, code);
   app.setNotFoundHandler(answer("NOT_FOUND"));
   await app.register(methodNotAllowedRoutes(registry, answer("METHOD_NOT_ALLOWED")));
 }

@@ -14,7 +14,7 @@ import { answerClientError } from "./client-error.ts";
 import { GatehouseError } from "./gatehouse-error.ts";
 import { installProblemHandlers, sendProblem } from "./problem.ts";
 import { withRedactedUrls } from "./redacted-url.ts";
-import { assertEveryRouteHasPolicy, RouteRegistry } from "./route-policy.ts";
+import { assertEveryApiRouteAnswers, assertEveryRouteHasPolicy, RouteRegistry } from "./route-policy.ts";
 import { apiSecurityHeaders } from "./security-headers.ts";
 import { fastifyTrustProxy } from "./trusted-proxies.ts";
 
@@ -49,7 +49,10 @@ export async function createHttpApp(options: AppOptions, limits: Limits): Promis
 
   const registry = new RouteRegistry();
   app.addHook("onRoute", (route) => registry.record(route));
-  app.addHook("onReady", async () => assertEveryRouteHasPolicy(registry));
+  app.addHook("onReady", async () => {
+    assertEveryRouteHasPolicy(registry);
+    assertEveryApiRouteAnswers(registry);
+  });
 
   await app.register(fastifyCookie);
   await app.register(fastifyRateLimit, {

@@ -97,7 +97,7 @@ function parse(
   // judged is the one the request named.
   const writtenHost = authority.replace(/:\d*$/, "").toLowerCase();
   if (url.hostname !== writtenHost) return invalid("the original URL's host is not in its plain form");
-  if (!hostAllowed(url.hostname, policy.publicUrl, policy.allowedHosts)) {
+  if (!hostAllowed(url.host, policy.publicUrl, policy.allowedHosts)) {
     return invalid("the original URL's host is not allowed");
   }
   const path = comparablePath(url.pathname);

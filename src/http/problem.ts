@@ -1,5 +1,4 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { z } from "zod";
 import { type ErrorCode, errorCodes } from "../domain/errors.ts";
 import { type ErrorProblem, problemFor } from "./problem-for.ts";
 
@@ -18,19 +17,19 @@ export interface Problem {
   readonly errors?: ErrorProblem["errors"];
 }
 
-/** A problem's body as a response schema (every refusal a route documents answers this shape). */
-export const problemSchema = z.object({
-  type: z.string(),
-  title: z.string(),
-  status: z.number().int(),
-  code: z.enum(Object.keys(errorCodes) as [ErrorCode, ...ErrorCode[]]),
-  detail: z.string().optional(),
-  instance: z.string().optional(),
-  errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
-});
-
 export function problemType(code: ErrorCode): string {
   return `urn:gatehouse:problem:${code.toLowerCase().replaceAll("_", "-")}`;
+}
+
+/**
+ * A problem's bounds, as its schema states them (openapi/route-answers.ts). A schema's messages can quote
+ * what the request sent (zod names an unrecognized key), so the text is cut here, where every problem is
+ * made: no request can make a problem its own schema refuses, which would be a 500 instead of its 400.
+ */
+export const problemBounds = { detail: 1000, errors: 100, errorText: 500 } as const;
+
+function bounded(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
 
 export function toProblem(
@@ -45,9 +44,16 @@ export function toProblem(
     title,
     status,
     code,
-    ...(detail === undefined ? {} : { detail }),
+    ...(detail === undefined ? {} : { detail: bounded(detail, problemBounds.detail) }),
     instance: `urn:gatehouse:request:${requestId}`,
-    ...(errors === undefined ? {} : { errors }),
+    ...(errors === undefined
+      ? {}
+      : {
+          errors: errors.slice(0, problemBounds.errors).map((error) => ({
+            path: bounded(error.path, problemBounds.errorText),
+            message: bounded(error.message, problemBounds.errorText),
+          })),
+        }),
   };
 }
 

@@ -35,6 +35,7 @@ export function decimalInteger(min: number, max: number) {
  */
 export const userCursor = z
   .string()
+  .max(36)
   .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, "is not a cursor this server gave");
 
 /** What narrows the user list, on the admin API and the admin page alike. */

@@ -20,7 +20,7 @@ export function installRequestPipeline(app: FastifyInstance, context: RouteConte
   // this is the measured hot path, so each step is a plain call here, not a hook or closure of its own.
   app.addHook("onRequest", async (request, reply) => {
     // By the route that matched: a percent-encoded alias of an API route gets the API's checks too.
-    const path = routePath(request);
+    const path = routePath(request, context.basePath);
     reply.headers(securityHeadersFor(path));
     if (path.startsWith("/api/")) requireJsonBody(request);
     // Before the route groups' guards: their refusals are audited with the URL's id.

@@ -11,6 +11,8 @@ import { deriveKey } from "../infra/keys.ts";
 import type { AppOptions, Limits } from "./app-options.ts";
 import { type PasswordThrottles, rateLimited, signupRateLimit } from "./password-throttle.ts";
 import type { RouteContext } from "./route-context.ts";
+import { basePathOf } from "./route-path.ts";
+import { signInSecurityHeaders } from "./security-headers.ts";
 import { sessionCookieFor } from "./session-cookie.ts";
 
 /** `app` must have @fastify/rate-limit registered (createHttpApp does): the account-act limit is its. */
@@ -21,12 +23,15 @@ export function routeContextFor(app: FastifyInstance, options: AppOptions, limit
     accountFromAddress: new LoginThrottle(clock, limits.failuresPerAccount, limits.failureWindowMs),
     account: new LoginThrottle(clock, limits.failuresPerAccountAllAddresses, limits.failureWindowMs),
   };
+  const allowedHosts = options.allowedHosts ?? [];
   return {
     deps: options.deps,
     publicUrl: options.publicUrl,
-    cookie: sessionCookieFor(options.publicUrl, options.deps.lifetimes.absoluteMs),
+    basePath: basePathOf(options.publicUrl),
+    allowedHosts,
+    signInHeaders: signInSecurityHeaders(options.publicUrl, allowedHosts),
+    cookie: sessionCookieFor(options.publicUrl, options.deps.lifetimes.absoluteMs, options.cookieDomain ?? null),
     trustProxy: options.trustProxy ?? false,
-    allowedHosts: options.allowedHosts ?? [],
     authzRules: options.authzRules ?? [],
     csrfKey: deriveKey(options.secret, "csrf"),
     throttles,

@@ -9,13 +9,17 @@ import type { TrustedProxies } from "./trusted-proxies.ts";
 /** What route handlers share: the use cases' dependencies and the edge's own settings. */
 export interface RouteContext {
   readonly deps: Deps;
-  /** The origin the server answers on (PUBLIC_URL): the only place a browser is sent back to. */
+  /** The URL the server answers on (PUBLIC_URL): its origin is the one the CSRF check trusts. */
   readonly publicUrl: URL;
+  /** PUBLIC_URL's path without its trailing slash ("" at the root): every route, link and redirect starts with it. */
+  readonly basePath: string;
+  /** Hosts besides the public one a sign-in may return to (return-url.ts) and the verify endpoint judges. */
+  readonly allowedHosts: AllowedHosts;
+  /** The sign-in page's headers: the page set with `form-action` widened to the allowed hosts. */
+  readonly signInHeaders: Readonly<Record<string, string>>;
   readonly cookie: SessionCookie;
   /** The proxies whose original-URL headers the verify endpoint believes (TRUST_PROXY). */
   readonly trustProxy: TrustedProxies;
-  /** Hosts besides the public one (ALLOWED_HOSTS). */
-  readonly allowedHosts: AllowedHosts;
   /** The verify endpoint's host/path rules (AUTHZ_RULES). */
   readonly authzRules: readonly AuthzRule[];
   readonly csrfKey: Buffer;

@@ -10,6 +10,9 @@ import type { Authenticated } from "../domain/actor.ts";
 import { permissionTable } from "../domain/admin/authz.ts";
 import type { Refusal } from "../domain/errors.ts";
 import { GatehouseError } from "./gatehouse-error.ts";
+import { completeAnswers, declaredSuccesses } from "./openapi/route-answers.ts";
+import { routePattern } from "./route-path.ts";
+import { isApiPath } from "./security-headers.ts";
 
 /**
  * @module
@@ -56,6 +59,8 @@ function policyGroup(
   return async (group) => {
     group.addHook("onRoute", (route) => {
       route.config = { ...route.config, policy };
+      // An API route's every answer is in its response schema: what it declares, and its policy's refusals.
+      if (isApiPath(routePattern(route))) completeAnswers(route, policy);
     });
     // Refused before the body is even parsed.
     for (const guard of guards) group.addHook("onRequest", guard);
@@ -135,5 +140,23 @@ export function assertEveryRouteHasPolicy(registry: RouteRegistry): void {
   if (missing.length > 0) {
     const names = missing.map((route) => `${[route.method].flat().join(",")} ${route.url}`);
     throw new Error(`Routes registered outside a policy group: ${names.join("; ")}`);
+  }
+}
+
+/**
+ * Every API route declares the successes it answers, each with its schema: that is what serializes the
+ * answer and what the OpenAPI document says of it, so a route without one cannot be documented.
+ */
+export function assertEveryApiRouteAnswers(registry: RouteRegistry): void {
+  const missing = registry.routes.filter(
+    (route) =>
+      route.config?.policy !== "method-not-allowed" &&
+      isApiPath(routePattern(route)) &&
+      route.method !== "HEAD" &&
+      declaredSuccesses(route).length === 0,
+  );
+  if (missing.length > 0) {
+    const names = missing.map((route) => `${[route.method].flat().join(",")} ${route.url}`);
+    throw new Error(`API routes without a response schema for their success: ${names.join("; ")}`);
   }
 }

@@ -6,19 +6,23 @@
  * every response: the full set helmet produced for the pages, and for the JSON API the set the OWASP REST
  * Security Cheat Sheet lists, with a CSP that allows nothing at all.
  */
-const contentSecurityPolicy = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data:",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "form-action 'self'",
-  "frame-ancestors 'none'",
-].join("; ");
+import { type AllowedHosts, formActionSources } from "./allowed-hosts.ts";
+
+function contentSecurityPolicy(formAction: readonly string[]): string {
+  return [
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    "object-src 'none'",
+    "base-uri 'none'",
+    `form-action ${["'self'", ...formAction].join(" ")}`,
+    "frame-ancestors 'none'",
+  ].join("; ");
+}
 
 export const pageSecurityHeaders: Readonly<Record<string, string>> = Object.freeze({
-  "Content-Security-Policy": contentSecurityPolicy,
+  "Content-Security-Policy": contentSecurityPolicy([]),
   "Cross-Origin-Opener-Policy": "same-origin",
   "Cross-Origin-Resource-Policy": "same-origin",
   "Origin-Agent-Cluster": "?1",
@@ -34,6 +38,19 @@ export const pageSecurityHeaders: Readonly<Record<string, string>> = Object.free
   // static assets (stylesheet, icon) override this on their own routes.
   "Cache-Control": "no-store",
 });
+
+/**
+ * The sign-in page's set, computed once per app: Chromium applies `form-action` to the redirects that
+ * follow a form's submission too, so the sign-in form may lead to the allowed hosts its 303 returns to
+ * (return-url.ts). Every other page keeps `form-action 'self'`: none of their redirects leaves Gatehouse.
+ */
+export function signInSecurityHeaders(publicUrl: URL, allowed: AllowedHosts): Readonly<Record<string, string>> {
+  if (allowed.length === 0) return pageSecurityHeaders;
+  return Object.freeze({
+    ...pageSecurityHeaders,
+    "Content-Security-Policy": contentSecurityPolicy(formActionSources(publicUrl, allowed)),
+  });
+}
 
 /**
  * JSON answers are never documents a browser renders, so the headers that only govern documents (opener
@@ -54,10 +71,14 @@ export const apiSecurityHeaders: Readonly<Record<string, string>> = Object.freez
 
 /**
  * API and health answers are JSON; every other path answers people (pages, their error pages, assets).
- * Given a route pattern or a decoded path (http/route-path.ts), never the raw URL: `/%61pi/...` is `/api/...`.
+ * Given a route pattern or a decoded path within Gatehouse (http/route-path.ts: without PUBLIC_URL's path
+ * prefix), never the raw URL: `/%61pi/...` is `/api/...`.
  */
+/** The API's reference for people: a page, though it lives beside the API it describes. */
+export const apiReferencePath = "/api/docs";
+
 export function isApiPath(path: string): boolean {
-  return path.startsWith("/api/") || path === "/healthz";
+  return (path.startsWith("/api/") && path !== apiReferencePath) || path === "/healthz";
 }
 
 export function securityHeadersFor(path: string): Readonly<Record<string, string>> {

@@ -12,7 +12,7 @@ import { alertBox } from "./layout.ts";
 import { pageContext, sendPage } from "./page-support.ts";
 
 /** What an error page needs of the app: the session's token key for its sign-out form, and the origin. */
-export type ErrorPageContext = Pick<RouteContext, "csrfKey" | "publicUrl">;
+export type ErrorPageContext = Pick<RouteContext, "csrfKey" | "publicUrl" | "basePath" | "allowedHosts">;
 
 const friendly: Partial<Record<number, string>> = {
   400: "That request was not valid.",
@@ -35,7 +35,7 @@ export function sendErrorPage(
   const page = pageContext(request, context);
   const content = html`<h1>${friendly[status] ?? title}</h1>
 ${alertBox(title, code, detail ?? null)}
-<p><a href="${page.auth === null ? "/login" : "/account"}">Go to ${page.auth === null ? "sign in" : "your account"}</a></p>`;
+<p><a href="${page.base}${page.auth === null ? "/login" : "/account"}">Go to ${page.auth === null ? "sign in" : "your account"}</a></p>`;
   return sendPage(
     reply,
     { ...page, notice: null },
@@ -54,8 +54,9 @@ export function errorPageHandler(context: ErrorPageContext) {
     const problem = problemFor(error, request);
     if (problem.code === "UNAUTHENTICATED") {
       // Only a page that was read (GET) is worth returning to, and only by a path the sign-in would follow.
-      const back = request.method === "GET" ? returnUrl(request.url, context.publicUrl) : null;
-      return reply.redirect(back === null ? "/login" : `/login?next=${encodeURIComponent(back)}`, 303);
+      const back = request.method === "GET" ? returnUrl(request.url, context.publicUrl, context.allowedHosts) : null;
+      const login = `${context.basePath}/login`;
+      return reply.redirect(back === null ? login : `${login}?next=${encodeURIComponent(back)}`, 303);
     }
     reply.headers(problem.headers);
     return sendErrorPage(request, reply, context, problem.code, problem.detail);

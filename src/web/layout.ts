@@ -4,6 +4,8 @@ import { html, type SafeHtml } from "./html.ts";
 
 /** What every page knows about the request it answers. */
 export interface PageContext {
+  /** PUBLIC_URL's path ("" at the root): the start of every link and form action on the page. */
+  readonly base: string;
   readonly auth: Authenticated | null;
   /** The session's anti-forgery token, for every form's hidden `_csrf` field. */
   readonly csrfToken: string | null;
@@ -52,27 +54,28 @@ export function csrfField(page: PageContext): SafeHtml {
 export function layout(page: PageContext, options: PageOptions, content: SafeHtml): string {
   const user = page.auth?.user ?? null;
   const isAdmin = user !== null && roleRank(user.role) >= roleRank("admin");
+  const base = page.base;
   return html`<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${options.title} · Gatehouse</title>
-<link rel="icon" href="/favicon.ico" type="image/svg+xml">
-<link rel="stylesheet" href="/assets/gatehouse.css">
+<link rel="icon" href="${base}/favicon.ico" type="image/svg+xml">
+<link rel="stylesheet" href="${base}/assets/gatehouse.css">
 </head>
 <body>
 <a class="skip" href="#main">Skip to content</a>
 <header class="site">
-  <a class="brand" href="${user === null ? "/login" : "/account"}">Gatehouse</a>
+  <a class="brand" href="${base}${user === null ? "/login" : "/account"}">Gatehouse</a>
   <nav aria-label="Main">
-    ${user === null ? html`<a href="/login">Sign in</a><a href="/signup">Sign up</a>` : html`<a href="/account">My account</a>`}
-    ${isAdmin ? html`<a href="/admin/users">Users</a><a href="/admin/audit">Audit log</a>` : ""}
+    ${user === null ? html`<a href="${base}/login">Sign in</a><a href="${base}/signup">Sign up</a>` : html`<a href="${base}/account">My account</a>`}
+    ${isAdmin ? html`<a href="${base}/admin/users">Users</a><a href="${base}/admin/audit">Audit log</a>` : ""}
   </nav>
   ${
     user === null
       ? ""
-      : html`<form method="post" action="/logout">${csrfField(page)}<span>${user.email}</span>
+      : html`<form method="post" action="${base}/logout">${csrfField(page)}<span>${user.email}</span>
     <button type="submit" class="inline">Sign out</button></form>`
   }
 </header>

@@ -7,9 +7,10 @@ import type { RouteContext } from "../http/route-context.ts";
 import type { SafeHtml } from "./html.ts";
 import { alertBox, layout, type NoticeKey, noticeText, type PageContext, type PageOptions } from "./layout.ts";
 
-export function pageContext(request: FastifyRequest, context: Pick<RouteContext, "csrfKey">): PageContext {
+export function pageContext(request: FastifyRequest, context: Pick<RouteContext, "csrfKey" | "basePath">): PageContext {
   const notice = (request.query as { notice?: string } | undefined)?.notice;
   return {
+    base: context.basePath,
     auth: request.auth,
     csrfToken: request.auth === null ? null : csrfTokenFor(context.csrfKey, request.auth.session.id),
     notice: noticeText(notice),
@@ -18,7 +19,7 @@ export function pageContext(request: FastifyRequest, context: Pick<RouteContext,
 
 /** The page after a sign-in: its own session's token, not the one the request arrived with. */
 export function pageContextFor(auth: Authenticated, context: RouteContext): PageContext {
-  return { auth, csrfToken: csrfTokenFor(context.csrfKey, auth.session.id), notice: null };
+  return { base: context.basePath, auth, csrfToken: csrfTokenFor(context.csrfKey, auth.session.id), notice: null };
 }
 
 export function sendPage(
@@ -34,8 +35,20 @@ export function sendPage(
     .send(layout(page, options, content));
 }
 
-/** Post/Redirect/Get: a 303 to a page that shows a fixed notice (in its query, before any fragment). */
-export function redirectWithNotice(reply: FastifyReply, path: string, notice: NoticeKey) {
+/**
+ * Post/Redirect/Get: a 303 to a page that shows a fixed notice (in its query, before any fragment). The
+ * path is Gatehouse's own (`/account`): PUBLIC_URL's path is put before it.
+ */
+export function redirectWithNotice(
+  reply: FastifyReply,
+  context: Pick<RouteContext, "basePath">,
+  path: string,
+  notice: NoticeKey,
+) {
+  return redirectTo(reply, `${context.basePath}${path}`, notice);
+}
+
+function redirectTo(reply: FastifyReply, path: string, notice: NoticeKey) {
   const hash = path.indexOf("#");
   const [target, fragment] = hash === -1 ? [path, ""] : [path.slice(0, hash), path.slice(hash)];
   return reply.redirect(`${target}${target.includes("?") ? "&" : "?"}notice=${notice}${fragment}`, 303);
@@ -64,7 +77,18 @@ function statusOf(refusal: Refusal): number {
   return errorCodes[refusal.code].status;
 }
 
-/** Where a sign-in goes: the requested return path if http/return-url.ts accepts it, else the account page. */
-export function afterSignIn(next: unknown, context: RouteContext): string {
-  return returnUrl(next, context.publicUrl) ?? "/account";
+/**
+ * Where a sign-in goes: the requested return URL if http/return-url.ts accepts it, else the account page.
+ * Only a path under Gatehouse's own gets the "signed in" notice: an app's URL is returned to as it was.
+ */
+export function redirectAfterSignIn(reply: FastifyReply, context: RouteContext, next: unknown) {
+  const target = returnUrl(next, context.publicUrl, context.allowedHosts);
+  if (target === null) return redirectWithNotice(reply, context, "/account", "signed-in");
+  const ours = target.startsWith("/") && (context.basePath === "" || target.startsWith(`${context.basePath}/`));
+  return ours ? redirectTo(reply, target, "signed-in") : reply.redirect(target, 303);
+}
+
+/** The return URL a sign-in form carries on: the requested one (`next`, or `rd` as other gateways name it) if accepted. */
+export function returnUrlOf(values: { next?: string | undefined; rd?: string | undefined }, context: RouteContext) {
+  return returnUrl(values.next ?? values.rd, context.publicUrl, context.allowedHosts);
 }

@@ -1,11 +1,12 @@
 import { readFileSync } from "node:fs";
 import fastifyFormbody from "@fastify/formbody";
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { RouteContext } from "../http/route-context.ts";
 import { type AdminDenial, adminGroup, routeGroup } from "../http/route-policy.ts";
 import { errorPageHandler } from "./error-page.ts";
 import { accountPages } from "./pages/account-pages.ts";
 import { adminUserPages } from "./pages/admin-user-pages.ts";
+import { apiReferencePage } from "./pages/api-reference-page.ts";
 import { auditPages } from "./pages/audit-pages.ts";
 import { authPages } from "./pages/auth-pages.ts";
 
@@ -34,8 +35,14 @@ export function pagesPlugin(context: RouteContext, onAdminDenied: AdminDenial) {
         group.get("/favicon.ico", async (_request, reply) =>
           reply.type("image/svg+xml").header("Cache-Control", "public, max-age=86400").send(favicon),
         );
-        group.get("/", async (request, reply) => reply.redirect(request.auth === null ? "/login" : "/account", 303));
+        const home = async (request: FastifyRequest, reply: FastifyReply) =>
+          reply.redirect(`${context.basePath}${request.auth === null ? "/login" : "/account"}`, 303);
+        // Under a path prefix, `/auth` and `/auth/` are two routes, each seen by the registry (a route that
+        // Fastify adds for the other spelling on its own would be missing from the 405 answers).
+        group.get("/", { prefixTrailingSlash: "no-slash" }, home);
+        if (context.basePath !== "") group.get("/", { prefixTrailingSlash: "slash" }, home);
         authPages(group, context);
+        apiReferencePage(group, context);
       }),
     );
     await app.register(routeGroup("authenticated", (group) => accountPages(group, context)));

@@ -35,12 +35,12 @@ for (const engine of engines) {
       const config = parseConfig({
         GATEHOUSE_SECRET: "x".repeat(32),
         TRUST_PROXY: "127.0.0.1",
-        ALLOWED_HOSTS: "app.example.test,.apps.example.test",
+        ALLOWED_HOSTS: "app.example.test,.apps.example.test,ops.example.test,b.a.apps.example.test:8080",
         AUTHZ_RULES: "*/admin=admin, ops.example.test=superuser",
       });
       t = await startTestApp(engine, {
         trustProxy: config.trustProxy,
-        allowedHosts: [...config.allowedHosts, "ops.example.test"],
+        allowedHosts: "app.example.test,.apps.example.test,ops.example.test,b.a.apps.example.test:8080",
         authzRules: config.authzRules,
       });
     });

@@ -48,7 +48,14 @@ async function rendererApp(errors: readonly (() => Error)[]): Promise<FastifyIns
   app.get("/api/fail/:n", fail);
   app.get("/api/strict", strictQuery, async () => ({}));
   await app.register(async (pages) => {
-    pages.setErrorHandler(errorPageHandler({ publicUrl: new URL("http://127.0.0.1:3000"), csrfKey: randomBytes(32) }));
+    pages.setErrorHandler(
+      errorPageHandler({
+        publicUrl: new URL("http://127.0.0.1:3000"),
+        basePath: "",
+        allowedHosts: [],
+        csrfKey: randomBytes(32),
+      }),
+    );
     pages.get("/fail/:n", fail);
     pages.get("/strict", strictQuery, async () => "");
   });

@@ -64,10 +64,17 @@ for (const kind of ["nginx", "caddy"] as const satisfies readonly ProxyKind[]) {
         // covers the spellings a proxy's location matching lets through (//admin, /ADMIN, /admin).
         const rules = parseAuthzRules("*/admin=admin");
         assert.ok(rules.ok);
-        t = await startTestApp(engine, { publicUrl: gatehouse, trustProxy: ["127.0.0.1"], authzRules: rules.value });
+        // The app is at the proxy's host and port: another host than Gatehouse's, so it is allowed by name.
+        const proxyPort = await freePort();
+        t = await startTestApp(engine, {
+          publicUrl: gatehouse,
+          allowedHosts: `127.0.0.1:${proxyPort}`,
+          trustProxy: ["127.0.0.1"],
+          authzRules: rules.value,
+        });
         await t.app.listen({ host: "127.0.0.1", port });
         app = await startEchoApp();
-        proxy = await startProxy(kind, { gatehouse: `127.0.0.1:${port}`, app: app.address });
+        proxy = await startProxy(kind, { gatehouse: `127.0.0.1:${port}`, app: app.address }, { port: proxyPort });
         admin = await signIn(t, await createUser(t, "superuser"));
       });
       after(async () => {

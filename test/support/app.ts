@@ -7,6 +7,8 @@ import type { Deps } from "../../src/domain/deps.ts";
 import type { PasswordHasher, Store } from "../../src/domain/ports.ts";
 import type { SessionLifetimes } from "../../src/domain/sessions/session-record.ts";
 import type { AppOptions, Limits } from "../../src/http/app-options.ts";
+import { basePathOf } from "../../src/http/route-path.ts";
+import type { RouteRegistry } from "../../src/http/route-policy.ts";
 import { createArgon2Hasher } from "../../src/infra/argon2-hasher.ts";
 import { appOptions, type DepsOverrides, openDeps, sessionLifetimes } from "../../src/server.ts";
 import type { DatabaseLocation } from "../../src/store/open-store.ts";
@@ -41,6 +43,8 @@ const generousDenialLimits: DenialLimits = { perAccount: 1_000_000, perAddress: 
 
 export interface TestApp {
   readonly app: FastifyInstance;
+  /** Every route as registered (the 405 routes too), as the app's own checks read them. */
+  readonly registry: RouteRegistry;
   readonly deps: Deps;
   readonly store: Store;
   readonly clock: TestClock;
@@ -56,13 +60,16 @@ export interface TestAppOptions {
   readonly signupOpen?: boolean;
   readonly limits?: Partial<Limits>;
   readonly publicUrl?: string;
+  /** ALLOWED_HOSTS as an operator writes it (parsed by the production parser); none unless given. */
+  readonly allowedHosts?: string;
+  /** COOKIE_DOMAIN; host-only unless given. */
+  readonly cookieDomain?: string;
   readonly deletionGraceMs?: number;
   readonly logger?: AppOptions["logger"];
   readonly logRequests?: boolean;
   /** Defaults to the cheap argon2id of fastHasher. */
   readonly hasher?: PasswordHasher;
   readonly trustProxy?: Config["trustProxy"];
-  readonly allowedHosts?: Config["allowedHosts"];
   readonly authzRules?: Config["authzRules"];
   /** Generous unless given: suites that are refused on purpose many times are not about the budget. */
   readonly denialLimits?: DenialLimits;
@@ -70,12 +77,20 @@ export interface TestAppOptions {
 
 export async function startTestApp(engine: EngineName, options: TestAppOptions = {}): Promise<TestApp> {
   const database = await createTestDatabase(engine);
+  // PUBLIC_URL, ALLOWED_HOSTS and COOKIE_DOMAIN through the production parser: its checks apply to suites too.
+  const parsed = parseConfig({
+    GATEHOUSE_SECRET: "unused-here-unused-here-unused-here",
+    PUBLIC_URL: options.publicUrl ?? "http://127.0.0.1:3000",
+    ALLOWED_HOSTS: options.allowedHosts ?? "",
+    ...(options.cookieDomain === undefined ? {} : { COOKIE_DOMAIN: options.cookieDomain }),
+  });
   const config = testConfig(database.location, {
-    publicUrl: new URL(options.publicUrl ?? "http://127.0.0.1:3000"),
+    publicUrl: parsed.publicUrl,
+    allowedHosts: parsed.allowedHosts,
+    cookieDomain: parsed.cookieDomain,
     signupOpen: options.signupOpen ?? true,
     deletionGraceMs: options.deletionGraceMs ?? 0,
     trustProxy: options.trustProxy ?? false,
-    allowedHosts: options.allowedHosts ?? [],
     authzRules: options.authzRules ?? [],
     logRequests: options.logRequests ?? false,
   });
@@ -88,7 +103,7 @@ export async function startTestApp(engine: EngineName, options: TestAppOptions =
     store: { poolSize: 20, touchFlushDelayMs: 0 },
   };
   const { deps, store } = await openDeps(config, overrides);
-  const { app } = await buildApp({
+  const { app, registry } = await buildApp({
     deps,
     ...appOptions(config),
     ...(options.logger === undefined ? {} : { logger: options.logger }),
@@ -105,13 +120,14 @@ export async function startTestApp(engine: EngineName, options: TestAppOptions =
   await app.ready();
   return {
     app,
+    registry,
     deps,
     store,
     clock,
     database,
     config,
     secret: config.secret,
-    client: (remoteAddress) => new HttpClient(app, remoteAddress),
+    client: (remoteAddress) => new HttpClient(app, remoteAddress, { basePath: basePathOf(config.publicUrl) }),
     async close() {
       await app.close();
       await store.close();

@@ -153,6 +153,8 @@ function header(request: IncomingMessage, name: string): string | null {
 export interface LiveGatehouse {
   readonly t: TestApp;
   readonly origin: string;
+  /** The origin and PUBLIC_URL's path, if the suite gave one: where Gatehouse's pages are. */
+  readonly publicUrl: string;
   readonly requests: RequestLog;
   close(): Promise<void>;
 }
@@ -162,17 +164,18 @@ export { freePort };
 export async function startLiveGatehouse(
   engine: EngineName,
   options: Omit<TestAppOptions, "publicUrl"> = {},
+  path = "",
 ): Promise<LiveGatehouse> {
   const port = await freePort();
   const origin = `http://127.0.0.1:${port}`;
-  const t = await startTestApp(engine, { ...options, publicUrl: origin });
+  const t = await startTestApp(engine, { ...options, publicUrl: `${origin}${path}` });
   try {
     await t.app.listen({ host: "127.0.0.1", port });
   } catch (error) {
     await t.close();
     throw new Error(`Gatehouse could not listen on ${origin}`, { cause: error });
   }
-  return { t, origin, requests: new RequestLog(t.app.server), close: () => t.close() };
+  return { t, origin, publicUrl: `${origin}${path}`, requests: new RequestLog(t.app.server), close: () => t.close() };
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { FastifyInstance, LightMyRequestResponse } from "fastify";
+import { checkExchange, type SentToApi } from "./api-contract.ts";
 
 type Method = "GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE" | "OPTIONS" | "TRACE" | "QUERY";
 
@@ -30,9 +31,21 @@ export class HttpClient {
   readonly cookies = new Map<string, string>();
   csrfToken: string | null = null;
 
-  constructor(app: FastifyInstance, remoteAddress?: string) {
+  /** Whether answers are held to the app's OpenAPI document (api-contract.ts); only its own tests opt out. */
+  readonly #checked: boolean;
+
+  /** PUBLIC_URL's path, where the app's API and its document live. */
+  readonly #basePath: string;
+
+  constructor(
+    app: FastifyInstance,
+    remoteAddress?: string,
+    options: { readonly contract?: boolean; readonly basePath?: string } = {},
+  ) {
     this.#app = app;
     this.#remoteAddress = remoteAddress;
+    this.#checked = options.contract ?? true;
+    this.#basePath = options.basePath ?? "";
   }
 
   async request(method: Method, url: string, sent: SentRequest = {}): Promise<LightMyRequestResponse> {
@@ -58,6 +71,8 @@ export class HttpClient {
       ...(payload === undefined ? {} : { payload }),
       ...(this.#remoteAddress === undefined ? {} : { remoteAddress: this.#remoteAddress }),
     });
+    if (this.#checked)
+      await checkExchange(this.#app, sentToApi(method, url, headers, payload), response, this.#basePath);
     for (const cookie of response.cookies as { name: string; value: string; maxAge?: number; expires?: Date }[]) {
       const expired = cookie.maxAge === 0 || (cookie.expires !== undefined && cookie.expires.getTime() <= Date.now());
       if (expired || cookie.value === "") this.cookies.delete(cookie.name);
@@ -86,9 +101,29 @@ export class HttpClient {
 
   /** A copy of this device's cookies: replaying them later is what an attacker with a stolen cookie does. */
   clone(): HttpClient {
-    const copy = new HttpClient(this.#app, this.#remoteAddress);
+    const copy = new HttpClient(this.#app, this.#remoteAddress, { contract: this.#checked, basePath: this.#basePath });
     for (const [name, value] of this.cookies) copy.cookies.set(name, value);
     copy.csrfToken = this.csrfToken;
     return copy;
+  }
+}
+
+/** The request as the contract check reads it: its JSON body parsed, or marked as not JSON. */
+function sentToApi(
+  method: string,
+  url: string,
+  headers: Readonly<Record<string, string>>,
+  payload: string | Buffer | undefined,
+): SentToApi {
+  const contentType = headers["content-type"];
+  if (payload === undefined || payload.length === 0)
+    return { method, url, contentType, body: undefined, unparseableBody: false };
+  if (contentType === undefined || !/^application\/([a-z.+-]*\+)?json\b/i.test(contentType)) {
+    return { method, url, contentType, body: undefined, unparseableBody: true };
+  }
+  try {
+    return { method, url, contentType, body: JSON.parse(String(payload)), unparseableBody: false };
+  } catch {
+    return { method, url, contentType, body: undefined, unparseableBody: true };
   }
 }

@@ -146,6 +146,62 @@ describe("configuration", () => {
     assertRefused({ LOG_LEVEL: "verbose" }, "LOG_LEVEL");
   });
 
+  test("issue 12.3: PUBLIC_URL may carry a path of plain segments; no user name, query, fragment or escapes", () => {
+    assert.equal(parseConfig(env({ PUBLIC_URL: "https://app.example/auth" })).publicUrl.pathname, "/auth");
+    assert.equal(parseConfig(env({ PUBLIC_URL: "https://app.example/a/b/" })).publicUrl.pathname, "/a/b/");
+    for (const value of [
+      "https://user:pass@app.example/auth",
+      "https://app.example/auth?x=1",
+      "https://app.example/auth#top",
+      "https://app.example/a%2Fb",
+      "https://app.example/a%20b",
+      "https://app.example/caf\u00e9",
+      "https://app.example//auth",
+    ]) {
+      assertRefused({ PUBLIC_URL: value }, "PUBLIC_URL");
+    }
+  });
+
+  test("issue 12.2: ALLOWED_HOSTS is parsed into exact hosts and subdomain suffixes; a bad entry stops the start", () => {
+    assert.deepEqual(parseConfig(env()).allowedHosts, []);
+    assert.deepEqual(parseConfig(env({ ALLOWED_HOSTS: "app.example.com,.apps.example.com" })).allowedHosts, [
+      { hostname: "app.example.com", port: "", subdomains: false },
+      { hostname: "apps.example.com", port: "", subdomains: true },
+    ]);
+    for (const value of ["*", ".com", "https://app.example.com", "app.example.com/x", "a,,b"]) {
+      assertRefused({ ALLOWED_HOSTS: value }, "ALLOWED_HOSTS");
+    }
+  });
+
+  test("issue 12.3: COOKIE_DOMAIN must be the public host or a parent of it, never a top-level domain", () => {
+    assert.equal(parseConfig(env()).cookieDomain, null);
+    const https = { PUBLIC_URL: "https://id.example.com" };
+    assert.equal(parseConfig(env({ ...https, COOKIE_DOMAIN: "example.com" })).cookieDomain, "example.com");
+    assert.equal(parseConfig(env({ ...https, COOKIE_DOMAIN: ".Example.com" })).cookieDomain, "example.com");
+    assert.equal(parseConfig(env({ ...https, COOKIE_DOMAIN: "id.example.com" })).cookieDomain, "id.example.com");
+    for (const value of [
+      "com",
+      ".com",
+      "other.com",
+      "ample.com",
+      "sub.id.example.com",
+      "example.com:443",
+      "",
+      "a b.com",
+    ]) {
+      assertRefused({ ...https, COOKIE_DOMAIN: value }, "COOKIE_DOMAIN");
+    }
+    assert.throws(
+      () => parseConfig(env({ ...https, COOKIE_DOMAIN: "com" })),
+      /COOKIE_DOMAIN: "com" is a top-level domain/,
+    );
+    assert.throws(
+      () => parseConfig(env({ ...https, COOKIE_DOMAIN: "other.com" })),
+      /the public host id\.example\.com is not other\.com or a subdomain of it/,
+    );
+    assertRefused({ PUBLIC_URL: "http://127.0.0.1:3000", COOKIE_DOMAIN: "127.0.0.1" }, "COOKIE_DOMAIN");
+  });
+
   test("an empty PORT is refused rather than read as port 0", () => {
     assertRefused({ PORT: "" }, "PORT");
     assertRefused({ PORT: " " }, "PORT");

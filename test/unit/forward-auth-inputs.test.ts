@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { parseAllowedHosts } from "../../src/config.ts";
-import { hostAllowed } from "../../src/http/allowed-hosts.ts";
 import { comparablePath, parseAuthzRules, requiredRole } from "../../src/http/authz-rules.ts";
 import { readOriginalRequest } from "../../src/http/original-request.ts";
 import { isTrustedPeer } from "../../src/http/trusted-proxies.ts";
@@ -12,7 +11,9 @@ import { isTrustedPeer } from "../../src/http/trusted-proxies.ts";
  * as a proxy at all.
  */
 const publicUrl = new URL("https://auth.example.com");
-const policy = { publicUrl, allowedHosts: [".apps.example.com", "app.example.org"] };
+const allowed = parseAllowedHosts(".apps.example.com,app.example.org,auth.example.com:8443,app.example.org:1");
+assert.ok(allowed.ok);
+const policy = { publicUrl, allowedHosts: allowed.value };
 
 function raw(headers: Record<string, string | string[]>): string[] {
   return Object.entries(headers).flatMap(([name, value]) => [value].flat().flatMap((one) => [name, one]));
@@ -20,56 +21,6 @@ function raw(headers: Record<string, string | string[]>): string[] {
 
 const read = (headers: Record<string, string | string[]>, trusted = true) =>
   readOriginalRequest(raw(headers), trusted, policy);
-
-describe("ALLOWED_HOSTS", () => {
-  test("exact hosts and .domain suffixes are kept in the URL parser's form", () => {
-    assert.deepEqual(parseAllowedHosts(" App.Example.com , .Example.org,bücher.example "), {
-      ok: true,
-      value: ["app.example.com", ".example.org", "xn--bcher-kva.example"],
-    });
-    assert.deepEqual(parseAllowedHosts(""), { ok: true, value: [] });
-  });
-
-  test("ports, paths, userinfo, wildcards, schemes and bare suffixes of addresses are refused", () => {
-    for (const entry of [
-      "app.example.com:8080",
-      "app.example.com/x",
-      "user@app.example.com",
-      "*.example.com",
-      "https://app.example.com",
-      "app example.com",
-      ".",
-      ".1",
-      "app.example.com.",
-      "a\\b.example",
-      "%61pp.example.com",
-      "[::1]",
-    ]) {
-      assert.equal(parseAllowedHosts(entry).ok, false, entry);
-    }
-  });
-
-  test("hostAllowed: the public host, exact entries and strict subdomains of suffix entries only", () => {
-    const allowed = ["app.example.org", ".apps.example.com"];
-    for (const host of ["auth.example.com", "app.example.org", "a.apps.example.com", "b.a.apps.example.com"]) {
-      assert.equal(hostAllowed(host, publicUrl, allowed), true, host);
-    }
-    for (const host of [
-      "",
-      "apps.example.com",
-      "evilapps.example.com",
-      "apps.example.com.evil.test",
-      "example.com",
-      "sub.app.example.org",
-      "xn--uth-8cd.example.com",
-      "10.0.0.1",
-      "[::1]",
-    ]) {
-      assert.equal(hostAllowed(host, publicUrl, allowed), false, host);
-    }
-    assert.equal(hostAllowed("10.0.0.1", publicUrl, [".0.0.1"]), false, "a suffix never reaches into an address");
-  });
-});
 
 describe("AUTHZ_RULES", () => {
   test("rules parse to host, path prefix and role; blank entries are skipped", () => {
@@ -137,12 +88,12 @@ describe("AUTHZ_RULES", () => {
 describe("the original request", () => {
   test("nginx style: an absolute X-Original-URL and its method", () => {
     const found = read({
-      "X-Original-URL": "https://a.apps.example.com:8443/n/%61?q=1#f",
+      "X-Original-URL": "https://a.apps.example.com/n/%61?q=1#f",
       "X-Original-Method": "post",
     });
     assert.equal(found.kind, "found");
     if (found.kind !== "found") return;
-    assert.equal(found.url.href, "https://a.apps.example.com:8443/n/%61?q=1#f");
+    assert.equal(found.url.href, "https://a.apps.example.com/n/%61?q=1#f");
     assert.equal(found.path, "/n/a");
     assert.equal(found.method, "POST");
     assert.equal(found.style, "auth-request");

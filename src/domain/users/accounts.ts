@@ -11,7 +11,7 @@ import { type StartedSession, startSession } from "../sessions/session-lifecycle
 import { legacyEmailKey, normalizeEmail, parseEmail } from "./email.ts";
 import { checkPassword } from "./password-policy.ts";
 import type { Role } from "./role.ts";
-import type { SignedInUser, UserRecord } from "./user.ts";
+import { maxNameLength, type SignedInUser, type UserRecord } from "./user.ts";
 
 export interface NewAccount {
   readonly email: string;
@@ -39,6 +39,8 @@ export async function createAccount(
   if (!email.ok) return email;
   const weak = checkPassword(account.password);
   if (weak !== null) return weak;
+  // Every edge bounds a name to this; the CLI's --name is held to it here, so no account has a longer one.
+  if ((account.name ?? "").trim().length > maxNameLength) return refuse("VALIDATION_FAILED", "The name is too long.");
   const passwordHash = await deps.hasher.hash(account.password);
   const now = deps.clock.now();
   const user: UserRecord = {

@@ -3,6 +3,9 @@ import type { Role } from "./role.ts";
 export const userStatuses = ["active", "disabled"] as const;
 export type UserStatus = (typeof userStatuses)[number];
 
+/** A display name's bound, in UTF-16 units as every edge's schema counts it. */
+export const maxNameLength = 200;
+
 /** A user as stored, including the password hash: never leaves the server. */
 export interface UserRecord {
   readonly id: string;

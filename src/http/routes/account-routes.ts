@@ -8,6 +8,14 @@ import { ClientSession } from "../client-session.ts";
 import { passwordChangeFields, passwordField } from "../credential-fields.ts";
 import { csrfTokenFor } from "../csrf-token.ts";
 import { unwrap } from "../gatehouse-error.ts";
+import {
+  deletionReceipt,
+  noContent,
+  passwordChangedPayload,
+  sessionsPayload,
+  sessionsRevokedPayload,
+  userPayload,
+} from "../openapi/response-schemas.ts";
 import { sessionParams } from "../query-schemas.ts";
 import { authOf } from "../request-auth.ts";
 import { requestMeta } from "../request-meta.ts";
@@ -18,12 +26,33 @@ export function accountRoutes(app: FastifyInstance, context: RouteContext): void
   const routes = app.withTypeProvider<ZodTypeProvider>();
   const { deps } = context;
 
-  routes.get("/api/account", async (request) => ({ user: toPublicUser(authOf(request).user) }));
+  routes.get(
+    "/api/account",
+    {
+      schema: {
+        operationId: "getAccount",
+        summary: "Your own profile",
+        tags: ["account"],
+        response: { 200: userPayload },
+      },
+    },
+    async (request) => ({ user: toPublicUser(authOf(request).user) }),
+  );
 
   // Only the name is writable here: role, status, e-mail or id in the body are refused, not ignored.
   routes.patch(
     "/api/account",
-    { schema: { body: z.strictObject({ name: z.string().max(200) }) }, preHandler: context.accountActLimit },
+    {
+      schema: {
+        operationId: "updateAccount",
+        summary: "Change your own name (the only field you may change here)",
+        tags: ["account"],
+        body: z.strictObject({ name: z.string().max(200) }),
+        response: { 200: userPayload },
+      },
+      config: { refusals: ["RATE_LIMITED"], answerHeaders: ["RateLimit"] },
+      preHandler: context.accountActLimit,
+    },
     async (request) => {
       const user = await updateProfile(deps, authOf(request), request.body, requestMeta(request));
       return { user: toPublicUser(user) };
@@ -32,7 +61,16 @@ export function accountRoutes(app: FastifyInstance, context: RouteContext): void
 
   routes.post(
     "/api/account/password",
-    { schema: { body: z.strictObject(passwordChangeFields) } },
+    {
+      schema: {
+        operationId: "changePassword",
+        summary: "Change your password: every other session ends, this one is rotated",
+        tags: ["account"],
+        body: z.strictObject(passwordChangeFields),
+        response: { 200: passwordChangedPayload },
+      },
+      config: { refusals: ["WRONG_PASSWORD", "RATE_LIMITED"], answerHeaders: ["Set-Cookie"] },
+    },
     async (request, reply) => {
       const result = unwrap(await new ClientSession(context, request, reply).changePassword(request.body));
       return {
@@ -47,7 +85,17 @@ export function accountRoutes(app: FastifyInstance, context: RouteContext): void
   routes.delete(
     "/api/account",
     {
-      schema: { body: z.strictObject({ password: passwordField.optional() }).nullish() },
+      schema: {
+        operationId: "deleteAccount",
+        summary: "Delete your own account: the password again, or a recent re-authentication",
+        tags: ["account"],
+        body: z.strictObject({ password: passwordField.optional() }).nullish(),
+        response: { 200: deletionReceipt },
+      },
+      config: {
+        refusals: ["WRONG_PASSWORD", "REAUTH_REQUIRED", "LAST_SUPERUSER", "RATE_LIMITED"],
+        answerHeaders: ["Clear-Site-Data"],
+      },
     },
     async (request, reply) => {
       const password = request.body?.password;
@@ -57,20 +105,50 @@ export function accountRoutes(app: FastifyInstance, context: RouteContext): void
     },
   );
 
-  routes.get("/api/account/sessions", async (request) => ({
-    sessions: await listOwnSessions(deps, authOf(request)),
-  }));
+  routes.get(
+    "/api/account/sessions",
+    {
+      schema: {
+        operationId: "listOwnSessions",
+        summary: "Your live sessions (never their tokens)",
+        tags: ["account"],
+        response: { 200: sessionsPayload },
+      },
+    },
+    async (request) => ({ sessions: await listOwnSessions(deps, authOf(request)) }),
+  );
 
   routes.delete(
     "/api/account/sessions/:sessionId",
-    { schema: { params: sessionParams }, preHandler: context.accountActLimit },
+    {
+      schema: {
+        operationId: "revokeOwnSession",
+        summary: "End one of your sessions (anyone else's answers 404)",
+        tags: ["account"],
+        params: sessionParams,
+        response: { 204: noContent },
+      },
+      config: { refusals: ["SESSION_NOT_FOUND", "RATE_LIMITED"], answerHeaders: ["RateLimit"] },
+      preHandler: context.accountActLimit,
+    },
     async (request, reply) => {
       unwrap(await new ClientSession(context, request, reply).revokeSession(request.params.sessionId));
-      return reply.code(204).send();
+      return reply.code(204).send(null);
     },
   );
 
-  routes.post("/api/account/sessions/revoke-others", { preHandler: context.accountActLimit }, async (request) => ({
-    sessionsRevoked: await revokeOtherSessions(deps, authOf(request), requestMeta(request)),
-  }));
+  routes.post(
+    "/api/account/sessions/revoke-others",
+    {
+      schema: {
+        operationId: "revokeOtherSessions",
+        summary: "End every session of yours but this one",
+        tags: ["account"],
+        response: { 200: sessionsRevokedPayload },
+      },
+      config: { refusals: ["RATE_LIMITED"], answerHeaders: ["RateLimit"] },
+      preHandler: context.accountActLimit,
+    },
+    async (request) => ({ sessionsRevoked: await revokeOtherSessions(deps, authOf(request), requestMeta(request)) }),
+  );
 }

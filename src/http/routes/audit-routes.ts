@@ -4,6 +4,7 @@ import { z } from "zod";
 import type { AuditEntry } from "../../domain/audit/audit-chain.ts";
 import { readAuditLog, verifyAuditLog } from "../../domain/audit/audit-log.ts";
 import { unwrap } from "../gatehouse-error.ts";
+import { auditLogPayload, auditVerificationPayload } from "../openapi/response-schemas.ts";
 import { auditLogFilters, decimalInteger } from "../query-schemas.ts";
 import { requestActor } from "../request-auth.ts";
 import { requestMeta } from "../request-meta.ts";
@@ -21,6 +22,10 @@ export function auditRoutes(app: FastifyInstance, context: RouteContext): void {
           before: decimalInteger(1, Number.MAX_SAFE_INTEGER).optional(),
           limit: decimalInteger(1, 200).default(50),
         }),
+        operationId: "listAuditEntries",
+        summary: "The audit log, newest first, filtered; paging with `before`",
+        tags: ["audit"],
+        response: { 200: auditLogPayload },
       },
     },
     async (request) => {
@@ -31,10 +36,21 @@ export function auditRoutes(app: FastifyInstance, context: RouteContext): void {
     },
   );
 
-  routes.get("/api/audit/verify", async (request) => {
-    const result = unwrap(await verifyAuditLog(context.deps, requestActor(request), requestMeta(request)));
-    return result.verification;
-  });
+  routes.get(
+    "/api/audit/verify",
+    {
+      schema: {
+        operationId: "verifyAuditLog",
+        summary: "Walk the whole hash chain: the verdict, and every broken entry",
+        tags: ["audit"],
+        response: { 200: auditVerificationPayload },
+      },
+    },
+    async (request) => {
+      const result = unwrap(await verifyAuditLog(context.deps, requestActor(request), requestMeta(request)));
+      return result.verification;
+    },
+  );
 }
 
 /**

@@ -8,13 +8,18 @@ import { ClientSession } from "../client-session.ts";
 import { emailField, passwordField } from "../credential-fields.ts";
 import { csrfTokenFor } from "../csrf-token.ts";
 import { unwrap } from "../gatehouse-error.ts";
+import { loggedInPayload, noContent, sessionPayloadSchema } from "../openapi/response-schemas.ts";
 import { ownPasswordCheck } from "../password-throttle.ts";
 import { authOf } from "../request-auth.ts";
+import { maxReturnUrlLength, returnUrl } from "../return-url.ts";
 import type { RouteContext } from "../route-context.ts";
 
 const credentials = z.strictObject({ email: emailField, password: passwordField });
 
 const signupBody = credentials.extend({ name: z.string().max(200).optional() });
+
+/** `next`: where the client means to go after signing in; the answer's `returnTo` is it if return-url.ts accepts it. */
+const loginBody = credentials.extend({ next: z.string().max(maxReturnUrlLength).optional() });
 
 /** The session as its owner sees it: never the token, which travels only in Set-Cookie. */
 export function sessionPayload(context: RouteContext, auth: Authenticated) {
@@ -31,40 +36,104 @@ export function authRoutes(app: FastifyInstance, context: RouteContext): void {
 
   routes.post(
     "/api/auth/signup",
-    { schema: { body: signupBody }, preHandler: context.signupRateLimit },
+    {
+      schema: {
+        operationId: "signUp",
+        summary: "Create an account and sign in (when sign-up is open)",
+        tags: ["auth"],
+        body: signupBody,
+        response: { 201: sessionPayloadSchema },
+      },
+      config: {
+        refusals: ["SIGNUP_CLOSED", "EMAIL_TAKEN", "RATE_LIMITED"],
+        answerHeaders: ["Set-Cookie"],
+      },
+      preHandler: context.signupRateLimit,
+    },
     async (request, reply) => {
       const result = unwrap(await new ClientSession(context, request, reply).signUp(request.body));
-      return reply.code(201).send(sessionPayload(context, { user: result.user, session: result.started.session }));
+      return reply
+        .code(201)
+        .header("Location", "/api/account")
+        .send(sessionPayload(context, { user: result.user, session: result.started.session }));
     },
   );
 
-  routes.post("/api/auth/login", { schema: { body: credentials } }, async (request, reply) => {
-    const result = unwrap(await new ClientSession(context, request, reply).logIn(request.body));
-    return sessionPayload(context, { user: result.user, session: result.started.session });
-  });
+  routes.post(
+    "/api/auth/login",
+    {
+      schema: {
+        operationId: "logIn",
+        summary: "Sign in with e-mail and password; any session this client held is replaced",
+        tags: ["auth"],
+        body: loginBody,
+        response: { 200: loggedInPayload },
+      },
+      config: { refusals: ["INVALID_CREDENTIALS", "RATE_LIMITED"], answerHeaders: ["Set-Cookie"] },
+    },
+    async (request, reply) => {
+      const { email, password, next } = request.body;
+      const result = unwrap(await new ClientSession(context, request, reply).logIn({ email, password }));
+      const returnTo = returnUrl(next, context.publicUrl, context.allowedHosts) ?? `${context.basePath}/account`;
+      return { ...sessionPayload(context, { user: result.user, session: result.started.session }), returnTo };
+    },
+  );
 
-  routes.post("/api/auth/logout", { preHandler: context.accountActLimit }, async (request, reply) => {
-    await new ClientSession(context, request, reply).logOut();
-    return reply.code(204).send();
-  });
+  routes.post(
+    "/api/auth/logout",
+    {
+      schema: {
+        operationId: "logOut",
+        summary: "End this client's session (answered the same with or without one)",
+        tags: ["auth"],
+        response: { 204: noContent },
+      },
+      config: { refusals: ["RATE_LIMITED"], answerHeaders: ["Clear-Site-Data", "RateLimit"] },
+      preHandler: context.accountActLimit,
+    },
+    async (request, reply) => {
+      await new ClientSession(context, request, reply).logOut();
+      return reply.code(204).send(null);
+    },
+  );
 }
 
 /** Routes for a signed-in client about its own session. */
 export function sessionRoutes(app: FastifyInstance, context: RouteContext): void {
   const routes = app.withTypeProvider<ZodTypeProvider>();
 
-  routes.get("/api/auth/session", async (request) => sessionPayload(context, authOf(request)));
+  routes.get(
+    "/api/auth/session",
+    {
+      schema: {
+        operationId: "getSession",
+        summary: "The signed-in user, this session, and its CSRF token",
+        tags: ["auth"],
+        response: { 200: sessionPayloadSchema },
+      },
+    },
+    async (request) => sessionPayload(context, authOf(request)),
+  );
 
   routes.post(
     "/api/auth/reauthenticate",
-    { schema: { body: z.strictObject({ password: passwordField }) } },
+    {
+      schema: {
+        operationId: "reauthenticate",
+        summary: "Confirm the password: marks this session freshly authenticated for sensitive acts",
+        tags: ["auth"],
+        body: z.strictObject({ password: passwordField }),
+        response: { 204: noContent },
+      },
+      config: { refusals: ["WRONG_PASSWORD", "RATE_LIMITED"] },
+    },
     async (request, reply) => {
       unwrap(
         await ownPasswordCheck(context, request, (auth, meta) =>
           reauthenticate(context.deps, auth, request.body.password, meta),
         ),
       );
-      return reply.code(204).send();
+      return reply.code(204).send(null);
     },
   );
 }

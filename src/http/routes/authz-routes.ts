@@ -6,7 +6,6 @@ import { roleRank, roles } from "../../domain/users/role.ts";
 import { requiredRole } from "../authz-rules.ts";
 import { GatehouseError } from "../gatehouse-error.ts";
 import { type OriginalRequest, readOriginalRequest } from "../original-request.ts";
-import { problemSchema } from "../problem.ts";
 import type { RouteContext } from "../route-context.ts";
 import { isTrustedPeer } from "../trusted-proxies.ts";
 import { unsafeMethods } from "../unsafe-methods.ts";
@@ -32,21 +31,23 @@ import { unsafeMethods } from "../unsafe-methods.ts";
  */
 const verifyQuery = z.strictObject({ role: z.enum(roles).optional() });
 
-const verifyResponses = {
-  200: z.null(),
-  302: z.null(),
-  303: z.null(),
-  400: problemSchema,
-  401: problemSchema,
-  403: problemSchema,
-  500: problemSchema,
-};
+/** Its successes; the refusals' problem schemas are completed from `config.refusals` (openapi/route-answers.ts). */
+const verifyResponses = { 200: z.null(), 302: z.null(), 303: z.null() };
 
 export function authzRoutes(app: FastifyInstance, context: RouteContext): void {
   const routes = app.withTypeProvider<ZodTypeProvider>();
   routes.get(
     "/api/authz/verify",
-    { schema: { querystring: verifyQuery, response: verifyResponses } },
+    {
+      schema: {
+        operationId: "verifyForProxy",
+        summary: "Forward auth: may the caller open the proxy's original URL? (nginx, Caddy, Traefik)",
+        tags: ["auth"],
+        querystring: verifyQuery,
+        response: verifyResponses,
+      },
+      config: { refusals: ["ORIGINAL_URL_INVALID", "UNAUTHENTICATED", "FORBIDDEN"] },
+    },
     async (request, reply) => {
       const original = readOriginalRequest(
         request.raw.rawHeaders,

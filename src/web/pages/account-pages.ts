@@ -25,7 +25,7 @@ async function accountView(context: RouteContext, page: PageContext) {
 <section class="card" aria-labelledby="profile-title">
   <h2 id="profile-title">Profile</h2>
   <dl class="facts"><dt>E-mail</dt><dd>${user.email}</dd><dt>Role</dt><dd>${user.role}</dd></dl>
-  <form method="post" action="/account/profile">
+  <form method="post" action="${page.base}/account/profile">
     ${csrfField(page)}
     <label for="name">Name</label>
     <input id="name" name="name" type="text" autocomplete="name" value="${user.name}" maxlength="200">
@@ -35,7 +35,7 @@ async function accountView(context: RouteContext, page: PageContext) {
 <section class="card" aria-labelledby="password-title">
   <h2 id="password-title">Change password</h2>
   <p class="hint">Every other device signed in to this account will be signed out.</p>
-  <form method="post" action="/account/password">
+  <form method="post" action="${page.base}/account/password">
     ${csrfField(page)}
     <input type="text" name="username" autocomplete="username" value="${user.email}" hidden>
     <label for="current-password">Current password</label>
@@ -49,27 +49,27 @@ async function accountView(context: RouteContext, page: PageContext) {
   <h2 id="sessions-title">Where you are signed in</h2>
   ${sessionTable(
     sessions,
-    (s) => html`<form method="post" action="/account/sessions/${s.id}/revoke">${csrfField(page)}
+    (s) => html`<form method="post" action="${page.base}/account/sessions/${s.id}/revoke">${csrfField(page)}
       <button type="submit" class="inline secondary">Sign out${s.current ? " here" : " this device"}</button></form>`,
   )}
-  <form method="post" action="/account/sessions/revoke-others">${csrfField(page)}
+  <form method="post" action="${page.base}/account/sessions/revoke-others">${csrfField(page)}
     <button type="submit" class="secondary">Sign out everywhere else</button></form>
 </section>
 <section class="card" aria-labelledby="delete-title">
   <h2 id="delete-title">Delete my account</h2>
   <p>Deleting your account signs you out everywhere and erases your personal data.</p>
-  <a class="button danger" href="/account/delete">Delete my account…</a>
+  <a class="button danger" href="${page.base}/account/delete">Delete my account…</a>
 </section>`;
 }
 
 function deleteConfirmation(page: PageContext) {
   return html`<h1>Delete my account</h1>
-<form class="card" method="post" action="/account/delete">
+<form class="card" method="post" action="${page.base}/account/delete">
   ${csrfField(page)}
   <p>This signs you out on every device and erases your account. It cannot be undone.</p>
   <label for="password">Your password, to confirm</label>
   <input id="password" name="password" type="password" autocomplete="current-password" required autofocus>
-  <div class="actions"><button type="submit" class="danger">Delete my account</button><a href="/account">Cancel</a></div>
+  <div class="actions"><button type="submit" class="danger">Delete my account</button><a href="${page.base}/account">Cancel</a></div>
 </form>`;
 }
 
@@ -87,7 +87,7 @@ export function accountPages(app: FastifyInstance, context: RouteContext): void 
     { schema: { body: csrfOnly.extend({ name: z.string().max(200) }) }, preHandler: context.accountActLimit },
     async (request, reply) => {
       await updateProfile(deps, authOf(request), { name: request.body.name }, requestMeta(request));
-      return redirectWithNotice(reply, "/account", "profile-saved");
+      return redirectWithNotice(reply, context, "/account", "profile-saved");
     },
   );
 
@@ -97,7 +97,7 @@ export function accountPages(app: FastifyInstance, context: RouteContext): void 
     async (request, reply) => {
       const result = await new ClientSession(context, request, reply).changePassword(request.body);
       if (!result.ok) return showAccount(pageContext(request, context), result, reply);
-      return redirectWithNotice(reply, "/account", "password-changed");
+      return redirectWithNotice(reply, context, "/account", "password-changed");
     },
   );
 
@@ -110,8 +110,8 @@ export function accountPages(app: FastifyInstance, context: RouteContext): void 
     async (request, reply) => {
       const result = await new ClientSession(context, request, reply).revokeSession(request.params.sessionId);
       if (!result.ok) return showAccount(pageContext(request, context), result, reply);
-      if (!result.endedCurrent) return redirectWithNotice(reply, "/account", "session-revoked");
-      return redirectWithNotice(reply, "/login", "signed-out");
+      if (!result.endedCurrent) return redirectWithNotice(reply, context, "/account", "session-revoked");
+      return redirectWithNotice(reply, context, "/login", "signed-out");
     },
   );
 
@@ -120,7 +120,7 @@ export function accountPages(app: FastifyInstance, context: RouteContext): void 
     { schema: { body: csrfOnly }, preHandler: context.accountActLimit },
     async (request, reply) => {
       await revokeOtherSessions(deps, authOf(request), requestMeta(request));
-      return redirectWithNotice(reply, "/account", "others-revoked");
+      return redirectWithNotice(reply, context, "/account", "others-revoked");
     },
   );
 
@@ -140,7 +140,7 @@ export function accountPages(app: FastifyInstance, context: RouteContext): void 
         const options = { title: "Delete my account", narrow: true };
         return sendFormPage(reply, page, options, deleteConfirmation(page), result);
       }
-      return redirectWithNotice(reply, "/login", "account-deleted");
+      return redirectWithNotice(reply, context, "/login", "account-deleted");
     },
   );
 }

@@ -34,7 +34,7 @@ export function adminUserPages(app: FastifyInstance, context: RouteContext): voi
     const query = { ...filters, limit: 25 };
     const result = unwrap(await userAdmin.listUsers(deps, requestActor(request), query, requestMeta(request)));
     const page = pageContext(request, context);
-    return sendPage(reply, page, { title: "Users" }, usersPage(filters, result.users, result.nextCursor));
+    return sendPage(reply, page, { title: "Users" }, usersPage(page, filters, result.users, result.nextCursor));
   });
 
   const showUser = async (request: FastifyRequest, id: string, reply: FastifyReply, refusal: Refusal | null) => {
@@ -54,7 +54,7 @@ export function adminUserPages(app: FastifyInstance, context: RouteContext): voi
     id: string,
     result: { ok: true } | Refusal,
     notice: NoticeKey,
-  ) => (result.ok ? redirectWithNotice(reply, userPath(id), notice) : showUser(request, id, reply, result));
+  ) => (result.ok ? redirectWithNotice(reply, context, userPath(id), notice) : showUser(request, id, reply, result));
 
   /** A role or a status change: the act of PATCH /api/users/:id, after the step-up the form may carry. */
   const updateFromUserPage = async (
@@ -151,6 +151,7 @@ export function adminUserPages(app: FastifyInstance, context: RouteContext): voi
       }
       return redirectWithNotice(
         reply,
+        context,
         "/admin/users",
         result.receipt.status === "deleted" ? "user-deleted" : "user-scheduled",
       );

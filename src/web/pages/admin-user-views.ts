@@ -23,13 +23,18 @@ function statusBadge(user: UserRecord): SafeHtml {
   return html`<span class="badge ${user.status === "disabled" ? "disabled" : ""}">${user.status}</span>`;
 }
 
-export function usersPage(filters: UserFilters, users: readonly UserRecord[], nextCursor: string | null): SafeHtml {
+export function usersPage(
+  page: PageContext,
+  filters: UserFilters,
+  users: readonly UserRecord[],
+  nextCursor: string | null,
+): SafeHtml {
   const next = new URLSearchParams();
   for (const [key, value] of Object.entries({ ...filters, after: nextCursor ?? undefined })) {
     if (value !== undefined && value !== "") next.set(key, value);
   }
   return html`<h1>Users</h1>
-<form class="card filters" method="get" action="/admin/users" role="search">
+<form class="card filters" method="get" action="${page.base}/admin/users" role="search">
   <div><label for="search">Search e-mail or name</label>
   <input id="search" name="search" type="search" value="${filters.search ?? ""}"></div>
   <div><label for="role">Role</label><select id="role" name="role">${option("", "Any role", filters.role)}
@@ -45,17 +50,17 @@ ${
 <thead><tr><th scope="col">E-mail</th><th scope="col" class="optional">Name</th><th scope="col">Role</th>
 <th scope="col">Status</th><th scope="col" class="optional">Created</th></tr></thead>
 <tbody>${users.map(
-        (user) => html`<tr><td><a href="/admin/users/${user.id}">${user.email}</a></td>
+        (user) => html`<tr><td><a href="${page.base}/admin/users/${user.id}">${user.email}</a></td>
 <td class="optional">${user.name}</td><td>${user.role}</td><td>${statusBadge(user)}</td>
 <td class="optional">${formatTime(new Date(user.createdAt).toISOString())}</td></tr>`,
       )}</tbody></table></div>`
 }
-${nextCursor === null ? "" : html`<p><a class="button secondary" href="/admin/users?${next.toString()}">Next page</a></p>`}`;
+${nextCursor === null ? "" : html`<p><a class="button secondary" href="${page.base}/admin/users?${next.toString()}">Next page</a></p>`}`;
 }
 
 export function userPage(page: PageContext, user: UserRecord, sessions: readonly SessionView[] | null): SafeHtml {
   const self = page.auth?.user.id === user.id;
-  return html`<p><a href="/admin/users">← All users</a></p>
+  return html`<p><a href="${page.base}/admin/users">← All users</a></p>
 <h1>${user.email}</h1>
 <section class="card" aria-labelledby="facts-title">
   <h2 id="facts-title">Profile</h2>
@@ -70,10 +75,10 @@ export function userPage(page: PageContext, user: UserRecord, sessions: readonly
 </section>
 ${
   self
-    ? html`<p class="hint">This is your own account: manage it from <a href="/account">My account</a>.</p>`
+    ? html`<p class="hint">This is your own account: manage it from <a href="${page.base}/account">My account</a>.</p>`
     : html`<section class="card" aria-labelledby="access-title">
   <h2 id="access-title">Access</h2>
-  <form method="post" action="/admin/users/${user.id}/role">${csrfField(page)}
+  <form method="post" action="${page.base}/admin/users/${user.id}/role">${csrfField(page)}
     <label for="role">Role</label>
     <select id="role" name="role">${roles.map((role) => option(role, role, user.role))}</select>
     <label for="role-password">Your password <span class="hint">(role changes need a recent sign-in)</span></label>
@@ -82,7 +87,7 @@ ${
   </form>
   ${
     user.purgeAfter !== null
-      ? html`<form method="post" action="/admin/users/${user.id}/restore">${csrfField(page)}
+      ? html`<form method="post" action="${page.base}/admin/users/${user.id}/restore">${csrfField(page)}
     ${
       isPrivileged(user.role)
         ? html`<label for="restore-password">Your password <span class="hint">(restoring an administrator needs a recent sign-in)</span></label>
@@ -90,7 +95,7 @@ ${
         : ""
     }
     <button type="submit">Restore this account</button></form>`
-      : html`<form method="post" action="/admin/users/${user.id}/status">${csrfField(page)}
+      : html`<form method="post" action="${page.base}/admin/users/${user.id}/status">${csrfField(page)}
     <input type="hidden" name="status" value="${user.status === "active" ? "disabled" : "active"}">
     ${
       isPrivileged(user.role)
@@ -104,18 +109,18 @@ ${
 <section class="card" aria-labelledby="sessions-title">
   <h2 id="sessions-title">Sessions</h2>
   ${sessions === null ? html`<p>You cannot see this user's sessions.</p>` : sessionTable(sessions, () => "")}
-  <form method="post" action="/admin/users/${user.id}/sessions/revoke">${csrfField(page)}
+  <form method="post" action="${page.base}/admin/users/${user.id}/sessions/revoke">${csrfField(page)}
     <button type="submit" class="secondary">End every session</button></form>
 </section>
 <section class="card" aria-labelledby="delete-title">
   <h2 id="delete-title">Delete</h2>
-  <a class="button danger" href="/admin/users/${user.id}/delete">Delete this user…</a>
+  <a class="button danger" href="${page.base}/admin/users/${user.id}/delete">Delete this user…</a>
 </section>`
 }`;
 }
 
 export function deletePage(page: PageContext, user: UserRecord, plan: DeletionPlan): SafeHtml {
-  return html`<p><a href="/admin/users/${user.id}">← Back to ${user.email}</a></p>
+  return html`<p><a href="${page.base}/admin/users/${user.id}">← Back to ${user.email}</a></p>
 <h1>Delete ${user.email}?</h1>
 <section class="card" aria-labelledby="plan-title">
   <h2 id="plan-title">What happens</h2>
@@ -133,13 +138,13 @@ export function deletePage(page: PageContext, user: UserRecord, plan: DeletionPl
     ${plan.blockers.map((b) => html`<li>${b.title}${b.detail ? html` ${b.detail}` : ""} <code>${b.code}</code></li>`)}</ul></div>`
   }
 </section>
-<form class="card" method="post" action="/admin/users/${user.id}/delete">
+<form class="card" method="post" action="${page.base}/admin/users/${user.id}/delete">
   ${csrfField(page)}
   <label for="reason">Reason <span class="hint">(recorded in the audit log)</span></label>
   <textarea id="reason" name="reason" maxlength="500"></textarea>
   <label for="password">Your password <span class="hint">(deletion needs a recent sign-in)</span></label>
   <input id="password" name="password" type="password" autocomplete="current-password">
   <div class="actions"><button type="submit" class="danger">Delete ${user.email}</button>
-  <a href="/admin/users/${user.id}">Cancel</a></div>
+  <a href="${page.base}/admin/users/${user.id}">Cancel</a></div>
 </form>`;
 }

@@ -38,9 +38,9 @@ function entryRow(entry: AuditEntry) {
  * Verification walks the whole chain, so a page view never runs it: the admin asks for it (?verify=1),
  * and the answer lists the broken entries it reports.
  */
-function verificationPanel(v: AuditVerification | null) {
+function verificationPanel(base: string, v: AuditVerification | null) {
   if (v === null) {
-    return html`<p><a class="button secondary" href="/admin/audit?verify=1">Verify the hash chain</a></p>`;
+    return html`<p><a class="button secondary" href="${base}/admin/audit?verify=1">Verify the hash chain</a></p>`;
   }
   if (v.ok) {
     return html`<p class="notice" role="status">Hash chain verified: ${v.entries} entries, none edited, inserted or removed.</p>`;
@@ -78,9 +78,10 @@ export function auditPages(app: FastifyInstance, context: RouteContext): void {
       for (const [key, value] of Object.entries({ ...filters, before: log.nextBefore ?? undefined })) {
         if (value !== undefined) next.set(key, String(value));
       }
+      const page = pageContext(request, context);
       const content = html`<h1>Audit log</h1>
-${verificationPanel(verification)}
-<form class="card filters" method="get" action="/admin/audit" role="search">
+${verificationPanel(page.base, verification)}
+<form class="card filters" method="get" action="${page.base}/admin/audit" role="search">
   <div><label for="actorId">Actor id</label><input id="actorId" name="actorId" type="text" value="${filters.actorId ?? ""}"></div>
   <div><label for="targetId">Target id</label><input id="targetId" name="targetId" type="text" value="${filters.targetId ?? ""}"></div>
   <div><label for="action">Action</label><input id="action" name="action" type="text" value="${filters.action ?? ""}"
@@ -93,8 +94,8 @@ ${verificationPanel(verification)}
 <thead><tr><th scope="col">#</th><th scope="col">Time</th><th scope="col">Actor</th><th scope="col">Action</th>
 <th scope="col">Target</th><th scope="col">Outcome</th><th scope="col" class="optional">Reason and details</th></tr></thead>
 <tbody>${log.entries.map(entryRow)}</tbody></table></div>
-${log.nextBefore === null ? "" : html`<p><a class="button secondary" href="/admin/audit?${next.toString()}">Older entries</a></p>`}`;
-      return sendPage(reply, pageContext(request, context), { title: "Audit log" }, content);
+${log.nextBefore === null ? "" : html`<p><a class="button secondary" href="${page.base}/admin/audit?${next.toString()}">Older entries</a></p>`}`;
+      return sendPage(reply, page, { title: "Audit log" }, content);
     },
   );
 }

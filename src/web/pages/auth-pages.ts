@@ -3,25 +3,34 @@ import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { ClientSession } from "../../http/client-session.ts";
 import { emailField, passwordField } from "../../http/credential-fields.ts";
-import { returnUrl } from "../../http/return-url.ts";
+import { maxReturnUrlLength } from "../../http/return-url.ts";
 import type { RouteContext } from "../../http/route-context.ts";
 import { csrfOnly } from "../form-schemas.ts";
 import { html, type SafeHtml } from "../html.ts";
 import { csrfField, type PageContext } from "../layout.ts";
-import { afterSignIn, pageContext, redirectWithNotice, sendFormPage, sendPage } from "../page-support.ts";
+import {
+  pageContext,
+  redirectAfterSignIn,
+  redirectWithNotice,
+  returnUrlOf,
+  sendFormPage,
+  sendPage,
+} from "../page-support.ts";
 
-const credentialsForm = csrfOnly.extend({
-  email: emailField,
-  password: passwordField,
-  next: z.string().max(500).optional(),
-});
+/** Where to go after signing in: `next`, or `rd` (the name other gateways use); checked by http/return-url.ts. */
+const returnFields = {
+  next: z.string().max(maxReturnUrlLength).optional(),
+  rd: z.string().max(maxReturnUrlLength).optional(),
+};
+
+const credentialsForm = csrfOnly.extend({ email: emailField, password: passwordField, ...returnFields });
 
 const signupForm = credentialsForm.extend({ name: z.string().max(200).optional() });
 
 /** The form carries `next` only when it is a return path we would follow: a hostile one is dropped here. */
 function loginForm(page: PageContext, values: { email?: string; next?: string | null }): SafeHtml {
   return html`<h1>Sign in</h1>
-<form class="card" method="post" action="/login">
+<form class="card" method="post" action="${page.base}/login">
   ${csrfField(page)}
   <input type="hidden" name="next" value="${values.next ?? ""}">
   <label for="email">E-mail address</label>
@@ -30,12 +39,12 @@ function loginForm(page: PageContext, values: { email?: string; next?: string | 
   <input id="password" name="password" type="password" autocomplete="current-password" required>
   <button type="submit">Sign in</button>
 </form>
-<p>No account yet? <a href="/signup">Sign up</a>.</p>`;
+<p>No account yet? <a href="${page.base}/signup">Sign up</a>.</p>`;
 }
 
 function signupFormView(page: PageContext, values: { email?: string; name?: string }): SafeHtml {
   return html`<h1>Create an account</h1>
-<form class="card" method="post" action="/signup">
+<form class="card" method="post" action="${page.base}/signup">
   ${csrfField(page)}
   <label for="email">E-mail address</label>
   <input id="email" name="email" type="email" autocomplete="email" required value="${values.email ?? ""}" autofocus>
@@ -47,35 +56,35 @@ function signupFormView(page: PageContext, values: { email?: string; name?: stri
     aria-describedby="password-hint">
   <button type="submit">Create account</button>
 </form>
-<p>Already have an account? <a href="/login">Sign in</a>.</p>`;
+<p>Already have an account? <a href="${page.base}/login">Sign in</a>.</p>`;
 }
 
 export function authPages(app: FastifyInstance, context: RouteContext): void {
   const routes = app.withTypeProvider<ZodTypeProvider>();
   const options = { narrow: true };
 
+  // The sign-in page's form may lead back to an allowed host: its CSP's form-action says so (security-headers.ts).
   routes.get(
     "/login",
-    {
-      schema: {
-        querystring: z.object({ next: z.string().max(500).optional(), notice: z.string().max(40).optional() }),
-      },
+    { schema: { querystring: z.object({ ...returnFields, notice: z.string().max(40).optional() }) } },
+    async (request, reply) => {
+      reply.headers(context.signInHeaders);
+      const page = pageContext(request, context);
+      const view = loginForm(page, { next: returnUrlOf(request.query, context) });
+      return sendPage(reply, page, { ...options, title: "Sign in" }, view);
     },
-    async (request, reply) =>
-      sendPage(
-        reply,
-        pageContext(request, context),
-        { ...options, title: "Sign in" },
-        loginForm(pageContext(request, context), { next: returnUrl(request.query.next, context.publicUrl) }),
-      ),
   );
 
   routes.post("/login", { schema: { body: credentialsForm } }, async (request, reply) => {
     const form = request.body;
-    const result = await new ClientSession(context, request, reply).logIn(form);
-    if (result.ok) return redirectWithNotice(reply, afterSignIn(form.next, context), "signed-in");
+    const result = await new ClientSession(context, request, reply).logIn({
+      email: form.email,
+      password: form.password,
+    });
+    if (result.ok) return redirectAfterSignIn(reply, context, form.next ?? form.rd);
+    reply.headers(context.signInHeaders);
     const page = pageContext(request, context);
-    const view = loginForm(page, { email: form.email, next: returnUrl(form.next, context.publicUrl) });
+    const view = loginForm(page, { email: form.email, next: returnUrlOf(form, context) });
     return sendFormPage(reply, page, { ...options, title: "Sign in" }, view, result);
   });
 
@@ -95,7 +104,7 @@ export function authPages(app: FastifyInstance, context: RouteContext): void {
       const { email, password, name } = request.body;
       const named = name === undefined ? {} : { name };
       const result = await new ClientSession(context, request, reply).signUp({ email, password, ...named });
-      if (result.ok) return redirectWithNotice(reply, "/account", "signed-up");
+      if (result.ok) return redirectWithNotice(reply, context, "/account", "signed-up");
       const page = pageContext(request, context);
       return sendFormPage(
         reply,
@@ -109,6 +118,6 @@ export function authPages(app: FastifyInstance, context: RouteContext): void {
 
   routes.post("/logout", { preHandler: context.accountActLimit }, async (request, reply) => {
     await new ClientSession(context, request, reply).logOut();
-    return redirectWithNotice(reply, "/login", "signed-out");
+    return redirectWithNotice(reply, context, "/login", "signed-out");
   });
 }

@@ -70,6 +70,8 @@ export interface RunningProxy {
 }
 
 export interface ProxyOptions {
+  /** A port chosen beforehand (Gatehouse's ALLOWED_HOSTS must name the proxy's host and port). */
+  readonly port?: number;
   /** nginx's worker_processes: 1 for the tests, "auto" (one per core) for the bench. */
   readonly workers?: number | "auto";
   /** nginx only: a server block of the bench's own (placeholders as in the template) instead of the documented one. */
@@ -82,7 +84,7 @@ export async function startProxy(
   options: ProxyOptions = {},
 ): Promise<RunningProxy> {
   const dir = mkdtempSync(join(tmpdir(), `gatehouse-${kind}-`));
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const spawned = kind === "nginx" ? nginxIn(dir, port, targets, options) : caddyIn(dir, port, targets);
   const logs: string[] = [];
   spawned.child.stdout?.on("data", (chunk: Buffer) => logs.push(chunk.toString()));

@@ -1,0 +1,78 @@
+import type { RouteOptions } from "fastify";
+
+/**
+ * @module
+ * The response headers a client acts on, documented on the operations that send them. Which ones a route
+ * sends it says in `config.answerHeaders`; Retry-After on every 429 and Location on every 201 need no
+ * saying. A header documented as required is checked on every answer the test suite gets.
+ */
+
+declare module "fastify" {
+  interface FastifyContextConfig {
+    /** Headers every success of this route carries (a session cookie set or ended, a counted limit). */
+    answerHeaders?: readonly SuccessHeader[];
+  }
+}
+
+interface HeaderObject {
+  readonly description: string;
+  readonly required: boolean;
+  readonly schema: Readonly<Record<string, unknown>>;
+}
+
+const countHeader = (description: string): HeaderObject => ({
+  description,
+  required: true,
+  schema: { type: "integer", minimum: 0, maximum: 1_000_000 },
+});
+
+export const documentedHeaders = {
+  "Retry-After": {
+    header: countHeader("Seconds to wait before trying again."),
+  },
+  Location: {
+    header: {
+      description: "The new resource.",
+      required: true,
+      schema: { type: "string", format: "uri-reference", maxLength: 500 },
+    },
+  },
+  "Set-Cookie": {
+    header: {
+      description: "The new session cookie (HttpOnly, SameSite=Lax; Secure with the __Host- prefix over https).",
+      required: true,
+      schema: { type: "string", maxLength: 500 },
+    },
+  },
+  "Clear-Site-Data": {
+    header: {
+      description: 'The client\'s session ended: `"cache", "cookies", "storage"`, and the cookie is cleared.',
+      required: true,
+      schema: { type: "string", maxLength: 100 },
+    },
+  },
+  "X-RateLimit-Limit": { header: countHeader("Acts allowed per window.") },
+  "X-RateLimit-Remaining": { header: countHeader("Acts left in this window.") },
+  "X-RateLimit-Reset": { header: countHeader("Seconds until the window starts again.") },
+} as const satisfies Record<string, { header: HeaderObject }>;
+
+export type DocumentedHeader = keyof typeof documentedHeaders;
+export type SuccessHeader = "Set-Cookie" | "Clear-Site-Data" | "RateLimit";
+
+const rateLimitHeaders: readonly DocumentedHeader[] = [
+  "X-RateLimit-Limit",
+  "X-RateLimit-Remaining",
+  "X-RateLimit-Reset",
+];
+
+/** The documented headers of one answer of a route. */
+export function headersOf(route: Pick<RouteOptions, "config">, status: number): DocumentedHeader[] {
+  if (status === 429) return ["Retry-After"];
+  if (status < 200 || status >= 300) return [];
+  const headers: DocumentedHeader[] = status === 201 ? ["Location"] : [];
+  for (const declared of route.config?.answerHeaders ?? []) {
+    if (declared === "RateLimit") headers.push(...rateLimitHeaders);
+    else headers.push(declared);
+  }
+  return headers;
+}
