@@ -45,6 +45,8 @@ export interface VerifyWorkloadInput {
   readonly admin: SignedIn;
   /** One per measured run through nginx: deleted halfway through it. */
   readonly victims: readonly SeededUser[];
+  /** The port of the nginx that asks Gatehouse: the server was started with ALLOWED_HOSTS naming it. */
+  readonly proxyPort: number;
   /** W1's session-check rate on this engine in this run, when W1 ran. */
   readonly w1Rate: Figure | null;
 }
@@ -156,11 +158,11 @@ export async function runVerifyWorkload(
   const bare = await startChildServer("bare verify (node:http)", bareVerifyEntry);
   const address = (server: ChildServer) => new URL(server.url).host;
   const proxies: RunningProxy[] = [];
-  const nginx = async (gatehouseAt: string, site?: string) => {
+  const nginx = async (gatehouseAt: string, site?: string, port?: number) => {
     const started = await startProxy(
       "nginx",
       { gatehouse: gatehouseAt, app: address(app) },
-      { workers: "auto", ...(site === undefined ? {} : { site }) },
+      { workers: "auto", ...(site === undefined ? {} : { site }), ...(port === undefined ? {} : { port }) },
     );
     proxies.push(started);
     return started;
@@ -172,7 +174,7 @@ export async function runVerifyWorkload(
     const withBare = await nginx(address(bare));
     context.log(`${engine}: W6 nginx + bare verify`);
     const bareRuns = await measure(context, "nginx + bare verify", withBare.origin, bare, tokens, "/notes");
-    const withGatehouse = await nginx(address(gatehouse));
+    const withGatehouse = await nginx(address(gatehouse), undefined, input.proxyPort);
     context.log(`${engine}: W6 nginx + Gatehouse`);
     const allowedAfter: number[] = [];
     const refusedAfter: number[] = [];

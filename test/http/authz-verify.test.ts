@@ -300,3 +300,20 @@ for (const engine of engines) {
     });
   });
 }
+
+for (const engine of engines) {
+  describe(`the verify endpoint under a PUBLIC_URL path (${engine})`, () => {
+    test("its 401 sends the browser to the prefixed sign-in page, with the original URL", async () => {
+      const t = await startTestApp(engine, { publicUrl: "http://127.0.0.1:3000/auth", trustProxy: ["127.0.0.1"] });
+      try {
+        const response = await t.client().get("/auth/api/authz/verify", { headers: nginxStyle(`${app}/notes`) });
+        assert.equal(response.statusCode, 401, response.body);
+        const location = new URL(String(response.headers.location));
+        assert.equal(location.pathname, "/auth/login");
+        assert.equal(location.searchParams.get("next"), `${app}/notes`);
+      } finally {
+        await t.close();
+      }
+    });
+  });
+}

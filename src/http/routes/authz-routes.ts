@@ -98,8 +98,8 @@ function unauthenticated(
   reply: FastifyReply,
   target: OriginalRequest | null,
 ): FastifyReply {
-  // The sign-in page follows an absolute `next` on an allowed host once issue 12's return-URL part lands.
-  const signIn = new URL("/login", context.publicUrl);
+  // The sign-in page follows an absolute `next` on the public host or an allowed one (http/return-url.ts).
+  const signIn = new URL(`${context.basePath}/login`, context.publicUrl);
   const location = new URL(signIn);
   if (target !== null) location.searchParams.set("next", target.url.href);
   const challenge = { "WWW-Authenticate": `Cookie realm="Gatehouse", form-action="${signIn.href}"` };
