@@ -46,7 +46,11 @@ export function authzRoutes(app: FastifyInstance, context: RouteContext): void {
         querystring: verifyQuery,
         response: verifyResponses,
       },
-      config: { refusals: ["ORIGINAL_URL_INVALID", "UNAUTHENTICATED", "FORBIDDEN"] },
+      config: {
+        refusals: ["ORIGINAL_URL_INVALID", "UNAUTHENTICATED", "FORBIDDEN"],
+        answerHeaders: ["Identity"],
+        unauthenticatedHeaders: ["WWW-Authenticate", "Location"],
+      },
     },
     async (request, reply) => {
       const original = readOriginalRequest(
