@@ -3,6 +3,8 @@
  * the IPC channel; it stops on SIGTERM (sent to its own pid) and also when the bench goes away, so an
  * interrupted bench leaves no server behind.
  */
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
 export interface ListeningMessage {
   readonly type: "listening";
   readonly port: number;
@@ -65,4 +67,16 @@ export function stopOnSignal(stop: () => Promise<void>): void {
   process.once("SIGTERM", shutdown);
   process.once("SIGINT", shutdown);
   process.once("disconnect", shutdown);
+}
+
+/** A baseline server's life: listen on a free loopback port, announce it, and close every connection on SIGTERM. */
+export function serveOnLoopback(server: Server): void {
+  server.listen(0, "127.0.0.1", () => announceListening((server.address() as AddressInfo).port));
+  stopOnSignal(
+    () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  );
 }

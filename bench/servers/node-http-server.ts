@@ -3,8 +3,7 @@
  * most any Node server on this machine can answer with this load generator.
  */
 import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
-import { announceListening, stopOnSignal } from "../ipc.ts";
+import { serveOnLoopback } from "../ipc.ts";
 
 const body = JSON.stringify({ hello: "world" });
 const headers = { "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(body) };
@@ -14,11 +13,4 @@ const server = createServer((_request, response) => {
   response.end(body);
 });
 
-server.listen(0, "127.0.0.1", () => announceListening((server.address() as AddressInfo).port));
-stopOnSignal(
-  () =>
-    new Promise((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
-);
+serveOnLoopback(server);

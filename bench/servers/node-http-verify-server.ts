@@ -4,8 +4,7 @@
  * sends, so nginx copies as much as it does from Gatehouse.
  */
 import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
-import { announceListening, stopOnSignal } from "../ipc.ts";
+import { serveOnLoopback } from "../ipc.ts";
 
 const headers = {
   "remote-user": "00000000-0000-4000-8000-000000000000",
@@ -21,11 +20,4 @@ const server = createServer((_request, response) => {
   response.end();
 });
 
-server.listen(0, "127.0.0.1", () => announceListening((server.address() as AddressInfo).port));
-stopOnSignal(
-  () =>
-    new Promise((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
-);
+serveOnLoopback(server);

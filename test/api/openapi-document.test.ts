@@ -135,17 +135,20 @@ describe("GET /api/openapi.json", () => {
   });
 });
 
+/** A bare HTTP app with the document machinery and no routes: each test adds the route it is about. */
+async function throwawayApp() {
+  const { app } = await createHttpApp({ deps: t.deps, publicUrl: t.config.publicUrl, secret: t.secret }, defaultLimits);
+  await registerOpenApi(app, {
+    publicUrl: t.config.publicUrl,
+    cookie: sessionCookieFor(t.config.publicUrl, 60_000),
+    version: apiVersion,
+  });
+  return app;
+}
+
 describe("the document is what the server enforces", () => {
   test("a route added without a response schema stops the app from starting", async () => {
-    const { app } = await createHttpApp(
-      { deps: t.deps, publicUrl: t.config.publicUrl, secret: t.secret },
-      defaultLimits,
-    );
-    await registerOpenApi(app, {
-      publicUrl: t.config.publicUrl,
-      cookie: sessionCookieFor(t.config.publicUrl, 60_000),
-      version: apiVersion,
-    });
+    const app = await throwawayApp();
     await app.register(
       routeGroup("public", (group) => {
         group.get("/api/undocumented", async () => ({ hi: 1 }));
@@ -158,15 +161,7 @@ describe("the document is what the server enforces", () => {
   });
 
   test("a route answering a status it does not declare fails the contract check", async () => {
-    const { app } = await createHttpApp(
-      { deps: t.deps, publicUrl: t.config.publicUrl, secret: t.secret },
-      defaultLimits,
-    );
-    await registerOpenApi(app, {
-      publicUrl: t.config.publicUrl,
-      cookie: sessionCookieFor(t.config.publicUrl, 60_000),
-      version: apiVersion,
-    });
+    const app = await throwawayApp();
     const { openApiRoutes } = await import("../../src/http/routes/openapi-routes.ts");
     await app.register(
       routeGroup("public", (group) => {
