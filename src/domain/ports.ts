@@ -5,6 +5,8 @@
  */
 import type { AuditEntry, AuditHead, AuditInput, AuditQuery } from "./audit/audit-chain.ts";
 import type { SessionRecord } from "./sessions/session-record.ts";
+import type { ApiTokenRecord } from "./tokens/api-token.ts";
+import type { TokenAuthenticated } from "./tokens/token-check.ts";
 import type { Role } from "./users/role.ts";
 import type { SignedInUser, UserRecord, UserStatus } from "./users/user.ts";
 
@@ -60,6 +62,10 @@ export interface StoreReads {
   /** Read apart from the session check, by the few acts that verify the password again; null: no user. */
   getPasswordHash(userId: string): Promise<string | null>;
   listUserSessions(userId: string): Promise<SessionRecord[]>;
+  /** The bearer check's one point query: a token and its owner (without the password hash). */
+  getApiTokenAndUser(tokenId: string): Promise<TokenAuthenticated | null>;
+  /** A user's tokens, newest first, expired ones included (they are listed until revoked). */
+  listUserApiTokens(userId: string): Promise<ApiTokenRecord[]>;
   countUsers(): Promise<number>;
   /**
    * Counts the active superusers without locking them: what a deletion plan shows. An act that may remove
@@ -109,6 +115,11 @@ export interface StoreWrites {
   /** Returns how many sessions were revoked. */
   deleteUserSessions(userId: string, exceptSessionId?: string): Promise<number>;
   markReauthenticated(sessionId: string, now: number): Promise<void>;
+  insertApiToken(token: ApiTokenRecord): Promise<void>;
+  /** Scoped to the owner, like deleteUserSession: another user's token id matches nothing. */
+  deleteUserApiToken(userId: string, tokenId: string): Promise<boolean>;
+  /** Every token of the user; returns how many. */
+  deleteUserApiTokens(userId: string): Promise<number>;
   appendAudit(entry: AuditInput): Promise<AuditEntry>;
 }
 
@@ -128,6 +139,8 @@ export interface Store extends StoreReads {
   deleteIdleSessions(idleSince: number, limit: number): Promise<number>;
   /** Throttled last-seen update; a single statement, outside any transaction. */
   touchSession(id: string, now: number): Promise<void>;
+  /** A token's last use (at most once a minute per token, token-check.ts); one statement, outside any transaction. */
+  touchApiToken(id: string, now: number): Promise<void>;
   /** After an erasure commits: leaves no readable copy of the erased rows in the engine's files. */
   scrubAfterErase(): Promise<void>;
   close(): Promise<void>;

@@ -12,6 +12,7 @@ import { authRoutes, sessionRoutes } from "./routes/auth-routes.ts";
 import { authzRoutes } from "./routes/authz-routes.ts";
 import { healthRoutes } from "./routes/health-routes.ts";
 import { openApiRoutes } from "./routes/openapi-routes.ts";
+import { tokenRoutes } from "./routes/token-routes.ts";
 
 export async function registerApiRoutes(
   app: FastifyInstance,
@@ -23,8 +24,11 @@ export async function registerApiRoutes(
   await app.register(routeGroup("public", (group) => authRoutes(group, context)));
   // Public: it reads request.auth and answers a missing session itself (401 + Location, or a redirect).
   await app.register(routeGroup("public", (group) => authzRoutes(group, context)));
-  await app.register(routeGroup("authenticated", (group) => sessionRoutes(group, context)));
-  await app.register(routeGroup("authenticated", (group) => accountRoutes(group, context)));
-  await app.register(adminGroup((group) => adminUserRoutes(group, context), onAdminDenied));
-  await app.register(adminGroup((group) => auditRoutes(group, context), onAdminDenied));
+  // Given the token guard only to refuse tokens plainly: a caller's own account and sessions need a session.
+  const apiTokens = context.tokens("api");
+  await app.register(routeGroup("authenticated", (group) => sessionRoutes(group, context), apiTokens));
+  await app.register(routeGroup("authenticated", (group) => accountRoutes(group, context), apiTokens));
+  await app.register(adminGroup((group) => adminUserRoutes(group, context), onAdminDenied, apiTokens));
+  await app.register(adminGroup((group) => auditRoutes(group, context), onAdminDenied, apiTokens));
+  await app.register(adminGroup((group) => tokenRoutes(group, context), onAdminDenied, apiTokens));
 }

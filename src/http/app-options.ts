@@ -23,6 +23,8 @@ export interface Limits {
   readonly accountActsPerMinute: number;
   /** The same acts from one address (IPv4, or IPv6 /64), whichever accounts they come from. */
   readonly accountActsPerAddressPerMinute: number;
+  /** Failed API-token authentications per client address per minute; past it every bearer request waits. */
+  readonly failedTokensPerAddressPerMinute: number;
   readonly bodyLimitBytes: number;
 }
 
@@ -33,6 +35,7 @@ export const defaultLimits: Limits = {
   failureWindowMs: 15 * 60_000,
   accountActsPerMinute: 60,
   accountActsPerAddressPerMinute: 100,
+  failedTokensPerAddressPerMinute: 20,
   bodyLimitBytes: 16 * 1024,
 };
 

@@ -3,7 +3,7 @@
  * The admin groups' denial handler, shared by the API and the pages: a role with no administrative
  * permission that reaches an admin route is refused, and the refusal is audited like any other.
  */
-import { type Authenticated, actorOf } from "../domain/actor.ts";
+import type { Actor } from "../domain/actor.ts";
 import { recordDenial } from "../domain/audit/denial-record.ts";
 import type { Deps } from "../domain/deps.ts";
 import { refuse } from "../domain/errors.ts";
@@ -11,11 +11,11 @@ import { requestMeta } from "./request-meta.ts";
 import type { AdminDenial } from "./route-policy.ts";
 
 export function auditedAdminDenial(deps: Deps): AdminDenial {
-  return async function auditAdminDenial(request, auth: Authenticated) {
+  return async function auditAdminDenial(request, actor: Actor) {
     const id = (request.params as { id?: unknown }).id;
     return recordDenial(
       deps,
-      actorOf(auth),
+      actor,
       requestMeta(request),
       `${request.method} ${request.routeOptions.url}`,
       typeof id === "string" ? id : null,

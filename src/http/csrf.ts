@@ -26,6 +26,9 @@ export interface CsrfOptions {
 export function csrfProtection(options: CsrfOptions) {
   return function rejectCrossSiteRequests(request: FastifyRequest): void {
     if (!unsafeMethods.has(request.method)) return;
+    // A request authenticated by an API token (http/bearer-auth.ts) carries no ambient credential: a
+    // browser cannot be made to attach the header, and the guard refused it if it also sent the cookie.
+    if (request.bearer !== null) return;
     if (!isSameOrigin(request, options.publicOrigin)) {
       throw new GatehouseError("CSRF_REJECTED", "The request did not come from this site.");
     }

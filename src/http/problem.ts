@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { type ErrorCode, errorCodes } from "../domain/errors.ts";
+import { bearerChallenge } from "./bearer-auth.ts";
 import { type ErrorProblem, problemFor } from "./problem-for.ts";
 
 /**
@@ -72,6 +73,7 @@ export function installProblemHandlers(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     const problem = problemFor(error, request);
     reply.headers(problem.headers);
+    bearerChallenge(request, reply, errorCodes[problem.code].status);
     return sendProblem(reply, problem.code, problem.detail, problem.errors);
   });
 }

@@ -2,6 +2,7 @@ import type { DeletionPlan, Removal } from "../domain/deletion/deletion-plan.ts"
 
 const removalNames: Readonly<Record<Removal["what"], string>> = {
   sessions: "every session",
+  "api-tokens": "every API token",
   "sign-in": "sign-in",
   "personal-data": "the account and its personal data",
 };

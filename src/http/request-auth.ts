@@ -4,7 +4,7 @@
  * by the session check of this very request (request-pipeline.ts), so neither reads the store again.
  */
 import type { FastifyRequest } from "fastify";
-import { type Actor, type Authenticated, actorOf } from "../domain/actor.ts";
+import { type Actor, type Authenticated, actorOf, tokenActor } from "../domain/actor.ts";
 import { GatehouseError } from "./gatehouse-error.ts";
 
 /**
@@ -16,7 +16,16 @@ export function authOf(request: FastifyRequest): Authenticated {
   return request.auth;
 }
 
-/** The caller as the actor of a use case (domain/actor.ts `actorOf`), from the request itself. */
+/**
+ * The caller as the actor of a use case, from the request itself: the owner of the request's API token
+ * with its grant (domain/actor.ts `tokenActor`), or the signed-in user (`actorOf`).
+ */
 export function requestActor(request: FastifyRequest): Actor {
-  return actorOf(authOf(request));
+  return callerOf(request) ?? actorOf(authOf(request));
+}
+
+/** The token's owner or the signed-in user, as an actor; null for a request with neither. */
+export function callerOf(request: FastifyRequest): Actor | null {
+  if (request.bearer !== null) return tokenActor(request.bearer.auth, request.bearer.channel);
+  return request.auth === null ? null : actorOf(request.auth);
 }

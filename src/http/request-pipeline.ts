@@ -16,6 +16,7 @@ import { securityHeadersFor } from "./security-headers.ts";
 /** Before any route is registered: Fastify gives a route the hooks that exist when it is added. */
 export function installRequestPipeline(app: FastifyInstance, context: RouteContext): void {
   app.decorateRequest("auth", null);
+  app.decorateRequest("bearer", null);
   // One hook per phase keeps the per-request work to what it must be (docs/perf-history.md, "Optimizations"):
   // this is the measured hot path, so each step is a plain call here, not a hook or closure of its own.
   app.addHook("onRequest", async (request, reply) => {

@@ -9,6 +9,7 @@ import { LoginThrottle } from "../domain/users/login-throttle.ts";
 import { addressKey } from "../infra/client-address.ts";
 import { deriveKey } from "../infra/keys.ts";
 import type { AppOptions, Limits } from "./app-options.ts";
+import { authenticateBearer } from "./bearer-auth.ts";
 import { type PasswordThrottles, rateLimited, signupRateLimit } from "./password-throttle.ts";
 import type { RouteContext } from "./route-context.ts";
 import { basePathOf } from "./route-path.ts";
@@ -24,19 +25,26 @@ export function routeContextFor(app: FastifyInstance, options: AppOptions, limit
     account: new LoginThrottle(clock, limits.failuresPerAccountAllAddresses, limits.failureWindowMs),
   };
   const allowedHosts = options.allowedHosts ?? [];
+  const cookie = sessionCookieFor(options.publicUrl, options.deps.lifetimes.absoluteMs, options.cookieDomain ?? null);
+  const bearer = {
+    deps: options.deps,
+    cookieName: cookie.name,
+    failures: new LoginThrottle(clock, limits.failedTokensPerAddressPerMinute, 60_000),
+  };
   return {
     deps: options.deps,
     publicUrl: options.publicUrl,
     basePath: basePathOf(options.publicUrl),
     allowedHosts,
     signInHeaders: signInSecurityHeaders(options.publicUrl, allowedHosts),
-    cookie: sessionCookieFor(options.publicUrl, options.deps.lifetimes.absoluteMs, options.cookieDomain ?? null),
+    cookie,
     trustProxy: options.trustProxy ?? false,
     authzRules: options.authzRules ?? [],
     csrfKey: deriveKey(options.secret, "csrf"),
     throttles,
     signupRateLimit: signupRateLimit(throttles),
     accountActLimit: accountActLimit(app, limits, clock),
+    tokens: (channel) => (request) => authenticateBearer(bearer, request, channel),
   };
 }
 

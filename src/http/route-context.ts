@@ -1,8 +1,10 @@
 import type { preHandlerAsyncHookHandler } from "fastify";
 import type { Deps } from "../domain/deps.ts";
+import type { TokenChannel } from "../domain/tokens/api-token.ts";
 import type { AllowedHosts } from "./allowed-hosts.ts";
 import type { AuthzRule } from "./authz-rules.ts";
 import type { PasswordThrottles } from "./password-throttle.ts";
+import type { TokenGuard } from "./route-policy.ts";
 import type { SessionCookie } from "./session-cookie.ts";
 import type { TrustedProxies } from "./trusted-proxies.ts";
 
@@ -29,4 +31,6 @@ export interface RouteContext {
   readonly signupRateLimit: preHandlerAsyncHookHandler;
   /** Per-account limit on the audited acts every signed-in user may do to their own account. */
   readonly accountActLimit: preHandlerAsyncHookHandler;
+  /** The bearer check for a token-accepting group on a channel (http/bearer-auth.ts), one failure budget per app. */
+  readonly tokens: (channel: TokenChannel) => TokenGuard;
 }

@@ -6,11 +6,12 @@ import type {
   onRequestAsyncHookHandler,
   RouteOptions,
 } from "fastify";
-import type { Authenticated } from "../domain/actor.ts";
+import type { Actor, Authenticated } from "../domain/actor.ts";
 import { permissionTable } from "../domain/admin/authz.ts";
 import type { Refusal } from "../domain/errors.ts";
 import { GatehouseError } from "./gatehouse-error.ts";
 import { completeAnswers, declaredSuccesses } from "./openapi/route-answers.ts";
+import { callerOf } from "./request-auth.ts";
 import { routePattern } from "./route-path.ts";
 import { isApiPath } from "./security-headers.ts";
 
@@ -36,29 +37,48 @@ declare module "fastify" {
 export type RouteRegistrar = (group: FastifyInstance) => void | Promise<void>;
 
 /** Audits an admin group's refusal and returns it (FORBIDDEN, or RATE_LIMITED past the denial budget). */
-export type AdminDenial = (request: FastifyRequest, auth: Authenticated) => Promise<Refusal>;
+export type AdminDenial = (request: FastifyRequest, actor: Actor) => Promise<Refusal>;
 
-/** Routes anyone may call, or any signed-in user. An admin group has its own constructor: adminGroup. */
-export function routeGroup(policy: "public" | "authenticated", register: RouteRegistrar): FastifyPluginAsync {
-  return policyGroup(policy, policy === "public" ? [] : [requireSession], register);
+/**
+ * A group's bearer check (http/bearer-auth.ts `authenticateBearer`, bound to the app and a channel): true
+ * when the request authenticated with an API token, false when it presented none; throws for a bad one.
+ */
+export type TokenGuard = (request: FastifyRequest) => Promise<boolean>;
+
+/**
+ * Routes anyone may call, or any signed-in user. An admin group has its own constructor: adminGroup. An
+ * authenticated group given a token guard is one whose routes an API token may not use (the caller's own
+ * account and sessions): a valid token is refused with 403 insufficient_scope rather than looking signed out.
+ */
+export function routeGroup(
+  policy: "public" | "authenticated",
+  register: RouteRegistrar,
+  tokens?: TokenGuard,
+): FastifyPluginAsync {
+  if (policy === "public") return policyGroup(policy, [], register, false);
+  const guard = tokens === undefined ? requireSession : refuseTokens(tokens);
+  return policyGroup(policy, [guard], register, tokens !== undefined);
 }
 
 /**
  * Administrative routes. The denial handler is not optional: without it the coarse gate below could not
  * audit its refusals, and a group registered without the gate would let every role reach the handlers.
+ * With a token guard, an API token is a caller too (the admin API); without one (the pages) only a session.
  */
-export function adminGroup(register: RouteRegistrar, onDenied: AdminDenial): FastifyPluginAsync {
-  return policyGroup("admin", [requireSession, adminRolesOnly(onDenied)], register);
+export function adminGroup(register: RouteRegistrar, onDenied: AdminDenial, tokens?: TokenGuard): FastifyPluginAsync {
+  const caller = tokens === undefined ? requireSession : requireSessionOrToken(tokens);
+  return policyGroup("admin", [caller, adminRolesOnly(onDenied)], register, tokens !== undefined);
 }
 
 function policyGroup(
   policy: RoutePolicy,
   guards: readonly onRequestAsyncHookHandler[],
   register: RouteRegistrar,
+  acceptsTokens: boolean,
 ): FastifyPluginAsync {
   return async (group) => {
     group.addHook("onRoute", (route) => {
-      route.config = { ...route.config, policy };
+      route.config = { ...route.config, policy, ...(acceptsTokens ? { acceptsTokens } : {}) };
       // An API route's every answer is in its response schema: what it declares, and its policy's refusals.
       if (isApiPath(routePattern(route))) completeAnswers(route, policy);
     });
@@ -72,15 +92,31 @@ async function requireSession(request: FastifyRequest): Promise<void> {
   if (request.auth === null) throw new GatehouseError("UNAUTHENTICATED");
 }
 
+function requireSessionOrToken(tokens: TokenGuard): onRequestAsyncHookHandler {
+  return async function requireSessionOrToken(request) {
+    if (await tokens(request)) return;
+    if (request.auth === null) throw new GatehouseError("UNAUTHENTICATED");
+  };
+}
+
+function refuseTokens(tokens: TokenGuard): onRequestAsyncHookHandler {
+  return async function refuseTokens(request) {
+    if (await tokens(request)) {
+      throw new GatehouseError("INSUFFICIENT_SCOPE", "API tokens cannot act on an account's own sessions or settings.");
+    }
+    if (request.auth === null) throw new GatehouseError("UNAUTHENTICATED");
+  };
+}
+
 /**
  * A first, coarse gate: a role with no administrative permission at all never reaches a handler.
  * Each use case then checks its exact permission again, before any lookup.
  */
 function adminRolesOnly(onDenied: AdminDenial): onRequestAsyncHookHandler {
   return async function refuseRolesWithoutAdminPermissions(request) {
-    const auth = request.auth;
-    if (auth !== null && permissionTable[auth.user.role].size === 0) {
-      throw GatehouseError.from(await onDenied(request, auth));
+    const caller = callerOf(request);
+    if (caller !== null && caller.type === "user" && permissionTable[caller.user.role].size === 0) {
+      throw GatehouseError.from(await onDenied(request, caller));
     }
   };
 }

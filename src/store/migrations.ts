@@ -120,4 +120,26 @@ export const migrations: readonly Migration[] = [
       CREATE UNIQUE INDEX users_email_skeleton ON users (email_skeleton);
     `,
   },
+  {
+    version: 5,
+    name: "API tokens; SCIM external ids",
+    // A token's row goes with its owner (ON DELETE CASCADE covers the erasure); deletion and disable delete
+    // the rows themselves, in their own transaction, so the count is reported. Only the secret's SHA-256 is
+    // stored. external_id is what an identity provider calls the account (SCIM), unique when present.
+    sql: (d) => `
+      CREATE TABLE api_tokens (
+        id TEXT PRIMARY KEY,
+        owner_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        name TEXT NOT NULL,
+        scopes TEXT NOT NULL,
+        secret_hash TEXT NOT NULL,
+        created_at ${d.bigint} NOT NULL,
+        expires_at ${d.bigint} NOT NULL,
+        last_used_at ${d.bigint}
+      )${d.strictTable};
+      CREATE INDEX api_tokens_owner_id ON api_tokens (owner_id);
+      ALTER TABLE users ADD COLUMN external_id TEXT;
+      CREATE UNIQUE INDEX users_external_id ON users (external_id);
+    `,
+  },
 ];

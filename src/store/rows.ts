@@ -6,6 +6,8 @@ import {
 } from "../domain/audit/audit-chain.ts";
 import type { SessionAndUser } from "../domain/ports.ts";
 import type { SessionRecord } from "../domain/sessions/session-record.ts";
+import { type ApiTokenRecord, isTokenScope, type TokenScope } from "../domain/tokens/api-token.ts";
+import type { TokenAuthenticated } from "../domain/tokens/token-check.ts";
 import type { Role } from "../domain/users/role.ts";
 import type { UserRecord, UserStatus } from "../domain/users/user.ts";
 import type { SqlParam } from "./sql-engine.ts";
@@ -102,6 +104,69 @@ export function toSessionAndUser(values: readonly unknown[]): SessionAndUser {
       createdAt: userCreatedAt as number,
       updatedAt: updatedAt as number,
       purgeAfter: purgeAfter as number | null,
+    },
+  };
+}
+
+export const apiTokenColumns = "id, owner_id, name, scopes, secret_hash, created_at, expires_at, last_used_at";
+
+export interface ApiTokenRow {
+  id: string;
+  owner_id: string;
+  name: string;
+  scopes: string;
+  secret_hash: string;
+  created_at: number;
+  expires_at: number;
+  last_used_at: number | null;
+}
+
+/** Scopes are stored space-separated; a word that is no longer a scope grants nothing. */
+function toScopes(text: string): TokenScope[] {
+  return text.split(" ").filter(isTokenScope);
+}
+
+export function toApiToken(row: ApiTokenRow): ApiTokenRecord {
+  return {
+    id: row.id,
+    ownerId: row.owner_id,
+    name: row.name,
+    scopes: toScopes(row.scopes),
+    secretHash: row.secret_hash,
+    createdAt: Number(row.created_at),
+    expiresAt: Number(row.expires_at),
+    lastUsedAt: row.last_used_at === null ? null : Number(row.last_used_at),
+  };
+}
+
+/** The bearer check's single join: the token's columns, then its owner's, without the password hash. */
+export const tokenCheckSql = `SELECT t.id, t.owner_id, t.name, t.scopes, t.secret_hash, t.created_at, t.expires_at,
+  t.last_used_at, u.email, u.name, u.role, u.status, u.created_at, u.updated_at, u.purge_after
+  FROM api_tokens t JOIN users u ON u.id = t.owner_id WHERE t.id = ?`;
+
+export function toTokenAndUser(values: readonly unknown[]): TokenAuthenticated {
+  const [id, ownerId, name, scopes, secretHash, createdAt, expiresAt, lastUsedAt] = values;
+  const [email, userName, role, status, userCreatedAt, updatedAt, purgeAfter] = values.slice(8);
+  return {
+    token: toApiToken({
+      id: id as string,
+      owner_id: ownerId as string,
+      name: name as string,
+      scopes: scopes as string,
+      secret_hash: secretHash as string,
+      created_at: createdAt as number,
+      expires_at: expiresAt as number,
+      last_used_at: lastUsedAt as number | null,
+    }),
+    user: {
+      id: ownerId as string,
+      email: email as string,
+      name: userName as string,
+      role: role as Role,
+      status: status as UserStatus,
+      createdAt: Number(userCreatedAt),
+      updatedAt: Number(updatedAt),
+      purgeAfter: purgeAfter === null ? null : Number(purgeAfter),
     },
   };
 }

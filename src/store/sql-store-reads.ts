@@ -1,15 +1,22 @@
 import type { AuditEntry, AuditHead, AuditQuery } from "../domain/audit/audit-chain.ts";
 import type { SessionAndUser, StoreReads, UserListQuery } from "../domain/ports.ts";
 import type { SessionRecord } from "../domain/sessions/session-record.ts";
+import type { ApiTokenRecord } from "../domain/tokens/api-token.ts";
+import type { TokenAuthenticated } from "../domain/tokens/token-check.ts";
 import { searchKey } from "../domain/users/email.ts";
 import type { UserRecord } from "../domain/users/user.ts";
 import { getAuditHead, listAudit, readAuditChain } from "./audit-queries.ts";
 import {
+  type ApiTokenRow,
+  apiTokenColumns,
   type SessionRow,
   sessionCheckSql,
   sessionColumns,
+  toApiToken,
+  tokenCheckSql,
   toSession,
   toSessionAndUser,
+  toTokenAndUser,
   toUser,
   type UserRow,
   userColumns,
@@ -52,6 +59,19 @@ export class SqlStoreReads implements StoreReads {
       [userId],
     );
     return rows.map(toSession);
+  }
+
+  async getApiTokenAndUser(tokenId: string): Promise<TokenAuthenticated | null> {
+    const values = await this.db.getValues(tokenCheckSql, [tokenId]);
+    return values === undefined ? null : toTokenAndUser(values);
+  }
+
+  async listUserApiTokens(userId: string): Promise<ApiTokenRecord[]> {
+    const rows = await this.db.all<ApiTokenRow>(
+      `SELECT ${apiTokenColumns} FROM api_tokens WHERE owner_id = ? ORDER BY created_at DESC, id`,
+      [userId],
+    );
+    return rows.map(toApiToken);
   }
 
   async countUsers(): Promise<number> {

@@ -1,11 +1,12 @@
 import type { AuditEntry, AuditInput, AuditSealer } from "../domain/audit/audit-chain.ts";
 import type { StoreTx, UserPatch } from "../domain/ports.ts";
 import type { SessionRecord } from "../domain/sessions/session-record.ts";
+import type { ApiTokenRecord } from "../domain/tokens/api-token.ts";
 import { searchKey } from "../domain/users/email.ts";
 import { emailSkeleton } from "../domain/users/email-skeleton.ts";
 import type { UserRecord } from "../domain/users/user.ts";
 import { appendAudit, eraseAuditNotesMentioning } from "./audit-queries.ts";
-import { sessionColumns, toUser, type UserRow, userColumns } from "./rows.ts";
+import { apiTokenColumns, sessionColumns, toUser, type UserRow, userColumns } from "./rows.ts";
 import type { Dialect, SqlExecutor, SqlParam } from "./sql-engine.ts";
 import { SqlStoreReads } from "./sql-store-reads.ts";
 
@@ -151,5 +152,26 @@ export class SqlStoreTx extends SqlStoreReads implements StoreTx {
 
   async markReauthenticated(sessionId: string, now: number): Promise<void> {
     await this.db.run("UPDATE sessions SET authenticated_at = ?, last_seen_at = ? WHERE id = ?", [now, now, sessionId]);
+  }
+
+  async insertApiToken(t: ApiTokenRecord): Promise<void> {
+    await this.db.run(`INSERT INTO api_tokens (${apiTokenColumns}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, [
+      t.id,
+      t.ownerId,
+      t.name,
+      t.scopes.join(" "),
+      t.secretHash,
+      t.createdAt,
+      t.expiresAt,
+      t.lastUsedAt,
+    ]);
+  }
+
+  async deleteUserApiToken(userId: string, tokenId: string): Promise<boolean> {
+    return (await this.db.run("DELETE FROM api_tokens WHERE id = ? AND owner_id = ?", [tokenId, userId])) === 1;
+  }
+
+  deleteUserApiTokens(userId: string): Promise<number> {
+    return this.db.run("DELETE FROM api_tokens WHERE owner_id = ?", [userId]);
   }
 }

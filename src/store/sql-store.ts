@@ -8,6 +8,8 @@ import {
 } from "../domain/audit/audit-chain.ts";
 import type { SessionAndUser, Store, StoreTx, UserListQuery } from "../domain/ports.ts";
 import type { SessionRecord } from "../domain/sessions/session-record.ts";
+import type { ApiTokenRecord } from "../domain/tokens/api-token.ts";
+import type { TokenAuthenticated } from "../domain/tokens/token-check.ts";
 import type { UserRecord } from "../domain/users/user.ts";
 import type { SqlEngine } from "./sql-engine.ts";
 import { SqlStoreReads } from "./sql-store-reads.ts";
@@ -55,6 +57,14 @@ export class SqlStore implements Store {
     return this.#reads.listUserSessions(userId);
   }
 
+  getApiTokenAndUser(tokenId: string): Promise<TokenAuthenticated | null> {
+    return this.#reads.getApiTokenAndUser(tokenId);
+  }
+
+  listUserApiTokens(userId: string): Promise<ApiTokenRecord[]> {
+    return this.#reads.listUserApiTokens(userId);
+  }
+
   countUsers(): Promise<number> {
     return this.#reads.countUsers();
   }
@@ -97,6 +107,16 @@ export class SqlStore implements Store {
   /** See TouchBatcher: gathered for a second, written without fsync; the session check does not wait. */
   touchSession(id: string, now: number): Promise<void> {
     return this.#touches.touch(id, now);
+  }
+
+  /**
+   * One short statement of its own, at most once a minute per token (token-check.ts): not batched like the
+   * session touches, since a service calls with few tokens, and not worth fsync either.
+   */
+  async touchApiToken(id: string, now: number): Promise<void> {
+    await this.#engine.transaction((db) => db.run("UPDATE api_tokens SET last_used_at = ? WHERE id = ?", [now, id]), {
+      durable: false,
+    });
   }
 
   deleteIdleSessions(idleSince: number, limit: number): Promise<number> {

@@ -65,8 +65,8 @@ describe("admin route groups", () => {
   test("issue 10.5: an admin group refuses every role with no admin permission before the handler, through its denial handler", async () => {
     const denied: Role[] = [];
     const handled: Role[] = [];
-    const app = await adminApp(async (_request, auth) => {
-      denied.push(auth.user.role);
+    const app = await adminApp(async (_request, actor) => {
+      if (actor.type === "user") denied.push(actor.user.role);
       return refuse("FORBIDDEN");
     }, handled);
     try {

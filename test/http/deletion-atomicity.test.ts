@@ -8,6 +8,8 @@ import { deleteUser } from "../../src/domain/deletion/delete-user.ts";
 import type { Deps } from "../../src/domain/deps.ts";
 import type { SessionAndUser, Store, StoreTx, UserListQuery } from "../../src/domain/ports.ts";
 import type { SessionRecord } from "../../src/domain/sessions/session-record.ts";
+import type { ApiTokenRecord } from "../../src/domain/tokens/api-token.ts";
+import type { TokenAuthenticated } from "../../src/domain/tokens/token-check.ts";
 import type { UserRecord } from "../../src/domain/users/user.ts";
 import { createSignedInUser, createUser, signInMany } from "../support/accounts.ts";
 import { startTestApp, type TestApp } from "../support/app.ts";
@@ -65,6 +67,15 @@ class SabotagedStore implements Store {
 
   touchSession(id: string, now: number): Promise<void> {
     return this.#real.touchSession(id, now);
+  }
+  touchApiToken(id: string, now: number): Promise<void> {
+    return this.#real.touchApiToken(id, now);
+  }
+  getApiTokenAndUser(tokenId: string): Promise<TokenAuthenticated | null> {
+    return this.#real.getApiTokenAndUser(tokenId);
+  }
+  listUserApiTokens(userId: string): Promise<ApiTokenRecord[]> {
+    return this.#real.listUserApiTokens(userId);
   }
   deleteIdleSessions(idleSince: number, limit: number): Promise<number> {
     return this.#real.deleteIdleSessions(idleSince, limit);

@@ -12,13 +12,18 @@ const plans = [
   {
     graceMs: 0,
     mode: "erase",
-    removes: ["every session", "the account and its personal data (e-mail, name, password hash)"],
+    removes: ["every session", "every API token", "the account and its personal data (e-mail, name, password hash)"],
     listed: ["the account and its personal data (e-mail, name, password hash)"],
   },
   {
     graceMs: 7 * 86_400_000,
     mode: "schedule",
-    removes: ["every session (now)", "sign-in (now)", "the account and its personal data (at purgeAfter)"],
+    removes: [
+      "every session (now)",
+      "every API token (now)",
+      "sign-in (now)",
+      "the account and its personal data (at purgeAfter)",
+    ],
     listed: ["sign-in (now)", "the account and its personal data (at purgeAfter)"],
   },
 ] as const;
@@ -51,6 +56,7 @@ for (const engine of engines) {
         const page = await admin.device.get(`/admin/users/${bob.id}/delete`);
         assert.equal(page.statusCode, 200, page.body);
         assert.match(page.body, /<li>1 session\(s\) end at once\.<\/li>/);
+        assert.match(page.body, /<li>0 API token\(s\) revoked at once\.<\/li>/);
         const listed = [...page.body.matchAll(/<li>Removes ([^<]*)\.<\/li>/g)].map((match) => match[1]);
         assert.deepEqual(listed, expected.listed);
       });

@@ -71,6 +71,9 @@ for (const engine of engines) {
         deleteUserSession: true,
         deleteUserSessions: true,
         markReauthenticated: true,
+        insertApiToken: true,
+        deleteUserApiToken: true,
+        deleteUserApiTokens: true,
         appendAudit: true,
       } satisfies Record<keyof StoreWrites, true>;
       const verbs = Object.keys(writeVerbs);

@@ -30,6 +30,8 @@ export class HttpClient {
   readonly #remoteAddress: string | undefined;
   readonly cookies = new Map<string, string>();
   csrfToken: string | null = null;
+  /** An API token sent as `Authorization: Bearer` on every request (a service, not a browser). */
+  bearer: string | null = null;
 
   /** Whether answers are held to the app's OpenAPI document (api-contract.ts); only its own tests opt out. */
   readonly #checked: boolean;
@@ -56,6 +58,7 @@ export class HttpClient {
       headers["sec-fetch-site"] ??= "same-origin";
       if (this.csrfToken !== null) headers["x-csrf-token"] ??= this.csrfToken;
     }
+    if (this.bearer !== null) headers.authorization ??= `Bearer ${this.bearer}`;
     if (this.cookies.size > 0 && headers.cookie === undefined) {
       headers.cookie = [...this.cookies].map(([name, value]) => `${name}=${value}`).join("; ");
     }
@@ -104,6 +107,7 @@ export class HttpClient {
     const copy = new HttpClient(this.#app, this.#remoteAddress, { contract: this.#checked, basePath: this.#basePath });
     for (const [name, value] of this.cookies) copy.cookies.set(name, value);
     copy.csrfToken = this.csrfToken;
+    copy.bearer = this.bearer;
     return copy;
   }
 }

@@ -7,7 +7,7 @@ import { type Ok, type Refusal, refuse } from "../errors.ts";
 import type { StoreTx } from "../ports.ts";
 import { isRecentlyAuthenticated } from "../sessions/session-record.ts";
 import type { UserRecord } from "../users/user.ts";
-import { type AdminAction, checkTarget, permits, type TargetChange } from "./authz.ts";
+import { type AdminAction, checkTarget, lacksScope, permits, type TargetChange } from "./authz.ts";
 
 /**
  * @module
@@ -15,9 +15,14 @@ import { type AdminAction, checkTarget, permits, type TargetChange } from "./aut
  * (lockParties): lock, re-read the actor, check permission and target rules, run the act, audit it.
  */
 
-/** Sensitive acts need a recent password proof in this session; the CLI operator is not a session. */
+/**
+ * Sensitive acts need a recent password proof in this session; the CLI operator is not a session. An API
+ * token is exempt: it has no password to prove, and it was created with one (tokens.create always needs a
+ * fresh step-up), for the scopes and lifetime its creator chose.
+ */
 export function needsStepUp(deps: Deps, actor: Actor): boolean {
   if (actor.type !== "user") return false;
+  if (actor.token !== undefined) return false;
   return actor.session === null || !isRecentlyAuthenticated(actor.session, deps.clock.now(), deps.lifetimes);
 }
 
@@ -52,7 +57,8 @@ export async function lockParties(
   let current: Actor = actor;
   if (actor.type === "user") {
     const user = locked.get(actor.user.id) ?? null;
-    if (user === null || user.status !== "active") return refuse("UNAUTHENTICATED");
+    if (user === null || user.status !== "active")
+      return refuse(actor.token === undefined ? "UNAUTHENTICATED" : "INVALID_TOKEN");
     // The session the act came from must still exist too: an act in flight (a creation hashing its
     // password) from a session its owner ended meanwhile, by a password change or an admin's revocation,
     // must not commit after the owner was told every other session is gone. Both of those lock this row
@@ -60,10 +66,16 @@ export async function lockParties(
     if (actor.session !== null && (await tx.getSessionAndUser(actor.session.id)) === null) {
       return refuse("UNAUTHENTICATED");
     }
+    // Likewise the token an act came through: revoked, or its owner deleted, while the act was in flight.
+    if (actor.token !== undefined && (await tx.getApiTokenAndUser(actor.token.id)) === null) {
+      return refuse("INVALID_TOKEN");
+    }
     current = { ...actor, user };
     // The account owner acting on their own account needs no administrative permission.
     const ownAccount = selfService && user.id === targetId;
-    if (!ownAccount && !permits(current, action)) return refuse("FORBIDDEN");
+    if (!ownAccount && !permits(current, action)) {
+      return refuse(lacksScope(current, action) ? "INSUFFICIENT_SCOPE" : "FORBIDDEN");
+    }
   }
   const target = targetId === null ? null : (locked.get(targetId) ?? null);
   return { ok: true, actor: current, target, activeSuperusers };

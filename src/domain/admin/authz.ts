@@ -21,6 +21,10 @@ export const adminActions = [
   "users.sessions.read",
   "users.sessions.revoke",
   "audit.read",
+  "sessions.introspect",
+  "tokens.create",
+  "tokens.read",
+  "tokens.revoke",
 ] as const;
 export type AdminAction = (typeof adminActions)[number];
 
@@ -32,11 +36,22 @@ export const permissionTable: Readonly<Record<Role, ReadonlySet<AdminAction>>> =
   superuser: everything,
 };
 
-/** The operator at the CLI has shell access to the database anyway: it holds every permission. */
+/**
+ * The operator at the CLI has shell access to the database anyway: it holds every permission. A user acting
+ * through an API token holds only what both the token and the user's role grant (the role as read by this
+ * request, so a demoted owner's token loses what the owner lost at once). No scope grants the token acts:
+ * a token can never mint, list or revoke tokens.
+ */
 export function permits(actor: Actor, action: AdminAction): boolean {
   if (actor.type === "cli" || actor.type === "system") return true;
   if (actor.type === "anonymous") return false;
+  if (actor.token !== undefined && !actor.token.permissions.has(action)) return false;
   return permissionTable[actor.user.role].has(action);
+}
+
+/** Why a permitted-at-all check failed: the token's scopes, or the role (the refusal's code says which). */
+export function lacksScope(actor: Actor, action: AdminAction): boolean {
+  return actor.type === "user" && actor.token !== undefined && !actor.token.permissions.has(action);
 }
 
 /** Ranks an actor by: the CLI and the server's own jobs outrank every role. */

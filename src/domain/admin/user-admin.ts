@@ -82,7 +82,7 @@ export async function updateUserAsAdmin(
   targetId: string,
   patch: AdminUserPatch,
   meta: RequestMeta,
-): Promise<Ok<{ user: UserRecord; sessionsRevoked: number }> | Refusal> {
+): Promise<Ok<{ user: UserRecord; sessionsRevoked: number; tokensRevoked: number }> | Refusal> {
   const act: AdminAct = {
     action: "users.update",
     targetId,
@@ -104,6 +104,9 @@ export async function updateUserAsAdmin(
     };
     const privilegeChanged = changes.role !== undefined || changes.status !== undefined;
     const sessionsRevoked = privilegeChanged ? await tx.deleteUserSessions(target.id) : 0;
+    // Disabling ends every credential, tokens too; a role change keeps the owner's tokens, which act with
+    // the new role from the next request (authz.ts `permits`).
+    const tokensRevoked = changes.status === "disabled" ? await tx.deleteUserApiTokens(target.id) : 0;
     await tx.updateUser(target.id, changes, now);
     await succeeded(now, {
       details: {
@@ -112,9 +115,10 @@ export async function updateUserAsAdmin(
         status: changes.status ?? null,
         nameChanged: changes.name !== undefined,
         sessionsRevoked,
+        tokensRevoked,
       },
     });
-    return { ok: true, user: { ...target, ...changes, updatedAt: now }, sessionsRevoked };
+    return { ok: true, user: { ...target, ...changes, updatedAt: now }, sessionsRevoked, tokensRevoked };
   });
 }
 

@@ -9,7 +9,8 @@ import { createHmac } from "node:crypto";
  * Entries hold ids, never e-mail addresses, names, tokens or passwords. The one place for text a caller
  * chose is an entry's note, which the chain seals only by its keyed MAC (see AuditInput.note).
  */
-export type AuditActorType = "user" | "anonymous" | "cli" | "system";
+/** `token`: a user acting through an API token (actorId the owner, details.tokenId the token). */
+export type AuditActorType = "user" | "token" | "anonymous" | "cli" | "system";
 /** Every outcome an entry records; the audit API and page filter by these. */
 export const auditOutcomes = ["success", "denied", "failure"] as const;
 export type AuditOutcome = (typeof auditOutcomes)[number];

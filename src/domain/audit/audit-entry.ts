@@ -17,7 +17,9 @@ export interface AuditFacts {
  * job as it seals (store/audit-record.ts), the one place every writer, the CLI included, goes through.
  */
 export function auditEntry(actor: Actor, meta: RequestMeta, at: number, facts: AuditFacts): AuditInput {
-  const actorType: AuditActorType = actor.type;
+  const token = actor.type === "user" ? actor.token : undefined;
+  const actorType: AuditActorType = token === undefined ? actor.type : "token";
+  const details = facts.details ?? {};
   return {
     at,
     actorType,
@@ -28,7 +30,7 @@ export function auditEntry(actor: Actor, meta: RequestMeta, at: number, facts: A
     reason: facts.reason ?? null,
     requestId: meta.requestId,
     ip: meta.ip === "" ? null : meta.ip,
-    details: facts.details ?? {},
+    details: token === undefined ? details : { ...details, tokenId: token.id },
     ...(facts.note === undefined || facts.note === null ? {} : { note: facts.note }),
   };
 }

@@ -1,5 +1,5 @@
 import type { Actor, RequestMeta } from "../actor.ts";
-import { type AdminAction, permits } from "../admin/authz.ts";
+import { type AdminAction, lacksScope, permits } from "../admin/authz.ts";
 import type { Deps } from "../deps.ts";
 import { type Refusal, rateLimitedRefusal, refuse } from "../errors.ts";
 import type { StoreReads, StoreTx } from "../ports.ts";
@@ -87,5 +87,6 @@ export async function refusedPermission(
   auditedAs: string = action,
 ): Promise<Refusal | null> {
   if (permits(actor, action)) return null;
-  return recordDenial(deps, actor, meta, auditedAs, targetId, refuse("FORBIDDEN"));
+  const code = lacksScope(actor, action) ? "INSUFFICIENT_SCOPE" : "FORBIDDEN";
+  return recordDenial(deps, actor, meta, auditedAs, targetId, refuse(code));
 }

@@ -11,7 +11,7 @@ import type { UserRecord } from "../users/user.ts";
  * The one deletion use case. The admin API, the admin pages, self-service, the CLI and the purge job all
  * come here, and all get the same checks, transaction, audit row and receipt. In one transaction, in this
  * order: lock the superuser set and the target -> target rules (both the admin-act step, runAdminAct) ->
- * revoke every session -> erase (or disable and schedule the erasure) -> audit row -> commit. The target's
+ * revoke every session and every API token -> erase (or disable and schedule the erasure) -> audit row -> commit. The target's
  * sessions are gone before the response that reports the deletion can be sent, and a login racing the
  * deletion either commits first (its session is revoked here) or waits on the row lock and finds no active
  * user.
@@ -20,6 +20,7 @@ export interface DeletionReceipt {
   readonly id: string;
   readonly status: "deleted" | "scheduled";
   readonly sessionsRevoked: number;
+  readonly tokensRevoked: number;
   readonly purgeAfter: string | null;
   readonly at: string;
 }
@@ -97,6 +98,9 @@ async function runDeletion(
   const result: DeletionResult = await runAdminAct(deps, actor, meta, act, async ({ tx, target, succeeded }) => {
     const now = deps.clock.now();
     const sessionsRevoked = await tx.deleteUserSessions(target.id);
+    // Deleted, not left to the erasure's cascade: a scheduled deletion keeps the user row for the grace
+    // period, and a restore never brings a token back.
+    const tokensRevoked = await tx.deleteUserApiTokens(target.id);
     const erase = erasesNow(deps, target);
     const purgeAfter = erase ? null : now + deps.deletionGraceMs;
     if (erase) await tx.eraseUser(target.id);
@@ -108,7 +112,12 @@ async function runDeletion(
     await succeeded(now, {
       reason: options.reason,
       note,
-      details: { mode: erase ? "erased" : "scheduled", sessionsRevoked, selfService: options.selfService },
+      details: {
+        mode: erase ? "erased" : "scheduled",
+        sessionsRevoked,
+        tokensRevoked,
+        selfService: options.selfService,
+      },
     });
     return {
       ok: true,
@@ -116,6 +125,7 @@ async function runDeletion(
         id: target.id,
         status: erase ? "deleted" : "scheduled",
         sessionsRevoked,
+        tokensRevoked,
         purgeAfter: purgeAfter === null ? null : new Date(purgeAfter).toISOString(),
         at: new Date(now).toISOString(),
       },
@@ -137,13 +147,14 @@ export async function purgeDueUsers(deps: Deps, meta: RequestMeta, batch = 100):
       // Restored in the meantime, or already gone: nothing to do.
       if (target === null || target.purgeAfter === null || target.purgeAfter > now) return false;
       const sessionsRevoked = await tx.deleteUserSessions(id);
+      const tokensRevoked = await tx.deleteUserApiTokens(id);
       await tx.eraseUser(id);
       await tx.appendAudit(
         auditEntry(actor, meta, now, {
           action: "users.purge",
           outcome: "success",
           targetId: id,
-          details: { sessionsRevoked },
+          details: { sessionsRevoked, tokensRevoked },
         }),
       );
       return true;

@@ -20,13 +20,15 @@ export interface DeletionPlan {
   readonly purgeAfter: string | null;
   /** Null when the caller may not see the target's sessions (it ranks too high for this caller). */
   readonly sessionsToRevoke: number | null;
+  /** The API tokens that die with the deletion; null when the sessions' count is withheld too. */
+  readonly tokensToRevoke: number | null;
   /** What goes, in order: codes that each edge words (http/removal-text.ts), never prose to match on. */
   readonly removes: readonly Removal[];
 }
 
 /** Something a deletion takes away, and when: with the deletion ("now") or at the purge (at purgeAfter). */
 export interface Removal {
-  readonly what: "sessions" | "sign-in" | "personal-data";
+  readonly what: "sessions" | "api-tokens" | "sign-in" | "personal-data";
   readonly when: "now" | "purge";
 }
 
@@ -36,10 +38,12 @@ export interface Removal {
  */
 const erased: readonly Removal[] = [
   { what: "sessions", when: "now" },
+  { what: "api-tokens", when: "now" },
   { what: "personal-data", when: "now" },
 ];
 const scheduled: readonly Removal[] = [
   { what: "sessions", when: "now" },
+  { what: "api-tokens", when: "now" },
   { what: "sign-in", when: "now" },
   { what: "personal-data", when: "purge" },
 ];
@@ -62,6 +66,8 @@ export async function planDeletion(
   if (rule !== null) blockers.push(rule);
   if (needsStepUp(deps, actor)) blockers.push(refuse("REAUTH_REQUIRED", "Confirm your password before deleting."));
   const sessions = await deps.store.listUserSessions(target.id);
+  const tokens = await deps.store.listUserApiTokens(target.id);
+  const withheld = blockers.some((b) => b.code === "FORBIDDEN");
   const erase = erasesNow(deps, target);
   const now = deps.clock.now();
   return {
@@ -71,7 +77,8 @@ export async function planDeletion(
     blockers: blockers.map((b) => ({ code: b.code, title: errorCodes[b.code].title, detail: b.detail ?? null })),
     mode: erase ? "erase" : "schedule",
     purgeAfter: erase ? null : new Date(now + deps.deletionGraceMs).toISOString(),
-    sessionsToRevoke: blockers.some((b) => b.code === "FORBIDDEN") ? null : sessions.length,
+    sessionsToRevoke: withheld ? null : sessions.length,
+    tokensToRevoke: withheld ? null : tokens.length,
     removes: erase ? erased : scheduled,
   };
 }

@@ -61,7 +61,9 @@ export const documentedHeaders = {
   },
   "WWW-Authenticate": {
     header: {
-      description: "The challenge: sign in with the form at `form-action`.",
+      description:
+        "The challenge. From the verify endpoint: sign in with the form at `form-action`. From a route that takes API " +
+        'tokens: `Bearer realm="gatehouse", error="invalid_token"` (RFC 6750), for every 401 alike.',
       required: true,
       schema: { type: "string", maxLength: 2500 },
     },
@@ -88,7 +90,12 @@ const identityHeaders: readonly DocumentedHeader[] = ["Remote-User", "Remote-Ema
 /** The documented headers of one answer of a route. */
 export function headersOf(route: Pick<RouteOptions, "config">, status: number): DocumentedHeader[] {
   if (status === 429) return ["Retry-After"];
-  if (status === 401) return [...(route.config?.unauthenticatedHeaders ?? [])];
+  if (status === 401) {
+    const declared = route.config?.unauthenticatedHeaders ?? [];
+    return route.config?.acceptsTokens === true
+      ? [...new Set([...declared, "WWW-Authenticate" as const])]
+      : [...declared];
+  }
   if (status === 302 || status === 303) return ["Location"];
   if (status < 200 || status >= 300) return [];
   const headers: DocumentedHeader[] = status === 201 ? ["Location"] : [];

@@ -53,6 +53,7 @@ export async function registerOpenApi(app: FastifyInstance, options: DocumentOpt
         { name: "account", description: "The signed-in user's own account and sessions." },
         { name: "users", description: "Administration of other users' accounts (admin and superuser)." },
         { name: "audit", description: "The tamper-evident audit log (admin and superuser)." },
+        { name: "tokens", description: "API tokens for services, and session introspection for back ends." },
         { name: "health", description: "Liveness for load balancers." },
         { name: "meta", description: "This document." },
       ],
@@ -64,6 +65,13 @@ export async function registerOpenApi(app: FastifyInstance, options: DocumentOpt
             in: "cookie",
             name: options.cookie.name,
             description: "The session cookie set by login and sign-up (HttpOnly, SameSite=Lax).",
+          },
+          apiToken: {
+            type: "http",
+            scheme: "bearer",
+            bearerFormat: "gatehouse_<22 characters>_<43 characters> (docs/tokens.md)",
+            description:
+              "An API token (`Authorization: Bearer`), created by an admin with scopes; never together with the cookie.",
           },
           csrfToken: {
             type: "apiKey",
@@ -97,7 +105,7 @@ function completeOperations(document: Json, routes: ReadonlyMap<string, RouteOpt
       const route = routes.get(`${method} ${fastifyPath(path)}`);
       if (route === undefined) continue;
       operation.security = securityOf(route);
-      operation.description = `${String(operation.summary ?? "")}. Who may call it: ${whoMayCall(route)}.`;
+      operation.description = `${String(operation.summary ?? "")}. Who may call it: ${whoMayCall(route)}.${tokenText(route)}`;
       if (operation.requestBody !== undefined)
         operation.requestBody = optionalWhenNullable(operation.requestBody as Json);
       for (const [status, response] of Object.entries(operation.responses ?? {})) {
@@ -158,10 +166,17 @@ function whoMayCall(route: RouteOptions): string {
   return callers[String(route.config?.policy)] ?? "anyone";
 }
 
+function tokenText(route: RouteOptions): string {
+  const scope = route.config?.tokenScope;
+  if (scope !== undefined) return ` An API token may call it with the scope \`${scope}\` if its owner's role may too.`;
+  return route.config?.acceptsTokens === true ? " API tokens may not call it (403 INSUFFICIENT_SCOPE)." : "";
+}
+
 function securityOf(route: RouteOptions): Json[] {
   if (route.config?.policy === "public") return [];
   const unsafe = [route.method].flat().some((method) => unsafeMethods.has(method));
-  return [unsafe ? { sessionCookie: [], csrfToken: [] } : { sessionCookie: [] }];
+  const session = unsafe ? { sessionCookie: [], csrfToken: [] } : { sessionCookie: [] };
+  return route.config?.tokenScope === undefined ? [session] : [session, { apiToken: [] }];
 }
 
 /**

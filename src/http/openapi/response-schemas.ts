@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { auditOutcomes } from "../../domain/audit/audit-chain.ts";
 import { errorCodes } from "../../domain/errors.ts";
+import { tokenScopes } from "../../domain/tokens/api-token.ts";
 import { roles } from "../../domain/users/role.ts";
 import { maxNameLength, userStatuses } from "../../domain/users/user.ts";
 import { maxReturnUrlLength } from "../return-url.ts";
@@ -58,10 +59,11 @@ export const loggedInPayload = sessionPayloadSchema
   .meta({ id: "LoggedIn", description: "A new session, and where the client goes next." });
 
 const sessionsRevoked = z.number().int().min(0);
+const tokensRevoked = z.number().int().min(0).describe("API tokens of the user that were revoked with the act.");
 
 export const userPayload = z.object({ user: publicUser });
 
-export const updatedUserPayload = z.object({ user: publicUser, sessionsRevoked });
+export const updatedUserPayload = z.object({ user: publicUser, sessionsRevoked, tokensRevoked });
 
 export const passwordChangedPayload = z.object({ user: publicUser, csrfToken, sessionsRevoked });
 
@@ -79,10 +81,14 @@ export const deletionReceipt = z
     id: uuid,
     status: z.enum(["deleted", "scheduled"]),
     sessionsRevoked,
+    tokensRevoked,
     purgeAfter: timestamp.nullable(),
     at: timestamp,
   })
-  .meta({ id: "DeletionReceipt", description: "What a deletion did: every session was ended before this answer." });
+  .meta({
+    id: "DeletionReceipt",
+    description: "What a deletion did: every session and API token was ended before this answer.",
+  });
 
 const errorCode = z.enum(Object.keys(errorCodes) as [keyof typeof errorCodes, ...(keyof typeof errorCodes)[]]);
 
@@ -97,6 +103,7 @@ export const deletionPlanPayload = z
     mode: z.enum(["erase", "schedule"]),
     purgeAfter: timestamp.nullable(),
     sessionsToRevoke: z.number().int().min(0).nullable(),
+    tokensToRevoke: z.number().int().min(0).nullable(),
     removes: z.array(z.string().max(200)).max(10),
   })
   .meta({ id: "DeletionPlan", description: "What deleting the user would do, or what stops it. Changes nothing." });
@@ -107,7 +114,7 @@ export const listedAuditEntry = z
   .object({
     seq: z.number().int().min(1),
     at: timestamp,
-    actorType: z.enum(["user", "anonymous", "cli", "system"]),
+    actorType: z.enum(["user", "token", "anonymous", "cli", "system"]),
     actorId: z.string().max(200).nullable(),
     action: z.string().max(100),
     targetId: z.string().max(200).nullable(),
@@ -155,6 +162,52 @@ export const auditVerificationPayload = z
     }),
   ])
   .meta({ id: "AuditVerification", description: "The verdict of a walk along the whole audit chain." });
+
+const apiTokenView = z
+  .object({
+    id: z.string().max(64).describe("The token's id: names it in listings, the audit log and DELETE /api/tokens/{id}."),
+    ownerId: uuid,
+    name: z.string().max(100),
+    scopes: z.array(z.enum(tokenScopes)).max(tokenScopes.length).readonly(),
+    createdAt: timestamp,
+    expiresAt: timestamp,
+    lastUsedAt: timestamp.nullable().describe("Written at most once a minute."),
+    expired: z.boolean(),
+  })
+  .meta({ id: "ApiToken", description: "An API token as listed: never its secret." });
+
+export const createdTokenPayload = z
+  .object({
+    token: z
+      .string()
+      .max(100)
+      .describe("The secret, shown this once: `gatehouse_<id>_<secret>`. Only its hash is kept."),
+    apiToken: apiTokenView,
+  })
+  .meta({ id: "CreatedApiToken", description: "A new API token, with its secret shown once." });
+
+export const tokenListPayload = z.object({ tokens: z.array(apiTokenView).max(10_000) });
+
+export const revokedTokenPayload = z.object({ revoked: apiTokenView });
+
+export const introspectionPayload = z
+  .union([
+    z.object({
+      active: z.literal(true),
+      sub: uuid.describe("The user's id."),
+      email: z.string().max(320),
+      role: z.enum(roles),
+      sid: z.string().max(64).describe("The session's id."),
+      exp: z
+        .number()
+        .int()
+        .min(0)
+        .describe("When the session ends at the latest (absolute or idle), in epoch seconds."),
+      iat: z.number().int().min(0).describe("When the session began, in epoch seconds."),
+    }),
+    z.object({ active: z.literal(false) }),
+  ])
+  .meta({ id: "Introspection", description: "RFC 7662's answer: inactive says nothing more, whatever the reason." });
 
 export const healthPayload = z.object({ status: z.literal("ok") });
 

@@ -41,6 +41,14 @@ const byPolicy: Readonly<Record<AnsweringPolicy, readonly ErrorCode[]>> = {
   admin: ["UNAUTHENTICATED", "FORBIDDEN", "RATE_LIMITED"],
 };
 
+/** What a route that takes API tokens answers besides (http/bearer-auth.ts). */
+const everyTokenRoute: readonly ErrorCode[] = [
+  "AMBIGUOUS_CREDENTIALS",
+  "INVALID_TOKEN",
+  "INSUFFICIENT_SCOPE",
+  "RATE_LIMITED",
+];
+
 export const problemMediaType = "application/problem+json";
 
 const problemBase = z.object({
@@ -82,6 +90,7 @@ export function refusalsOf(
     ...everyRoute,
     ...(unsafe ? everyUnsafeRequest : []),
     ...byPolicy[policy],
+    ...(route.config?.acceptsTokens === true ? everyTokenRoute : []),
     ...(route.config?.refusals ?? []),
   ]);
   const byStatus = new Map<number, ErrorCode[]>();

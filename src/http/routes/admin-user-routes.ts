@@ -49,6 +49,7 @@ export function adminUserRoutes(app: FastifyInstance, context: RouteContext): vo
         querystring: userListQuery,
         response: { 200: userListPayload },
       },
+      config: { tokenScope: "users:read" },
     },
     async (request) => {
       const result = unwrap(await listUsers(deps, requestActor(request), request.query, requestMeta(request)));
@@ -71,7 +72,7 @@ export function adminUserRoutes(app: FastifyInstance, context: RouteContext): vo
         tags: ["users"],
         response: { 201: userPayload },
       },
-      config: { refusals: ["EMAIL_TAKEN", "REAUTH_REQUIRED"] },
+      config: { tokenScope: "users:write", refusals: ["EMAIL_TAKEN", "REAUTH_REQUIRED"] },
     },
     async (request, reply) => {
       const result = unwrap(await createUserAsAdmin(deps, requestActor(request), request.body, requestMeta(request)));
@@ -92,7 +93,7 @@ export function adminUserRoutes(app: FastifyInstance, context: RouteContext): vo
         params: userParams,
         response: { 200: userPayload },
       },
-      config: { refusals: ["USER_NOT_FOUND"] },
+      config: { tokenScope: "users:read", refusals: ["USER_NOT_FOUND"] },
     },
     async (request) => {
       const result = unwrap(await getUser(deps, requestActor(request), request.params.id, requestMeta(request)));
@@ -118,6 +119,7 @@ export function adminUserRoutes(app: FastifyInstance, context: RouteContext): vo
         response: { 200: updatedUserPayload },
       },
       config: {
+        tokenScope: "users:write",
         refusals: ["USER_NOT_FOUND", "SELF_ACTION_FORBIDDEN", "LAST_SUPERUSER", "REAUTH_REQUIRED", "DELETION_PENDING"],
       },
     },
@@ -125,7 +127,11 @@ export function adminUserRoutes(app: FastifyInstance, context: RouteContext): vo
       const result = unwrap(
         await updateUserAsAdmin(deps, requestActor(request), request.params.id, request.body, requestMeta(request)),
       );
-      return { user: toPublicUser(result.user), sessionsRevoked: result.sessionsRevoked };
+      return {
+        user: toPublicUser(result.user),
+        sessionsRevoked: result.sessionsRevoked,
+        tokensRevoked: result.tokensRevoked,
+      };
     },
   );
 
@@ -140,7 +146,10 @@ export function adminUserRoutes(app: FastifyInstance, context: RouteContext): vo
         tags: ["users"],
         response: { 200: deletionReceipt },
       },
-      config: { refusals: ["USER_NOT_FOUND", "SELF_ACTION_FORBIDDEN", "LAST_SUPERUSER", "REAUTH_REQUIRED"] },
+      config: {
+        tokenScope: "users:write",
+        refusals: ["USER_NOT_FOUND", "SELF_ACTION_FORBIDDEN", "LAST_SUPERUSER", "REAUTH_REQUIRED"],
+      },
     },
     async (request) => {
       const reason = request.body?.reason;
@@ -167,7 +176,10 @@ export function adminUserRoutes(app: FastifyInstance, context: RouteContext): vo
         params: userParams,
         response: { 200: userPayload },
       },
-      config: { refusals: ["USER_NOT_FOUND", "USER_NOT_RESTORABLE", "SELF_ACTION_FORBIDDEN", "REAUTH_REQUIRED"] },
+      config: {
+        tokenScope: "users:write",
+        refusals: ["USER_NOT_FOUND", "USER_NOT_RESTORABLE", "SELF_ACTION_FORBIDDEN", "REAUTH_REQUIRED"],
+      },
     },
     async (request) => {
       const result = unwrap(await restoreUser(deps, requestActor(request), request.params.id, requestMeta(request)));
@@ -185,7 +197,7 @@ export function adminUserRoutes(app: FastifyInstance, context: RouteContext): vo
         params: userParams,
         response: { 200: sessionsPayload },
       },
-      config: { refusals: ["USER_NOT_FOUND", "SELF_ACTION_FORBIDDEN"] },
+      config: { tokenScope: "users:read", refusals: ["USER_NOT_FOUND", "SELF_ACTION_FORBIDDEN"] },
     },
     async (request) => {
       const result = unwrap(
@@ -205,7 +217,7 @@ export function adminUserRoutes(app: FastifyInstance, context: RouteContext): vo
         params: userParams,
         response: { 200: sessionsRevokedPayload },
       },
-      config: { refusals: ["USER_NOT_FOUND", "SELF_ACTION_FORBIDDEN"] },
+      config: { tokenScope: "users:write", refusals: ["USER_NOT_FOUND", "SELF_ACTION_FORBIDDEN"] },
     },
     async (request) => {
       const result = unwrap(
@@ -225,7 +237,7 @@ export function adminUserRoutes(app: FastifyInstance, context: RouteContext): vo
         params: userParams,
         response: { 200: deletionPlanPayload },
       },
-      config: { refusals: ["USER_NOT_FOUND", "REAUTH_REQUIRED"] },
+      config: { tokenScope: "users:write", refusals: ["USER_NOT_FOUND", "REAUTH_REQUIRED"] },
     },
     async (request) => {
       const { ok: _ok, ...plan } = unwrap(

@@ -27,6 +27,7 @@ export function auditRoutes(app: FastifyInstance, context: RouteContext): void {
         tags: ["audit"],
         response: { 200: auditLogPayload },
       },
+      config: { tokenScope: "audit:read" },
     },
     async (request) => {
       const result = unwrap(
@@ -45,6 +46,7 @@ export function auditRoutes(app: FastifyInstance, context: RouteContext): void {
         tags: ["audit"],
         response: { 200: auditVerificationPayload },
       },
+      config: { tokenScope: "audit:read" },
     },
     async (request) => {
       const result = unwrap(await verifyAuditLog(context.deps, requestActor(request), requestMeta(request)));

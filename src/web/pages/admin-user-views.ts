@@ -126,8 +126,9 @@ export function deletePage(page: PageContext, user: UserRecord, plan: DeletionPl
   <h2 id="plan-title">What happens</h2>
   <ul>
     <li>${plan.sessionsToRevoke === null ? "Every session" : `${plan.sessionsToRevoke} session(s)`} end at once.</li>
+    <li>${plan.tokensToRevoke === null ? "Every API token" : `${plan.tokensToRevoke} API token(s)`} revoked at once.</li>
     ${plan.removes
-      .filter((removal) => removal.what !== "sessions")
+      .filter((removal) => removal.what !== "sessions" && removal.what !== "api-tokens")
       .map((removal) => html`<li>Removes ${removalText(removal, plan.mode)}.</li>`)}
     ${plan.mode === "schedule" ? html`<li>Restorable until ${plan.purgeAfter ?? ""}.</li>` : html`<li>This cannot be undone.</li>`}
   </ul>
