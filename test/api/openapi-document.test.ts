@@ -88,7 +88,8 @@ describe("GET /api/openapi.json", () => {
       if (signedIn) assert.ok(statuses.includes("401"), `${key} lacks 401`);
       // The session needs its CSRF token on an unsafe request; an API token (where the route takes one) never does.
       if (signedIn && unsafe) assert.deepEqual(operation.security?.[0], { sessionCookie: [], csrfToken: [] }, key);
-      for (const alternative of (operation.security ?? []).slice(1)) assert.deepEqual(alternative, { apiToken: [] }, key);
+      for (const alternative of (operation.security ?? []).slice(1))
+        assert.deepEqual(alternative, { apiToken: [] }, key);
       for (const [status, response] of Object.entries(operation.responses)) {
         if (!/^[45]/.test(status)) continue;
         const schema = response.content?.["application/problem+json"]?.schema as
