@@ -1,6 +1,6 @@
 import type { UserRecord } from "../../src/domain/users/user.ts";
 import type { TestApp } from "./app.ts";
-import { rawQuery } from "./raw-database.ts";
+import { rawReads } from "./raw-database.ts";
 
 /**
  * @module
@@ -32,15 +32,11 @@ export async function snapshotStore(t: TestApp): Promise<StoreSnapshot> {
     users.push(...page);
     if (page.length < 500) break;
   }
-  const sessions = await rawQuery<Record<string, unknown>>(
-    t.database,
+  const [sessions = [], tokens = []] = await rawReads<Record<string, unknown>>(t.database, [
     "SELECT id, user_id, secret_hash, created_at, authenticated_at, expires_at, ip, user_agent FROM sessions ORDER BY id",
-  );
-  const tokens = await rawQuery<Record<string, unknown>>(
-    t.database,
     "SELECT id, owner_id, name, scopes, secret_hash, created_at, expires_at FROM api_tokens ORDER BY id",
-  );
-  return { users, sessions: sessions.rows, tokens: tokens.rows };
+  ]);
+  return { users, sessions, tokens };
 }
 
 /**
