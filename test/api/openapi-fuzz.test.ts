@@ -3,6 +3,7 @@ import { after, before, describe, test } from "node:test";
 import fc from "fast-check";
 import type { Role } from "../../src/domain/users/role.ts";
 import { createSignedInUser, createUser } from "../support/accounts.ts";
+import { createTokenOwner } from "../support/tokens.ts";
 import { contractOf, type OpenApiDocument, type OperationObject } from "../support/api-contract.ts";
 import { startTestApp, type TestApp } from "../support/app.ts";
 import { engines } from "../support/databases.ts";
@@ -21,7 +22,8 @@ import { snapshotStore } from "../support/store-snapshot.ts";
 
 const seed = Number(process.env.FUZZ_SEED ?? Date.now() % 2_147_483_647);
 const runs = Number(process.env.FUZZ_RUNS ?? 10);
-const roles = ["anonymous", "user", "admin", "superuser"] as const;
+/** The roles' signed-in users, and one service: an admin's API token with every scope of the admin API. */
+const roles = ["anonymous", "user", "admin", "superuser", "token"] as const;
 type Caller = (typeof roles)[number];
 
 interface FuzzCase {
@@ -159,6 +161,13 @@ async function callerFor(t: TestApp, role: Caller): Promise<HttpClient> {
   const byRole = devices.get(t) ?? new Map<Caller, HttpClient>();
   devices.set(t, byRole);
   const existing = byRole.get(role);
+  if (role === "token") {
+    // Another role's case may have deleted, disabled or demoted the token's owner: then a fresh one.
+    if (existing !== undefined && (await existing.clone().get("/api/users?limit=1")).statusCode === 200) return existing;
+    const { service } = await createTokenOwner(t, "admin", ["users:read", "users:write", "audit:read", "sessions:introspect"]);
+    byRole.set(role, service);
+    return service;
+  }
   if (existing !== undefined && (await existing.clone().get("/api/auth/session")).statusCode === 200) return existing;
   if (role === "superuser") await createUser(t, "superuser"); // never the last one: demoting it stays refusable
   const { device } = await createSignedInUser(t, role as Role);
