@@ -3,13 +3,13 @@ import { after, before, describe, test } from "node:test";
 import fc from "fast-check";
 import type { Role } from "../../src/domain/users/role.ts";
 import { createSignedInUser, createUser } from "../support/accounts.ts";
-import { createTokenOwner } from "../support/tokens.ts";
 import { contractOf, type OpenApiDocument, type OperationObject } from "../support/api-contract.ts";
 import { startTestApp, type TestApp } from "../support/app.ts";
 import { engines } from "../support/databases.ts";
 import type { HttpClient } from "../support/http-client.ts";
 import { invalidValue, type SchemaContext, validValue } from "../support/schema-arbitrary.ts";
 import { snapshotStore } from "../support/store-snapshot.ts";
+import { createTokenOwner } from "../support/tokens.ts";
 
 /**
  * Issue 11, property-based fuzzing from the document. For every operation, fast-check draws requests from
@@ -96,11 +96,16 @@ function resolveRef(document: OpenApiDocument, ref: string): Record<string, unkn
   return schema;
 }
 
-/** Ids a path may name: real users and sessions (to reach the handlers), and ids that name nothing. */
+/** Ids a path may name: real users, sessions and API tokens (to reach the handlers), and ids that name nothing. */
 async function knownIds(t: TestApp): Promise<string[]> {
   const users = await t.store.listUsers({ limit: 20 });
   const sessions = (await Promise.all(users.slice(0, 5).map((user) => t.store.listUserSessions(user.id)))).flat();
-  return [...users.map((user) => user.id), ...sessions.map((session) => session.id)];
+  const tokens = (await Promise.all(users.map((user) => t.store.listUserApiTokens(user.id)))).flat();
+  return [
+    ...users.map((user) => user.id),
+    ...sessions.map((session) => session.id),
+    ...tokens.map((token) => token.id),
+  ];
 }
 
 function caseArbitrary(
@@ -163,8 +168,14 @@ async function callerFor(t: TestApp, role: Caller): Promise<HttpClient> {
   const existing = byRole.get(role);
   if (role === "token") {
     // Another role's case may have deleted, disabled or demoted the token's owner: then a fresh one.
-    if (existing !== undefined && (await existing.clone().get("/api/users?limit=1")).statusCode === 200) return existing;
-    const { service } = await createTokenOwner(t, "admin", ["users:read", "users:write", "audit:read", "sessions:introspect"]);
+    if (existing !== undefined && (await existing.clone().get("/api/users?limit=1")).statusCode === 200)
+      return existing;
+    const { service } = await createTokenOwner(t, "admin", [
+      "users:read",
+      "users:write",
+      "audit:read",
+      "sessions:introspect",
+    ]);
     byRole.set(role, service);
     return service;
   }
