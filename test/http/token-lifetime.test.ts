@@ -1,12 +1,41 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import type { LightMyRequestResponse } from "fastify";
+import type { PasswordHasher } from "../../src/domain/ports.ts";
 import { createSignedInUser, uniqueEmail } from "../support/accounts.ts";
-import { startTestApp, type TestApp } from "../support/app.ts";
+import { fastHasher, startTestApp, type TestApp } from "../support/app.ts";
 import { wholeAudit } from "../support/audit.ts";
 import { engines } from "../support/databases.ts";
 import { problemCode } from "../support/http-assertions.ts";
 import { createToken, createTokenOwner, serviceClient } from "../support/tokens.ts";
+
+/** Holds every new password's hash until the test opens the gate: an account creation stays in flight. */
+class HashGate implements PasswordHasher {
+  #release: (() => void) | null = null;
+  #gate: Promise<void> | null = null;
+  reached = 0;
+
+  close(): void {
+    this.#gate = new Promise((release) => {
+      this.#release = release;
+    });
+  }
+
+  open(): void {
+    this.#release?.();
+    this.#gate = null;
+  }
+
+  async hash(password: string): Promise<string> {
+    this.reached += 1;
+    if (this.#gate !== null) await this.#gate;
+    return fastHasher.hash(password);
+  }
+
+  verify(hash: string | null, password: string): Promise<boolean> {
+    return fastHasher.verify(hash, password);
+  }
+}
 
 /**
  * Issue 13 (token lifetime): a token lives no longer than its expiry, its revocation or its owner's
@@ -94,6 +123,30 @@ for (const engine of engines) {
       assert.equal((await owner.service.get("/api/users")).statusCode, 200);
     });
 
+    test("owner deleted while a creation by its token is in flight (past the bearer check): the creation fails, nothing is created", async () => {
+      const gate = new HashGate();
+      const gated = await startTestApp(engine, { hasher: gate });
+      try {
+        const superuser = await createSignedInUser(gated, "superuser");
+        const owner = await createTokenOwner(gated, "admin", ["users:read", "users:write"]);
+        const email = uniqueEmail("in-flight");
+        gate.close();
+        const reached = gate.reached;
+        const creation = owner.service.post("/api/users", { email, password: "a long enough password for this" });
+        while (gate.reached === reached) await new Promise((resolve) => setImmediate(resolve));
+        // The creation holds a valid token's grant and waits at its hash; the owner is deleted meanwhile.
+        const deleted = await superuser.device.delete(`/api/users/${owner.user.id}`, { reason: "leaver" });
+        assert.equal(deleted.statusCode, 200, deleted.body);
+        gate.open();
+        const created = await creation;
+        assert.equal(created.statusCode, 401, created.body);
+        assert.equal(problemCode(created), "INVALID_TOKEN");
+        assert.deepEqual(await gated.store.listUsers({ limit: 5, search: email }), []);
+      } finally {
+        await gated.close();
+      }
+    });
+
     test("owner deleted mid-request: of a creation by token and the owner's deletion, never a committed act by a deleted owner", async () => {
       const superuser = await createSignedInUser(t, "superuser");
       const rounds = 12;
@@ -112,7 +165,8 @@ for (const engine of engines) {
         const deletion = audit.find((entry) => entry.action === "users.delete" && entry.targetId === owner.user.id);
         assert.ok(deletion !== undefined && deletion.outcome === "success", "the deletion is audited");
         const creation = audit.find(
-          (entry) => entry.action === "users.create" && entry.outcome === "success" && entry.actorId === owner.user.id,
+          // createAccount's success row (the one way an account comes to exist) is "user.create".
+          (entry) => entry.action === "user.create" && entry.outcome === "success" && entry.actorId === owner.user.id,
         );
         if (created.statusCode === 201) {
           createdFirst += 1;
