@@ -91,8 +91,11 @@ export interface RunningServer {
 
 const sweepIntervalMs = 60_000;
 
-/** The session token lives only in these headers: they never reach a log line. */
-export const logRedactions = ["req.headers.cookie", "res.headers['set-cookie']"] as const;
+/**
+ * Session and API tokens live only in these headers: they never reach a log line. The request serializer
+ * (http/redacted-url.ts) logs no header at all; these hold should anything log a request's headers.
+ */
+export const logRedactions = ["req.headers.cookie", "req.headers.authorization", "res.headers['set-cookie']"] as const;
 
 export async function startServer(config: Config): Promise<RunningServer> {
   const { deps, store, migrations, emailBackfill } = await openDeps(config);

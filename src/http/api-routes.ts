@@ -26,8 +26,9 @@ export async function registerApiRoutes(
   await app.register(routeGroup("public", (group) => authzRoutes(group, context)));
   // Given the token guard only to refuse tokens plainly: a caller's own account and sessions need a session.
   const apiTokens = context.tokens("api");
-  await app.register(routeGroup("authenticated", (group) => sessionRoutes(group, context), apiTokens));
-  await app.register(routeGroup("authenticated", (group) => accountRoutes(group, context), apiTokens));
+  const refusing = { tokens: apiTokens, onDenied: onAdminDenied };
+  await app.register(routeGroup("authenticated", (group) => sessionRoutes(group, context), refusing));
+  await app.register(routeGroup("authenticated", (group) => accountRoutes(group, context), refusing));
   await app.register(adminGroup((group) => adminUserRoutes(group, context), onAdminDenied, apiTokens));
   await app.register(adminGroup((group) => auditRoutes(group, context), onAdminDenied, apiTokens));
   await app.register(adminGroup((group) => tokenRoutes(group, context), onAdminDenied, apiTokens));

@@ -8,7 +8,7 @@ import type {
 } from "fastify";
 import type { Actor, Authenticated } from "../domain/actor.ts";
 import { permissionTable } from "../domain/admin/authz.ts";
-import type { Refusal } from "../domain/errors.ts";
+import { type Refusal, refuse } from "../domain/errors.ts";
 import { GatehouseError } from "./gatehouse-error.ts";
 import { completeAnswers, declaredSuccesses } from "./openapi/route-answers.ts";
 import { callerOf } from "./request-auth.ts";
@@ -36,8 +36,11 @@ declare module "fastify" {
 
 export type RouteRegistrar = (group: FastifyInstance) => void | Promise<void>;
 
-/** Audits an admin group's refusal and returns it (FORBIDDEN, or RATE_LIMITED past the denial budget). */
-export type AdminDenial = (request: FastifyRequest, actor: Actor) => Promise<Refusal>;
+/**
+ * Audits a group's refusal of a caller it knows and returns it (the refusal given, FORBIDDEN when none is,
+ * or RATE_LIMITED past the denial budget).
+ */
+export type AdminDenial = (request: FastifyRequest, actor: Actor, refusal?: Refusal) => Promise<Refusal>;
 
 /**
  * A group's bearer check (http/bearer-auth.ts `authenticateBearer`, bound to the app and a channel): true
@@ -45,19 +48,26 @@ export type AdminDenial = (request: FastifyRequest, actor: Actor) => Promise<Ref
  */
 export type TokenGuard = (request: FastifyRequest) => Promise<boolean>;
 
+/** The token guard of a group whose routes refuse tokens, and the handler that audits each refusal. */
+export interface TokenRefusal {
+  readonly tokens: TokenGuard;
+  readonly onDenied: AdminDenial;
+}
+
 /**
  * Routes anyone may call, or any signed-in user. An admin group has its own constructor: adminGroup. An
  * authenticated group given a token guard is one whose routes an API token may not use (the caller's own
- * account and sessions): a valid token is refused with 403 insufficient_scope rather than looking signed out.
+ * account and sessions): a valid token is refused with 403 insufficient_scope rather than looking signed out,
+ * and the refusal is audited like every refusal of a known caller (the token's owner, the token's id).
  */
 export function routeGroup(
   policy: "public" | "authenticated",
   register: RouteRegistrar,
-  tokens?: TokenGuard,
+  refusing?: TokenRefusal,
 ): FastifyPluginAsync {
   if (policy === "public") return policyGroup(policy, [], register, false);
-  const guard = tokens === undefined ? requireSession : refuseTokens(tokens);
-  return policyGroup(policy, [guard], register, tokens !== undefined);
+  const guard = refusing === undefined ? requireSession : refuseTokens(refusing);
+  return policyGroup(policy, [guard], register, refusing !== undefined);
 }
 
 /**
@@ -99,10 +109,13 @@ function requireSessionOrToken(tokens: TokenGuard): onRequestAsyncHookHandler {
   };
 }
 
-function refuseTokens(tokens: TokenGuard): onRequestAsyncHookHandler {
+function refuseTokens({ tokens, onDenied }: TokenRefusal): onRequestAsyncHookHandler {
   return async function refuseTokens(request) {
     if (await tokens(request)) {
-      throw new GatehouseError("INSUFFICIENT_SCOPE", "API tokens cannot act on an account's own sessions or settings.");
+      const caller = callerOf(request);
+      if (caller === null) throw new GatehouseError("UNAUTHENTICATED");
+      const refusal = refuse("INSUFFICIENT_SCOPE", "API tokens cannot act on an account's own sessions or settings.");
+      throw GatehouseError.from(await onDenied(request, caller, refusal));
     }
     if (request.auth === null) throw new GatehouseError("UNAUTHENTICATED");
   };

@@ -9,6 +9,7 @@ import { engines } from "../support/databases.ts";
 import type { HttpClient } from "../support/http-client.ts";
 import { invalidValue, type SchemaContext, validValue } from "../support/schema-arbitrary.ts";
 import { snapshotStore } from "../support/store-snapshot.ts";
+import { createTokenOwner } from "../support/tokens.ts";
 
 /**
  * Issue 11, property-based fuzzing from the document. For every operation, fast-check draws requests from
@@ -21,7 +22,8 @@ import { snapshotStore } from "../support/store-snapshot.ts";
 
 const seed = Number(process.env.FUZZ_SEED ?? Date.now() % 2_147_483_647);
 const runs = Number(process.env.FUZZ_RUNS ?? 10);
-const roles = ["anonymous", "user", "admin", "superuser"] as const;
+/** The roles' signed-in users, and one service: an admin's API token with every scope of the admin API. */
+const roles = ["anonymous", "user", "admin", "superuser", "token"] as const;
 type Caller = (typeof roles)[number];
 
 interface FuzzCase {
@@ -94,11 +96,16 @@ function resolveRef(document: OpenApiDocument, ref: string): Record<string, unkn
   return schema;
 }
 
-/** Ids a path may name: real users and sessions (to reach the handlers), and ids that name nothing. */
+/** Ids a path may name: real users, sessions and API tokens (to reach the handlers), and ids that name nothing. */
 async function knownIds(t: TestApp): Promise<string[]> {
   const users = await t.store.listUsers({ limit: 20 });
   const sessions = (await Promise.all(users.slice(0, 5).map((user) => t.store.listUserSessions(user.id)))).flat();
-  return [...users.map((user) => user.id), ...sessions.map((session) => session.id)];
+  const tokens = (await Promise.all(users.map((user) => t.store.listUserApiTokens(user.id)))).flat();
+  return [
+    ...users.map((user) => user.id),
+    ...sessions.map((session) => session.id),
+    ...tokens.map((token) => token.id),
+  ];
 }
 
 function caseArbitrary(
@@ -159,6 +166,19 @@ async function callerFor(t: TestApp, role: Caller): Promise<HttpClient> {
   const byRole = devices.get(t) ?? new Map<Caller, HttpClient>();
   devices.set(t, byRole);
   const existing = byRole.get(role);
+  if (role === "token") {
+    // Another role's case may have deleted, disabled or demoted the token's owner: then a fresh one.
+    if (existing !== undefined && (await existing.clone().get("/api/users?limit=1")).statusCode === 200)
+      return existing;
+    const { service } = await createTokenOwner(t, "admin", [
+      "users:read",
+      "users:write",
+      "audit:read",
+      "sessions:introspect",
+    ]);
+    byRole.set(role, service);
+    return service;
+  }
   if (existing !== undefined && (await existing.clone().get("/api/auth/session")).statusCode === 200) return existing;
   if (role === "superuser") await createUser(t, "superuser"); // never the last one: demoting it stays refusable
   const { device } = await createSignedInUser(t, role as Role);

@@ -23,7 +23,7 @@ const matrix = loadMatrix();
 const byId = matrix.routes.filter((route) => route.target === "user" && route.setup === undefined);
 
 function cellFor(route: MatrixRoute, actor: ActorKind, target: TargetKind): MatrixCell {
-  const cell = cellsOf(route).find((candidate) => candidate.actor === actor && candidate.target === target);
+  const cell = cellsOf(matrix, route).find((candidate) => candidate.actor === actor && candidate.target === target);
   assert.ok(cell !== undefined, `${actor} on ${target} is a cell of ${routeLabel(route)}`);
   return cell;
 }

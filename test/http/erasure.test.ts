@@ -10,6 +10,7 @@ import { adminDeletes, createSignedInUser, createUser, goodPassword, signIn } fr
 import { startTestApp, type TestApp } from "../support/app.ts";
 import { wholeAudit } from "../support/audit.ts";
 import { assertProblem } from "../support/http-assertions.ts";
+import { createToken } from "../support/tokens.ts";
 
 /**
  * DESIGN.md 5: erasure removes personal data, and the audit trail keeps ids only. Read as an attacker who
@@ -78,6 +79,28 @@ describe("erasure leaves no personal data in the SQLite files (sqlite)", () => {
       assert.equal((await adminDeletes(admin.device, person.id, "erasure request")).status, "deleted");
       assertErased(t, person);
       await assertAuditHoldsIdsOnly(t, person);
+    } finally {
+      await t.close();
+    }
+  });
+
+  test("issue 13: an erased admin's API token names and secret hashes are in neither file either", async () => {
+    const t = await startTestApp("sqlite");
+    try {
+      const superuser = await createSignedInUser(t, "superuser");
+      const owner = await createSignedInUser(t, "admin");
+      const tag = randomBytes(6).toString("hex");
+      const names = [`Reconciler-${tag}`, `Nightly export ${tag}`];
+      for (const name of names) await createToken(owner.device, ["users:read"], { name });
+      const hashes = (await t.store.listUserApiTokens(owner.user.id)).map((token) => token.secretHash);
+      assert.equal(hashes.length, 2);
+      const person = { id: owner.user.id, secrets: [...names, ...hashes] };
+      for (const secret of person.secrets) assert.notDeepEqual(filesHolding(t, secret), [], `on disk first: ${secret}`);
+
+      const receipt = await adminDeletes(superuser.device, owner.user.id, "erasure request");
+      assert.equal(receipt.status, "deleted");
+      assert.equal(receipt.tokensRevoked, 2);
+      assertErased(t, person);
     } finally {
       await t.close();
     }

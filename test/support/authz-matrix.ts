@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { z } from "zod";
+import { tokenScopes } from "../../src/domain/tokens/api-token.ts";
 import { roles } from "../../src/domain/users/role.ts";
 
 /**
@@ -8,6 +9,23 @@ import { roles } from "../../src/domain/users/role.ts";
  */
 export const actorKinds = ["anonymous", "user", "admin", "superuser"] as const;
 export type ActorKind = (typeof actorKinds)[number];
+
+/** The roles that can own an API token (a user's role holds no scope: authz.ts). */
+const tokenOwnerRoles = ["admin", "superuser"] as const;
+
+/**
+ * What is done to a token (or its request) after its creation and before the cell's request: its owner
+ * demoted to user, its lifetime over, revoked by its owner, or sent along with the owner's session cookie.
+ */
+export const tokenStates = ["ownerDemoted", "expired", "revoked", "withCookie"] as const;
+export type TokenState = (typeof tokenStates)[number];
+
+const tokenActor = z.strictObject({
+  owner: z.enum(tokenOwnerRoles),
+  scopes: z.array(z.enum(tokenScopes)).min(1),
+  state: z.enum(tokenStates).optional(),
+});
+export type TokenActor = z.infer<typeof tokenActor>;
 
 export const targetKinds = ["own", "lower", "equal", "higher", "missing"] as const;
 export type TargetKind = (typeof targetKinds)[number];
@@ -50,9 +68,17 @@ const common = {
   setup: setup.optional(),
 };
 
+/** A token actor's cells, by its name in `tokenActors` (every actor must have them: checked in loadMatrix). */
+const byTokenActor = <T extends z.ZodType>(cell: T) => z.record(z.string(), cell);
+
 const route = z.discriminatedUnion("target", [
-  z.strictObject({ ...common, target: z.literal("none"), cells: byActor(cellText) }),
-  z.strictObject({ ...common, target: z.enum(["user", "session", "role"]), cells: byActor(cellRow) }),
+  z.strictObject({ ...common, target: z.literal("none"), cells: byActor(cellText), tokens: byTokenActor(cellText) }),
+  z.strictObject({
+    ...common,
+    target: z.enum(["user", "session", "role", "token"]),
+    cells: byActor(cellRow),
+    tokens: byTokenActor(cellRow),
+  }),
 ]);
 
 const roleOrNull = z.enum(roles).nullable();
@@ -67,6 +93,7 @@ const matrixFile = z.strictObject({
     z.literal("missing"),
   ]),
   targetRoles: byActor(z.strictObject({ own: roleOrNull, lower: roleOrNull, equal: roleOrNull, higher: roleOrNull })),
+  tokenActors: z.record(z.string().regex(/^[a-z][a-z0-9 :,-]*$/), tokenActor),
   routes: z.array(route).min(1),
 });
 
@@ -77,13 +104,29 @@ export type RouteSetup = z.infer<typeof setup>;
 export const matrixPath = new URL("../authz-matrix.json", import.meta.url);
 
 export function loadMatrix(): MatrixFile {
-  return matrixFile.parse(JSON.parse(readFileSync(matrixPath, "utf8")));
+  const matrix = matrixFile.parse(JSON.parse(readFileSync(matrixPath, "utf8")));
+  // Every route answers every token actor, and names no other: a new route cannot forget the token principal.
+  const names = Object.keys(matrix.tokenActors).sort();
+  for (const route of matrix.routes) {
+    const given = Object.keys(route.tokens).sort();
+    if (JSON.stringify(given) !== JSON.stringify(names)) {
+      throw new Error(
+        `${routeLabel(route)}: tokens must name exactly ${names.join(", ")}; it names ${given.join(", ")}`,
+      );
+    }
+  }
+  return matrix;
 }
 
 /** One cell: the expected answer for one actor and one target kind on one route. */
 export interface MatrixCell {
   readonly route: MatrixRoute;
-  readonly actor: ActorKind;
+  /** A role's signed-in user (or anonymous), or the name of a token actor (then `token` is set). */
+  readonly actor: string;
+  /** The token actor; null for the session actors. */
+  readonly token: TokenActor | null;
+  /** Whose targetRoles the target kinds use: the actor's role, or the token owner's. */
+  readonly rolesOf: ActorKind;
   /** null for routes without a target. */
   readonly target: TargetKind | null;
   readonly status: number;
@@ -97,13 +140,21 @@ export function routeLabel(route: MatrixRoute): string {
   return `${route.method} ${route.path}${query}${route.variant === undefined ? "" : ` (${route.variant})`}`;
 }
 
-function toCell(route: MatrixRoute, actor: ActorKind, target: TargetKind | null, text: string): MatrixCell | null {
+function toCell(
+  route: MatrixRoute,
+  actor: string,
+  token: TokenActor | null,
+  target: TargetKind | null,
+  text: string,
+): MatrixCell | null {
   if (text === "n/a") return null;
   const [status = "", code] = text.split(" ");
   const on = target === null ? "" : ` on ${target}`;
   return {
     route,
     actor,
+    token,
+    rolesOf: token === null ? (actor as ActorKind) : token.owner,
     target,
     status: Number(status),
     code: code ?? null,
@@ -111,20 +162,22 @@ function toCell(route: MatrixRoute, actor: ActorKind, target: TargetKind | null,
   };
 }
 
-/** Every cell of a route that exists (n/a cells are left out). */
-export function cellsOf(route: MatrixRoute): MatrixCell[] {
+/** Every cell of a route that exists (n/a cells are left out): the session actors', then the tokens'. */
+export function cellsOf(matrix: MatrixFile, route: MatrixRoute): MatrixCell[] {
   const cells: MatrixCell[] = [];
-  for (const actor of actorKinds) {
+  const add = (actor: string, token: TokenActor | null, text: string) => {
     if (route.target === "none") {
-      const cell = toCell(route, actor, null, route.cells[actor]);
+      const cell = toCell(route, actor, token, null, text);
       if (cell !== null) cells.push(cell);
-      continue;
+      return;
     }
-    const row = route.cells[actor].split(cellSeparator);
+    const row = text.split(cellSeparator);
     targetKinds.forEach((target, index) => {
-      const cell = toCell(route, actor, target, row[index] ?? "");
+      const cell = toCell(route, actor, token, target, row[index] ?? "");
       if (cell !== null) cells.push(cell);
     });
-  }
+  };
+  for (const actor of actorKinds) add(actor, null, route.cells[actor]);
+  for (const [name, token] of Object.entries(matrix.tokenActors)) add(name, token, route.tokens[name] ?? "");
   return cells;
 }

@@ -2,16 +2,20 @@ import assert from "node:assert/strict";
 import { randomBytes, randomUUID } from "node:crypto";
 import type { LightMyRequestResponse } from "fastify";
 import { noRequest } from "../../src/domain/actor.ts";
+import { updateUserAsAdmin } from "../../src/domain/admin/user-admin.ts";
 import type { AuditEntry } from "../../src/domain/audit/audit-chain.ts";
 import { deleteUser } from "../../src/domain/deletion/delete-user.ts";
+import { issueApiToken } from "../../src/domain/tokens/api-token.ts";
+import { createApiToken, revokeApiToken, type TokenView } from "../../src/domain/tokens/token-admin.ts";
 import type { Role } from "../../src/domain/users/role.ts";
 import type { UserRecord } from "../../src/domain/users/user.ts";
 import { createUser, goodPassword, signIn, uniqueEmail } from "./accounts.ts";
 import type { TestApp } from "./app.ts";
 import { auditSince, lastAuditSeq } from "./audit.ts";
-import type { ActorKind, JsonValue, MatrixCell, MatrixFile, TargetKind } from "./authz-matrix.ts";
+import type { ActorKind, JsonValue, MatrixCell, MatrixFile, TargetKind, TokenActor } from "./authz-matrix.ts";
 import type { HttpClient } from "./http-client.ts";
 import { type StoreSnapshot, snapshotStore } from "./store-snapshot.ts";
+import { serviceClient } from "./tokens.ts";
 
 /**
  * @module
@@ -21,6 +25,8 @@ import { type StoreSnapshot, snapshotStore } from "./store-snapshot.ts";
 
 export const newPassword = "a brand new correct horse battery staple";
 
+const cli = { type: "cli" } as const;
+
 /** The role a target kind stands for, relative to the actor ("own" is the actor's own role). */
 export function targetRole(matrix: MatrixFile, actor: ActorKind, kind: TargetKind): Role | null {
   if (kind === "missing") return null;
@@ -29,7 +35,10 @@ export function targetRole(matrix: MatrixFile, actor: ActorKind, kind: TargetKin
 }
 
 export interface ArrangedCell {
+  /** The signed-in user, or the token's owner; null for anonymous. */
   readonly actor: UserRecord | null;
+  /** The token the request is sent with; null for the session actors. */
+  readonly token: TokenView | null;
   readonly device: HttpClient;
   /** The user the target kind stands for: the actor for "own", null for "missing" and role targets. */
   readonly targetUser: UserRecord | null;
@@ -69,14 +78,82 @@ async function sessionIdOf(t: TestApp, user: UserRecord): Promise<string> {
   return session.id;
 }
 
+/**
+ * A token of the target, written straight into the store: the targets of DELETE /api/tokens/:id include
+ * plain users, who can hold a token only as what is left of a demoted admin's (no use case issues one).
+ */
+async function plantToken(t: TestApp, owner: UserRecord): Promise<string> {
+  const issued = issueApiToken(t.deps.random);
+  const now = t.clock.now();
+  await t.store.transaction((tx) =>
+    tx.insertApiToken({
+      id: issued.id,
+      ownerId: owner.id,
+      name: "matrix target",
+      scopes: ["users:read"],
+      secretHash: issued.secretHash,
+      createdAt: now,
+      expiresAt: now + 86_400_000,
+      lastUsedAt: null,
+    }),
+  );
+  return issued.id;
+}
+
+interface Principal {
+  readonly actor: UserRecord | null;
+  readonly token: TokenView | null;
+  readonly device: HttpClient;
+}
+
+/**
+ * A token actor: created for its owner by the CLI operator (the one creation path that needs no session;
+ * a session's creation is the token suite's: test/http/api-tokens.test.ts), then brought into the state
+ * the matrix names through the use cases, as it would come about in production.
+ */
+async function tokenPrincipal(t: TestApp, spec: TokenActor): Promise<Principal> {
+  const owner = await createUser(t, spec.owner);
+  const input = { name: "matrix service", scopes: spec.scopes, ownerId: owner.id, expiresInDays: 1 };
+  const created = await createApiToken(t.deps, cli, input, noRequest);
+  assert.ok(created.ok, "the matrix's token is created");
+  const token = created.view;
+  const service = serviceClient(t, created.token);
+  switch (spec.state) {
+    case "ownerDemoted": {
+      const demoted = await updateUserAsAdmin(t.deps, cli, owner.id, { role: "user" }, noRequest);
+      assert.ok(demoted.ok && demoted.tokensRevoked === 0, "the demoted owner keeps the token");
+      return { actor: owner, token, device: service };
+    }
+    case "expired":
+      t.clock.advance(86_400_000);
+      return { actor: owner, token, device: service };
+    case "revoked": {
+      const revoked = await revokeApiToken(t.deps, cli, token.id, noRequest);
+      assert.ok(revoked.ok, "the matrix's token is revoked");
+      return { actor: owner, token, device: service };
+    }
+    case "withCookie": {
+      const both = await signIn(t, owner);
+      both.bearer = created.token;
+      return { actor: owner, token, device: both };
+    }
+    case undefined:
+      return { actor: owner, token, device: service };
+  }
+}
+
 /** Creates the bystander superuser, the actor and the target, signs them in, and moves the clock. */
 export async function arrangeCell(t: TestApp, matrix: MatrixFile, cell: MatrixCell): Promise<ArrangedCell> {
   const { route } = cell;
   const setup = route.setup ?? {};
   if (setup.bystanderSuperuser !== false) await createUser(t, "superuser", uniqueEmail("bystander"));
-  const actor = cell.actor === "anonymous" ? null : await createUser(t, cell.actor);
+  // A token actor is arranged first: an expired one moves the clock a day, which the targets' sessions
+  // (signed in below) must not lose.
+  const principal = cell.token === null ? null : await tokenPrincipal(t, cell.token);
+  const actor =
+    principal !== null ? principal.actor : cell.rolesOf === "anonymous" ? null : await createUser(t, cell.rolesOf);
   const kind = cell.target;
-  const role = kind === null ? null : targetRole(matrix, cell.actor, kind);
+  const role = kind === null ? null : targetRole(matrix, cell.rolesOf, kind);
   let targetUser: UserRecord | null = null;
   if (kind === "own") targetUser = actor;
   else if (route.target !== "role" && role !== null) {
@@ -88,7 +165,7 @@ export async function arrangeCell(t: TestApp, matrix: MatrixFile, cell: MatrixCe
       assert.ok(scheduled.ok && scheduled.receipt.status === "scheduled", "the target is scheduled for deletion");
     }
   }
-  const device = actor === null ? t.client() : await signIn(t, actor);
+  const device = principal?.device ?? (actor === null ? t.client() : await signIn(t, actor));
   if (setup.signedInMinutesAgo !== undefined) t.clock.advance(setup.signedInMinutesAgo * 60_000);
 
   let url = route.path;
@@ -97,9 +174,13 @@ export async function arrangeCell(t: TestApp, matrix: MatrixFile, cell: MatrixCe
   } else if (route.target === "session") {
     const sessionId = targetUser === null ? randomBytes(16).toString("base64url") : await sessionIdOf(t, targetUser);
     url = url.replace(":sessionId", sessionId);
+  } else if (route.target === "token") {
+    const tokenId = targetUser === null ? randomBytes(16).toString("base64url") : await plantToken(t, targetUser);
+    url = url.replace(":id", tokenId);
   }
   if (route.query !== undefined) url = `${url}?${route.query}`;
-  return { actor, device, targetUser, url, body: route.body === undefined ? undefined : fill(route.body, role) };
+  const body = route.body === undefined ? undefined : fill(route.body, role);
+  return { actor, token: principal?.token ?? null, device, targetUser, url, body };
 }
 
 export interface CellOutcome {

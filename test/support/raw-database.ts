@@ -35,3 +35,24 @@ export async function rawQuery<Row>(
     await client.end();
   }
 }
+
+/** Several reads on one connection (rawQuery opens one per call): for snapshots taken around every request. */
+export async function rawReads<Row>(database: TestDatabase, sqls: readonly string[]): Promise<Row[][]> {
+  if (database.location.kind === "sqlite") {
+    const db = new Database(database.location.path, { readonly: true });
+    try {
+      return sqls.map((sql) => db.prepare(sql).all() as Row[]);
+    } finally {
+      db.close();
+    }
+  }
+  const client = new pg.Client({ connectionString: database.location.url });
+  await client.connect();
+  try {
+    const results: Row[][] = [];
+    for (const sql of sqls) results.push((await client.query(sql)).rows as Row[]);
+    return results;
+  } finally {
+    await client.end();
+  }
+}

@@ -1,6 +1,6 @@
-import type { SessionRecord } from "../../src/domain/sessions/session-record.ts";
 import type { UserRecord } from "../../src/domain/users/user.ts";
 import type { TestApp } from "./app.ts";
+import { rawReads } from "./raw-database.ts";
 
 /**
  * @module
@@ -9,14 +9,21 @@ import type { TestApp } from "./app.ts";
  */
 
 /**
- * Everything about users and sessions that a refused request must leave exactly as it was: every user
- * column, and every session but its last-seen time, which any authenticated read may move.
+ * Everything about users and their credentials that a refused request must leave exactly as it was: every
+ * user column, and every session and API token column but last-seen and last-used, which any authenticated
+ * read may move.
  */
 export interface StoreSnapshot {
   readonly users: readonly UserRecord[];
-  readonly sessions: readonly Pick<SessionRecord, "id" | "userId" | "authenticatedAt" | "expiresAt">[];
+  readonly sessions: readonly Record<string, unknown>[];
+  readonly tokens: readonly Record<string, unknown>[];
 }
 
+/**
+ * Users through the store (their record, as the app reads it); credentials straight from their tables, one
+ * query each: a matrix route's app holds a few hundred accounts by its last cell, and one read per account
+ * made the snapshots most of the suite's time.
+ */
 export async function snapshotStore(t: TestApp): Promise<StoreSnapshot> {
   const users: UserRecord[] = [];
   for (;;) {
@@ -25,14 +32,11 @@ export async function snapshotStore(t: TestApp): Promise<StoreSnapshot> {
     users.push(...page);
     if (page.length < 500) break;
   }
-  const sessions: StoreSnapshot["sessions"][number][] = [];
-  for (const user of users) {
-    for (const { id, userId, authenticatedAt, expiresAt } of await t.store.listUserSessions(user.id)) {
-      sessions.push({ id, userId, authenticatedAt, expiresAt });
-    }
-  }
-  sessions.sort((a, b) => a.id.localeCompare(b.id));
-  return { users, sessions };
+  const [sessions = [], tokens = []] = await rawReads<Record<string, unknown>>(t.database, [
+    "SELECT id, user_id, secret_hash, created_at, authenticated_at, expires_at, ip, user_agent FROM sessions ORDER BY id",
+    "SELECT id, owner_id, name, scopes, secret_hash, created_at, expires_at FROM api_tokens ORDER BY id",
+  ]);
+  return { users, sessions, tokens };
 }
 
 /**

@@ -1,7 +1,6 @@
 import type { Actor, RequestMeta } from "../actor.ts";
-import { permits } from "../admin/authz.ts";
 import type { Deps } from "../deps.ts";
-import { type Ok, type Refusal, refuse } from "../errors.ts";
+import type { Ok, Refusal } from "../errors.ts";
 import type { Store } from "../ports.ts";
 import type { AuditEntry, AuditQuery } from "./audit-chain.ts";
 import {
@@ -11,7 +10,7 @@ import {
   type VerifyOptions,
   walkAuditChain,
 } from "./audit-chain-walk.ts";
-import { recordDenial } from "./denial-record.ts";
+import { refusedPermission } from "./denial-record.ts";
 
 export async function readAuditLog(
   deps: Deps,
@@ -19,7 +18,8 @@ export async function readAuditLog(
   query: AuditQuery,
   meta: RequestMeta,
 ): Promise<Ok<{ entries: AuditEntry[]; nextBefore: number | null }> | Refusal> {
-  if (!permits(actor, "audit.read")) return recordDenial(deps, actor, meta, "audit.read", null, refuse("FORBIDDEN"));
+  const denied = await refusedPermission(deps, actor, meta, "audit.read", null);
+  if (denied !== null) return denied;
   // Refusals on an id that named no user at the time were recorded under its pseudonym: a search for the
   // id (or the text an admin typed) finds those too.
   const { targetId } = query;
@@ -42,7 +42,9 @@ export async function verifyAuditLog(
   meta: RequestMeta,
   options: VerifyOptions = {},
 ): Promise<Ok<{ verification: AuditVerification }> | Refusal> {
-  if (!permits(actor, "audit.read")) return recordDenial(deps, actor, meta, "audit.verify", null, refuse("FORBIDDEN"));
+  // Audited under its own action; a token without audit:read is told so (INSUFFICIENT_SCOPE), as everywhere.
+  const denied = await refusedPermission(deps, actor, meta, "audit.read", null, "audit.verify");
+  if (denied !== null) return denied;
   return { ok: true, verification: await sharedVerification(deps, options.maxReported ?? defaultMaxReported) };
 }
 
