@@ -12,6 +12,7 @@ import { checkSession } from "../../src/domain/sessions/session-check.ts";
 import { createAccount, logIn } from "../../src/domain/users/accounts.ts";
 import { deriveKey } from "../../src/infra/keys.ts";
 import { systemRandom } from "../../src/infra/system.ts";
+import { migrations } from "../../src/store/migrations.ts";
 import { openStore } from "../../src/store/open-store.ts";
 import { goodPassword } from "../support/accounts.ts";
 import { fastHasher, testLifetimes } from "../support/app.ts";
@@ -53,6 +54,23 @@ function depsOf(store: Store, clock: TestClock): Deps {
   };
 }
 
+/** Each table's rows cut to the columns the release's rows have (schema_migrations: the release's versions). */
+function releasedColumnsOf(
+  now: Record<string, unknown[]>,
+  released: Record<string, unknown[]>,
+): Record<string, unknown[]> {
+  const cut: Record<string, unknown[]> = {};
+  for (const [table, rows] of Object.entries(now)) {
+    const releasedRows = released[table] ?? [];
+    const columns = Object.keys((releasedRows[0] ?? rows[0] ?? {}) as object);
+    const kept = table === "schema_migrations" ? rows.slice(0, releasedRows.length) : rows;
+    cut[table] = kept.map((row) =>
+      Object.fromEntries(columns.map((column) => [column, (row as Record<string, unknown>)[column]])),
+    );
+  }
+  return cut;
+}
+
 function createByCli(deps: Deps, email: string): ReturnType<typeof createAccount> {
   return createAccount(deps, { type: "cli" }, { email, password: goodPassword, role: "user" }, noRequest, null);
 }
@@ -75,9 +93,12 @@ for (const engine of engines) {
           touchFlushDelayMs: 0,
         });
         try {
-          assert.deepEqual(opened.migrations, { applied: [], current: 4 });
+          // What came after the release is applied; the release's own rows are left exactly as they were (a
+          // later migration's new columns are added, never a value of an existing column changed).
+          const later = migrations.filter((migration) => migration.version > 4).map((migration) => migration.version);
+          assert.deepEqual(opened.migrations, { applied: later, current: Math.max(4, ...later) });
           assert.deepEqual(opened.emailBackfill, { filled: 0, rewritten: 0, lookAlikes: [] });
-          assert.deepEqual(await rowsOf(database), released, "opening rewrote no row");
+          assert.deepEqual(releasedColumnsOf(await rowsOf(database), released), released, "opening rewrote no row");
 
           const deps = depsOf(opened.store, clock);
           const ada = await opened.store.getUserById(fixture.ada.id);
