@@ -65,6 +65,7 @@ const schema = z.object({
   SESSION_ABSOLUTE_HOURS: wholeNumber(1, 24).default(12),
   REAUTH_WINDOW_MINUTES: wholeNumber(1, 60).default(15),
   DELETION_GRACE_DAYS: wholeNumber(0, 90).default(0),
+  EVENT_RETENTION_DAYS: wholeNumber(1, 365).default(30),
   SIGNUP_OPEN: booleanFlag.default(true),
   TRUST_PROXY: z
     .string()
@@ -111,6 +112,8 @@ export interface Config {
   readonly signupOpen: boolean;
   /** 0 erases at once; otherwise accounts are disabled at once and erased after the grace period. */
   readonly deletionGraceMs: number;
+  /** How long the events feed keeps an event (domain/events/event-feed.ts); older ones are pruned. */
+  readonly eventRetentionMs: number;
   /** Which proxies may say who the client is (http/trusted-proxies.ts); false: none, the peer is the client. */
   readonly trustProxy: TrustedProxies;
   /** Which role a URL behind the proxy needs (http/authz-rules.ts); empty: any signed-in user. */
@@ -161,6 +164,7 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
     reauthWindowMs: values.REAUTH_WINDOW_MINUTES * 60_000,
     signupOpen: values.SIGNUP_OPEN,
     deletionGraceMs: values.DELETION_GRACE_DAYS * 86_400_000,
+    eventRetentionMs: values.EVENT_RETENTION_DAYS * 86_400_000,
     trustProxy: values.TRUST_PROXY,
     authzRules: values.AUTHZ_RULES,
     passwordHashConcurrency: values.PASSWORD_HASH_CONCURRENCY,

@@ -7,6 +7,7 @@ import { createAuditPseudonymizer } from "./domain/audit/audit-pseudonym.ts";
 import { DenialBudget, type DenialLimits } from "./domain/audit/denial-budget.ts";
 import { purgeDueUsers } from "./domain/deletion/delete-user.ts";
 import type { Deps } from "./domain/deps.ts";
+import { pruneOldEvents } from "./domain/events/event-feed.ts";
 import type { Clock, PasswordHasher, Store } from "./domain/ports.ts";
 import type { SessionLifetimes } from "./domain/sessions/session-record.ts";
 import { sweepIdleSessions } from "./domain/sessions/session-sweep.ts";
@@ -57,6 +58,7 @@ export async function openDeps(config: Config, overrides: DepsOverrides = {}) {
     lifetimes: sessionLifetimes(config),
     signupOpen: config.signupOpen,
     deletionGraceMs: config.deletionGraceMs,
+    eventRetentionMs: config.eventRetentionMs,
     auditSealer,
     denials: new DenialBudget(clock, overrides.denialLimits),
     auditPseudonym: createAuditPseudonymizer(deriveKey(config.secret, "audit-pseudonym")),
@@ -139,8 +141,10 @@ export async function startServer(config: Config): Promise<RunningServer> {
     sweeping = true;
     sweepIdleSessions(deps)
       .then(() => purgeDueUsers(deps, noRequest))
-      .then((purged) => {
+      .then(async (purged) => {
         if (purged > 0) app.log.info({ purged }, "purged accounts past their deletion grace period");
+        const pruned = await pruneOldEvents(deps);
+        if (pruned > 0) app.log.info({ pruned }, "pruned events past their retention");
       })
       .catch((error: unknown) => app.log.error({ err: error }, "background sweep failed"))
       .finally(() => {

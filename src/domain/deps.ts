@@ -14,6 +14,8 @@ export interface Deps {
   readonly signupOpen: boolean;
   /** 0: deletion erases at once. Otherwise the account is disabled at once and erased after this long. */
   readonly deletionGraceMs: number;
+  /** How long the events feed keeps an event. */
+  readonly eventRetentionMs: number;
   /** The audit chain's keyed hash, for verification (the store seals with the same one). */
   readonly auditSealer: AuditSealer;
   /** How many refusals are audited one by one, per account and address (recordDenial). */

@@ -31,6 +31,10 @@ export const errorCodes = {
   },
   USER_NOT_RESTORABLE: { status: 409, title: "This user has no deletion to undo." },
   DELETION_PENDING: { status: 409, title: "This account is scheduled for deletion: restore it instead." },
+  EVENTS_CURSOR_EXPIRED: {
+    status: 410,
+    title: "Events after this cursor were pruned: resynchronise, then read from a new cursor.",
+  },
   PAYLOAD_TOO_LARGE: { status: 413, title: "The request body is too large." },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, title: "Send a JSON body (Content-Type: application/json)." },
   RATE_LIMITED: { status: 429, title: "Too many attempts. Wait and try again." },

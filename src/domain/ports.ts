@@ -4,6 +4,7 @@
  * this file; it depends on nothing outside the domain.
  */
 import type { AuditEntry, AuditHead, AuditInput, AuditQuery } from "./audit/audit-chain.ts";
+import type { EventRecord } from "./events/user-event.ts";
 import type { SessionRecord } from "./sessions/session-record.ts";
 import type { ApiTokenRecord } from "./tokens/api-token.ts";
 import type { TokenAuthenticated } from "./tokens/token-check.ts";
@@ -45,6 +46,12 @@ export interface UserListQuery {
   readonly limit: number;
 }
 
+/** A place in the events feed: after this event (auditSeq, ordinal); ordinal -1 is before an act's first. */
+export interface EventPosition {
+  readonly auditSeq: number;
+  readonly ordinal: number;
+}
+
 export interface UserPatch {
   readonly name?: string;
   readonly role?: Role;
@@ -80,6 +87,10 @@ export interface StoreReads {
   readAuditChain(afterSeq?: number): AsyncIterable<AuditEntry>;
   /** The sequence number and hash the chain must end with (guards against truncation). */
   getAuditHead(): Promise<AuditHead>;
+  /** Events after the position, in commit order (the feed). */
+  listEvents(after: EventPosition, limit: number): Promise<EventRecord[]>;
+  /** The last position retention has deleted through: a cursor before it may have missed events. */
+  getEventsPrunedThrough(): Promise<EventPosition>;
 }
 
 /** Writes; every one runs inside a transaction so that an act and its audit row commit together. */
@@ -121,6 +132,8 @@ export interface StoreWrites {
   /** Every token of the user; returns how many. */
   deleteUserApiTokens(userId: string): Promise<number>;
   appendAudit(entry: AuditInput): Promise<AuditEntry>;
+  /** An act's events, after its audit row in the same transaction (domain/events/record-events.ts). */
+  insertEvents(events: readonly EventRecord[]): Promise<void>;
 }
 
 export type StoreTx = StoreReads & StoreWrites;
@@ -141,6 +154,11 @@ export interface Store extends StoreReads {
   touchSession(id: string, now: number): Promise<void>;
   /** A token's last use (at most once a minute per token, token-check.ts); one statement, outside any transaction. */
   touchApiToken(id: string, now: number): Promise<void>;
+  /**
+   * Deletes up to `limit` events that occurred before `before`, oldest first, as one short write of its own,
+   * moving the pruned-through mark with them; returns how many.
+   */
+  pruneEvents(before: number, limit: number): Promise<number>;
   /** After an erasure commits: leaves no readable copy of the erased rows in the engine's files. */
   scrubAfterErase(): Promise<void>;
   close(): Promise<void>;

@@ -10,6 +10,7 @@ import { adminUserRoutes } from "./routes/admin-user-routes.ts";
 import { auditRoutes } from "./routes/audit-routes.ts";
 import { authRoutes, sessionRoutes } from "./routes/auth-routes.ts";
 import { authzRoutes } from "./routes/authz-routes.ts";
+import { eventRoutes } from "./routes/event-routes.ts";
 import { healthRoutes } from "./routes/health-routes.ts";
 import { openApiRoutes } from "./routes/openapi-routes.ts";
 import { tokenRoutes } from "./routes/token-routes.ts";
@@ -32,4 +33,5 @@ export async function registerApiRoutes(
   await app.register(adminGroup((group) => adminUserRoutes(group, context), onAdminDenied, apiTokens));
   await app.register(adminGroup((group) => auditRoutes(group, context), onAdminDenied, apiTokens));
   await app.register(adminGroup((group) => tokenRoutes(group, context), onAdminDenied, apiTokens));
+  await app.register(adminGroup((group) => eventRoutes(group, context), onAdminDenied, apiTokens));
 }

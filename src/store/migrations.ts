@@ -142,4 +142,32 @@ export const migrations: readonly Migration[] = [
       CREATE UNIQUE INDEX users_external_id ON users (external_id);
     `,
   },
+  {
+    version: 6,
+    name: "events for downstream systems",
+    // Written by the use cases in the act's own transaction (domain/events/user-event.ts). The key is the act's
+    // audit seq and the event's rank in the act: audit seqs are handed out under the audit head's lock, held
+    // to commit, so this key is commit order and the feed's cursor never skips a late commit. No foreign key
+    // to users: an erased user's events stay (they hold ids only). events_pruned records how far retention has
+    // deleted, so a cursor from before it is told it has a gap rather than silently missing events.
+    sql: (d) => `
+      CREATE TABLE events (
+        audit_seq ${d.bigint} NOT NULL,
+        ordinal INTEGER NOT NULL,
+        id TEXT NOT NULL UNIQUE,
+        type TEXT NOT NULL,
+        user_id TEXT NOT NULL,
+        occurred_at ${d.bigint} NOT NULL,
+        payload TEXT NOT NULL,
+        PRIMARY KEY (audit_seq, ordinal)
+      )${d.strictTable};
+      CREATE INDEX events_occurred_at ON events (occurred_at);
+      CREATE TABLE events_pruned (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        audit_seq ${d.bigint} NOT NULL,
+        ordinal INTEGER NOT NULL
+      )${d.strictTable};
+      INSERT INTO events_pruned (id, audit_seq, ordinal) VALUES (1, 0, -1);
+    `,
+  },
 ];

@@ -1,11 +1,13 @@
 import type { AuditEntry, AuditHead, AuditQuery } from "../domain/audit/audit-chain.ts";
-import type { SessionAndUser, StoreReads, UserListQuery } from "../domain/ports.ts";
+import type { EventRecord } from "../domain/events/user-event.ts";
+import type { EventPosition, SessionAndUser, StoreReads, UserListQuery } from "../domain/ports.ts";
 import type { SessionRecord } from "../domain/sessions/session-record.ts";
 import type { ApiTokenRecord } from "../domain/tokens/api-token.ts";
 import type { TokenAuthenticated } from "../domain/tokens/token-check.ts";
 import { searchKey } from "../domain/users/email.ts";
 import type { UserRecord } from "../domain/users/user.ts";
 import { getAuditHead, listAudit, readAuditChain } from "./audit-queries.ts";
+import { getEventsPrunedThrough, listEvents } from "./event-queries.ts";
 import {
   type ApiTokenRow,
   apiTokenColumns,
@@ -127,5 +129,13 @@ export class SqlStoreReads implements StoreReads {
 
   getAuditHead(): Promise<AuditHead> {
     return getAuditHead(this.db);
+  }
+
+  listEvents(after: EventPosition, limit: number): Promise<EventRecord[]> {
+    return listEvents(this.db, after, limit);
+  }
+
+  getEventsPrunedThrough(): Promise<EventPosition> {
+    return getEventsPrunedThrough(this.db);
   }
 }

@@ -1,4 +1,5 @@
 import type { AuditEntry, AuditInput, AuditSealer } from "../domain/audit/audit-chain.ts";
+import type { EventRecord } from "../domain/events/user-event.ts";
 import type { StoreTx, UserPatch } from "../domain/ports.ts";
 import type { SessionRecord } from "../domain/sessions/session-record.ts";
 import type { ApiTokenRecord } from "../domain/tokens/api-token.ts";
@@ -6,6 +7,7 @@ import { searchKey } from "../domain/users/email.ts";
 import { emailSkeleton } from "../domain/users/email-skeleton.ts";
 import type { UserRecord } from "../domain/users/user.ts";
 import { appendAudit, eraseAuditNotesMentioning } from "./audit-queries.ts";
+import { insertEvents } from "./event-queries.ts";
 import { apiTokenColumns, sessionColumns, toUser, type UserRow, userColumns } from "./rows.ts";
 import type { Dialect, SqlExecutor, SqlParam } from "./sql-engine.ts";
 import { SqlStoreReads } from "./sql-store-reads.ts";
@@ -26,6 +28,10 @@ export class SqlStoreTx extends SqlStoreReads implements StoreTx {
 
   appendAudit(entry: AuditInput): Promise<AuditEntry> {
     return appendAudit(this.db, this.dialect, this.seal, entry);
+  }
+
+  insertEvents(events: readonly EventRecord[]): Promise<void> {
+    return insertEvents(this.db, events);
   }
 
   async lockUser(id: string): Promise<UserRecord | null> {

@@ -6,11 +6,13 @@ import {
   genesisHash,
   sealAuditHead,
 } from "../domain/audit/audit-chain.ts";
-import type { SessionAndUser, Store, StoreTx, UserListQuery } from "../domain/ports.ts";
+import type { EventRecord } from "../domain/events/user-event.ts";
+import type { EventPosition, SessionAndUser, Store, StoreTx, UserListQuery } from "../domain/ports.ts";
 import type { SessionRecord } from "../domain/sessions/session-record.ts";
 import type { ApiTokenRecord } from "../domain/tokens/api-token.ts";
 import type { TokenAuthenticated } from "../domain/tokens/token-check.ts";
 import type { UserRecord } from "../domain/users/user.ts";
+import { pruneEvents } from "./event-queries.ts";
 import type { SqlEngine } from "./sql-engine.ts";
 import { SqlStoreReads } from "./sql-store-reads.ts";
 import { SqlStoreTx } from "./sql-store-tx.ts";
@@ -91,6 +93,18 @@ export class SqlStore implements Store {
 
   getAuditHead(): Promise<AuditHead> {
     return this.#reads.getAuditHead();
+  }
+
+  listEvents(after: EventPosition, limit: number): Promise<EventRecord[]> {
+    return this.#reads.listEvents(after, limit);
+  }
+
+  getEventsPrunedThrough(): Promise<EventPosition> {
+    return this.#reads.getEventsPrunedThrough();
+  }
+
+  pruneEvents(before: number, limit: number): Promise<number> {
+    return this.#engine.transaction((db) => pruneEvents(db, before, limit));
   }
 
   /** A new database's empty log gets its sealed head once the secret is known (at open, after migrating). */

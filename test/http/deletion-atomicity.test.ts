@@ -6,7 +6,8 @@ import type { AuditEntry, AuditQuery } from "../../src/domain/audit/audit-chain.
 import { verifyAuditLog } from "../../src/domain/audit/audit-log.ts";
 import { deleteUser } from "../../src/domain/deletion/delete-user.ts";
 import type { Deps } from "../../src/domain/deps.ts";
-import type { SessionAndUser, Store, StoreTx, UserListQuery } from "../../src/domain/ports.ts";
+import type { EventRecord } from "../../src/domain/events/user-event.ts";
+import type { EventPosition, SessionAndUser, Store, StoreTx, UserListQuery } from "../../src/domain/ports.ts";
 import type { SessionRecord } from "../../src/domain/sessions/session-record.ts";
 import type { ApiTokenRecord } from "../../src/domain/tokens/api-token.ts";
 import type { TokenAuthenticated } from "../../src/domain/tokens/token-check.ts";
@@ -23,7 +24,7 @@ import { HttpClient } from "../support/http-client.ts";
  * ASVS 2.3.3 and CS-AZ "exit safely": a fault in the middle of a deletion rolls the whole of it back.
  * The one test double in these suites: the real store, with one transaction verb made to fail.
  */
-type Sabotaged = "deleteUserSessions" | "eraseUser" | "scheduleErasure" | "appendAudit";
+type Sabotaged = "deleteUserSessions" | "eraseUser" | "scheduleErasure" | "appendAudit" | "insertEvents";
 
 class InjectedFault extends Error {
   override readonly name = "InjectedFault";
@@ -67,6 +68,15 @@ class SabotagedStore implements Store {
 
   touchSession(id: string, now: number): Promise<void> {
     return this.#real.touchSession(id, now);
+  }
+  listEvents(after: EventPosition, limit: number): Promise<EventRecord[]> {
+    return this.#real.listEvents(after, limit);
+  }
+  getEventsPrunedThrough(): Promise<EventPosition> {
+    return this.#real.getEventsPrunedThrough();
+  }
+  pruneEvents(before: number, limit: number): Promise<number> {
+    return this.#real.pruneEvents(before, limit);
   }
   touchApiToken(id: string, now: number): Promise<void> {
     return this.#real.touchApiToken(id, now);
@@ -132,6 +142,9 @@ const faults: readonly { verb: Sabotaged; when?: (args: readonly unknown[]) => b
   { verb: "appendAudit", when: isDeletionEntry, grace: 0 },
   { verb: "scheduleErasure", grace: 7 * 86_400_000 },
   { verb: "appendAudit", when: isDeletionEntry, grace: 7 * 86_400_000 },
+  // The act's events are part of the act (issue 14.1): their write failing undoes the deletion too.
+  { verb: "insertEvents", grace: 0 },
+  { verb: "insertEvents", grace: 7 * 86_400_000 },
 ];
 
 for (const engine of engines) {

@@ -47,6 +47,7 @@ function depsOf(store: Store, clock: TestClock): Deps {
     lifetimes: testLifetimes,
     signupOpen: true,
     deletionGraceMs: 7 * 86_400_000,
+    eventRetentionMs: 30 * 86_400_000,
     auditSealer: createAuditSealer(deriveKey(schema4Secret, "audit")),
     denials: new DenialBudget(clock),
     auditPseudonym: createAuditPseudonymizer(deriveKey(schema4Secret, "audit-pseudonym")),

@@ -75,6 +75,7 @@ for (const engine of engines) {
         deleteUserApiToken: true,
         deleteUserApiTokens: true,
         appendAudit: true,
+        insertEvents: true,
       } satisfies Record<keyof StoreWrites, true>;
       const verbs = Object.keys(writeVerbs);
       assert.deepEqual(

@@ -1,9 +1,12 @@
 import type { Actor, RequestMeta } from "../actor.ts";
+import type { AuditEntry } from "../audit/audit-chain.ts";
 import { type AuditFacts, auditEntry } from "../audit/audit-entry.ts";
 import { recordDenial, refusedPermission } from "../audit/denial-record.ts";
 import { auditFailures } from "../audit/failure-record.ts";
 import type { Deps } from "../deps.ts";
 import { type Ok, type Refusal, refuse } from "../errors.ts";
+import { recordEvents } from "../events/record-events.ts";
+import type { EventFacts } from "../events/user-event.ts";
 import type { StoreTx } from "../ports.ts";
 import { isRecentlyAuthenticated } from "../sessions/session-record.ts";
 import type { UserRecord } from "../users/user.ts";
@@ -102,8 +105,15 @@ export interface LockedTarget {
   readonly target: UserRecord;
   /** Refuses the act on a rule only its body knows; audited in the act's transaction like every refusal. */
   deny(refusal: Refusal): Promise<Refusal>;
-  /** The act's success row, under the act's action and target. */
-  succeeded(at: number, facts: Omit<AuditFacts, "action" | "outcome" | "targetId">): Promise<void>;
+  /**
+   * The act's success row, under the act's action and target, and the events it tells downstream systems
+   * (domain/events/user-event.ts), in the same transaction.
+   */
+  succeeded(
+    at: number,
+    facts: Omit<AuditFacts, "action" | "outcome" | "targetId">,
+    events?: readonly EventFacts[],
+  ): Promise<AuditEntry>;
 }
 
 /**
@@ -143,10 +153,12 @@ export async function runAdminAct<T extends object>(
         tx,
         target,
         deny: (refused) => deny(target.id, refused),
-        async succeeded(at, facts) {
-          await tx.appendAudit(
+        async succeeded(at, facts, events = []) {
+          const audit = await tx.appendAudit(
             auditEntry(actor, meta, at, { ...facts, action, outcome: "success", targetId: target.id }),
           );
+          await recordEvents(tx, deps, actor, audit, events);
+          return audit;
         },
       });
     }),

@@ -21,6 +21,7 @@ export const adminActions = [
   "users.sessions.read",
   "users.sessions.revoke",
   "audit.read",
+  "events.read",
   "sessions.introspect",
   "tokens.create",
   "tokens.read",

@@ -3,6 +3,7 @@ import { recordDenial, refusedPermission } from "../audit/denial-record.ts";
 import { auditFailures } from "../audit/failure-record.ts";
 import type { Deps } from "../deps.ts";
 import { type Ok, type Refusal, refuse } from "../errors.ts";
+import { type ChangedField, type EventFacts, revocationFacts } from "../events/user-event.ts";
 import type { UserListQuery, UserPatch } from "../ports.ts";
 import { type SessionView, toSessionView } from "../sessions/session-lifecycle.ts";
 import { isExpired } from "../sessions/session-record.ts";
@@ -108,18 +109,41 @@ export async function updateUserAsAdmin(
     // the new role from the next request (authz.ts `permits`).
     const tokensRevoked = changes.status === "disabled" ? await tx.deleteUserApiTokens(target.id) : 0;
     await tx.updateUser(target.id, changes, now);
-    await succeeded(now, {
-      details: {
-        role: changes.role ?? null,
-        fromRole: changes.role === undefined ? null : target.role,
-        status: changes.status ?? null,
-        nameChanged: changes.name !== undefined,
-        sessionsRevoked,
-        tokensRevoked,
+    await succeeded(
+      now,
+      {
+        details: {
+          role: changes.role ?? null,
+          fromRole: changes.role === undefined ? null : target.role,
+          status: changes.status ?? null,
+          nameChanged: changes.name !== undefined,
+          sessionsRevoked,
+          tokensRevoked,
+        },
       },
-    });
+      updateEvents(target.id, changes, sessionsRevoked, tokensRevoked),
+    );
     return { ok: true, user: { ...target, ...changes, updatedAt: now }, sessionsRevoked, tokensRevoked };
   });
+}
+
+/** user.updated naming the fields that changed, user.disabled or user.enabled, and the revocation. */
+function updateEvents(
+  userId: string,
+  changes: UserPatch,
+  sessionsRevoked: number,
+  tokensRevoked: number,
+): EventFacts[] {
+  const changed: ChangedField[] = [];
+  if (changes.name !== undefined) changed.push("name");
+  if (changes.role !== undefined) changed.push("role");
+  if (changes.status !== undefined) changed.push("status");
+  if (changed.length === 0) return [];
+  const facts: EventFacts[] = [{ type: "user.updated", userId, changed }];
+  if (changes.status === "disabled") facts.push({ type: "user.disabled", userId });
+  if (changes.status === "active") facts.push({ type: "user.enabled", userId });
+  const reason = changes.status === "disabled" ? "disabled" : "role_change";
+  return [...facts, ...revocationFacts(userId, reason, sessionsRevoked, tokensRevoked)];
 }
 
 /**
@@ -151,7 +175,7 @@ export async function restoreUser(
     await tx.cancelErasure(target.id, now);
     const restored = await tx.lockUser(target.id);
     if (restored === null) throw new Error("a restored user vanished inside its transaction");
-    await succeeded(now, { details: { status: restored.status } });
+    await succeeded(now, { details: { status: restored.status } }, [{ type: "user.restored", userId: target.id }]);
     return { ok: true, user: restored };
   });
 }
@@ -186,7 +210,11 @@ export async function revokeUserSessions(
 ): Promise<Ok<{ sessionsRevoked: number }> | Refusal> {
   return runAdminAct(deps, actor, meta, { ...revokingSessions, targetId }, async ({ tx, target, succeeded }) => {
     const sessionsRevoked = await tx.deleteUserSessions(target.id);
-    await succeeded(deps.clock.now(), { details: { sessionsRevoked } });
+    await succeeded(
+      deps.clock.now(),
+      { details: { sessionsRevoked } },
+      revocationFacts(target.id, "admin", sessionsRevoked),
+    );
     return { ok: true, sessionsRevoked };
   });
 }

@@ -3,6 +3,8 @@ import { type AdminAct, needsStepUp, runAdminAct } from "../admin/admin-act.ts";
 import { auditEntry } from "../audit/audit-entry.ts";
 import type { Deps } from "../deps.ts";
 import { type Ok, type Refusal, refuse } from "../errors.ts";
+import { recordEvents } from "../events/record-events.ts";
+import { revocationFacts } from "../events/user-event.ts";
 import { mentionsEmail, normalizeEmail } from "../users/email.ts";
 import type { UserRecord } from "../users/user.ts";
 
@@ -109,16 +111,23 @@ async function runDeletion(
     // deletion keeps its note until the purge erases the account, and the note with it.
     const note =
       options.note !== null && erase && mentionsEmail(options.note, normalizeEmail(target.email)) ? null : options.note;
-    await succeeded(now, {
-      reason: options.reason,
-      note,
-      details: {
-        mode: erase ? "erased" : "scheduled",
-        sessionsRevoked,
-        tokensRevoked,
-        selfService: options.selfService,
+    await succeeded(
+      now,
+      {
+        reason: options.reason,
+        note,
+        details: {
+          mode: erase ? "erased" : "scheduled",
+          sessionsRevoked,
+          tokensRevoked,
+          selfService: options.selfService,
+        },
       },
-    });
+      [
+        ...revocationFacts(target.id, "deletion", sessionsRevoked, tokensRevoked),
+        { type: erase ? "user.deleted" : "user.deletion_scheduled", userId: target.id },
+      ],
+    );
     return {
       ok: true,
       receipt: {
@@ -149,7 +158,7 @@ export async function purgeDueUsers(deps: Deps, meta: RequestMeta, batch = 100):
       const sessionsRevoked = await tx.deleteUserSessions(id);
       const tokensRevoked = await tx.deleteUserApiTokens(id);
       await tx.eraseUser(id);
-      await tx.appendAudit(
+      const audit = await tx.appendAudit(
         auditEntry(actor, meta, now, {
           action: "users.purge",
           outcome: "success",
@@ -157,6 +166,10 @@ export async function purgeDueUsers(deps: Deps, meta: RequestMeta, batch = 100):
           details: { sessionsRevoked, tokensRevoked },
         }),
       );
+      await recordEvents(tx, deps, actor, audit, [
+        ...revocationFacts(id, "deletion", sessionsRevoked, tokensRevoked),
+        { type: "user.deleted", userId: id },
+      ]);
       return true;
     });
     if (erased) purged += 1;

@@ -4,6 +4,8 @@ import { recordDenial } from "../audit/denial-record.ts";
 import { auditFailures } from "../audit/failure-record.ts";
 import type { Deps } from "../deps.ts";
 import { type Ok, type Refusal, refuse } from "../errors.ts";
+import { recordEvents } from "../events/record-events.ts";
+import { revocationFacts } from "../events/user-event.ts";
 import type { StoreTx } from "../ports.ts";
 import type { UserRecord } from "../users/user.ts";
 import { isExpired, type SessionRecord } from "./session-record.ts";
@@ -129,7 +131,7 @@ export async function revokeOwnSession(
 export async function revokeOtherSessions(deps: Deps, auth: Authenticated, meta: RequestMeta): Promise<number> {
   return deps.store.transaction(async (tx) => {
     const revoked = await tx.deleteUserSessions(auth.user.id, auth.session.id);
-    await tx.appendAudit(
+    const audit = await tx.appendAudit(
       auditEntry(actorOf(auth), meta, deps.clock.now(), {
         action: "session.revoke_others",
         outcome: "success",
@@ -137,6 +139,7 @@ export async function revokeOtherSessions(deps: Deps, auth: Authenticated, meta:
         details: { sessionsRevoked: revoked },
       }),
     );
+    await recordEvents(tx, deps, actorOf(auth), audit, revocationFacts(auth.user.id, "user", revoked));
     return revoked;
   });
 }

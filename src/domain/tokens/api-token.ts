@@ -19,7 +19,14 @@ const tokenShape = /^gatehouse_([A-Za-z0-9_-]{22})_([A-Za-z0-9_-]{43})$/;
 const tokenLength = tokenPrefix.length + 22 + 1 + 43;
 
 /** The fixed, documented list of scopes (docs/tokens.md); nothing else is accepted. */
-export const tokenScopes = ["users:read", "users:write", "sessions:introspect", "scim", "audit:read"] as const;
+export const tokenScopes = [
+  "users:read",
+  "users:write",
+  "sessions:introspect",
+  "scim",
+  "audit:read",
+  "events:read",
+] as const;
 export type TokenScope = (typeof tokenScopes)[number];
 
 /**
@@ -32,6 +39,7 @@ const scopePermissions: Readonly<Record<TokenScope, readonly AdminAction[]>> = {
   "sessions:introspect": ["sessions.introspect"],
   scim: [],
   "audit:read": ["audit.read"],
+  "events:read": ["events.read"],
 };
 
 /** The user acts a `scim` token may attempt through /scim/v2 (and only there). */

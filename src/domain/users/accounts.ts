@@ -6,6 +6,8 @@ import { recordDenial } from "../audit/denial-record.ts";
 import { auditFailures } from "../audit/failure-record.ts";
 import type { Deps } from "../deps.ts";
 import { type Ok, type Refusal, refuse } from "../errors.ts";
+import { recordEvents } from "../events/record-events.ts";
+import { revocationFacts } from "../events/user-event.ts";
 import type { StoreReads } from "../ports.ts";
 import { type StartedSession, startSession } from "../sessions/session-lifecycle.ts";
 import { legacyEmailKey, normalizeEmail, parseEmail } from "./email.ts";
@@ -62,7 +64,7 @@ export async function createAccount(
       if (rank !== null) return recordDenial(deps, actor, meta, "users.create", null, rank, tx);
     }
     if (!(await tx.insertUser(user, email.email))) return refuse("EMAIL_TAKEN");
-    await tx.appendAudit(
+    const audit = await tx.appendAudit(
       auditEntry(actor, meta, now, {
         action: "user.create",
         outcome: "success",
@@ -70,6 +72,7 @@ export async function createAccount(
         details: { role: user.role },
       }),
     );
+    await recordEvents(tx, deps, actor, audit, [{ type: "user.created", userId: user.id }]);
     const started =
       withSession === null ? null : await startSession(tx, deps, user, meta, withSession.replacedSessionId);
     return { ok: true as const, user, started };
@@ -177,7 +180,7 @@ export async function changePassword(
       await tx.updateUser(user.id, { passwordHash }, now);
       const revoked = await tx.deleteUserSessions(user.id, auth.session.id);
       const started = await startSession(tx, deps, { ...user, passwordHash }, meta, auth.session.id);
-      await tx.appendAudit(
+      const audit = await tx.appendAudit(
         auditEntry(actorOf(auth), meta, now, {
           action: "user.password_change",
           outcome: "success",
@@ -185,6 +188,9 @@ export async function changePassword(
           details: { sessionsRevoked: revoked + 1 },
         }),
       );
+      // Every session of the user ended, this one included (the client got a fresh one): a downstream cache
+      // drops them all.
+      await recordEvents(tx, deps, actorOf(auth), audit, revocationFacts(user.id, "password_change", revoked + 1));
       return { ok: true as const, started, sessionsRevoked: revoked };
     }),
   );
@@ -200,13 +206,16 @@ export async function updateProfile(
   const now = deps.clock.now();
   await deps.store.transaction(async (tx) => {
     await tx.updateUser(auth.user.id, { name }, now);
-    await tx.appendAudit(
+    const audit = await tx.appendAudit(
       auditEntry(actorOf(auth), meta, now, {
         action: "user.update_profile",
         outcome: "success",
         targetId: auth.user.id,
       }),
     );
+    await recordEvents(tx, deps, actorOf(auth), audit, [
+      { type: "user.updated", userId: auth.user.id, changed: ["name"] },
+    ]);
   });
   return { ...auth.user, name, updatedAt: now };
 }

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { auditOutcomes } from "../../domain/audit/audit-chain.ts";
 import { errorCodes } from "../../domain/errors.ts";
+import { eventTypes } from "../../domain/events/user-event.ts";
 import { tokenScopes } from "../../domain/tokens/api-token.ts";
 import { roles } from "../../domain/users/role.ts";
 import { maxNameLength, userStatuses } from "../../domain/users/user.ts";
@@ -208,6 +209,43 @@ export const introspectionPayload = z
     z.object({ active: z.literal(false) }),
   ])
   .meta({ id: "Introspection", description: "RFC 7662's answer: inactive says nothing more, whatever the reason." });
+
+const eventActor = z.object({
+  type: z.enum(["user", "token", "cli", "system", "anonymous"]),
+  id: z.string().max(64).nullable().describe("The user who acted (a token's owner); null for the CLI and the server."),
+  token_id: z.string().max(64).optional().describe("The API token the owner acted through."),
+});
+
+export const eventPayload = z
+  .object({
+    type: z.enum(eventTypes),
+    id: z.string().max(64).describe("`evt_…`: unique, the receiver's idempotency key."),
+    timestamp: timestamp,
+    data: z.object({
+      user_id: uuid,
+      actor: eventActor,
+      reason: z.enum(["deletion", "disabled", "role_change", "admin", "password_change", "user"]).optional(),
+      sessions_revoked: z.number().int().min(0).optional(),
+      tokens_revoked: z.number().int().min(0).optional(),
+      changed: z
+        .array(z.enum(["name", "role", "status"]))
+        .max(3)
+        .readonly()
+        .optional(),
+      audit_seq: z.number().int().min(1).describe("The act's entry in the audit log."),
+      audit_hash: z.string().max(128).describe("That entry's hash: an outside copy of the chain's head."),
+    }),
+  })
+  .meta({
+    id: "Event",
+    description: "Something that happened to a user. Ids only: never an e-mail address or a name.",
+  });
+
+export const eventPagePayload = z.object({
+  events: z.array(eventPayload).max(500).readonly(),
+  nextCursor: z.string().max(32).describe("Pass as `after` for the next page (also when this one is empty)."),
+  hasMore: z.boolean().describe("More events follow already."),
+});
 
 export const healthPayload = z.object({ status: z.literal("ok") });
 
