@@ -28,7 +28,7 @@ export class CliRefusal extends Error {
 }
 
 /** Users are named by id or by e-mail address on the command line. */
-async function resolveUserId(deps: Deps, idOrEmail: string): Promise<string> {
+export async function resolveUserId(deps: Deps, idOrEmail: string): Promise<string> {
   if (idOrEmail.includes("@")) {
     const user = await findUserByEmail(deps.store, idOrEmail);
     if (user === null) fail(refuse("USER_NOT_FOUND", `no user with e-mail ${idOrEmail}`));
