@@ -96,7 +96,9 @@ export function registerOperatorCommands(program: Command, withDeps: WithDeps): 
         withDeps(async (deps) => {
           const result = await updateUserAsAdmin(deps, cli, await resolveUserId(deps, user), { status }, noRequest);
           if (!result.ok) fail(result);
-          console.log(`${result.user.id} is now ${status}; ${result.sessionsRevoked} session(s) revoked.`);
+          console.log(
+            `${result.user.id} is now ${status}; ${result.sessionsRevoked} session(s) revoked, ${result.tokensRevoked} API token(s) revoked.`,
+          );
         }),
       );
   }

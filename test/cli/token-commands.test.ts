@@ -268,6 +268,7 @@ for (const engine of engines) {
       assert.notEqual(await inProcess((deps) => checkApiToken(deps, secret)), null);
       const disabled = await gatehouse("users", "disable", adminEmail);
       assert.equal(disabled.code, 0, disabled.stderr);
+      assert.match(disabled.stdout, /is now disabled; 0 session\(s\) revoked, 3 API token\(s\) revoked\./);
       assert.equal(await inProcess((deps) => checkApiToken(deps, secret)), null);
       assert.deepEqual(await tokensOf(adminId), []);
       assert.equal((await gatehouse("tokens", "list", adminEmail)).stdout, "");
