@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { createSignedInUser, goodPassword, leaveReauthWindow } from "../support/accounts.ts";
+import { createSignedInUser, goodPassword, leaveReauthWindow, signIn } from "../support/accounts.ts";
 import { startTestApp, type TestApp } from "../support/app.ts";
 import { auditOf } from "../support/audit.ts";
 import { engines } from "../support/databases.ts";
@@ -339,6 +339,34 @@ for (const engine of engines) {
       }
       const names = (await t.store.listUserApiTokens(admin.user.id)).map((token) => token.name);
       assert.deepEqual(names, [markup]);
+    });
+
+    test("the list marks an expired token and shows a token's last use", async () => {
+      const admin = await createSignedInUser(t, "admin");
+      const brief = await createToken(admin.device, ["users:read"], { name: "brief", expiresInDays: 1 });
+      const used = await createToken(admin.device, ["users:read"], { name: "used", expiresInDays: 30 });
+      assert.equal((await serviceClient(t, used.token).get("/api/users")).statusCode, 200);
+      // Last use is written beside the request, not inside it: wait for the write to land.
+      for (let i = 0; i < 50; i += 1) {
+        const stored = await t.store.listUserApiTokens(admin.user.id);
+        if (stored.find((token) => token.id === used.view.id)?.lastUsedAt !== null) break;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      const before = await admin.device.get("/admin/tokens");
+      const rowOf = (body: string, name: string) => {
+        const start = body.indexOf(`<td>${name} `);
+        return body.slice(start, body.indexOf("</tr>", start));
+      };
+      assert.doesNotMatch(rowOf(before.body, "brief"), /expired/);
+      assert.match(rowOf(before.body, "brief"), />never</);
+      assert.doesNotMatch(rowOf(before.body, "used"), />never</);
+      t.clock.advance(2 * 86_400_000);
+      // Two days on, the old session is long gone: the admin signs in again.
+      const later = await (await signIn(t, admin.user)).get("/admin/tokens");
+      assert.equal(later.statusCode, 200);
+      assert.match(rowOf(later.body, "brief"), /<span class="badge disabled">expired<\/span>/);
+      assert.doesNotMatch(rowOf(later.body, "used"), /expired/);
+      assertProblem(await serviceClient(t, brief.token).get("/api/users"), 401, "INVALID_TOKEN");
     });
 
     test("a disabled owner's tokens are gone from their user page with the disable", async () => {
