@@ -3,8 +3,9 @@ import { ConfigError, loadDotEnv, parseConfig } from "../config.ts";
 import { noRequest } from "../domain/actor.ts";
 import { createAccount } from "../domain/users/accounts.ts";
 import { openDeps, startServer } from "../server.ts";
-import { CliRefusal, fail, registerOperatorCommands } from "./operator-commands.ts";
+import { CliRefusal, fail, registerOperatorCommands, type WithDeps } from "./operator-commands.ts";
 import { promptPassword, readPasswordFromStdin } from "./read-password.ts";
+import { registerTokenCommands } from "./token-commands.ts";
 
 /** `gatehouse`: the server and its operator commands. Every act goes through the domain's use cases. */
 const program = new Command()
@@ -81,14 +82,16 @@ program
     }
   });
 
-registerOperatorCommands(program, async (work) => {
+const withDeps: WithDeps = async (work) => {
   const { deps, store } = await openDeps(config());
   try {
     return await work(deps);
   } finally {
     await store.close();
   }
-});
+};
+registerOperatorCommands(program, withDeps);
+registerTokenCommands(program, withDeps);
 
 program.parseAsync().catch((error: unknown) => {
   if (error instanceof ConfigError || error instanceof CliRefusal) {

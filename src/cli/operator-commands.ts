@@ -28,7 +28,7 @@ export class CliRefusal extends Error {
 }
 
 /** Users are named by id or by e-mail address on the command line. */
-async function resolveUserId(deps: Deps, idOrEmail: string): Promise<string> {
+export async function resolveUserId(deps: Deps, idOrEmail: string): Promise<string> {
   if (idOrEmail.includes("@")) {
     const user = await findUserByEmail(deps.store, idOrEmail);
     if (user === null) fail(refuse("USER_NOT_FOUND", `no user with e-mail ${idOrEmail}`));
@@ -96,7 +96,9 @@ export function registerOperatorCommands(program: Command, withDeps: WithDeps): 
         withDeps(async (deps) => {
           const result = await updateUserAsAdmin(deps, cli, await resolveUserId(deps, user), { status }, noRequest);
           if (!result.ok) fail(result);
-          console.log(`${result.user.id} is now ${status}; ${result.sessionsRevoked} session(s) revoked.`);
+          console.log(
+            `${result.user.id} is now ${status}; ${result.sessionsRevoked} session(s) revoked, ${result.tokensRevoked} API token(s) revoked.`,
+          );
         }),
       );
   }

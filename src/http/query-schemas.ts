@@ -10,6 +10,9 @@ import { userStatuses } from "../domain/users/user.ts";
 /** Any string names a user: a malformed id is simply one that does not exist (no format oracle). */
 export const userParams = z.object({ id: z.string().min(1).max(200) });
 
+/** An API token's id in a path (the API and the pages): 22 characters when it names one. */
+export const tokenParams = z.object({ id: z.string().min(1).max(64) });
+
 /** Likewise a session: one that is not the caller's is answered as one that does not exist. */
 export const sessionParams = z.object({ sessionId: z.string().max(64) });
 

@@ -34,6 +34,7 @@ export const notices = {
   "user-deleted": "The user is deleted. Every one of their sessions was ended first.",
   "user-scheduled": "The user is disabled and scheduled for erasure. Every one of their sessions was ended.",
   "user-restored": "The user is restored.",
+  "token-revoked": "The API token is revoked: its next request is refused.",
 } as const;
 export type NoticeKey = keyof typeof notices;
 
@@ -70,7 +71,7 @@ export function layout(page: PageContext, options: PageOptions, content: SafeHtm
   <a class="brand" href="${base}${user === null ? "/login" : "/account"}">Gatehouse</a>
   <nav aria-label="Main">
     ${user === null ? html`<a href="${base}/login">Sign in</a><a href="${base}/signup">Sign up</a>` : html`<a href="${base}/account">My account</a>`}
-    ${isAdmin ? html`<a href="${base}/admin/users">Users</a><a href="${base}/admin/audit">Audit log</a>` : ""}
+    ${isAdmin ? html`<a href="${base}/admin/users">Users</a><a href="${base}/admin/audit">Audit log</a><a href="${base}/admin/tokens">API tokens</a>` : ""}
   </nav>
   ${
     user === null

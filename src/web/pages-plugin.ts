@@ -9,6 +9,7 @@ import { adminUserPages } from "./pages/admin-user-pages.ts";
 import { apiReferencePage } from "./pages/api-reference-page.ts";
 import { auditPages } from "./pages/audit-pages.ts";
 import { authPages } from "./pages/auth-pages.ts";
+import { tokenPages } from "./pages/token-pages.ts";
 
 const stylesheet = readFileSync(new URL("./assets/gatehouse.css", import.meta.url), "utf8");
 const favicon = readFileSync(new URL("./assets/favicon.svg", import.meta.url), "utf8");
@@ -48,5 +49,6 @@ export function pagesPlugin(context: RouteContext, onAdminDenied: AdminDenial) {
     await app.register(routeGroup("authenticated", (group) => accountPages(group, context)));
     await app.register(adminGroup((group) => adminUserPages(group, context), onAdminDenied));
     await app.register(adminGroup((group) => auditPages(group, context), onAdminDenied));
+    await app.register(adminGroup((group) => tokenPages(group, context), onAdminDenied));
   };
 }

@@ -1,12 +1,10 @@
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
-import { configVariables, parseConfig } from "../../src/config.ts";
+import { parseConfig } from "../../src/config.ts";
 import type { RequestMeta } from "../../src/domain/actor.ts";
 import type { Deps } from "../../src/domain/deps.ts";
 import { logIn, signUp } from "../../src/domain/users/accounts.ts";
@@ -14,38 +12,16 @@ import { normalizeEmail } from "../../src/domain/users/email.ts";
 import { openDeps } from "../../src/server.ts";
 import { goodPassword } from "../support/accounts.ts";
 import { fastHasher } from "../support/app.ts";
+import { runGatehouse } from "../support/cli-process.ts";
 
 /** The operator CLI as an operator runs it: `node bin/gatehouse.js ...` in a child process, on SQLite. */
-const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
-
-interface Run {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
 function gatehouse(
   dir: string,
   args: readonly string[],
   options: { input?: string; env?: Record<string, string> } = {},
 ) {
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const name of [...configVariables, "NODE_TEST_CONTEXT"]) delete env[name];
-  Object.assign(env, { DATABASE_URL: join(dir, "gatehouse.sqlite"), DATA_DIR: dir, ...options.env });
-  return new Promise<Run>((resolve, reject) => {
-    const child = spawn(process.execPath, ["bin/gatehouse.js", ...args], { cwd: repoRoot, env });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => {
-      stdout += chunk.toString("utf8");
-    });
-    child.stderr.on("data", (chunk: Buffer) => {
-      stderr += chunk.toString("utf8");
-    });
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(options.input ?? "");
-  });
+  const variables = { DATABASE_URL: join(dir, "gatehouse.sqlite"), DATA_DIR: dir, ...options.env };
+  return runGatehouse(variables, args, options.input);
 }
 
 const meta: RequestMeta = { ip: "192.0.2.7", userAgent: "cli-test", requestId: null };

@@ -32,13 +32,19 @@ for (const engine of engines) {
     let t: TestApp;
     let admin: HttpClient;
     let userId: string;
+    let tokenId: string;
+    let adminId: string;
     before(async () => {
       t = await startTestApp(engine, { publicUrl: `https://app.example${prefix}` });
       const adminUser = await createUser(t, "admin");
+      adminId = adminUser.id;
       userId = (await createUser(t)).id;
       admin = t.client();
       const login = await admin.post(`${prefix}/api/auth/login`, { email: adminUser.email, password: goodPassword });
       assert.equal(login.statusCode, 200, login.body);
+      const token = await admin.post(`${prefix}/api/tokens`, { name: "prefixed", scopes: ["users:read"] });
+      assert.equal(token.statusCode, 201, token.body);
+      tokenId = (token.json() as { apiToken: { id: string } }).apiToken.id;
     });
     after(() => t.close());
 
@@ -54,6 +60,9 @@ for (const engine of engines) {
         [admin, `/admin/users/${userId}`],
         [admin, `/admin/users/${userId}/delete`],
         [admin, "/admin/audit"],
+        [admin, "/admin/tokens"],
+        [admin, `/admin/tokens/${tokenId}/revoke`],
+        [admin, `/admin/users/${adminId}`],
         [admin, "/no-such-page"],
       ];
       let links = 0;
@@ -62,6 +71,15 @@ for (const engine of engines) {
         assert.match(String(response.headers["content-type"]), /^text\/html/, path);
         links += assertAllUnderPrefix(response.body, path);
       }
+      // The page that shows a new token's secret: the answer to the creating form's POST.
+      const csrf = /name="_csrf" value="([^"]+)"/.exec((await admin.get(`${prefix}/admin/tokens`)).body)?.[1] ?? "";
+      const created = await admin.request(
+        "POST",
+        `${prefix}/admin/tokens`,
+        form({ _csrf: csrf, name: "from the page", scopes: "audit:read", password: goodPassword }),
+      );
+      assert.equal(created.statusCode, 200, created.body);
+      links += assertAllUnderPrefix(created.body, "created token page");
       // A 405 page too: the sign-up route asked with a method it lacks.
       const notAllowed = await anonymous.request("PUT", `${prefix}/signup`);
       assert.equal(notAllowed.statusCode, 405);
@@ -70,7 +88,7 @@ for (const engine of engines) {
       assert.equal(css.statusCode, 200);
       assert.match(String(css.headers["content-type"]), /^text\/css/);
       assert.equal((await anonymous.get(`${prefix}/favicon.ico`)).statusCode, 200);
-      console.log(`# ${links} links and form actions on ${pages.length + 1} pages, all under ${prefix}/`);
+      console.log(`# ${links} links and form actions on ${pages.length + 2} pages, all under ${prefix}/`);
     });
 
     test("every redirect stays under the prefix: home, sign-in, sign-out, a page that needs a session", async () => {
@@ -102,6 +120,16 @@ for (const engine of engines) {
       assert.equal(out.headers.location, `${prefix}/login?notice=signed-out`);
       const plain = await t.client().request("POST", `${prefix}/login`, form({ email, password: goodPassword }));
       assert.equal(plain.headers.location, `${prefix}/account?notice=signed-in`);
+      const tokens = await admin.get(`${prefix}/admin/tokens`);
+      const adminCsrf = /name="_csrf" value="([^"]+)"/.exec(tokens.body)?.[1] ?? "";
+      const tokenId = /\/admin\/tokens\/([A-Za-z0-9_-]{22})\/revoke/.exec(tokens.body)?.[1] ?? "";
+      const revoked = await admin.request(
+        "POST",
+        `${prefix}/admin/tokens/${tokenId}/revoke`,
+        form({ _csrf: adminCsrf }),
+      );
+      assert.equal(revoked.statusCode, 303, revoked.body);
+      assert.equal(revoked.headers.location, `${prefix}/admin/tokens?notice=token-revoked`);
     });
 
     test("a sign-in may return to the app beside Gatehouse on the same origin, without Gatehouse's notice", async () => {

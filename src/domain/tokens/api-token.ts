@@ -54,6 +54,30 @@ const scimPermissions: readonly AdminAction[] = [
 /** Where a token is used: the admin API, or the SCIM service provider. */
 export type TokenChannel = "api" | "scim";
 
+/**
+ * A token's name: what its owner reads in listings to tell tokens apart, so it must read as what it is.
+ * Control and format characters (bidi overrides, zero-width marks) could make one name look like another
+ * or reorder the text around it; they are refused by every edge alike (API, pages, CLI).
+ */
+export const tokenNameMaxLength = 100;
+const unreadableInName = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Co}\p{Cn}\p{Default_Ignorable_Code_Point}]/u;
+const unreadableInNameEverywhere = new RegExp(unreadableInName.source, "gu");
+
+/** A refused name as it may be shown back to its sender to correct: without the characters it may not hold. */
+export function readableTokenName(name: string): string {
+  return name.replace(unreadableInNameEverywhere, "");
+}
+
+/** Null for a name a token may carry (after trimming), else why not. */
+export function tokenNameProblem(name: string): string | null {
+  const trimmed = name.trim();
+  if (trimmed.length === 0) return "A token needs a name.";
+  if (trimmed.length > tokenNameMaxLength) return `A token's name is at most ${tokenNameMaxLength} characters.`;
+  if (unreadableInName.test(trimmed))
+    return "A token's name may not contain control or invisible formatting characters.";
+  return null;
+}
+
 /** The lifetimes of a token, in days: what a creation may ask for (docs/tokens.md). */
 export const tokenLifetimeDays = { default: 90, max: 365 } as const;
 

@@ -14,6 +14,8 @@ import {
   permissionsOfScope,
   type TokenScope,
   tokenLifetimeDays,
+  tokenNameProblem,
+  tokenScopes,
 } from "./api-token.ts";
 
 /**
@@ -59,10 +61,19 @@ export interface NewTokenInput {
   readonly ownerId: string;
 }
 
+function roleHoldsScope(role: Role, scope: TokenScope): boolean {
+  const held = permissionTable[role];
+  return permissionsOfScope(scope).every((action) => held.has(action));
+}
+
+/** The scopes a token of an owner with this role may be given (what the pages offer). */
+export function scopesHeldBy(role: Role): TokenScope[] {
+  return tokenScopes.filter((scope) => roleHoldsScope(role, scope));
+}
+
 /** A scope its owner's role lacks is refused, by name: a token never starts out promising more than it can do. */
 function missingScope(role: Role, scopes: readonly TokenScope[]): TokenScope | null {
-  const held = permissionTable[role];
-  return scopes.find((scope) => permissionsOfScope(scope).some((action) => !held.has(action))) ?? null;
+  return scopes.find((scope) => !roleHoldsScope(role, scope)) ?? null;
 }
 
 export async function createApiToken(
@@ -78,6 +89,10 @@ export async function createApiToken(
   if (actor.type === "user" && actor.user.id !== input.ownerId) {
     return deny(refuse("FORBIDDEN", "A token belongs to the person who creates it."));
   }
+  // The API's schema says the same; the rules live here so the pages and the CLI cannot skip them.
+  const nameProblem = tokenNameProblem(input.name);
+  if (nameProblem !== null) return deny(refuse("VALIDATION_FAILED", nameProblem));
+  if (input.scopes.length === 0) return deny(refuse("VALIDATION_FAILED", "A token needs at least one scope."));
   const days = input.expiresInDays ?? tokenLifetimeDays.default;
   if (!Number.isInteger(days) || days < 1 || days > tokenLifetimeDays.max) {
     return deny(
@@ -146,6 +161,29 @@ export async function listApiTokens(
   if (refusal !== null) return recordDenial(deps, actor, meta, action, owner.id, refusal);
   const now = deps.clock.now();
   return { ok: true, tokens: (await deps.store.listUserApiTokens(owner.id)).map((t) => toTokenView(t, now)) };
+}
+
+/**
+ * One token, for the pages' revocation prompt: one's own, or one of a user ranked below (as listApiTokens).
+ * A token that does not exist and one the actor may not see differ only after the permission check, as
+ * everywhere: a permitted actor learns that an id names no token, which it could learn by revoking it.
+ */
+export async function getApiToken(
+  deps: Deps,
+  actor: Actor,
+  tokenId: string,
+  meta: RequestMeta,
+): Promise<Ok<{ token: TokenView }> | Refusal> {
+  const action = "tokens.read";
+  const denied = await refusedPermission(deps, actor, meta, action, null);
+  if (denied !== null) return denied;
+  const found = await deps.store.getApiTokenAndUser(tokenId);
+  if (found === null) return recordDenial(deps, actor, meta, action, null, refuse("TOKEN_NOT_FOUND"));
+  const owner = await deps.store.getUserById(found.user.id);
+  if (owner === null) return recordDenial(deps, actor, meta, action, null, refuse("TOKEN_NOT_FOUND"));
+  const refusal = checkTarget(actor, action, { target: owner, activeSuperusers: 0 }, { removesAccess: false });
+  if (refusal !== null) return recordDenial(deps, actor, meta, action, owner.id, refusal);
+  return { ok: true, token: toTokenView(found.token, deps.clock.now()) };
 }
 
 /**

@@ -2,7 +2,7 @@ import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { introspectSession } from "../../domain/sessions/session-introspection.ts";
-import { tokenLifetimeDays, tokenScopes } from "../../domain/tokens/api-token.ts";
+import { tokenLifetimeDays, tokenNameMaxLength, tokenScopes } from "../../domain/tokens/api-token.ts";
 import { createApiToken, listApiTokens, revokeApiToken } from "../../domain/tokens/token-admin.ts";
 import { unwrap } from "../gatehouse-error.ts";
 import {
@@ -11,12 +11,10 @@ import {
   revokedTokenPayload,
   tokenListPayload,
 } from "../openapi/response-schemas.ts";
-import { userParams } from "../query-schemas.ts";
+import { tokenParams, userParams } from "../query-schemas.ts";
 import { requestActor } from "../request-auth.ts";
 import { requestMeta } from "../request-meta.ts";
 import type { RouteContext } from "../route-context.ts";
-
-const tokenParams = z.object({ id: z.string().min(1).max(64) });
 
 /**
  * API tokens (created, listed and revoked by people, with a session: no token can manage tokens) and
@@ -31,7 +29,7 @@ export function tokenRoutes(app: FastifyInstance, context: RouteContext): void {
     {
       schema: {
         body: z.strictObject({
-          name: z.string().trim().min(1).max(100),
+          name: z.string().trim().min(1).max(tokenNameMaxLength),
           scopes: z.array(z.enum(tokenScopes)).min(1).max(tokenScopes.length),
           expiresInDays: z.number().int().min(1).max(tokenLifetimeDays.max).optional(),
         }),

@@ -6,6 +6,7 @@ import * as userAdmin from "../../domain/admin/user-admin.ts";
 import { deleteUser } from "../../domain/deletion/delete-user.ts";
 import { planDeletion } from "../../domain/deletion/deletion-plan.ts";
 import type { Refusal } from "../../domain/errors.ts";
+import { listApiTokens } from "../../domain/tokens/token-admin.ts";
 import { roles } from "../../domain/users/role.ts";
 import { userStatuses } from "../../domain/users/user.ts";
 import { GatehouseError, unwrap } from "../../http/gatehouse-error.ts";
@@ -43,7 +44,9 @@ export function adminUserPages(app: FastifyInstance, context: RouteContext): voi
     const meta = requestMeta(request);
     const found = unwrap(await userAdmin.getUser(deps, actor, id, meta));
     const sessions = await userAdmin.listUserSessions(deps, actor, id, meta);
-    const view = userPage(page, found.user, sessions.ok ? sessions.sessions : null);
+    // Shown to the user themselves and to a viewer ranked above them; the use case says which (and audits a no).
+    const tokens = await listApiTokens(deps, actor, id, meta);
+    const view = userPage(page, found.user, sessions.ok ? sessions.sessions : null, tokens.ok ? tokens.tokens : null);
     return sendFormPage(reply, page, { title: found.user.email }, view, refusal);
   };
 

@@ -1,11 +1,13 @@
 import type { DeletionPlan } from "../../domain/deletion/deletion-plan.ts";
 import type { SessionView } from "../../domain/sessions/session-lifecycle.ts";
+import type { TokenView } from "../../domain/tokens/token-admin.ts";
 import { isPrivileged, roles } from "../../domain/users/role.ts";
 import { type UserRecord, userStatuses } from "../../domain/users/user.ts";
 import { removalText } from "../../http/removal-text.ts";
 import { html, type SafeHtml } from "../html.ts";
 import { csrfField, type PageContext } from "../layout.ts";
 import { formatTime, sessionTable } from "./session-table.ts";
+import { tokenTable } from "./token-views.ts";
 
 export interface UserFilters {
   readonly search?: string | undefined;
@@ -58,7 +60,22 @@ ${
 ${nextCursor === null ? "" : html`<p><a class="button secondary" href="${page.base}/admin/users?${next.toString()}">Next page</a></p>`}`;
 }
 
-export function userPage(page: PageContext, user: UserRecord, sessions: readonly SessionView[] | null): SafeHtml {
+/** A user's API tokens, for a viewer who may see them (the user, or one ranked above); else nothing. */
+function tokensSection(page: PageContext, tokens: readonly TokenView[] | null, self: boolean): SafeHtml | string {
+  if (tokens === null) return "";
+  return html`<section class="card" aria-labelledby="tokens-title">
+  <h2 id="tokens-title">API tokens</h2>
+  ${tokenTable(page, tokens)}
+  ${self ? html`<p class="hint">Create tokens on <a href="${page.base}/admin/tokens">your API tokens page</a>.</p>` : ""}
+</section>`;
+}
+
+export function userPage(
+  page: PageContext,
+  user: UserRecord,
+  sessions: readonly SessionView[] | null,
+  tokens: readonly TokenView[] | null,
+): SafeHtml {
   const self = page.auth?.user.id === user.id;
   return html`<p><a href="${page.base}/admin/users">← All users</a></p>
 <h1>${user.email}</h1>
@@ -75,7 +92,8 @@ export function userPage(page: PageContext, user: UserRecord, sessions: readonly
 </section>
 ${
   self
-    ? html`<p class="hint">This is your own account: manage it from <a href="${page.base}/account">My account</a>.</p>`
+    ? html`<p class="hint">This is your own account: manage it from <a href="${page.base}/account">My account</a>.</p>
+${tokensSection(page, tokens, true)}`
     : html`<section class="card" aria-labelledby="access-title">
   <h2 id="access-title">Access</h2>
   <form method="post" action="${page.base}/admin/users/${user.id}/role">${csrfField(page)}
@@ -112,6 +130,7 @@ ${
   <form method="post" action="${page.base}/admin/users/${user.id}/sessions/revoke">${csrfField(page)}
     <button type="submit" class="secondary">End every session</button></form>
 </section>
+${tokensSection(page, tokens, false)}
 <section class="card" aria-labelledby="delete-title">
   <h2 id="delete-title">Delete</h2>
   <a class="button danger" href="${page.base}/admin/users/${user.id}/delete">Delete this user…</a>
