@@ -18,6 +18,7 @@ const scopeSummaries: Readonly<Record<TokenScope, string>> = {
   "sessions:introspect": "ask whether a session token is live (POST /api/sessions/introspect)",
   scim: "provision users through SCIM 2.0 (/scim/v2 only)",
   "audit:read": "read and verify the audit log",
+  "events:read": "read the events feed of what happened to users (GET /api/events)",
 };
 
 /** The creation form's fields as last sent, shown again when the creation was refused (never the password). */
