@@ -8,7 +8,9 @@ import type {
 } from "fastify";
 import type { Actor, Authenticated } from "../domain/actor.ts";
 import { permissionTable } from "../domain/admin/authz.ts";
-import type { Refusal } from "../domain/errors.ts";
+import { type Refusal, refuse } from "../domain/errors.ts";
+import type { TokenScope } from "../domain/tokens/api-token.ts";
+import { invalidTokenChallenge } from "./bearer-auth.ts";
 import { GatehouseError } from "./gatehouse-error.ts";
 import { completeAnswers, declaredSuccesses } from "./openapi/route-answers.ts";
 import { callerOf } from "./request-auth.ts";
@@ -21,6 +23,7 @@ import { isApiPath } from "./security-headers.ts";
  * inherits, so no route can forget its guard. Every route carries its policy in its config, and the app
  * refuses to start if one does not (see assertEveryRouteHasPolicy).
  */
+/** "admin": the admin groups, the session-or-token ones and the token-only one (tokenOnlyGroup) alike. */
 export type RoutePolicy = "public" | "authenticated" | "admin";
 type DeclaredPolicy = RoutePolicy | "method-not-allowed";
 
@@ -36,8 +39,11 @@ declare module "fastify" {
 
 export type RouteRegistrar = (group: FastifyInstance) => void | Promise<void>;
 
-/** Audits an admin group's refusal and returns it (FORBIDDEN, or RATE_LIMITED past the denial budget). */
-export type AdminDenial = (request: FastifyRequest, actor: Actor) => Promise<Refusal>;
+/**
+ * Audits an admin group's refusal and returns it (the refusal given, FORBIDDEN by default, or RATE_LIMITED
+ * past the denial budget).
+ */
+export type AdminDenial = (request: FastifyRequest, actor: Actor, refusal?: Refusal) => Promise<Refusal>;
 
 /**
  * A group's bearer check (http/bearer-auth.ts `authenticateBearer`, bound to the app and a channel): true
@@ -70,6 +76,21 @@ export function adminGroup(register: RouteRegistrar, onDenied: AdminDenial, toke
   return policyGroup("admin", [caller, adminRolesOnly(onDenied)], register, tokens !== undefined);
 }
 
+/**
+ * Administrative routes only an API token with `scope` may call (SCIM): no session ever reaches them. A
+ * cookie alone is 401 invalid_token like a missing token, a cookie with a bearer token is the ambiguity
+ * refusal (bearer-auth.ts), a valid token without the scope is INSUFFICIENT_SCOPE, audited like the admin
+ * gate's refusals; then the admin gate itself, and each use case's exact permission check.
+ */
+export function tokenOnlyGroup(
+  register: RouteRegistrar,
+  onDenied: AdminDenial,
+  tokens: TokenGuard,
+  scope: TokenScope,
+): FastifyPluginAsync {
+  return policyGroup("admin", [requireToken(tokens, scope, onDenied), adminRolesOnly(onDenied)], register, true);
+}
+
 function policyGroup(
   policy: RoutePolicy,
   guards: readonly onRequestAsyncHookHandler[],
@@ -96,6 +117,18 @@ function requireSessionOrToken(tokens: TokenGuard): onRequestAsyncHookHandler {
   return async function requireSessionOrToken(request) {
     if (await tokens(request)) return;
     if (request.auth === null) throw new GatehouseError("UNAUTHENTICATED");
+  };
+}
+
+function requireToken(tokens: TokenGuard, scope: TokenScope, onDenied: AdminDenial): onRequestAsyncHookHandler {
+  return async function requireToken(request) {
+    if (!(await tokens(request))) {
+      throw new GatehouseError("INVALID_TOKEN", undefined, { "WWW-Authenticate": invalidTokenChallenge });
+    }
+    const caller = callerOf(request);
+    if (caller !== null && request.bearer !== null && !request.bearer.auth.token.scopes.includes(scope)) {
+      throw GatehouseError.from(await onDenied(request, caller, refuse("INSUFFICIENT_SCOPE")));
+    }
   };
 }
 
