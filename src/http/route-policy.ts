@@ -186,6 +186,9 @@ export function methodNotAllowedRoutes(
   answer: (request: FastifyRequest, reply: FastifyReply) => FastifyReply | Promise<FastifyReply>,
 ): FastifyPluginAsync {
   return async (app) => {
+    // Nothing a 405 answer depends on is in the body: one of a type only another scope parses (SCIM's
+    // application/scim+json) is read and dropped here, so the answer is the 405 and not a 415.
+    app.addContentTypeParser("*", { parseAs: "buffer" }, (_request, _body, done) => done(null, undefined));
     for (const [url, methods] of registry.methodsByUrl()) {
       const allow = [...methods].sort().join(", ");
       const missing = app.supportedMethods.filter((method) => !methods.has(method));

@@ -7,7 +7,6 @@ import { fastHasher, startTestApp, type TestApp } from "../support/app.ts";
 import { engines } from "../support/databases.ts";
 import type { HttpClient } from "../support/http-client.ts";
 import {
-  newScimUser,
   patchOp,
   renderTranscript,
   ScimClient,
