@@ -22,7 +22,10 @@ for (const engine of engines) {
       t = await startTestApp(engine);
       owner = await createTokenOwner(t, "admin", ["scim"]);
       scim = new ScimClient(owner.service);
-      const created = await scim.post("/scim/v2/Users", newScimUser(`victim-${process.pid}@idp.example`, { externalId: "v-1" }));
+      const created = await scim.post(
+        "/scim/v2/Users",
+        newScimUser(`victim-${process.pid}@idp.example`, { externalId: "v-1" }),
+      );
       assert.equal(created.statusCode, 201, created.body);
       victim = created.json() as ScimUserBody;
       await createUser(t, "user");
@@ -55,12 +58,21 @@ for (const engine of engines) {
           assertScimError(response, 400, "INVALID_FILTER", "invalidFilter");
         }
         // Quotes and escapes inside a string are that string's text: they match nothing, they break out of nothing.
-        for (const filter of [`userName eq "x\\" OR \\"1\\"=\\"1"`, `userName eq "\\u0000"`, `externalId eq "' OR '1'='1"`]) {
+        for (const filter of [
+          `userName eq "x\\" OR \\"1\\"=\\"1"`,
+          `userName eq "\\u0000"`,
+          `externalId eq "' OR '1'='1"`,
+        ]) {
           const response = await scim.get(`/scim/v2/Users?filter=${encodeURIComponent(filter)}`);
           assert.equal(response.statusCode, 200, `${filter}: ${response.body}`);
           assert.equal((response.json() as { totalResults: number }).totalResults, 0);
         }
-        assertScimError(await scim.get("/scim/v2/Users?filter=userName%20eq%20%22%00%22"), 400, "VALIDATION_FAILED", "invalidValue");
+        assertScimError(
+          await scim.get("/scim/v2/Users?filter=userName%20eq%20%22%00%22"),
+          400,
+          "VALIDATION_FAILED",
+          "invalidValue",
+        );
         assertScimError(await scim.get("/scim/v2/Users?filter=a&filter=b"), 400, "VALIDATION_FAILED", "invalidValue");
       });
     });
@@ -71,19 +83,36 @@ for (const engine of engines) {
         for (const [payload, status, code] of [
           [deep, 400, "MALFORMED_BODY"],
           [`[${"[".repeat(5000)}${"]".repeat(5000)}]`, 400, "MALFORMED_BODY"],
-          [JSON.stringify(newScimUser("big@idp.example", { displayName: "x".repeat(20_000) })), 413, "PAYLOAD_TOO_LARGE"],
+          [
+            JSON.stringify(newScimUser("big@idp.example", { displayName: "x".repeat(20_000) })),
+            413,
+            "PAYLOAD_TOO_LARGE",
+          ],
           ['{"__proto__": {"admin": true}, "schemas": [], "userName": "p@idp.example"}', 400, "MALFORMED_BODY"],
           ['{"constructor": {"prototype": {"x": 1}}}', 400, "MALFORMED_BODY"],
-          ['{"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "\\ud800@idp.example"}', 400, "VALIDATION_FAILED"],
+          [
+            '{"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "\\ud800@idp.example"}',
+            400,
+            "VALIDATION_FAILED",
+          ],
           ["", 400, "MALFORMED_BODY"],
           ["null", 400, "MALFORMED_BODY"],
           ['"a string"', 400, "MALFORMED_BODY"],
         ] as const) {
           const response = await scim.send("POST", "/scim/v2/Users", payload);
           assert.ok(response.statusCode < 500, `${payload.slice(0, 40)}: ${response.statusCode}`);
-          assertScimError(response, status, code, status === 413 ? undefined : code === "MALFORMED_BODY" ? "invalidSyntax" : "invalidValue");
+          assertScimError(
+            response,
+            status,
+            code,
+            status === 413 ? undefined : code === "MALFORMED_BODY" ? "invalidSyntax" : "invalidValue",
+          );
         }
-        const deepPatch = patchOp({ op: "replace", path: "name", value: JSON.parse(`${'{"a":'.repeat(30)}1${"}".repeat(30)}`) });
+        const deepPatch = patchOp({
+          op: "replace",
+          path: "name",
+          value: JSON.parse(`${'{"a":'.repeat(30)}1${"}".repeat(30)}`),
+        });
         assert.equal((await scim.patch(`/scim/v2/Users/${victim.id}`, deepPatch)).statusCode, 400);
       });
     });
@@ -118,7 +147,10 @@ for (const engine of engines) {
           assertScimError(response, 400, "VALIDATION_FAILED", "invalidValue");
         }
         assertScimError(
-          await scim.patch(`/scim/v2/Users/${victim.id}`, patchOp({ op: "replace", path: "externalId", value: { x: 1 } })),
+          await scim.patch(
+            `/scim/v2/Users/${victim.id}`,
+            patchOp({ op: "replace", path: "externalId", value: { x: 1 } }),
+          ),
           400,
           "VALIDATION_FAILED",
           "invalidValue",

@@ -49,7 +49,10 @@ describe("argon2id password hasher", () => {
     const noPassword = await median(noPasswordHash, password);
     // The same argon2id work as a real verification (timed with OWASP's parameters, where it dominates);
     // a shortcut would take microseconds, a fraction of a percent of it.
-    for (const [label, time] of [["no account", noAccount], ["no password", noPassword]] as const) {
+    for (const [label, time] of [
+      ["no account", noAccount],
+      ["no password", noPassword],
+    ] as const) {
       assert.ok(time > wrongPassword * 0.5 && time < wrongPassword * 2, `${label}: ${time} ms vs ${wrongPassword} ms`);
     }
   });

@@ -16,7 +16,11 @@ function refused(filter: string): void {
 
 describe("SCIM filters as store conditions", () => {
   test("userName and emails compare the address's normalized key", () => {
-    assert.deepEqual(condition('userName eq "Ada@EXAMPLE.test"'), { kind: "eq", field: "email", value: "ada@example.test" });
+    assert.deepEqual(condition('userName eq "Ada@EXAMPLE.test"'), {
+      kind: "eq",
+      field: "email",
+      value: "ada@example.test",
+    });
     assert.deepEqual(condition('emails.value EQ "ＡＤＡ@example.test"'), {
       kind: "eq",
       field: "email",
@@ -24,10 +28,7 @@ describe("SCIM filters as store conditions", () => {
     });
     assert.deepEqual(condition('emails[type eq "work"].value eq "a@b.test"'), {
       kind: "and",
-      conditions: [
-        { kind: "always" },
-        { kind: "eq", field: "email", value: "a@b.test" },
-      ],
+      conditions: [{ kind: "always" }, { kind: "eq", field: "email", value: "a@b.test" }],
     });
     assert.deepEqual(condition('emails[type eq "WORK"]'), { kind: "always" });
     assert.deepEqual(condition('emails[type eq "home"]'), { kind: "never" });

@@ -73,7 +73,10 @@ describe("SCIM PATCH application", () => {
   test("refusals by kind", () => {
     assert.equal(refusal(patch({ op: "replace", path: "userName", value: "eve@example.test" })), "IMMUTABLE_ATTRIBUTE");
     assert.equal(refusal(patch({ op: "remove", path: "emails" })), "IMMUTABLE_ATTRIBUTE");
-    assert.equal(refusal(patch({ op: "add", path: "emails", value: [{ value: "eve@example.test" }] })), "IMMUTABLE_ATTRIBUTE");
+    assert.equal(
+      refusal(patch({ op: "add", path: "emails", value: [{ value: "eve@example.test" }] })),
+      "IMMUTABLE_ATTRIBUTE",
+    );
     assert.equal(refusal(patch({ op: "add", path: "password", value: "x" })), "IMMUTABLE_ATTRIBUTE");
     assert.equal(refusal(patch({ op: "add", path: "meta.created", value: "x" })), "IMMUTABLE_ATTRIBUTE");
     assert.equal(refusal(patch({ op: "add", path: 'roles[value eq "x"]', value: "x" })), "UNSUPPORTED_ATTRIBUTE");
@@ -81,13 +84,19 @@ describe("SCIM PATCH application", () => {
     assert.equal(refusal(patch({ op: "add", path: "urn:example:ext:2.0:User:level", value: 1 })), "INVALID_PATH");
     assert.equal(refusal(patch({ op: "add", path: "emails[type eq ", value: 1 })), "INVALID_PATH");
     assert.equal(refusal(patch({ op: "add", path: 7, value: 1 })), "INVALID_PATH");
+    assert.equal(refusal(patch({ op: "add", path: "name.constructor", value: "x" })), "INVALID_PATH");
+    assert.equal(refusal(patch({ op: "add", path: "name", value: { constructor: "x" } })), "INVALID_PATH");
+    assert.equal(refusal(patch({ op: "add", path: `emails[${"(".repeat(600)}type eq "work"${")".repeat(600)}]`, value: "x" })), "INVALID_PATH");
     assert.equal(refusal(patch({ op: "remove", path: 'emails[type eq "home"]' })), "NO_TARGET");
     assert.equal(refusal(patch({ op: "remove" })), "NO_TARGET");
     assert.equal(refusal(patch({ op: "remove", path: "active" })), "VALIDATION_FAILED");
     assert.equal(refusal(patch({ op: "replace", path: "externalId", value: "x".repeat(513) })), "VALIDATION_FAILED");
     assert.equal(refusal(patch({ op: "replace", path: "externalId", value: "a\u0007b" })), "VALIDATION_FAILED");
     assert.equal(refusal(patch({ op: "replace", path: "displayName", value: "x".repeat(201) })), "VALIDATION_FAILED");
-    assert.equal(refusal(patch(...Array.from({ length: 101 }, () => ({ op: "add", path: "title", value: "x" })))), "VALIDATION_FAILED");
+    assert.equal(
+      refusal(patch(...Array.from({ length: 101 }, () => ({ op: "add", path: "title", value: "x" })))),
+      "VALIDATION_FAILED",
+    );
     assert.equal(refusal(patch({ op: "copy", path: "active" })), "MALFORMED_BODY");
     assert.equal(refusal(patch("replace")), "MALFORMED_BODY");
     assert.equal(refusal({ Operations: [] }), "MALFORMED_BODY");

@@ -104,6 +104,9 @@ function applyOperation(target: PatchTarget, draft: Draft, operation: unknown): 
   return applyPath(target, draft, op, path, operation.value, false);
 }
 
+/** The longest path read (its value filter is parsed like a list's filter, under the same bound). */
+const maxPathLength = scimLimits.maxFilterLength;
+
 /** `attr`, `attr.sub`, `attr[filter]` or `attr[filter].sub`, after the core schema's URN is taken off. */
 const pathShape = /^([a-z][a-z0-9_$-]*)(?:\[(.+)\])?(?:\.([a-z][a-z0-9_$-]*))?$/;
 
@@ -115,6 +118,7 @@ function applyPath(
   value: unknown,
   inValueMap: boolean,
 ): Step {
+  if (rawPath.length > maxPathLength) return refuse("INVALID_PATH", `A path may be at most ${maxPathLength} characters.`);
   const key = attributeKey(rawPath.trim());
   if (isEnterpriseAttribute(key)) return null;
   const shape = pathShape.exec(key);
@@ -226,7 +230,8 @@ const ignoredNameParts = new Set(["middlename", "honorificprefix", "honorificsuf
 function applyName(draft: Draft, op: Op, sub: string | undefined, value: unknown): Step {
   if (sub !== undefined) {
     if (ignoredNameParts.has(sub)) return null;
-    const part = nameParts[sub];
+    // Own keys only: `name.constructor` must not find Object.prototype's.
+    const part = Object.hasOwn(nameParts, sub) ? nameParts[sub] : undefined;
     return part === undefined
       ? refuse("INVALID_PATH", `name has no sub-attribute "${sub}".`)
       : setNamePart(draft, part, op, value, `name.${part}`);
