@@ -86,7 +86,10 @@ describe("SCIM PATCH application", () => {
     assert.equal(refusal(patch({ op: "add", path: 7, value: 1 })), "INVALID_PATH");
     assert.equal(refusal(patch({ op: "add", path: "name.constructor", value: "x" })), "INVALID_PATH");
     assert.equal(refusal(patch({ op: "add", path: "name", value: { constructor: "x" } })), "INVALID_PATH");
-    assert.equal(refusal(patch({ op: "add", path: `emails[${"(".repeat(600)}type eq "work"${")".repeat(600)}]`, value: "x" })), "INVALID_PATH");
+    assert.equal(
+      refusal(patch({ op: "add", path: `emails[${"(".repeat(600)}type eq "work"${")".repeat(600)}]`, value: "x" })),
+      "INVALID_PATH",
+    );
     assert.equal(refusal(patch({ op: "remove", path: 'emails[type eq "home"]' })), "NO_TARGET");
     assert.equal(refusal(patch({ op: "remove" })), "NO_TARGET");
     assert.equal(refusal(patch({ op: "remove", path: "active" })), "VALIDATION_FAILED");

@@ -118,7 +118,8 @@ function applyPath(
   value: unknown,
   inValueMap: boolean,
 ): Step {
-  if (rawPath.length > maxPathLength) return refuse("INVALID_PATH", `A path may be at most ${maxPathLength} characters.`);
+  if (rawPath.length > maxPathLength)
+    return refuse("INVALID_PATH", `A path may be at most ${maxPathLength} characters.`);
   const key = attributeKey(rawPath.trim());
   if (isEnterpriseAttribute(key)) return null;
   const shape = pathShape.exec(key);
