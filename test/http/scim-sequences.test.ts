@@ -135,6 +135,8 @@ for (const engine of engines) {
         "The test gives the account a password through the store, a superuser promotes it to admin, it signs in on two devices and creates two API tokens: 2 of 2 session cookies and 2 of 2 tokens are accepted.",
       );
 
+      t.clock.advance(60_000);
+
       const disabled = await scim.patch(
         `/scim/v2/Users/${user.id}`,
         { schemas: [scimPatchOpSchema], Operations: [{ op: "Replace", path: "active", value: "False" }] },
@@ -163,6 +165,8 @@ for (const engine of engines) {
       );
       assert.equal((inactive.json() as ScimListBody).totalResults, 1, inactive.body);
 
+      t.clock.advance(60_000);
+
       const enabled = await scim.patch(
         `/scim/v2/Users/${user.id}`,
         { schemas: [scimPatchOpSchema], Operations: [{ op: "Replace", path: "active", value: "True" }] },
@@ -171,6 +175,8 @@ for (const engine of engines) {
       assert.equal(enabled.statusCode, 200, enabled.body);
       assert.equal((enabled.json() as ScimUserBody).active, true);
       assert.deepEqual(await acceptedCredentials(credentials), { sessions: 0, tokens: 0 }, "nothing comes back");
+
+      t.clock.advance(60_000);
 
       const renamed = await scim.patch(
         `/scim/v2/Users/${user.id}`,
@@ -188,6 +194,8 @@ for (const engine of engines) {
       );
       assert.equal(renamed.statusCode, 200, renamed.body);
       assert.equal((renamed.json() as ScimUserBody).displayName, "Rear Admiral Grace Hopper");
+
+      t.clock.advance(60_000);
 
       const deleted = await scim.delete(`/scim/v2/Users/${user.id}`, "Delete the user");
       assert.equal(deleted.statusCode, 204, deleted.body);
@@ -231,6 +239,8 @@ for (const engine of engines) {
       );
       assert.equal((found.json() as ScimListBody).Resources[0]?.id, user.id);
 
+      t.clock.advance(60_000);
+
       const replaced = await scim.put(
         `/scim/v2/Users/${user.id}`,
         { ...body, id: user.id, name: { givenName: "Tess", familyName: "User" }, displayName: "Tess User" },
@@ -245,6 +255,8 @@ for (const engine of engines) {
         "The test gives the account a password through the store, a superuser promotes it to admin, it signs in on two devices and creates two API tokens: 2 of 2 session cookies and 2 of 2 tokens are accepted.",
       );
 
+      t.clock.advance(60_000);
+
       const deactivated = await scim.patch(
         `/scim/v2/Users/${user.id}`,
         patchOp({ op: "replace", value: { active: false } }),
@@ -257,12 +269,16 @@ for (const engine of engines) {
         "Counted right after the answer: 0 of 2 session cookies and 0 of 2 API tokens are accepted (each 401).",
       );
 
+      t.clock.advance(60_000);
+
       const reactivated = await scim.patch(
         `/scim/v2/Users/${user.id}`,
         patchOp({ op: "replace", value: { active: true } }),
         "Reactivate",
       );
       assert.equal((reactivated.json() as ScimUserBody).active, true, reactivated.body);
+
+      t.clock.advance(60_000);
 
       const deleted = await scim.delete(`/scim/v2/Users/${user.id}`, "Delete the user");
       assert.equal(deleted.statusCode, 204, deleted.body);
