@@ -17,7 +17,8 @@ export interface NewAccount {
   readonly email: string;
   /**
    * Null: an account without a password (one an identity provider provisions over SCIM). It stores
-   * `noPasswordHash`, which no password verifies against, until its owner sets one through recovery.
+   * `noPasswordHash`, which no password verifies against (issue 13: until its owner sets one through a
+   * recovery flow, which Gatehouse does not have yet).
    */
   readonly password: string | null;
   readonly name?: string;
