@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { createSignedInUser, createUser, loginFrom } from "../support/accounts.ts";
+import { createSignedInUser, createUser, goodPassword, loginFrom } from "../support/accounts.ts";
 import { startTestApp, type TestApp } from "../support/app.ts";
 import { engines } from "../support/databases.ts";
 import { problemCode } from "../support/http-assertions.ts";
@@ -128,13 +128,8 @@ for (const engine of engines) {
       assert.equal(response.statusCode, 201, response.body);
       assert.match(String(response.headers["content-type"]), /^application\/scim\+json/);
       const user = response.json() as ScimUserBody;
-      assert.equal(
-        response.headers.location,
-        `http://localhost:3000/scim/v2/Users/${user.id}`.replace(
-          "http://localhost:3000",
-          new URL(user.meta.location).origin,
-        ),
-      );
+      assert.equal(response.headers.location, user.meta.location);
+      assert.equal(user.meta.location, `${t.config.publicUrl.origin}/scim/v2/Users/${user.id}`);
       assert.equal(user.userName, name.toLowerCase());
       assert.deepEqual(user.emails, [{ value: name.toLowerCase(), type: "work", primary: true }]);
       assert.equal(user.displayName, "Ada L.");
@@ -479,6 +474,34 @@ for (const engine of engines) {
       const demoted = await boss.device.patch(`/api/users/${owner.user.id}`, { role: "user" });
       assert.equal(demoted.statusCode, 200, demoted.body);
       assertScimError(await new ScimClient(owner.service).get("/scim/v2/Users"), 403, "FORBIDDEN");
+    });
+
+    test("under a PUBLIC_URL with a path, SCIM lives under it, and so do its locations", async () => {
+      const prefix = "/gate";
+      const prefixed = await startTestApp(engine, { publicUrl: `https://app.example${prefix}` });
+      try {
+        const adminUser = await createUser(prefixed, "admin");
+        const device = prefixed.client();
+        const login = await device.post(`${prefix}/api/auth/login`, { email: adminUser.email, password: goodPassword });
+        assert.equal(login.statusCode, 200, login.body);
+        const issued = await device.post(`${prefix}/api/tokens`, { name: "idp", scopes: ["scim"] });
+        assert.equal(issued.statusCode, 201, issued.body);
+        const idp = new ScimClient(prefixed.client());
+        idp.http.bearer = (issued.json() as { token: string }).token;
+        const config = await idp.get(`${prefix}/scim/v2/ServiceProviderConfig`);
+        assert.equal(config.statusCode, 200, config.body);
+        const created = await idp.post(`${prefix}/scim/v2/Users`, newScimUser(userName("prefixed")));
+        assert.equal(created.statusCode, 201, created.body);
+        const user = created.json() as ScimUserBody;
+        assert.equal(user.meta.location, `https://app.example${prefix}/scim/v2/Users/${user.id}`);
+        assert.equal(created.headers.location, user.meta.location);
+        assertScimError(await idp.get(`${prefix}/scim/v2/Nope`), 404, "NOT_FOUND");
+        assertScimError(await idp.send("DELETE", `${prefix}/scim/v2/Schemas`), 405, "METHOD_NOT_ALLOWED");
+        const outside = await idp.http.request("GET", "/scim/v2/ServiceProviderConfig", {});
+        assert.equal(outside.statusCode, 404, "nothing answers outside the prefix");
+      } finally {
+        await prefixed.close();
+      }
     });
 
     test("a user in the grace period is gone for SCIM, and their address stays taken", async () => {
