@@ -8,6 +8,14 @@ export const errorCodes = {
   VALIDATION_FAILED: { status: 400, title: "The request is not valid." },
   MALFORMED_BODY: { status: 400, title: "The request body could not be parsed." },
   ORIGINAL_URL_INVALID: { status: 400, title: "The proxy's original URL cannot be judged." },
+  INVALID_FILTER: { status: 400, title: "The SCIM filter is not valid or uses what Gatehouse does not support." },
+  INVALID_PATH: {
+    status: 400,
+    title: "The SCIM PATCH path is malformed or names an attribute Gatehouse does not have.",
+  },
+  NO_TARGET: { status: 400, title: "The SCIM PATCH path's filter matches no value." },
+  IMMUTABLE_ATTRIBUTE: { status: 400, title: "This attribute cannot be set or changed through SCIM." },
+  UNSUPPORTED_ATTRIBUTE: { status: 400, title: "Gatehouse does not keep this attribute: SCIM cannot set it." },
   AMBIGUOUS_CREDENTIALS: { status: 400, title: "Send a session cookie or an API token, not both." },
   UNAUTHENTICATED: { status: 401, title: "Sign in to continue." },
   INVALID_TOKEN: { status: 401, title: "The API token is missing, malformed, unknown, expired or revoked." },
@@ -24,6 +32,7 @@ export const errorCodes = {
   USER_NOT_FOUND: { status: 404, title: "No such user." },
   METHOD_NOT_ALLOWED: { status: 405, title: "This method is not allowed here." },
   EMAIL_TAKEN: { status: 409, title: "An account with this e-mail address already exists." },
+  EXTERNAL_ID_TAKEN: { status: 409, title: "Another account already has this externalId." },
   LAST_SUPERUSER: { status: 409, title: "The last active superuser cannot be removed, disabled or demoted." },
   SELF_ACTION_FORBIDDEN: {
     status: 409,

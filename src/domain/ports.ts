@@ -27,7 +27,8 @@ export interface PasswordHasher {
   hash(password: string): Promise<string>;
   /**
    * False on any mismatch or malformed hash; never throws for a wrong password. With a null hash (no such
-   * account) it still does the full work of one verification, so timing does not reveal the account.
+   * account), or a stored value that is not a hash (an account without a password), it still does the full
+   * work of one verification, so timing does not reveal the account.
    */
   verify(hash: string | null, password: string): Promise<boolean>;
 }
@@ -60,6 +61,31 @@ export interface UserPatch {
   readonly purgeAfter?: number | null;
 }
 
+/** A user with what an identity provider calls them (SCIM `externalId`; null when none was given). */
+export interface ProvisionedUser {
+  readonly user: UserRecord;
+  readonly externalId: string | null;
+}
+
+/**
+ * A condition on users, as the store translates it to SQL (domain/scim/scim-filter.ts builds it from a SCIM
+ * filter). `email` compares the normalized key; `deletionPending` is whether a deletion waits out its grace.
+ */
+export type UserCondition =
+  | { readonly kind: "always" | "never" }
+  | { readonly kind: "eq"; readonly field: "id" | "email" | "externalId"; readonly value: string }
+  | { readonly kind: "hasExternalId" }
+  | { readonly kind: "status"; readonly value: UserStatus }
+  | { readonly kind: "deletionPending"; readonly value: boolean }
+  | { readonly kind: "and" | "or"; readonly conditions: readonly UserCondition[] };
+
+export interface UserConditionQuery {
+  readonly where: UserCondition;
+  /** Rows skipped, in the stable order (created_at, id). */
+  readonly offset: number;
+  readonly limit: number;
+}
+
 /** Reads that are safe outside a transaction. */
 export interface StoreReads {
   getUserById(id: string): Promise<UserRecord | null>;
@@ -82,6 +108,10 @@ export interface StoreReads {
   /** One trivial round trip to the database, touching no table: liveness for /healthz. */
   ping(): Promise<void>;
   listUsers(query: UserListQuery): Promise<UserRecord[]>;
+  /** The users matching a condition, a page of them in (created_at, id) order, and how many match in all. */
+  findUsers(query: UserConditionQuery): Promise<{ total: number; users: ProvisionedUser[] }>;
+  getProvisionedUser(id: string): Promise<ProvisionedUser | null>;
+  getUserByExternalId(externalId: string): Promise<UserRecord | null>;
   listAudit(query: AuditQuery): Promise<AuditEntry[]>;
   /** Every audit entry (after `afterSeq`, if given) in sequence order, notes included, for verification. */
   readAuditChain(afterSeq?: number): AsyncIterable<AuditEntry>;
@@ -99,9 +129,11 @@ export interface StoreWrites {
   lockUser(id: string): Promise<UserRecord | null>;
   /**
    * False when the normalized e-mail is taken, or when its confusable skeleton (computed by the store from
-   * normalizedEmail, domain/users/email-skeleton.ts) is another account's.
+   * normalizedEmail, domain/users/email-skeleton.ts) is another account's, or the external id is taken.
    */
-  insertUser(user: UserRecord, normalizedEmail: string): Promise<boolean>;
+  insertUser(user: UserRecord, normalizedEmail: string, externalId?: string | null): Promise<boolean>;
+  /** Sets or clears what an identity provider calls the user; check getUserByExternalId first (it is unique). */
+  setUserExternalId(id: string, externalId: string | null): Promise<void>;
   updateUser(id: string, patch: UserPatch, now: number): Promise<void>;
   /** Disables the account until purgeAfter, remembering its status so a restore gives that status back. */
   scheduleErasure(id: string, purgeAfter: number, now: number): Promise<void>;

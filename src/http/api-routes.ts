@@ -1,6 +1,6 @@
 /**
  * @module
- * The JSON API and the health check, each route group under its policy.
+ * The JSON API, the health check and the SCIM service provider, each route group under its policy.
  */
 import type { FastifyInstance } from "fastify";
 import type { RouteContext } from "./route-context.ts";
@@ -14,6 +14,8 @@ import { eventRoutes } from "./routes/event-routes.ts";
 import { healthRoutes } from "./routes/health-routes.ts";
 import { openApiRoutes } from "./routes/openapi-routes.ts";
 import { tokenRoutes } from "./routes/token-routes.ts";
+import { scimBasePath } from "./scim/scim-path.ts";
+import { scimPlugin } from "./scim/scim-plugin.ts";
 
 export async function registerApiRoutes(
   app: FastifyInstance,
@@ -34,4 +36,6 @@ export async function registerApiRoutes(
   await app.register(adminGroup((group) => auditRoutes(group, context), onAdminDenied, apiTokens));
   await app.register(adminGroup((group) => tokenRoutes(group, context), onAdminDenied, apiTokens));
   await app.register(adminGroup((group) => eventRoutes(group, context), onAdminDenied, apiTokens));
+  // SCIM 2.0 for identity providers: token-only, its own parser and error shape (docs/scim.md).
+  await app.register(scimPlugin(context, onAdminDenied), { prefix: scimBasePath });
 }

@@ -1,7 +1,7 @@
 /**
  * @module
  * The answers for a path no route has (404) and for a route asked with a method it lacks (405 + Allow).
- * API paths answer problem+json; every other path answers people, through the page renderer the
+ * API paths answer problem+json, SCIM paths SCIM errors; every other path answers people, through the page renderer the
  * composition root gives (http/ renders no HTML of its own).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
@@ -9,6 +9,8 @@ import type { ErrorCode } from "../domain/errors.ts";
 import { sendProblem } from "./problem.ts";
 import { routePath } from "./route-path.ts";
 import { methodNotAllowedRoutes, type RouteRegistry } from "./route-policy.ts";
+import { sendScimError } from "./scim/scim-error.ts";
+import { isScimPath } from "./scim/scim-path.ts";
 import { isApiPath } from "./security-headers.ts";
 
 export type PageErrorRenderer = (
@@ -24,8 +26,11 @@ export async function installFallbacks(
   basePath: string,
   sendErrorPage: PageErrorRenderer,
 ): Promise<void> {
-  const answer = (code: ErrorCode) => (request: FastifyRequest, reply: FastifyReply) =>
-    isApiPath(routePath(request, basePath)) ? sendProblem(reply, code) : sendErrorPage(request, reply, code);
+  const answer = (code: ErrorCode) => (request: FastifyRequest, reply: FastifyReply) => {
+    const path = routePath(request, basePath);
+    if (isScimPath(path)) return sendScimError(reply, code);
+    return isApiPath(path) ? sendProblem(reply, code) : sendErrorPage(request, reply, code);
+  };
   app.setNotFoundHandler(answer("NOT_FOUND"));
   await app.register(methodNotAllowedRoutes(registry, answer("METHOD_NOT_ALLOWED")));
 }

@@ -14,7 +14,10 @@ import { answerClientError } from "./client-error.ts";
 import { GatehouseError } from "./gatehouse-error.ts";
 import { installProblemHandlers, sendProblem } from "./problem.ts";
 import { withRedactedUrls } from "./redacted-url.ts";
+import { basePathOf, routePath } from "./route-path.ts";
 import { assertEveryApiRouteAnswers, assertEveryRouteHasPolicy, RouteRegistry } from "./route-policy.ts";
+import { sendScimError } from "./scim/scim-error.ts";
+import { isScimPath } from "./scim/scim-path.ts";
 import { apiSecurityHeaders } from "./security-headers.ts";
 import { fastifyTrustProxy } from "./trusted-proxies.ts";
 
@@ -33,8 +36,11 @@ export async function createHttpApp(options: AppOptions, limits: Limits): Promis
     genReqId: () => randomUUID(),
     // A URL that cannot even be decoded is refused before routing, so no hook runs for it: it still gets
     // a problem+json answer, with the headers of every JSON answer (its raw path cannot say which route).
-    frameworkErrors: (_error, _request, reply) => {
+    frameworkErrors: (_error, request, reply) => {
       reply.headers(apiSecurityHeaders);
+      if (isScimPath(routePath(request, basePathOf(options.publicUrl)))) {
+        return sendScimError(reply, "VALIDATION_FAILED", "The URL is not valid.");
+      }
       return sendProblem(reply, "VALIDATION_FAILED", "The URL is not valid.");
     },
     clientErrorHandler: answerClientError,

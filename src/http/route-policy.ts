@@ -9,6 +9,8 @@ import type {
 import type { Actor, Authenticated } from "../domain/actor.ts";
 import { permissionTable } from "../domain/admin/authz.ts";
 import { type Refusal, refuse } from "../domain/errors.ts";
+import type { TokenScope } from "../domain/tokens/api-token.ts";
+import { invalidTokenChallenge } from "./bearer-auth.ts";
 import { GatehouseError } from "./gatehouse-error.ts";
 import { completeAnswers, declaredSuccesses } from "./openapi/route-answers.ts";
 import { callerOf } from "./request-auth.ts";
@@ -21,6 +23,7 @@ import { isApiPath } from "./security-headers.ts";
  * inherits, so no route can forget its guard. Every route carries its policy in its config, and the app
  * refuses to start if one does not (see assertEveryRouteHasPolicy).
  */
+/** "admin": the admin groups, the session-or-token ones and the token-only one (tokenOnlyGroup) alike. */
 export type RoutePolicy = "public" | "authenticated" | "admin";
 type DeclaredPolicy = RoutePolicy | "method-not-allowed";
 
@@ -80,6 +83,21 @@ export function adminGroup(register: RouteRegistrar, onDenied: AdminDenial, toke
   return policyGroup("admin", [caller, adminRolesOnly(onDenied)], register, tokens !== undefined);
 }
 
+/**
+ * Administrative routes only an API token with `scope` may call (SCIM): no session ever reaches them. A
+ * cookie alone is 401 invalid_token like a missing token, a cookie with a bearer token is the ambiguity
+ * refusal (bearer-auth.ts), a valid token without the scope is INSUFFICIENT_SCOPE, audited like the admin
+ * gate's refusals; then the admin gate itself, and each use case's exact permission check.
+ */
+export function tokenOnlyGroup(
+  register: RouteRegistrar,
+  onDenied: AdminDenial,
+  tokens: TokenGuard,
+  scope: TokenScope,
+): FastifyPluginAsync {
+  return policyGroup("admin", [requireToken(tokens, scope, onDenied), adminRolesOnly(onDenied)], register, true);
+}
+
 function policyGroup(
   policy: RoutePolicy,
   guards: readonly onRequestAsyncHookHandler[],
@@ -106,6 +124,18 @@ function requireSessionOrToken(tokens: TokenGuard): onRequestAsyncHookHandler {
   return async function requireSessionOrToken(request) {
     if (await tokens(request)) return;
     if (request.auth === null) throw new GatehouseError("UNAUTHENTICATED");
+  };
+}
+
+function requireToken(tokens: TokenGuard, scope: TokenScope, onDenied: AdminDenial): onRequestAsyncHookHandler {
+  return async function requireToken(request) {
+    if (!(await tokens(request))) {
+      throw new GatehouseError("INVALID_TOKEN", undefined, { "WWW-Authenticate": invalidTokenChallenge });
+    }
+    const caller = callerOf(request);
+    if (caller !== null && request.bearer !== null && !request.bearer.auth.token.scopes.includes(scope)) {
+      throw GatehouseError.from(await onDenied(request, caller, refuse("INSUFFICIENT_SCOPE")));
+    }
   };
 }
 
@@ -166,6 +196,9 @@ export function methodNotAllowedRoutes(
   answer: (request: FastifyRequest, reply: FastifyReply) => FastifyReply | Promise<FastifyReply>,
 ): FastifyPluginAsync {
   return async (app) => {
+    // Nothing a 405 answer depends on is in the body: one of a type only another scope parses (SCIM's
+    // application/scim+json) is read and dropped here, so the answer is the 405 and not a 415.
+    app.addContentTypeParser("*", { parseAs: "buffer" }, (_request, _body, done) => done(null, undefined));
     for (const [url, methods] of registry.methodsByUrl()) {
       const allow = [...methods].sort().join(", ");
       const missing = app.supportedMethods.filter((method) => !methods.has(method));

@@ -7,6 +7,7 @@
  * Security Cheat Sheet lists, with a CSP that allows nothing at all.
  */
 import { type AllowedHosts, formActionSources } from "./allowed-hosts.ts";
+import { isScimPath } from "./scim/scim-path.ts";
 
 function contentSecurityPolicy(formAction: readonly string[]): string {
   return [
@@ -81,6 +82,7 @@ export function isApiPath(path: string): boolean {
   return (path.startsWith("/api/") && path !== apiReferencePath) || path === "/healthz";
 }
 
+/** SCIM answers are JSON too (application/scim+json): the API's set. */
 export function securityHeadersFor(path: string): Readonly<Record<string, string>> {
-  return isApiPath(path) ? apiSecurityHeaders : pageSecurityHeaders;
+  return isApiPath(path) || isScimPath(path) ? apiSecurityHeaders : pageSecurityHeaders;
 }

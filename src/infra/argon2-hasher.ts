@@ -54,7 +54,9 @@ export function createArgon2Hasher(
     hash: (password) => limit(() => hash(password, options)),
     async verify(stored, password) {
       try {
-        if (stored === null) {
+        // Anything that is not an argon2 hash (the no-password sentinel, domain/users/user.ts) is no password:
+        // the same work as for a missing account, and false.
+        if (stored === null || !stored.startsWith("$argon2")) {
           const dummyStored = await dummy();
           await limit(() => verify(dummyStored, password));
           return false;

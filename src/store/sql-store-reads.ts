@@ -1,6 +1,13 @@
 import type { AuditEntry, AuditHead, AuditQuery } from "../domain/audit/audit-chain.ts";
 import type { EventRecord } from "../domain/events/user-event.ts";
-import type { EventPosition, SessionAndUser, StoreReads, UserListQuery } from "../domain/ports.ts";
+import type {
+  EventPosition,
+  ProvisionedUser,
+  SessionAndUser,
+  StoreReads,
+  UserConditionQuery,
+  UserListQuery,
+} from "../domain/ports.ts";
 import type { SessionRecord } from "../domain/sessions/session-record.ts";
 import type { ApiTokenRecord } from "../domain/tokens/api-token.ts";
 import type { TokenAuthenticated } from "../domain/tokens/token-check.ts";
@@ -24,6 +31,7 @@ import {
   userColumns,
 } from "./rows.ts";
 import type { SqlExecutor, SqlParam } from "./sql-engine.ts";
+import { userConditionSql } from "./user-condition-sql.ts";
 
 /**
  * The store's reads over any SqlExecutor: the engine's for the root store, a transaction's inside one. The
@@ -117,6 +125,32 @@ export class SqlStoreReads implements StoreReads {
     params.push(query.limit);
     const rows = await this.db.all<UserRow>(`SELECT ${userColumns} FROM users ${clause} ORDER BY id LIMIT ?`, params);
     return rows.map(toUser);
+  }
+
+  async findUsers(query: UserConditionQuery): Promise<{ total: number; users: ProvisionedUser[] }> {
+    const where = userConditionSql(query.where);
+    const count = await this.db.get<{ n: number }>(`SELECT COUNT(*) AS n FROM users WHERE ${where.sql}`, where.params);
+    const rows = await this.db.all<UserRow & { external_id: string | null }>(
+      `SELECT ${userColumns}, external_id FROM users WHERE ${where.sql} ORDER BY created_at, id LIMIT ? OFFSET ?`,
+      [...where.params, query.limit, query.offset],
+    );
+    return {
+      total: Number(count?.n ?? 0),
+      users: rows.map((row) => ({ user: toUser(row), externalId: row.external_id })),
+    };
+  }
+
+  async getProvisionedUser(id: string): Promise<ProvisionedUser | null> {
+    const row = await this.db.get<UserRow & { external_id: string | null }>(
+      `SELECT ${userColumns}, external_id FROM users WHERE id = ?`,
+      [id],
+    );
+    return row === undefined ? null : { user: toUser(row), externalId: row.external_id };
+  }
+
+  async getUserByExternalId(externalId: string): Promise<UserRecord | null> {
+    const row = await this.db.get<UserRow>(`SELECT ${userColumns} FROM users WHERE external_id = ?`, [externalId]);
+    return row === undefined ? null : toUser(row);
   }
 
   listAudit(query: AuditQuery): Promise<AuditEntry[]> {

@@ -42,13 +42,13 @@ export class SqlStoreTx extends SqlStoreReads implements StoreTx {
     return row === undefined ? null : toUser(row);
   }
 
-  async insertUser(user: UserRecord, normalizedEmail: string): Promise<boolean> {
+  async insertUser(user: UserRecord, normalizedEmail: string, externalId: string | null = null): Promise<boolean> {
     // The skeleton is derived here, not passed in, so that no way of inserting a user can leave it out.
     // ON CONFLICT without a target covers both unique keys: a taken address and a look-alike of one fail
     // alike, atomically (PostgreSQL waits on a concurrent uncommitted insert of the same key).
     const changes = await this.db.run(
       `INSERT INTO users (id, email, email_normalized, email_skeleton, name, search_text, role, status,
-        password_hash, created_at, updated_at, purge_after) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        password_hash, created_at, updated_at, purge_after, external_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         ON CONFLICT DO NOTHING`,
       [
         user.id,
@@ -63,9 +63,14 @@ export class SqlStoreTx extends SqlStoreReads implements StoreTx {
         user.createdAt,
         user.updatedAt,
         user.purgeAfter,
+        externalId,
       ],
     );
     return changes === 1;
+  }
+
+  async setUserExternalId(id: string, externalId: string | null): Promise<void> {
+    await this.db.run("UPDATE users SET external_id = ? WHERE id = ?", [externalId, id]);
   }
 
   async updateUser(id: string, patch: UserPatch, now: number): Promise<void> {

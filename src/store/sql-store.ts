@@ -7,7 +7,15 @@ import {
   sealAuditHead,
 } from "../domain/audit/audit-chain.ts";
 import type { EventRecord } from "../domain/events/user-event.ts";
-import type { EventPosition, SessionAndUser, Store, StoreTx, UserListQuery } from "../domain/ports.ts";
+import type {
+  EventPosition,
+  ProvisionedUser,
+  SessionAndUser,
+  Store,
+  StoreTx,
+  UserConditionQuery,
+  UserListQuery,
+} from "../domain/ports.ts";
 import type { SessionRecord } from "../domain/sessions/session-record.ts";
 import type { ApiTokenRecord } from "../domain/tokens/api-token.ts";
 import type { TokenAuthenticated } from "../domain/tokens/token-check.ts";
@@ -81,6 +89,18 @@ export class SqlStore implements Store {
 
   listUsers(query: UserListQuery): Promise<UserRecord[]> {
     return this.#reads.listUsers(query);
+  }
+
+  findUsers(query: UserConditionQuery): Promise<{ total: number; users: ProvisionedUser[] }> {
+    return this.#reads.findUsers(query);
+  }
+
+  getProvisionedUser(id: string): Promise<ProvisionedUser | null> {
+    return this.#reads.getProvisionedUser(id);
+  }
+
+  getUserByExternalId(externalId: string): Promise<UserRecord | null> {
+    return this.#reads.getUserByExternalId(externalId);
   }
 
   listAudit(query: AuditQuery): Promise<AuditEntry[]> {

@@ -43,7 +43,7 @@ function signedInAs(role: Role): Authenticated {
 async function adminApp(onDenied: AdminDenial, handled: Role[]) {
   const app = Fastify({ logger: false });
   app.decorateRequest("auth", null);
-  // As the request pipeline does: no request of this app carries a token.
+  // As the request pipeline does: a request presents no bearer token until a token group's guard finds one.
   app.decorateRequest("bearer", null);
   installProblemHandlers(app);
   // Stands in for the session check: the role a request claims is the role it is signed in with.

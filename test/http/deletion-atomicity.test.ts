@@ -7,7 +7,15 @@ import { verifyAuditLog } from "../../src/domain/audit/audit-log.ts";
 import { deleteUser } from "../../src/domain/deletion/delete-user.ts";
 import type { Deps } from "../../src/domain/deps.ts";
 import type { EventRecord } from "../../src/domain/events/user-event.ts";
-import type { EventPosition, SessionAndUser, Store, StoreTx, UserListQuery } from "../../src/domain/ports.ts";
+import type {
+  EventPosition,
+  ProvisionedUser,
+  SessionAndUser,
+  Store,
+  StoreTx,
+  UserConditionQuery,
+  UserListQuery,
+} from "../../src/domain/ports.ts";
 import type { SessionRecord } from "../../src/domain/sessions/session-record.ts";
 import type { ApiTokenRecord } from "../../src/domain/tokens/api-token.ts";
 import type { TokenAuthenticated } from "../../src/domain/tokens/token-check.ts";
@@ -86,6 +94,15 @@ class SabotagedStore implements Store {
   }
   listUserApiTokens(userId: string): Promise<ApiTokenRecord[]> {
     return this.#real.listUserApiTokens(userId);
+  }
+  findUsers(query: UserConditionQuery): Promise<{ total: number; users: ProvisionedUser[] }> {
+    return this.#real.findUsers(query);
+  }
+  getProvisionedUser(id: string): Promise<ProvisionedUser | null> {
+    return this.#real.getProvisionedUser(id);
+  }
+  getUserByExternalId(externalId: string): Promise<UserRecord | null> {
+    return this.#real.getUserByExternalId(externalId);
   }
   deleteIdleSessions(idleSince: number, limit: number): Promise<number> {
     return this.#real.deleteIdleSessions(idleSince, limit);

@@ -74,6 +74,7 @@ for (const engine of engines) {
         insertApiToken: true,
         deleteUserApiToken: true,
         deleteUserApiTokens: true,
+        setUserExternalId: true,
         appendAudit: true,
         insertEvents: true,
       } satisfies Record<keyof StoreWrites, true>;

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
+import { noPasswordHash } from "../../src/domain/users/user.ts";
 import { createArgon2Hasher, owaspArgon2id } from "../../src/infra/argon2-hasher.ts";
 
 const hasher = createArgon2Hasher();
@@ -27,6 +28,33 @@ describe("argon2id password hasher", () => {
   test("verify with no stored hash (no such account) is false", async () => {
     assert.equal(await hasher.verify(null, password), false);
     assert.equal(await hasher.verify(null, "gatehouse-no-such-account"), false);
+  });
+
+  test("an account without a password (SCIM's): nothing verifies, after the full work of a verification", async () => {
+    for (const attempt of [password, noPasswordHash, "", "!"]) {
+      assert.equal(await hasher.verify(noPasswordHash, attempt), false, attempt);
+    }
+    const real = await hasher.hash(password);
+    const median = async (stored: string | null, attempt: string) => {
+      const times: number[] = [];
+      for (let i = 0; i < 7; i += 1) {
+        const started = process.hrtime.bigint();
+        await hasher.verify(stored, attempt);
+        times.push(Number(process.hrtime.bigint() - started) / 1e6);
+      }
+      return times.sort((a, b) => a - b)[3] as number;
+    };
+    const wrongPassword = await median(real, "wrong password");
+    const noAccount = await median(null, password);
+    const noPassword = await median(noPasswordHash, password);
+    // The same argon2id work as a real verification (timed with OWASP's parameters, where it dominates);
+    // a shortcut would take microseconds, a fraction of a percent of it.
+    for (const [label, time] of [
+      ["no account", noAccount],
+      ["no password", noPassword],
+    ] as const) {
+      assert.ok(time > wrongPassword * 0.5 && time < wrongPassword * 2, `${label}: ${time} ms vs ${wrongPassword} ms`);
+    }
   });
 
   test("a malformed stored hash is false rather than an exception", async () => {

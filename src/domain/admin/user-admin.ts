@@ -7,7 +7,7 @@ import { type ChangedField, type EventFacts, revocationFacts } from "../events/u
 import type { UserListQuery, UserPatch } from "../ports.ts";
 import { type SessionView, toSessionView } from "../sessions/session-lifecycle.ts";
 import { isExpired } from "../sessions/session-record.ts";
-import { createAccount } from "../users/accounts.ts";
+import { createAccount, type NewAccount } from "../users/accounts.ts";
 import { isPrivileged, type Role } from "../users/role.ts";
 import type { UserRecord, UserStatus } from "../users/user.ts";
 import { type AdminAct, needsStepUp, runAdminAct } from "./admin-act.ts";
@@ -53,7 +53,7 @@ export async function getUser(
 export async function createUserAsAdmin(
   deps: Deps,
   actor: Actor,
-  input: { email: string; password: string; name?: string; role: Role },
+  input: NewAccount,
   meta: RequestMeta,
 ): Promise<Ok<{ user: UserRecord }> | Refusal> {
   const denied = await refusedPermission(deps, actor, meta, "users.create", null);
@@ -75,6 +75,8 @@ export interface AdminUserPatch {
   readonly name?: string;
   readonly role?: Role;
   readonly status?: UserStatus;
+  /** What an identity provider calls the user (SCIM), set or (null) cleared; unique. */
+  readonly externalId?: string | null;
 }
 
 export async function updateUserAsAdmin(
@@ -97,6 +99,11 @@ export async function updateUserAsAdmin(
   return runAdminAct(deps, actor, meta, act, async ({ tx, target, deny, succeeded }) => {
     if (changesAdministration(target, patch.status) && needsStepUp(deps, actor)) return deny(refuse("REAUTH_REQUIRED"));
     if (patch.status === "active" && target.purgeAfter !== null) return deny(refuse("DELETION_PENDING"));
+    // Before any write: a refusal commits only its audit row.
+    if (typeof patch.externalId === "string") {
+      const holder = await tx.getUserByExternalId(patch.externalId);
+      if (holder !== null && holder.id !== target.id) return deny(refuse("EXTERNAL_ID_TAKEN"));
+    }
     const now = deps.clock.now();
     const changes: UserPatch = {
       ...(patch.name !== undefined ? { name: patch.name.trim() } : {}),
@@ -109,6 +116,7 @@ export async function updateUserAsAdmin(
     // the new role from the next request (authz.ts `permits`).
     const tokensRevoked = changes.status === "disabled" ? await tx.deleteUserApiTokens(target.id) : 0;
     await tx.updateUser(target.id, changes, now);
+    if (patch.externalId !== undefined) await tx.setUserExternalId(target.id, patch.externalId);
     await succeeded(
       now,
       {
@@ -117,6 +125,7 @@ export async function updateUserAsAdmin(
           fromRole: changes.role === undefined ? null : target.role,
           status: changes.status ?? null,
           nameChanged: changes.name !== undefined,
+          ...(patch.externalId !== undefined ? { externalIdSet: patch.externalId !== null } : {}),
           sessionsRevoked,
           tokensRevoked,
         },

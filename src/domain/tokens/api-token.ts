@@ -100,11 +100,17 @@ export interface TokenGrant {
   readonly permissions: ReadonlySet<AdminAction>;
 }
 
+/**
+ * Each channel is served by its own scopes: on the admin API every scope but `scim`, on SCIM only `scim`, so
+ * a `users:write` token cannot drive SCIM any more than a `scim` token can drive the admin API.
+ */
 export function tokenGrant(token: Pick<ApiTokenRecord, "id" | "scopes">, channel: TokenChannel): TokenGrant {
   const permissions = new Set<AdminAction>();
-  for (const scope of token.scopes) for (const action of scopePermissions[scope]) permissions.add(action);
-  if (channel === "scim" && token.scopes.includes("scim"))
-    for (const action of scimPermissions) permissions.add(action);
+  if (channel === "scim") {
+    if (token.scopes.includes("scim")) for (const action of scimPermissions) permissions.add(action);
+  } else {
+    for (const scope of token.scopes) for (const action of scopePermissions[scope]) permissions.add(action);
+  }
   return { id: token.id, scopes: token.scopes, permissions };
 }
 

@@ -13,13 +13,22 @@ import { type StartedSession, startSession } from "../sessions/session-lifecycle
 import { legacyEmailKey, normalizeEmail, parseEmail } from "./email.ts";
 import { checkPassword } from "./password-policy.ts";
 import type { Role } from "./role.ts";
-import { maxNameLength, type SignedInUser, type UserRecord } from "./user.ts";
+import { maxNameLength, noPasswordHash, type SignedInUser, type UserRecord, type UserStatus } from "./user.ts";
 
 export interface NewAccount {
   readonly email: string;
-  readonly password: string;
+  /**
+   * Null: an account without a password (one an identity provider provisions over SCIM). It stores
+   * `noPasswordHash`, which no password verifies against (issue 13: until its owner sets one through a
+   * recovery flow, which Gatehouse does not have yet).
+   */
+  readonly password: string | null;
   readonly name?: string;
   readonly role: Role;
+  /** What an identity provider calls the account (SCIM `externalId`), unique. */
+  readonly externalId?: string;
+  /** Created disabled: an identity provider may provision an account that is not active yet. */
+  readonly status?: UserStatus;
 }
 
 /**
@@ -39,18 +48,19 @@ export async function createAccount(
 ): Promise<Ok<{ user: UserRecord; started: StartedSession | null }> | Refusal> {
   const email = parseEmail(account.email);
   if (!email.ok) return email;
-  const weak = checkPassword(account.password);
+  const weak = account.password === null ? null : checkPassword(account.password);
   if (weak !== null) return weak;
   // Every edge bounds a name to this; the CLI's --name is held to it here, so no account has a longer one.
   if ((account.name ?? "").trim().length > maxNameLength) return refuse("VALIDATION_FAILED", "The name is too long.");
-  const passwordHash = await deps.hasher.hash(account.password);
+  const passwordHash = account.password === null ? noPasswordHash : await deps.hasher.hash(account.password);
+  const externalId = account.externalId ?? null;
   const now = deps.clock.now();
   const user: UserRecord = {
     id: deps.random.uuid(),
     email: email.email,
     name: (account.name ?? "").trim(),
     role: account.role,
-    status: "active",
+    status: account.status ?? "active",
     passwordHash,
     createdAt: now,
     updatedAt: now,
@@ -63,13 +73,16 @@ export async function createAccount(
       const rank = checkGrantedRole(parties.actor, account.role);
       if (rank !== null) return recordDenial(deps, actor, meta, "users.create", null, rank, tx);
     }
-    if (!(await tx.insertUser(user, email.email))) return refuse("EMAIL_TAKEN");
+    if (externalId !== null && (await tx.getUserByExternalId(externalId)) !== null) return refuse("EXTERNAL_ID_TAKEN");
+    // A concurrent creation with the same external id makes this insert fail too: answered EMAIL_TAKEN,
+    // the same 409 to an identity provider (its SCIM error is `uniqueness` either way).
+    if (!(await tx.insertUser(user, email.email, externalId))) return refuse("EMAIL_TAKEN");
     const audit = await tx.appendAudit(
       auditEntry(actor, meta, now, {
         action: "user.create",
         outcome: "success",
         targetId: user.id,
-        details: { role: user.role },
+        details: { role: user.role, ...(account.password === null ? { password: false } : {}) },
       }),
     );
     await recordEvents(tx, deps, actor, audit, [{ type: "user.created", userId: user.id }]);

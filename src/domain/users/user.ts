@@ -6,6 +6,13 @@ export type UserStatus = (typeof userStatuses)[number];
 /** A display name's bound, in UTF-16 units as every edge's schema counts it. */
 export const maxNameLength = 200;
 
+/**
+ * What an account without a password stores (one an identity provider created over SCIM): not an argon2 hash,
+ * so no password ever verifies against it, and the hasher treats it exactly like a missing account (the full
+ * dummy work, then false: infra/argon2-hasher.ts), so its failed login costs what any other does.
+ */
+export const noPasswordHash = "!no-password";
+
 /** A user as stored, including the password hash: never leaves the server. */
 export interface UserRecord {
   readonly id: string;
