@@ -148,6 +148,33 @@ for (const engine of engines) {
       assert.equal(problemCode(response), "FORBIDDEN");
     });
 
+    test("a token, even a superuser's, cannot grant a role above user; it may still demote", async () => {
+      const owner = await createTokenOwner(t, "superuser", ["users:read", "users:write"]);
+      const bob = await createUser(t);
+      const carol = await createUser(t, "admin");
+      for (const role of ["admin", "superuser"] as const) {
+        const created = await owner.service.post("/api/users", {
+          email: `minted-${role}-${bob.id}@example.test`,
+          password: "correct horse battery staple",
+          role,
+        });
+        assert.equal(created.statusCode, 403, created.body);
+        assert.equal(problemCode(created), "FORBIDDEN");
+        const promoted = await owner.service.patch(`/api/users/${bob.id}`, { role });
+        assert.equal(promoted.statusCode, 403, promoted.body);
+        assert.equal(problemCode(promoted), "FORBIDDEN");
+        assert.equal(promoted.headers["www-authenticate"], insufficientScope);
+      }
+      assert.equal((await t.store.getUserById(bob.id))?.role, "user");
+      const demoted = await owner.service.patch(`/api/users/${carol.id}`, { role: "user" });
+      assert.equal(demoted.statusCode, 200, demoted.body);
+      const plain = await owner.service.post("/api/users", {
+        email: `plain-${bob.id}@example.test`,
+        password: "correct horse battery staple",
+      });
+      assert.equal(plain.statusCode, 201, plain.body);
+    });
+
     test("introspection: a live session answers who, anything else only active:false", async () => {
       const service = await createTokenOwner(t, "admin", ["sessions:introspect"]);
       const bob = await createUser(t);

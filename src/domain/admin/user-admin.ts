@@ -62,6 +62,9 @@ export async function createUserAsAdmin(
   if (rank !== null) return recordDenial(deps, actor, meta, "users.create", null, rank);
   // Granting a role above `user` is a change of who may do what: it needs the same fresh password proof as
   // a role change, or a stolen stale session could mint a backdoor administrator of the thief's choosing.
+  if (isPrivileged(input.role) && actsThroughToken(actor)) {
+    return recordDenial(deps, actor, meta, "users.create", null, tokenCannotGrant);
+  }
   if (isPrivileged(input.role) && needsStepUp(deps, actor)) {
     return recordDenial(deps, actor, meta, "users.create", null, refuse("REAUTH_REQUIRED"));
   }
@@ -69,6 +72,21 @@ export async function createUserAsAdmin(
     createAccount(deps, actor, input, meta, null),
   );
   return result.ok ? { ok: true, user: result.user } : result;
+}
+
+/**
+ * A person's fresh password proof guards every grant of a role above `user` (a role change, a privileged
+ * account's creation). An API token has no password to prove and is exempt from the step-up, so it may not
+ * grant one at all: a stolen token, even a superuser's, cannot mint an administrator. It may still demote,
+ * disable and delete (taking rights away), and SCIM never sets a role.
+ */
+const tokenCannotGrant = refuse(
+  "FORBIDDEN",
+  "An API token cannot grant a role above user: a person signed in with a fresh password must.",
+);
+
+function actsThroughToken(actor: Actor): boolean {
+  return actor.type === "user" && actor.token !== undefined;
 }
 
 export interface AdminUserPatch {
@@ -94,7 +112,10 @@ export async function updateUserAsAdmin(
       ...(patch.role !== undefined && patch.role !== user.role ? { newRole: patch.role } : {}),
     }),
     // Changing who may do what is a sensitive act: it needs a fresh password proof, like deletion.
-    precheck: () => (patch.role !== undefined && needsStepUp(deps, actor) ? refuse("REAUTH_REQUIRED") : null),
+    precheck: () => {
+      if (patch.role !== undefined && isPrivileged(patch.role) && actsThroughToken(actor)) return tokenCannotGrant;
+      return patch.role !== undefined && needsStepUp(deps, actor) ? refuse("REAUTH_REQUIRED") : null;
+    },
   };
   return runAdminAct(deps, actor, meta, act, async ({ tx, target, deny, succeeded }) => {
     if (changesAdministration(target, patch.status) && needsStepUp(deps, actor)) return deny(refuse("REAUTH_REQUIRED"));
