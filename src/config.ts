@@ -66,6 +66,9 @@ const schema = z.object({
   REAUTH_WINDOW_MINUTES: wholeNumber(1, 60).default(15),
   DELETION_GRACE_DAYS: wholeNumber(0, 90).default(0),
   EVENT_RETENTION_DAYS: wholeNumber(1, 365).default(30),
+  WEBHOOK_TIMEOUT_SECONDS: wholeNumber(1, 60).default(15),
+  WEBHOOK_ALLOW_HTTP: booleanFlag.default(false),
+  WEBHOOK_ALLOW_PRIVATE_ADDRESSES: booleanFlag.default(false),
   SIGNUP_OPEN: booleanFlag.default(true),
   TRUST_PROXY: z
     .string()
@@ -114,6 +117,15 @@ export interface Config {
   readonly deletionGraceMs: number;
   /** How long the events feed keeps an event (domain/events/event-feed.ts); older ones are pruned. */
   readonly eventRetentionMs: number;
+  /**
+   * Webhook delivery (infra/webhook-sender.ts): the request timeout, and the two relaxations of the SSRF
+   * rules, both off by default: plain http endpoints, and loopback / private / link-local addresses.
+   */
+  readonly webhooks: {
+    readonly timeoutMs: number;
+    readonly allowHttp: boolean;
+    readonly allowPrivateAddresses: boolean;
+  };
   /** Which proxies may say who the client is (http/trusted-proxies.ts); false: none, the peer is the client. */
   readonly trustProxy: TrustedProxies;
   /** Which role a URL behind the proxy needs (http/authz-rules.ts); empty: any signed-in user. */
@@ -165,6 +177,11 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
     signupOpen: values.SIGNUP_OPEN,
     deletionGraceMs: values.DELETION_GRACE_DAYS * 86_400_000,
     eventRetentionMs: values.EVENT_RETENTION_DAYS * 86_400_000,
+    webhooks: Object.freeze({
+      timeoutMs: values.WEBHOOK_TIMEOUT_SECONDS * 1_000,
+      allowHttp: values.WEBHOOK_ALLOW_HTTP,
+      allowPrivateAddresses: values.WEBHOOK_ALLOW_PRIVATE_ADDRESSES,
+    }),
     trustProxy: values.TRUST_PROXY,
     authzRules: values.AUTHZ_RULES,
     passwordHashConcurrency: values.PASSWORD_HASH_CONCURRENCY,

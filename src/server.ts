@@ -59,6 +59,7 @@ export async function openDeps(config: Config, overrides: DepsOverrides = {}) {
     signupOpen: config.signupOpen,
     deletionGraceMs: config.deletionGraceMs,
     eventRetentionMs: config.eventRetentionMs,
+    webhookAllowHttp: config.webhooks.allowHttp,
     auditSealer,
     denials: new DenialBudget(clock, overrides.denialLimits),
     auditPseudonym: createAuditPseudonymizer(deriveKey(config.secret, "audit-pseudonym")),

@@ -16,6 +16,8 @@ export interface Deps {
   readonly deletionGraceMs: number;
   /** How long the events feed keeps an event. */
   readonly eventRetentionMs: number;
+  /** WEBHOOK_ALLOW_HTTP: endpoints may be plain http (local development); otherwise https only. */
+  readonly webhookAllowHttp: boolean;
   /** The audit chain's keyed hash, for verification (the store seals with the same one). */
   readonly auditSealer: AuditSealer;
   /** How many refusals are audited one by one, per account and address (recordDenial). */

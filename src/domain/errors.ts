@@ -30,6 +30,7 @@ export const errorCodes = {
   SESSION_NOT_FOUND: { status: 404, title: "No such session." },
   TOKEN_NOT_FOUND: { status: 404, title: "No such API token." },
   USER_NOT_FOUND: { status: 404, title: "No such user." },
+  WEBHOOK_NOT_FOUND: { status: 404, title: "No such webhook endpoint." },
   METHOD_NOT_ALLOWED: { status: 405, title: "This method is not allowed here." },
   EMAIL_TAKEN: { status: 409, title: "An account with this e-mail address already exists." },
   EXTERNAL_ID_TAKEN: { status: 409, title: "Another account already has this externalId." },

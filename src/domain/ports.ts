@@ -10,6 +10,8 @@ import type { ApiTokenRecord } from "./tokens/api-token.ts";
 import type { TokenAuthenticated } from "./tokens/token-check.ts";
 import type { Role } from "./users/role.ts";
 import type { SignedInUser, UserRecord, UserStatus } from "./users/user.ts";
+import type { AttemptRecord, DeliveryRecord, DueDelivery, SendOutcome } from "./webhooks/webhook-delivery.ts";
+import type { WebhookEndpointRecord } from "./webhooks/webhook-endpoint.ts";
 
 export interface Clock {
   /** Milliseconds since the epoch. */
@@ -166,9 +168,43 @@ export interface StoreWrites {
   appendAudit(entry: AuditInput): Promise<AuditEntry>;
   /** An act's events, after its audit row in the same transaction (domain/events/record-events.ts). */
   insertEvents(events: readonly EventRecord[]): Promise<void>;
+  /**
+   * A new webhook endpoint, its cursor at the newest event committed (it receives what follows). Called after
+   * the act's appendAudit, whose head lock means every earlier act has committed.
+   */
+  insertWebhookEndpoint(endpoint: WebhookEndpointRecord): Promise<void>;
 }
 
 export type StoreTx = StoreReads & StoreWrites;
+
+/** One signed POST to a webhook endpoint (infra/webhook-sender.ts applies the SSRF rules); never throws. */
+export interface WebhookSender {
+  send(url: string, headers: Readonly<Record<string, string>>, body: string): Promise<SendOutcome>;
+}
+
+/**
+ * The webhook worker's and the delivery log's verbs (domain/webhooks/). Each write is its own short
+ * transaction; none is on the request path.
+ */
+export interface WebhookStore {
+  /**
+   * For each enabled endpoint, delivery rows for up to `perEndpoint` events after its cursor (those its
+   * filter takes), and the cursor moved past every event read; returns how many rows were made.
+   */
+  enqueueDeliveries(now: number, perEndpoint: number): Promise<number>;
+  /**
+   * Up to `limit` pending deliveries that are due, unclaimed (or whose claim ran out: a crashed instance's),
+   * of enabled endpoints, and with no earlier pending delivery of the same user to the same endpoint; each
+   * claimed until `claimUntil`. PostgreSQL: rows another instance is claiming are skipped, never waited on.
+   */
+  claimDueDeliveries(now: number, claimUntil: number, limit: number): Promise<DueDelivery[]>;
+  /** Records an attempt's end, and disables the endpoint when the record says so, in one transaction. */
+  finishAttempt(deliveryId: string, attempt: AttemptRecord): Promise<void>;
+  listWebhookEndpoints(): Promise<WebhookEndpointRecord[]>;
+  getWebhookEndpoint(id: string): Promise<WebhookEndpointRecord | null>;
+  /** An endpoint's deliveries, newest event first. */
+  listWebhookDeliveries(endpointId: string, limit: number): Promise<DeliveryRecord[]>;
+}
 
 export interface Store extends StoreReads {
   readonly engine: "sqlite" | "postgres";
@@ -191,6 +227,7 @@ export interface Store extends StoreReads {
    * moving the pruned-through mark with them; returns how many.
    */
   pruneEvents(before: number, limit: number): Promise<number>;
+  readonly webhooks: WebhookStore;
   /** After an erasure commits: leaves no readable copy of the erased rows in the engine's files. */
   scrubAfterErase(): Promise<void>;
   close(): Promise<void>;

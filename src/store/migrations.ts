@@ -170,4 +170,49 @@ export const migrations: readonly Migration[] = [
       INSERT INTO events_pruned (id, audit_seq, ordinal) VALUES (1, 0, -1);
     `,
   },
+  {
+    version: 7,
+    name: "webhook endpoints and deliveries",
+    // Delivery by signed webhooks (domain/webhooks/). No personal data here: an endpoint is the admin's URL,
+    // a delivery names its event by key and its user by id only (payloads stay in `events`). An endpoint's
+    // cursor (cursor_seq, cursor_ordinal) is how far the worker has made delivery rows for it, so events that
+    // commit while it is down or disabled are never skipped and no use case needs to know endpoints exist.
+    // No foreign key from deliveries to events: retention may prune an event first (its delivery then fails).
+    sql: (d) => `
+      CREATE TABLE webhook_endpoints (
+        id TEXT PRIMARY KEY,
+        url TEXT NOT NULL,
+        description TEXT NOT NULL,
+        event_types TEXT NOT NULL,
+        enabled INTEGER NOT NULL CHECK (enabled IN (0, 1)),
+        disabled_reason TEXT,
+        secret TEXT NOT NULL,
+        previous_secret TEXT,
+        previous_secret_until ${d.bigint},
+        cursor_seq ${d.bigint} NOT NULL,
+        cursor_ordinal INTEGER NOT NULL,
+        created_at ${d.bigint} NOT NULL
+      )${d.strictTable};
+      CREATE TABLE webhook_deliveries (
+        id TEXT PRIMARY KEY,
+        endpoint_id TEXT NOT NULL REFERENCES webhook_endpoints (id) ON DELETE CASCADE,
+        audit_seq ${d.bigint} NOT NULL,
+        ordinal INTEGER NOT NULL,
+        event_id TEXT NOT NULL,
+        user_id TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('pending', 'delivered', 'failed')),
+        attempts INTEGER NOT NULL,
+        next_attempt_at ${d.bigint} NOT NULL,
+        claimed_until ${d.bigint} NOT NULL,
+        last_attempt_at ${d.bigint},
+        last_status INTEGER,
+        last_latency_ms INTEGER,
+        last_error TEXT,
+        delivered_at ${d.bigint},
+        UNIQUE (endpoint_id, audit_seq, ordinal)
+      )${d.strictTable};
+      CREATE INDEX webhook_deliveries_due ON webhook_deliveries (status, next_attempt_at);
+      CREATE INDEX webhook_deliveries_user ON webhook_deliveries (endpoint_id, user_id, status, audit_seq, ordinal);
+    `,
+  },
 ];

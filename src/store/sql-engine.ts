@@ -23,6 +23,11 @@ export interface Dialect {
   readonly name: "sqlite" | "postgres";
   /** Appended to a SELECT that must row-lock inside a transaction; SQLite serializes writers instead. */
   readonly lockRowsSuffix: string;
+  /**
+   * Appended to the webhook worker's claim (a SELECT over `webhook_deliveries d`): on PostgreSQL rows another
+   * instance is claiming are skipped, not waited for; SQLite's one writer needs nothing.
+   */
+  readonly claimRowsSuffix: string;
   /** A statement taken inside the migration transaction so that two instances never migrate at once. */
   readonly migrationLockSql: string | null;
   /**

@@ -6,11 +6,13 @@ import type { ApiTokenRecord } from "../domain/tokens/api-token.ts";
 import { searchKey } from "../domain/users/email.ts";
 import { emailSkeleton } from "../domain/users/email-skeleton.ts";
 import type { UserRecord } from "../domain/users/user.ts";
+import type { WebhookEndpointRecord } from "../domain/webhooks/webhook-endpoint.ts";
 import { appendAudit, eraseAuditNotesMentioning } from "./audit-queries.ts";
 import { insertEvents } from "./event-queries.ts";
 import { apiTokenColumns, sessionColumns, toUser, type UserRow, userColumns } from "./rows.ts";
 import type { Dialect, SqlExecutor, SqlParam } from "./sql-engine.ts";
 import { SqlStoreReads } from "./sql-store-reads.ts";
+import { insertWebhookEndpoint } from "./webhook-queries.ts";
 
 /**
  * A unit of work: the reads and every write, over one transaction's executor. Only SqlStore.transaction
@@ -32,6 +34,10 @@ export class SqlStoreTx extends SqlStoreReads implements StoreTx {
 
   insertEvents(events: readonly EventRecord[]): Promise<void> {
     return insertEvents(this.db, events);
+  }
+
+  insertWebhookEndpoint(endpoint: WebhookEndpointRecord): Promise<void> {
+    return insertWebhookEndpoint(this.db, endpoint);
   }
 
   async lockUser(id: string): Promise<UserRecord | null> {

@@ -25,6 +25,7 @@ import type { SqlEngine } from "./sql-engine.ts";
 import { SqlStoreReads } from "./sql-store-reads.ts";
 import { SqlStoreTx } from "./sql-store-tx.ts";
 import { TouchBatcher, touchFlushDelayMs } from "./touch-batcher.ts";
+import { SqlWebhookStore } from "./webhook-queries.ts";
 
 /**
  * The root store: reads over the engine (on SQLite, its read connection), transaction(), and the few writes
@@ -38,6 +39,7 @@ export class SqlStore implements Store {
   readonly #reads: SqlStoreReads;
   readonly #seal: AuditSealer;
   readonly #touches: TouchBatcher;
+  readonly webhooks: SqlWebhookStore;
 
   constructor(engine: SqlEngine, seal: AuditSealer, touchDelayMs = touchFlushDelayMs) {
     this.#engine = engine;
@@ -45,6 +47,7 @@ export class SqlStore implements Store {
     this.#seal = seal;
     this.engine = engine.dialect.name;
     this.#touches = new TouchBatcher(engine, touchDelayMs);
+    this.webhooks = new SqlWebhookStore(engine);
   }
 
   getUserById(id: string): Promise<UserRecord | null> {

@@ -54,6 +54,10 @@ class SabotagedStore implements Store {
     return this.#real.engine;
   }
 
+  get webhooks() {
+    return this.#real.webhooks;
+  }
+
   transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
     const verb = this.#verb;
     const when = this.#when;

@@ -48,6 +48,7 @@ function depsOf(store: Store, clock: TestClock): Deps {
     signupOpen: true,
     deletionGraceMs: 7 * 86_400_000,
     eventRetentionMs: 30 * 86_400_000,
+    webhookAllowHttp: false,
     auditSealer: createAuditSealer(deriveKey(schema4Secret, "audit")),
     denials: new DenialBudget(clock),
     auditPseudonym: createAuditPseudonymizer(deriveKey(schema4Secret, "audit-pseudonym")),

@@ -77,6 +77,7 @@ for (const engine of engines) {
         setUserExternalId: true,
         appendAudit: true,
         insertEvents: true,
+        insertWebhookEndpoint: true,
       } satisfies Record<keyof StoreWrites, true>;
       const verbs = Object.keys(writeVerbs);
       assert.deepEqual(

@@ -26,6 +26,7 @@ export const adminActions = [
   "tokens.create",
   "tokens.read",
   "tokens.revoke",
+  "webhooks.manage",
 ] as const;
 export type AdminAction = (typeof adminActions)[number];
 

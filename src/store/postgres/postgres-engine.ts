@@ -5,6 +5,7 @@ const dialect: Dialect = {
   name: "postgres",
   lockRowsSuffix: " FOR UPDATE",
   // Several instances may start at once against one database: only one migrates, the others wait.
+  claimRowsSuffix: " FOR UPDATE OF d SKIP LOCKED",
   migrationLockSql: "SELECT pg_advisory_xact_lock(7319001)",
   // Conflicts with every INSERT, UPDATE and DELETE of users and with itself, not with reads or FOR UPDATE.
   lockUsersSql: "LOCK TABLE users IN SHARE ROW EXCLUSIVE MODE",

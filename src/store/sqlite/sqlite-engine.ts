@@ -5,6 +5,7 @@ import { groupCommitter } from "./group-commit.ts";
 const dialect: Dialect = {
   name: "sqlite",
   lockRowsSuffix: "",
+  claimRowsSuffix: "",
   migrationLockSql: null,
   lockUsersSql: null,
   bigint: "INTEGER",

@@ -1,0 +1,77 @@
+import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+
+/**
+ * @module
+ * A real webhook receiver on loopback: records every request (headers and the body's exact text) and answers
+ * what the test tells it (200 unless told otherwise). It can be stopped and started again on the same port,
+ * to play a receiver that is down for a while.
+ */
+export interface ReceivedRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly headers: IncomingHttpHeaders;
+  readonly body: string;
+}
+
+export interface Answer {
+  readonly status: number;
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly body?: string;
+}
+
+export class WebhookReceiver {
+  readonly received: ReceivedRequest[] = [];
+  /** Answers used one per request, in turn; when empty, `fallback`. */
+  readonly answers: Answer[] = [];
+  fallback: Answer = { status: 200, body: "ok" };
+  #server: Server | null = null;
+  #port = 0;
+
+  get url(): string {
+    return `http://127.0.0.1:${this.#port}/hook`;
+  }
+
+  get port(): number {
+    return this.#port;
+  }
+
+  /** Listens on `port` (a stopped receiver's, to come back where it was), or any free one. */
+  async start(port = 0): Promise<this> {
+    const server = createServer((request, response) => {
+      const chunks: Buffer[] = [];
+      request.on("data", (chunk: Buffer) => chunks.push(chunk));
+      request.on("end", () => {
+        this.received.push({
+          method: request.method ?? "",
+          path: request.url ?? "",
+          headers: request.headers,
+          body: Buffer.concat(chunks).toString("utf8"),
+        });
+        const answer = this.answers.shift() ?? this.fallback;
+        response.writeHead(answer.status, answer.headers ?? {});
+        response.end(answer.body ?? "");
+      });
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(port, "127.0.0.1", () => resolve());
+    });
+    this.#port = (server.address() as AddressInfo).port;
+    this.#server = server;
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    const server = this.#server;
+    if (server === null) return;
+    this.#server = null;
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  /** The webhook-id of each request, in arrival order. */
+  ids(): string[] {
+    return this.received.map((request) => String(request.headers["webhook-id"]));
+  }
+}
