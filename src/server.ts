@@ -11,10 +11,12 @@ import { pruneOldEvents } from "./domain/events/event-feed.ts";
 import type { Clock, PasswordHasher, Store } from "./domain/ports.ts";
 import type { SessionLifetimes } from "./domain/sessions/session-record.ts";
 import { sweepIdleSessions } from "./domain/sessions/session-sweep.ts";
+import { startDeliveryWorker, type WorkerSettings } from "./domain/webhooks/delivery-worker.ts";
 import type { AppOptions } from "./http/app-options.ts";
 import { createArgon2Hasher, owaspArgon2id } from "./infra/argon2-hasher.ts";
 import { deriveKey } from "./infra/keys.ts";
 import { systemClock, systemRandom } from "./infra/system.ts";
+import { createWebhookSender } from "./infra/webhook-sender.ts";
 import { type OpenStoreOptions, openStore } from "./store/open-store.ts";
 
 /**
@@ -95,6 +97,14 @@ export interface RunningServer {
 const sweepIntervalMs = 60_000;
 
 /**
+ * The webhook worker's pace: a round a second when idle, 20 deliveries at once, and a claim that outlives
+ * any attempt (the request timeout) by a minute before another instance may take it.
+ */
+export function workerSettings(config: Pick<Config, "webhooks">): WorkerSettings {
+  return { pollMs: 1_000, batch: 20, claimMs: config.webhooks.timeoutMs + 60_000 };
+}
+
+/**
  * Session and API tokens live only in these headers: they never reach a log line. The request serializer
  * (http/redacted-url.ts) logs no header at all; these hold should anything log a request's headers.
  */
@@ -153,6 +163,10 @@ export async function startServer(config: Config): Promise<RunningServer> {
       });
   }, sweepIntervalMs);
   sweeper.unref();
+  // Webhook delivery: off the request path, its own timers; rows claimed, so instances share the work.
+  const webhooks = startDeliveryWorker(deps, createWebhookSender(config.webhooks), workerSettings(config), (error) =>
+    app.log.error({ err: error }, "webhook delivery round failed"),
+  );
   const address = await app.listen({ port: config.port, host: config.host });
   return {
     app,
@@ -160,6 +174,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     address,
     async stop() {
       clearInterval(sweeper);
+      await webhooks.stop();
       await app.close();
       await store.close();
     },

@@ -14,6 +14,7 @@ import { eventRoutes } from "./routes/event-routes.ts";
 import { healthRoutes } from "./routes/health-routes.ts";
 import { openApiRoutes } from "./routes/openapi-routes.ts";
 import { tokenRoutes } from "./routes/token-routes.ts";
+import { webhookRoutes } from "./routes/webhook-routes.ts";
 import { scimBasePath } from "./scim/scim-path.ts";
 import { scimPlugin } from "./scim/scim-plugin.ts";
 
@@ -36,6 +37,7 @@ export async function registerApiRoutes(
   await app.register(adminGroup((group) => auditRoutes(group, context), onAdminDenied, apiTokens));
   await app.register(adminGroup((group) => tokenRoutes(group, context), onAdminDenied, apiTokens));
   await app.register(adminGroup((group) => eventRoutes(group, context), onAdminDenied, apiTokens));
+  await app.register(adminGroup((group) => webhookRoutes(group, context), onAdminDenied, apiTokens));
   // SCIM 2.0 for identity providers: token-only, its own parser and error shape (docs/scim.md).
   await app.register(scimPlugin(context, onAdminDenied), { prefix: scimBasePath });
 }

@@ -54,6 +54,7 @@ export async function registerOpenApi(app: FastifyInstance, options: DocumentOpt
         { name: "users", description: "Administration of other users' accounts (admin and superuser)." },
         { name: "audit", description: "The tamper-evident audit log (admin and superuser)." },
         { name: "events", description: "What happened to users, for downstream systems (docs/events.md)." },
+        { name: "webhooks", description: "Signed webhook endpoints that receive the events (docs/events.md)." },
         { name: "tokens", description: "API tokens for services, and session introspection for back ends." },
         { name: "health", description: "Liveness for load balancers." },
         { name: "meta", description: "This document." },
