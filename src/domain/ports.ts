@@ -173,6 +173,10 @@ export interface StoreWrites {
    * the act's appendAudit, whose head lock means every earlier act has committed.
    */
   insertWebhookEndpoint(endpoint: WebhookEndpointRecord): Promise<void>;
+  /** Row-locks the endpoint for the rest of the transaction; null when there is none. */
+  lockWebhookEndpoint(id: string): Promise<WebhookEndpointRecord | null>;
+  /** A new signing secret; the one it replaces still signs until `previousUntil`. */
+  rotateWebhookSecret(id: string, secret: string, previousSecret: string, previousUntil: number): Promise<void>;
 }
 
 export type StoreTx = StoreReads & StoreWrites;

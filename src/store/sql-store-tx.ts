@@ -12,7 +12,7 @@ import { insertEvents } from "./event-queries.ts";
 import { apiTokenColumns, sessionColumns, toUser, type UserRow, userColumns } from "./rows.ts";
 import type { Dialect, SqlExecutor, SqlParam } from "./sql-engine.ts";
 import { SqlStoreReads } from "./sql-store-reads.ts";
-import { insertWebhookEndpoint } from "./webhook-queries.ts";
+import { insertWebhookEndpoint, lockWebhookEndpoint } from "./webhook-queries.ts";
 
 /**
  * A unit of work: the reads and every write, over one transaction's executor. Only SqlStore.transaction
@@ -38,6 +38,17 @@ export class SqlStoreTx extends SqlStoreReads implements StoreTx {
 
   insertWebhookEndpoint(endpoint: WebhookEndpointRecord): Promise<void> {
     return insertWebhookEndpoint(this.db, endpoint);
+  }
+
+  lockWebhookEndpoint(id: string): Promise<WebhookEndpointRecord | null> {
+    return lockWebhookEndpoint(this.db, this.dialect, id);
+  }
+
+  async rotateWebhookSecret(id: string, secret: string, previousSecret: string, previousUntil: number): Promise<void> {
+    await this.db.run(
+      "UPDATE webhook_endpoints SET secret = ?, previous_secret = ?, previous_secret_until = ? WHERE id = ?",
+      [secret, previousSecret, previousUntil, id],
+    );
   }
 
   async lockUser(id: string): Promise<UserRecord | null> {

@@ -8,7 +8,7 @@ import type {
   DueDelivery,
 } from "../domain/webhooks/webhook-delivery.ts";
 import { type WebhookEndpointRecord, wantsEvent } from "../domain/webhooks/webhook-endpoint.ts";
-import type { SqlEngine, SqlExecutor } from "./sql-engine.ts";
+import type { Dialect, SqlEngine, SqlExecutor } from "./sql-engine.ts";
 
 /** The webhook tables' SQL, shared by both engines (migration 7 explains them). */
 const endpointColumns =
@@ -64,6 +64,18 @@ export async function insertWebhookEndpoint(db: SqlExecutor, e: WebhookEndpointR
       newest === undefined ? -1 : Number(newest.ordinal),
     ],
   );
+}
+
+export async function lockWebhookEndpoint(
+  db: SqlExecutor,
+  dialect: Dialect,
+  id: string,
+): Promise<WebhookEndpointRecord | null> {
+  const row = await db.get<EndpointRow>(
+    `SELECT ${endpointColumns} FROM webhook_endpoints WHERE id = ?${dialect.lockRowsSuffix}`,
+    [id],
+  );
+  return row === undefined ? null : toEndpoint(row);
 }
 
 const deliveryColumns =

@@ -11,6 +11,7 @@ import {
   createWebhookEndpoint,
   getWebhookEndpoint,
   listWebhookEndpoints,
+  rotateWebhookSecret,
 } from "../../src/domain/webhooks/webhook-admin.ts";
 import { createWebhookSender, type SenderSettings } from "../../src/infra/webhook-sender.ts";
 import { createUser } from "../support/accounts.ts";
@@ -308,6 +309,51 @@ for (const engine of engines) {
       );
       assert.ok(!unknownType.ok && unknownType.code === "VALIDATION_FAILED");
       assert.deepEqual((await listWebhookEndpoints(t.deps, cli, noRequest)).ok && [], []);
+    });
+
+    test("a rotation signs with both secrets during its grace period, then with the new one only", async () => {
+      const { secret: old, endpoint } = await endpointFor(receiver.url);
+      const rotated = await rotateWebhookSecret(deps, cli, endpoint.id, noRequest, 3_600_000);
+      assert.ok(rotated.ok);
+      assert.notEqual(rotated.secret, old);
+      assert.equal(rotated.endpoint.previousSecretUntil, new Date(t.clock.now() + 3_600_000).toISOString());
+      await createUser(t);
+      await drain();
+      t.clock.advance(3_600_000);
+      await createUser(t);
+      await drain();
+      const headersOf = (i: number) => {
+        const request = receiver.received[i];
+        assert.ok(request !== undefined);
+        return {
+          body: request.body,
+          headers: {
+            "webhook-id": String(request.headers["webhook-id"]),
+            "webhook-timestamp": String(request.headers["webhook-timestamp"]),
+            "webhook-signature": String(request.headers["webhook-signature"]),
+          },
+        };
+      };
+      const during = headersOf(0);
+      assert.equal(during.headers["webhook-signature"].split(" ").length, 2);
+      // A receiver on either secret accepts it: the old one until it switches, the new one after.
+      new Webhook(old).verify(during.body, during.headers);
+      new Webhook(rotated.secret).verify(during.body, during.headers);
+      const afterGrace = headersOf(1);
+      assert.equal(afterGrace.headers["webhook-signature"].split(" ").length, 1);
+      // The test clock is an hour ahead of the wall clock here: verify as of the signing time, so that the
+      // old secret's refusal is the signature's, not the timestamp's.
+      mock.timers.enable({ apis: ["Date"], now: t.clock.now() });
+      try {
+        new Webhook(rotated.secret).verify(afterGrace.body, afterGrace.headers);
+        assert.throws(() => new Webhook(old).verify(afterGrace.body, afterGrace.headers), /signature/i);
+      } finally {
+        mock.timers.reset();
+      }
+      const missing = await rotateWebhookSecret(deps, cli, "whe_nobody", noRequest);
+      assert.ok(!missing.ok && missing.code === "WEBHOOK_NOT_FOUND");
+      const listed = JSON.stringify(await listWebhookEndpoints(deps, cli, noRequest));
+      assert.ok(!listed.includes(rotated.secret.slice(6)) && !listed.includes(old.slice(6)));
     });
 
     test("no secret in answers after creation, nor in the delivery log when a receiver echoes it", async () => {

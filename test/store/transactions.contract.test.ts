@@ -78,6 +78,8 @@ for (const engine of engines) {
         appendAudit: true,
         insertEvents: true,
         insertWebhookEndpoint: true,
+        lockWebhookEndpoint: true,
+        rotateWebhookSecret: true,
       } satisfies Record<keyof StoreWrites, true>;
       const verbs = Object.keys(writeVerbs);
       assert.deepEqual(

@@ -119,6 +119,56 @@ export async function createWebhookEndpoint(
   );
 }
 
+/** How long the replaced secret keeps signing after a rotation, unless asked otherwise: a day. */
+export const rotationGraceMs = 86_400_000;
+
+/**
+ * A new secret, answered once; the old one signs beside it until the grace period ends, so receivers can
+ * switch to the new one without a delivery they cannot verify.
+ */
+export async function rotateWebhookSecret(
+  deps: Deps,
+  actor: Actor,
+  endpointId: string,
+  meta: RequestMeta,
+  graceMs = rotationGraceMs,
+): Promise<Ok<{ secret: string; endpoint: WebhookEndpointView }> | Refusal> {
+  const denied = await refusedPermission(deps, actor, meta, action, null);
+  if (denied !== null) return denied;
+  if (!Number.isInteger(graceMs) || graceMs < 0 || graceMs > 7 * rotationGraceMs) {
+    return recordDenial(
+      deps,
+      actor,
+      meta,
+      action,
+      null,
+      refuse("VALIDATION_FAILED", "The grace period is 0 to 7 days."),
+    );
+  }
+  if (needsStepUp(deps, actor)) return recordDenial(deps, actor, meta, action, null, refuse("REAUTH_REQUIRED"));
+  return auditFailures(deps, actor, meta, action, null, () =>
+    deps.store.transaction(async (tx) => {
+      const parties = await lockParties(tx, actor, action, null);
+      if (!parties.ok) return recordDenial(deps, actor, meta, action, null, parties, tx);
+      const endpoint = await tx.lockWebhookEndpoint(endpointId);
+      if (endpoint === null) return recordDenial(deps, actor, meta, action, null, refuse("WEBHOOK_NOT_FOUND"), tx);
+      const now = deps.clock.now();
+      const secret = newWebhookSecret(deps.random);
+      await tx.rotateWebhookSecret(endpoint.id, secret, endpoint.secret, now + graceMs);
+      await tx.appendAudit(
+        auditEntry(parties.actor, meta, now, {
+          action: "webhooks.rotate",
+          outcome: "success",
+          targetId: null,
+          details: { endpointId: endpoint.id, previousSecretUntil: new Date(now + graceMs).toISOString() },
+        }),
+      );
+      const rotated = { ...endpoint, secret, previousSecret: endpoint.secret, previousSecretUntil: now + graceMs };
+      return { ok: true, secret, endpoint: toEndpointView(rotated, now) };
+    }),
+  );
+}
+
 export async function listWebhookEndpoints(
   deps: Deps,
   actor: Actor,
