@@ -12,6 +12,7 @@ import type { Clock, PasswordHasher, Store } from "./domain/ports.ts";
 import type { SessionLifetimes } from "./domain/sessions/session-record.ts";
 import { sweepIdleSessions } from "./domain/sessions/session-sweep.ts";
 import { startDeliveryWorker, type WorkerSettings } from "./domain/webhooks/delivery-worker.ts";
+import { pruneDeliveryLog } from "./domain/webhooks/webhook-log.ts";
 import type { AppOptions } from "./http/app-options.ts";
 import { createArgon2Hasher, owaspArgon2id } from "./infra/argon2-hasher.ts";
 import { deriveKey } from "./infra/keys.ts";
@@ -62,6 +63,7 @@ export async function openDeps(config: Config, overrides: DepsOverrides = {}) {
     deletionGraceMs: config.deletionGraceMs,
     eventRetentionMs: config.eventRetentionMs,
     webhookAllowHttp: config.webhooks.allowHttp,
+    webhookSender: createWebhookSender(config.webhooks),
     auditSealer,
     denials: new DenialBudget(clock, overrides.denialLimits),
     auditPseudonym: createAuditPseudonymizer(deriveKey(config.secret, "audit-pseudonym")),
@@ -156,6 +158,8 @@ export async function startServer(config: Config): Promise<RunningServer> {
         if (purged > 0) app.log.info({ purged }, "purged accounts past their deletion grace period");
         const pruned = await pruneOldEvents(deps);
         if (pruned > 0) app.log.info({ pruned }, "pruned events past their retention");
+        const deliveries = await pruneDeliveryLog(deps);
+        if (deliveries > 0) app.log.info({ deliveries }, "pruned webhook deliveries of pruned events");
       })
       .catch((error: unknown) => app.log.error({ err: error }, "background sweep failed"))
       .finally(() => {
@@ -164,7 +168,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   }, sweepIntervalMs);
   sweeper.unref();
   // Webhook delivery: off the request path, its own timers; rows claimed, so instances share the work.
-  const webhooks = startDeliveryWorker(deps, createWebhookSender(config.webhooks), workerSettings(config), (error) =>
+  const webhooks = startDeliveryWorker(deps, deps.webhookSender, workerSettings(config), (error) =>
     app.log.error({ err: error }, "webhook delivery round failed"),
   );
   const address = await app.listen({ port: config.port, host: config.host });

@@ -1,7 +1,7 @@
 import type { AuditSealer } from "./audit/audit-chain.ts";
 import type { AuditPseudonymizer } from "./audit/audit-pseudonym.ts";
 import type { DenialBudget } from "./audit/denial-budget.ts";
-import type { Clock, PasswordHasher, Random, Store } from "./ports.ts";
+import type { Clock, PasswordHasher, Random, Store, WebhookSender } from "./ports.ts";
 import type { SessionLifetimes } from "./sessions/session-record.ts";
 
 /** What every use case gets from the composition root. */
@@ -18,6 +18,8 @@ export interface Deps {
   readonly eventRetentionMs: number;
   /** WEBHOOK_ALLOW_HTTP: endpoints may be plain http (local development); otherwise https only. */
   readonly webhookAllowHttp: boolean;
+  /** Sends a webhook POST under the SSRF rules (the worker's sender; a test event goes through it too). */
+  readonly webhookSender: WebhookSender;
   /** The audit chain's keyed hash, for verification (the store seals with the same one). */
   readonly auditSealer: AuditSealer;
   /** How many refusals are audited one by one, per account and address (recordDenial). */

@@ -10,8 +10,16 @@ import type { ApiTokenRecord } from "./tokens/api-token.ts";
 import type { TokenAuthenticated } from "./tokens/token-check.ts";
 import type { Role } from "./users/role.ts";
 import type { SignedInUser, UserRecord, UserStatus } from "./users/user.ts";
-import type { AttemptRecord, DeliveryRecord, DueDelivery, SendOutcome } from "./webhooks/webhook-delivery.ts";
-import type { WebhookEndpointRecord } from "./webhooks/webhook-endpoint.ts";
+import type {
+  AttemptLogEntry,
+  AttemptRecord,
+  DeliveryQuery,
+  DeliveryRecord,
+  DueDelivery,
+  FinishedAttempt,
+  SendOutcome,
+} from "./webhooks/webhook-delivery.ts";
+import type { EndpointChanges, WebhookEndpointRecord } from "./webhooks/webhook-endpoint.ts";
 
 export interface Clock {
   /** Milliseconds since the epoch. */
@@ -177,6 +185,19 @@ export interface StoreWrites {
   lockWebhookEndpoint(id: string): Promise<WebhookEndpointRecord | null>;
   /** A new signing secret; the one it replaces still signs until `previousUntil`. */
   rotateWebhookSecret(id: string, secret: string, previousSecret: string, previousUntil: number): Promise<void>;
+  /** The fields given, changed; enabling clears the disabled reason. */
+  updateWebhookEndpoint(id: string, changes: EndpointChanges): Promise<void>;
+  /** The endpoint with its deliveries and their attempts. */
+  deleteWebhookEndpoint(id: string): Promise<void>;
+  /**
+   * Records an attempt's end on its delivery and in the log, and disables the endpoint when the record says
+   * so; null when the delivery no longer exists.
+   */
+  finishWebhookAttempt(deliveryId: string, attempt: AttemptRecord): Promise<FinishedAttempt | null>;
+  /** Row-locks one delivery of the endpoint; null when there is none. */
+  lockWebhookDelivery(endpointId: string, deliveryId: string): Promise<DeliveryRecord | null>;
+  /** The delivery pending again on a new schedule, due at `now`. */
+  redeliverWebhook(deliveryId: string, now: number): Promise<void>;
 }
 
 export type StoreTx = StoreReads & StoreWrites;
@@ -202,12 +223,19 @@ export interface WebhookStore {
    * claimed until `claimUntil`. PostgreSQL: rows another instance is claiming are skipped, never waited on.
    */
   claimDueDeliveries(now: number, claimUntil: number, limit: number): Promise<DueDelivery[]>;
-  /** Records an attempt's end, and disables the endpoint when the record says so, in one transaction. */
-  finishAttempt(deliveryId: string, attempt: AttemptRecord): Promise<void>;
   listWebhookEndpoints(): Promise<WebhookEndpointRecord[]>;
   getWebhookEndpoint(id: string): Promise<WebhookEndpointRecord | null>;
-  /** An endpoint's deliveries, newest event first. */
-  listWebhookDeliveries(endpointId: string, limit: number): Promise<DeliveryRecord[]>;
+  /** A page of an endpoint's deliveries, newest event first. */
+  listWebhookDeliveries(endpointId: string, query: DeliveryQuery): Promise<DeliveryRecord[]>;
+  /** One delivery of the endpoint and every attempt of it, oldest first; null when there is none. */
+  getWebhookDelivery(
+    endpointId: string,
+    deliveryId: string,
+  ): Promise<{ delivery: DeliveryRecord; attempts: AttemptLogEntry[] } | null>;
+  /** How many deliveries of the endpoint are in each status. */
+  countWebhookDeliveries(endpointId: string): Promise<Record<"pending" | "delivered" | "failed", number>>;
+  /** Finished deliveries (delivered or failed) of events retention has pruned, with their attempts. */
+  pruneFinishedDeliveries(limit: number): Promise<number>;
 }
 
 export interface Store extends StoreReads {

@@ -61,16 +61,20 @@ export async function getEventsPrunedThrough(db: SqlExecutor): Promise<EventPosi
     : { auditSeq: Number(row.audit_seq), ordinal: Number(row.ordinal) };
 }
 
-/** Inside one transaction: the oldest events before `before`, deleted, and the mark moved to the last of them. */
+/**
+ * Inside one transaction: the oldest events, up to `limit`, while they are older than `before`, deleted, and
+ * the mark moved to the last of them. Read in key order and cut at the first young event: the key is commit
+ * order, so an event is pruned only with every event before it in the feed, and the mark is exact.
+ */
 export async function pruneEvents(db: SqlExecutor, before: number, limit: number): Promise<number> {
-  const doomed = await db.all<{ audit_seq: number; ordinal: number }>(
-    "SELECT audit_seq, ordinal FROM events WHERE occurred_at < ? ORDER BY audit_seq, ordinal LIMIT ?",
-    [before, limit],
+  const oldest = await db.all<{ audit_seq: number; ordinal: number; occurred_at: number }>(
+    "SELECT audit_seq, ordinal, occurred_at FROM events ORDER BY audit_seq, ordinal LIMIT ?",
+    [limit],
   );
-  const last = doomed.at(-1);
+  const young = oldest.findIndex((row) => Number(row.occurred_at) >= before);
+  const last = (young === -1 ? oldest : oldest.slice(0, young)).at(-1);
   if (last === undefined) return 0;
   const through = { auditSeq: Number(last.audit_seq), ordinal: Number(last.ordinal) };
-  // By key, not by time: an event is pruned only with every event before it in the feed, so the mark is exact.
   const deleted = await db.run("DELETE FROM events WHERE audit_seq < ? OR (audit_seq = ? AND ordinal <= ?)", [
     through.auditSeq,
     through.auditSeq,

@@ -150,18 +150,20 @@ export const migrations: readonly Migration[] = [
     // to commit, so this key is commit order and the feed's cursor never skips a late commit. No foreign key
     // to users: an erased user's events stay (they hold ids only). events_pruned records how far retention has
     // deleted, so a cursor from before it is told it has a gap rather than silently missing events.
+    // The key is the only index: every read walks it (the feed, the webhook cursors, retention, which prunes
+    // from the oldest key while the events are old enough); the random event id is unique by its 128 bits
+    // and looked up by no query, so an index on it (or on the time) would only tax every act's commit.
     sql: (d) => `
       CREATE TABLE events (
         audit_seq ${d.bigint} NOT NULL,
         ordinal INTEGER NOT NULL,
-        id TEXT NOT NULL UNIQUE,
+        id TEXT NOT NULL,
         type TEXT NOT NULL,
         user_id TEXT NOT NULL,
         occurred_at ${d.bigint} NOT NULL,
         payload TEXT NOT NULL,
         PRIMARY KEY (audit_seq, ordinal)
       )${d.strictTable};
-      CREATE INDEX events_occurred_at ON events (occurred_at);
       CREATE TABLE events_pruned (
         id INTEGER PRIMARY KEY CHECK (id = 1),
         audit_seq ${d.bigint} NOT NULL,
@@ -178,6 +180,8 @@ export const migrations: readonly Migration[] = [
     // cursor (cursor_seq, cursor_ordinal) is how far the worker has made delivery rows for it, so events that
     // commit while it is down or disabled are never skipped and no use case needs to know endpoints exist.
     // No foreign key from deliveries to events: retention may prune an event first (its delivery then fails).
+    // webhook_attempts is the delivery log: every attempt, its status, latency and a cut snippet of the answer;
+    // `attempts` on a delivery counts those of its current schedule (a manual redelivery starts a new one).
     sql: (d) => `
       CREATE TABLE webhook_endpoints (
         id TEXT PRIMARY KEY,
@@ -199,6 +203,7 @@ export const migrations: readonly Migration[] = [
         audit_seq ${d.bigint} NOT NULL,
         ordinal INTEGER NOT NULL,
         event_id TEXT NOT NULL,
+        event_type TEXT NOT NULL,
         user_id TEXT NOT NULL,
         status TEXT NOT NULL CHECK (status IN ('pending', 'delivered', 'failed')),
         attempts INTEGER NOT NULL,
@@ -211,8 +216,18 @@ export const migrations: readonly Migration[] = [
         delivered_at ${d.bigint},
         UNIQUE (endpoint_id, audit_seq, ordinal)
       )${d.strictTable};
+      CREATE TABLE webhook_attempts (
+        delivery_id TEXT NOT NULL REFERENCES webhook_deliveries (id) ON DELETE CASCADE,
+        attempt INTEGER NOT NULL,
+        attempted_at ${d.bigint} NOT NULL,
+        http_status INTEGER,
+        latency_ms INTEGER NOT NULL,
+        error TEXT,
+        PRIMARY KEY (delivery_id, attempt)
+      )${d.strictTable};
       CREATE INDEX webhook_deliveries_due ON webhook_deliveries (status, next_attempt_at);
       CREATE INDEX webhook_deliveries_user ON webhook_deliveries (endpoint_id, user_id, status, audit_seq, ordinal);
+      CREATE INDEX webhook_deliveries_event ON webhook_deliveries (audit_seq, ordinal);
     `,
   },
 ];

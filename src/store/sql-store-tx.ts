@@ -6,13 +6,22 @@ import type { ApiTokenRecord } from "../domain/tokens/api-token.ts";
 import { searchKey } from "../domain/users/email.ts";
 import { emailSkeleton } from "../domain/users/email-skeleton.ts";
 import type { UserRecord } from "../domain/users/user.ts";
-import type { WebhookEndpointRecord } from "../domain/webhooks/webhook-endpoint.ts";
+import type { AttemptRecord, DeliveryRecord, FinishedAttempt } from "../domain/webhooks/webhook-delivery.ts";
+import type { EndpointChanges, WebhookEndpointRecord } from "../domain/webhooks/webhook-endpoint.ts";
 import { appendAudit, eraseAuditNotesMentioning } from "./audit-queries.ts";
 import { insertEvents } from "./event-queries.ts";
 import { apiTokenColumns, sessionColumns, toUser, type UserRow, userColumns } from "./rows.ts";
 import type { Dialect, SqlExecutor, SqlParam } from "./sql-engine.ts";
 import { SqlStoreReads } from "./sql-store-reads.ts";
-import { insertWebhookEndpoint, lockWebhookEndpoint } from "./webhook-queries.ts";
+import {
+  deleteWebhookEndpoint,
+  finishWebhookAttempt,
+  insertWebhookEndpoint,
+  lockWebhookDelivery,
+  lockWebhookEndpoint,
+  redeliverWebhook,
+  updateWebhookEndpoint,
+} from "./webhook-queries.ts";
 
 /**
  * A unit of work: the reads and every write, over one transaction's executor. Only SqlStore.transaction
@@ -49,6 +58,26 @@ export class SqlStoreTx extends SqlStoreReads implements StoreTx {
       "UPDATE webhook_endpoints SET secret = ?, previous_secret = ?, previous_secret_until = ? WHERE id = ?",
       [secret, previousSecret, previousUntil, id],
     );
+  }
+
+  updateWebhookEndpoint(id: string, changes: EndpointChanges): Promise<void> {
+    return updateWebhookEndpoint(this.db, id, changes);
+  }
+
+  deleteWebhookEndpoint(id: string): Promise<void> {
+    return deleteWebhookEndpoint(this.db, id);
+  }
+
+  finishWebhookAttempt(deliveryId: string, attempt: AttemptRecord): Promise<FinishedAttempt | null> {
+    return finishWebhookAttempt(this.db, deliveryId, attempt);
+  }
+
+  lockWebhookDelivery(endpointId: string, deliveryId: string): Promise<DeliveryRecord | null> {
+    return lockWebhookDelivery(this.db, this.dialect, endpointId, deliveryId);
+  }
+
+  redeliverWebhook(deliveryId: string, now: number): Promise<void> {
+    return redeliverWebhook(this.db, deliveryId, now);
   }
 
   async lockUser(id: string): Promise<UserRecord | null> {

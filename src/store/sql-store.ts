@@ -25,7 +25,7 @@ import type { SqlEngine } from "./sql-engine.ts";
 import { SqlStoreReads } from "./sql-store-reads.ts";
 import { SqlStoreTx } from "./sql-store-tx.ts";
 import { TouchBatcher, touchFlushDelayMs } from "./touch-batcher.ts";
-import { SqlWebhookStore } from "./webhook-queries.ts";
+import { SqlWebhookStore } from "./webhook-store.ts";
 
 /**
  * The root store: reads over the engine (on SQLite, its read connection), transaction(), and the few writes

@@ -13,6 +13,7 @@ import {
   listWebhookEndpoints,
   rotateWebhookSecret,
 } from "../../src/domain/webhooks/webhook-admin.ts";
+import { listWebhookDeliveries } from "../../src/domain/webhooks/webhook-log.ts";
 import { createWebhookSender, type SenderSettings } from "../../src/infra/webhook-sender.ts";
 import { createUser } from "../support/accounts.ts";
 import { startTestApp, type TestApp } from "../support/app.ts";
@@ -70,10 +71,13 @@ for (const engine of engines) {
       return JSON.parse(request.body) as EventPayload;
     }
 
+    /** The endpoint and its delivery log's first page, as an admin reads them. */
     async function deliveries(endpointId: string) {
       const read = await getWebhookEndpoint(deps, cli, endpointId, noRequest);
       assert.ok(read.ok);
-      return read;
+      const log = await listWebhookDeliveries(deps, cli, endpointId, {}, noRequest);
+      assert.ok(log.ok);
+      return { endpoint: read.endpoint, deliveries: log.deliveries };
     }
 
     test("a deletion reaches the receiver, signed: the library verifies it and refuses forgeries and replays", async () => {
@@ -143,7 +147,7 @@ for (const engine of engines) {
       assert.equal(pending?.status, "pending");
       assert.equal(pending?.lastStatus, 500);
       assert.equal(pending?.lastError, "boom");
-      const wait = (pending?.nextAttemptAt ?? 0) - t.clock.now();
+      const wait = Date.parse(pending?.nextAttemptAt ?? "") - t.clock.now();
       const first = retryDelaysMs[0] ?? 0;
       assert.ok(wait >= first * 0.8 && wait <= first * 1.2, `the first retry waits 5 s ± 20 % (${wait} ms)`);
       await drain();

@@ -12,6 +12,7 @@ import { checkSession } from "../../src/domain/sessions/session-check.ts";
 import { createAccount, logIn } from "../../src/domain/users/accounts.ts";
 import { deriveKey } from "../../src/infra/keys.ts";
 import { systemRandom } from "../../src/infra/system.ts";
+import { createWebhookSender } from "../../src/infra/webhook-sender.ts";
 import { migrations } from "../../src/store/migrations.ts";
 import { openStore } from "../../src/store/open-store.ts";
 import { goodPassword } from "../support/accounts.ts";
@@ -49,6 +50,7 @@ function depsOf(store: Store, clock: TestClock): Deps {
     deletionGraceMs: 7 * 86_400_000,
     eventRetentionMs: 30 * 86_400_000,
     webhookAllowHttp: false,
+    webhookSender: createWebhookSender({ timeoutMs: 1_000, allowHttp: false, allowPrivateAddresses: false }),
     auditSealer: createAuditSealer(deriveKey(schema4Secret, "audit")),
     denials: new DenialBudget(clock),
     auditPseudonym: createAuditPseudonymizer(deriveKey(schema4Secret, "audit-pseudonym")),

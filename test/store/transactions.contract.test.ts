@@ -80,6 +80,11 @@ for (const engine of engines) {
         insertWebhookEndpoint: true,
         lockWebhookEndpoint: true,
         rotateWebhookSecret: true,
+        updateWebhookEndpoint: true,
+        deleteWebhookEndpoint: true,
+        finishWebhookAttempt: true,
+        lockWebhookDelivery: true,
+        redeliverWebhook: true,
       } satisfies Record<keyof StoreWrites, true>;
       const verbs = Object.keys(writeVerbs);
       assert.deepEqual(

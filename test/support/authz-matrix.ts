@@ -53,6 +53,9 @@ const setup = z.strictObject({
   signedInMinutesAgo: z.number().int().positive().optional(),
   bystanderSuperuser: z.boolean().optional(),
   targetScheduledForDeletion: z.boolean().optional(),
+  /** target "webhook": the URL names an endpoint (and a delivery) that does not exist. */
+  webhookMissing: z.boolean().optional(),
+  deliveryMissing: z.boolean().optional(),
 });
 
 const common = {
@@ -72,7 +75,14 @@ const common = {
 const byTokenActor = <T extends z.ZodType>(cell: T) => z.record(z.string(), cell);
 
 const route = z.discriminatedUnion("target", [
-  z.strictObject({ ...common, target: z.literal("none"), cells: byActor(cellText), tokens: byTokenActor(cellText) }),
+  // "webhook": the URL's :id is a webhook endpoint (and :deliveryId one of its deliveries), planted for the
+  // cell; an endpoint belongs to no user, so there is one cell per actor, as for "none".
+  z.strictObject({
+    ...common,
+    target: z.enum(["none", "webhook"]),
+    cells: byActor(cellText),
+    tokens: byTokenActor(cellText),
+  }),
   z.strictObject({
     ...common,
     target: z.enum(["user", "session", "role", "token"]),
@@ -166,7 +176,7 @@ function toCell(
 export function cellsOf(matrix: MatrixFile, route: MatrixRoute): MatrixCell[] {
   const cells: MatrixCell[] = [];
   const add = (actor: string, token: TokenActor | null, text: string) => {
-    if (route.target === "none") {
+    if (route.target === "none" || route.target === "webhook") {
       const cell = toCell(route, actor, token, null, text);
       if (cell !== null) cells.push(cell);
       return;

@@ -9,10 +9,19 @@ import { issueApiToken } from "../../src/domain/tokens/api-token.ts";
 import { createApiToken, revokeApiToken, type TokenView } from "../../src/domain/tokens/token-admin.ts";
 import type { Role } from "../../src/domain/users/role.ts";
 import type { UserRecord } from "../../src/domain/users/user.ts";
+import { createWebhookEndpoint } from "../../src/domain/webhooks/webhook-admin.ts";
 import { createUser, goodPassword, signIn, uniqueEmail } from "./accounts.ts";
 import type { TestApp } from "./app.ts";
 import { auditSince, lastAuditSeq } from "./audit.ts";
-import type { ActorKind, JsonValue, MatrixCell, MatrixFile, TargetKind, TokenActor } from "./authz-matrix.ts";
+import type {
+  ActorKind,
+  JsonValue,
+  MatrixCell,
+  MatrixFile,
+  RouteSetup,
+  TargetKind,
+  TokenActor,
+} from "./authz-matrix.ts";
 import type { HttpClient } from "./http-client.ts";
 import { type StoreSnapshot, snapshotStore } from "./store-snapshot.ts";
 import { serviceClient } from "./tokens.ts";
@@ -142,6 +151,37 @@ async function tokenPrincipal(t: TestApp, spec: TokenActor): Promise<Principal> 
   }
 }
 
+/**
+ * An endpoint for the URL's :id, and for its :deliveryId a delivery of an event committed after it (or ids
+ * that name nothing, as the setup asks). Its URL is a documentation address, refused by the SSRF rules at
+ * once, so a test event sent in a cell needs no network.
+ */
+async function plantWebhook(t: TestApp, path: string, setup: RouteSetup): Promise<string> {
+  const created = await createWebhookEndpoint(
+    t.deps,
+    { type: "cli" },
+    { url: "https://192.0.2.10/gatehouse", description: "matrix endpoint" },
+    noRequest,
+  );
+  assert.ok(created.ok, "the matrix's webhook endpoint is created");
+  const endpointId =
+    setup.webhookMissing === true ? `whe_${randomBytes(16).toString("base64url")}` : created.endpoint.id;
+  let url = path.replace(":id", endpointId);
+  if (url.includes(":deliveryId")) {
+    await createUser(t, "user", uniqueEmail("webhook-event"));
+    await t.store.webhooks.enqueueDeliveries(t.clock.now(), 100);
+    const [delivery] = await t.store.webhooks.listWebhookDeliveries(created.endpoint.id, {
+      status: null,
+      before: null,
+      limit: 1,
+    });
+    assert.ok(delivery !== undefined, "the matrix's webhook delivery is planted");
+    const deliveryId = setup.deliveryMissing === true ? `whd_${randomBytes(16).toString("base64url")}` : delivery.id;
+    url = url.replace(":deliveryId", deliveryId);
+  }
+  return url;
+}
+
 /** Creates the bystander superuser, the actor and the target, signs them in, and moves the clock. */
 export async function arrangeCell(t: TestApp, matrix: MatrixFile, cell: MatrixCell): Promise<ArrangedCell> {
   const { route } = cell;
@@ -177,6 +217,8 @@ export async function arrangeCell(t: TestApp, matrix: MatrixFile, cell: MatrixCe
   } else if (route.target === "token") {
     const tokenId = targetUser === null ? randomBytes(16).toString("base64url") : await plantToken(t, targetUser);
     url = url.replace(":id", tokenId);
+  } else if (route.target === "webhook") {
+    url = await plantWebhook(t, url, setup);
   }
   if (route.query !== undefined) url = `${url}?${route.query}`;
   const body = route.body === undefined ? undefined : fill(route.body, role);

@@ -11,12 +11,14 @@ import { rawReads } from "./raw-database.ts";
 /**
  * Everything about users and their credentials that a refused request must leave exactly as it was: every
  * user column, and every session and API token column but last-seen and last-used, which any authenticated
- * read may move.
+ * read may move; and every webhook endpoint and delivery (a refused webhook act changes none).
  */
 export interface StoreSnapshot {
   readonly users: readonly UserRecord[];
   readonly sessions: readonly Record<string, unknown>[];
   readonly tokens: readonly Record<string, unknown>[];
+  readonly webhooks: readonly Record<string, unknown>[];
+  readonly deliveries: readonly Record<string, unknown>[];
 }
 
 /**
@@ -32,11 +34,16 @@ export async function snapshotStore(t: TestApp): Promise<StoreSnapshot> {
     users.push(...page);
     if (page.length < 500) break;
   }
-  const [sessions = [], tokens = []] = await rawReads<Record<string, unknown>>(t.database, [
-    "SELECT id, user_id, secret_hash, created_at, authenticated_at, expires_at, ip, user_agent FROM sessions ORDER BY id",
-    "SELECT id, owner_id, name, scopes, secret_hash, created_at, expires_at FROM api_tokens ORDER BY id",
-  ]);
-  return { users, sessions, tokens };
+  const [sessions = [], tokens = [], webhooks = [], deliveries = []] = await rawReads<Record<string, unknown>>(
+    t.database,
+    [
+      "SELECT id, user_id, secret_hash, created_at, authenticated_at, expires_at, ip, user_agent FROM sessions ORDER BY id",
+      "SELECT id, owner_id, name, scopes, secret_hash, created_at, expires_at FROM api_tokens ORDER BY id",
+      "SELECT * FROM webhook_endpoints ORDER BY id",
+      "SELECT * FROM webhook_deliveries ORDER BY id",
+    ],
+  );
+  return { users, sessions, tokens, webhooks, deliveries };
 }
 
 /**

@@ -1,9 +1,11 @@
 import { Webhook } from "standardwebhooks";
+import { type Actor, noRequest } from "../actor.ts";
+import { auditEntry } from "../audit/audit-entry.ts";
 import type { Deps } from "../deps.ts";
 import type { WebhookSender } from "../ports.ts";
 import { retryAfterMs, retryDelayMs } from "./delivery-schedule.ts";
 import { type AttemptRecord, boundedSnippet, type DueDelivery, type SendOutcome } from "./webhook-delivery.ts";
-import { signingSecrets } from "./webhook-endpoint.ts";
+import { signingSecrets, type WebhookEndpointRecord } from "./webhook-endpoint.ts";
 
 /**
  * @module
@@ -24,15 +26,18 @@ export interface WorkerSettings {
 }
 
 /** The Standard Webhooks headers of one attempt: `webhook-id` is the event's id, the same on every retry. */
-export function signedHeaders(delivery: DueDelivery, body: string, now: number): Record<string, string> {
+export function signedHeaders(
+  endpoint: Pick<WebhookEndpointRecord, "secret" | "previousSecret" | "previousSecretUntil">,
+  messageId: string,
+  body: string,
+  now: number,
+): Record<string, string> {
   const at = new Date(now);
-  const signatures = signingSecrets(delivery.endpoint, now).map((secret) =>
-    new Webhook(secret).sign(delivery.eventId, at, body),
-  );
+  const signatures = signingSecrets(endpoint, now).map((secret) => new Webhook(secret).sign(messageId, at, body));
   return {
     "content-type": "application/json",
     "user-agent": "Gatehouse-Webhooks",
-    "webhook-id": delivery.eventId,
+    "webhook-id": messageId,
     "webhook-timestamp": String(Math.floor(now / 1_000)),
     "webhook-signature": signatures.join(" "),
   };
@@ -80,11 +85,31 @@ export function judgeAttempt(
   };
 }
 
+/**
+ * Records an attempt's outcome. An endpoint disabled by it (a 410, or the schedule run out) is audited in the
+ * same transaction, as the system's act, with the reason an admin then reads on the endpoint.
+ */
+async function record(deps: Deps, delivery: DueDelivery, outcome: AttemptRecord): Promise<void> {
+  await deps.store.transaction(async (tx) => {
+    const finished = await tx.finishWebhookAttempt(delivery.id, outcome);
+    if (finished === null || !finished.disabledEndpoint) return;
+    const system: Actor = { type: "system" };
+    await tx.appendAudit(
+      auditEntry(system, noRequest, outcome.attemptedAt, {
+        action: "webhooks.disable",
+        outcome: "success",
+        targetId: null,
+        details: { endpointId: finished.endpointId, reason: outcome.disableEndpoint ?? "" },
+      }),
+    );
+  });
+}
+
 async function attempt(deps: Deps, sender: WebhookSender, delivery: DueDelivery): Promise<void> {
   const now = deps.clock.now();
   if (delivery.payload === null) {
     // Retention pruned the event before it could be delivered: nothing is left to send.
-    await deps.store.webhooks.finishAttempt(delivery.id, {
+    await record(deps, delivery, {
       status: "failed",
       attemptedAt: now,
       nextAttemptAt: now,
@@ -97,10 +122,10 @@ async function attempt(deps: Deps, sender: WebhookSender, delivery: DueDelivery)
   }
   const outcome = await sender.send(
     delivery.endpoint.url,
-    signedHeaders(delivery, delivery.payload, now),
+    signedHeaders(delivery.endpoint, delivery.eventId, delivery.payload, now),
     delivery.payload,
   );
-  await deps.store.webhooks.finishAttempt(delivery.id, judgeAttempt(deps, delivery, outcome, now));
+  await record(deps, delivery, judgeAttempt(deps, delivery, outcome, now));
 }
 
 /** One round: enqueue, claim, send (the claimed ones at once), record. Returns how many attempts were made. */

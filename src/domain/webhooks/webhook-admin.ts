@@ -6,8 +6,10 @@ import { auditFailures } from "../audit/failure-record.ts";
 import type { Deps } from "../deps.ts";
 import { type Ok, type Refusal, refuse } from "../errors.ts";
 import type { EventType } from "../events/user-event.ts";
-import type { DeliveryRecord } from "./webhook-delivery.ts";
+import { runWebhookAct, webhookAction } from "./webhook-act.ts";
+import type { DeliveryStatus } from "./webhook-delivery.ts";
 import {
+  type EndpointChanges,
   isEventType,
   newWebhookEndpointId,
   newWebhookSecret,
@@ -22,7 +24,7 @@ import {
  * transaction. The secret is answered once, at creation; afterwards no answer carries it. The URL, an
  * admin's own text, stays in webhook_endpoints and never enters the sealed audit chain (only the endpoint id).
  */
-const action = "webhooks.manage";
+const action = webhookAction;
 
 /** An endpoint as answered: never its secrets. */
 export interface WebhookEndpointView {
@@ -58,21 +60,39 @@ export interface NewEndpointInput {
   readonly eventTypes?: readonly string[];
 }
 
-/** The rules of an endpoint's fields, for every edge: a problem's text, or the checked fields. */
+/** The rules of an endpoint's fields, for every edge and for creation and update alike. */
+function checkedUrl(deps: Pick<Deps, "webhookAllowHttp">, url: string): string | Refusal {
+  const problem = webhookUrlProblem(url, deps.webhookAllowHttp);
+  return problem === null ? new URL(url).href : refuse("VALIDATION_FAILED", problem);
+}
+
+function checkedDescription(text: string): string | Refusal {
+  const description = text.trim();
+  return description.length > webhookDescriptionMaxLength
+    ? refuse("VALIDATION_FAILED", `The description is longer than ${webhookDescriptionMaxLength} characters.`)
+    : description;
+}
+
+function checkedEventTypes(types: readonly string[]): EventType[] | Refusal {
+  const unknown = types.find((type) => !isEventType(type));
+  if (unknown !== undefined) return refuse("VALIDATION_FAILED", `Unknown event type: ${unknown.slice(0, 40)}.`);
+  return [...new Set(types.filter(isEventType))];
+}
+
+const isRefusal = (value: unknown): value is Refusal =>
+  typeof value === "object" && value !== null && "ok" in value && value.ok === false;
+
 function checkedFields(
   deps: Pick<Deps, "webhookAllowHttp">,
   input: NewEndpointInput,
-): { url: string; description: string; eventTypes: EventType[] } | string {
-  const problem = webhookUrlProblem(input.url, deps.webhookAllowHttp);
-  if (problem !== null) return problem;
-  const description = (input.description ?? "").trim();
-  if (description.length > webhookDescriptionMaxLength) {
-    return `The description is longer than ${webhookDescriptionMaxLength} characters.`;
-  }
-  const types = input.eventTypes ?? [];
-  const unknown = types.find((type) => !isEventType(type));
-  if (unknown !== undefined) return `Unknown event type: ${unknown.slice(0, 40)}.`;
-  return { url: new URL(input.url).href, description, eventTypes: [...new Set(types.filter(isEventType))] };
+): { url: string; description: string; eventTypes: EventType[] } | Refusal {
+  const url = checkedUrl(deps, input.url);
+  if (isRefusal(url)) return url;
+  const description = checkedDescription(input.description ?? "");
+  if (isRefusal(description)) return description;
+  const eventTypes = checkedEventTypes(input.eventTypes ?? []);
+  if (isRefusal(eventTypes)) return eventTypes;
+  return { url, description, eventTypes };
 }
 
 export async function createWebhookEndpoint(
@@ -85,7 +105,7 @@ export async function createWebhookEndpoint(
   if (denied !== null) return denied;
   const deny = (refusal: Refusal) => recordDenial(deps, actor, meta, action, null, refusal);
   const fields = checkedFields(deps, input);
-  if (typeof fields === "string") return deny(refuse("VALIDATION_FAILED", fields));
+  if (isRefusal(fields)) return deny(fields);
   // Whoever holds the secret can forge Gatehouse's events to every receiver of this endpoint.
   if (needsStepUp(deps, actor)) return deny(refuse("REAUTH_REQUIRED"));
   return auditFailures(deps, actor, meta, action, null, () =>
@@ -121,51 +141,181 @@ export async function createWebhookEndpoint(
 
 /** How long the replaced secret keeps signing after a rotation, unless asked otherwise: a day. */
 export const rotationGraceMs = 86_400_000;
+export const rotationGraceMaxMs = 7 * rotationGraceMs;
 
 /**
  * A new secret, answered once; the old one signs beside it until the grace period ends, so receivers can
- * switch to the new one without a delivery they cannot verify.
+ * switch to the new one without a delivery they cannot verify. A grace of 0 ends the old secret at once
+ * (after a leak).
  */
-export async function rotateWebhookSecret(
+export function rotateWebhookSecret(
   deps: Deps,
   actor: Actor,
   endpointId: string,
   meta: RequestMeta,
   graceMs = rotationGraceMs,
 ): Promise<Ok<{ secret: string; endpoint: WebhookEndpointView }> | Refusal> {
-  const denied = await refusedPermission(deps, actor, meta, action, null);
-  if (denied !== null) return denied;
-  if (!Number.isInteger(graceMs) || graceMs < 0 || graceMs > 7 * rotationGraceMs) {
-    return recordDenial(
-      deps,
-      actor,
-      meta,
-      action,
-      null,
-      refuse("VALIDATION_FAILED", "The grace period is 0 to 7 days."),
+  const problem =
+    Number.isInteger(graceMs) && graceMs >= 0 && graceMs <= rotationGraceMaxMs
+      ? null
+      : refuse("VALIDATION_FAILED", "The grace period is 0 to 7 days.");
+  return runWebhookAct(deps, actor, meta, { endpointId, stepUp: true, problem }, async (tx, acting, endpoint, now) => {
+    const secret = newWebhookSecret(deps.random);
+    const until = now + graceMs;
+    await tx.rotateWebhookSecret(endpoint.id, secret, endpoint.secret, until);
+    await tx.appendAudit(
+      auditEntry(acting, meta, now, {
+        action: "webhooks.rotate",
+        outcome: "success",
+        targetId: null,
+        details: { endpointId: endpoint.id, previousSecretUntil: new Date(until).toISOString() },
+      }),
     );
+    const rotated = { ...endpoint, secret, previousSecret: endpoint.secret, previousSecretUntil: until };
+    return { ok: true, secret, endpoint: toEndpointView(rotated, now) };
+  });
+}
+
+export interface EndpointUpdateInput {
+  readonly url?: string;
+  readonly description?: string;
+  readonly eventTypes?: readonly string[];
+  readonly enabled?: boolean;
+  /** Why an admin disables it: kept on the endpoint (shown to admins) and in the audit note. */
+  readonly reason?: string;
+}
+
+export const disableReasonMaxLength = 200;
+
+function checkedChanges(deps: Pick<Deps, "webhookAllowHttp">, input: EndpointUpdateInput): EndpointChanges | Refusal {
+  const changes: { -readonly [K in keyof EndpointChanges]: EndpointChanges[K] } = {};
+  if (input.url !== undefined) {
+    const url = checkedUrl(deps, input.url);
+    if (isRefusal(url)) return url;
+    changes.url = url;
   }
-  if (needsStepUp(deps, actor)) return recordDenial(deps, actor, meta, action, null, refuse("REAUTH_REQUIRED"));
-  return auditFailures(deps, actor, meta, action, null, () =>
-    deps.store.transaction(async (tx) => {
-      const parties = await lockParties(tx, actor, action, null);
-      if (!parties.ok) return recordDenial(deps, actor, meta, action, null, parties, tx);
-      const endpoint = await tx.lockWebhookEndpoint(endpointId);
-      if (endpoint === null) return recordDenial(deps, actor, meta, action, null, refuse("WEBHOOK_NOT_FOUND"), tx);
-      const now = deps.clock.now();
-      const secret = newWebhookSecret(deps.random);
-      await tx.rotateWebhookSecret(endpoint.id, secret, endpoint.secret, now + graceMs);
+  if (input.description !== undefined) {
+    const description = checkedDescription(input.description);
+    if (isRefusal(description)) return description;
+    changes.description = description;
+  }
+  if (input.eventTypes !== undefined) {
+    const eventTypes = checkedEventTypes(input.eventTypes);
+    if (isRefusal(eventTypes)) return eventTypes;
+    changes.eventTypes = eventTypes;
+  }
+  const reason = (input.reason ?? "").trim();
+  if (reason.length > disableReasonMaxLength) {
+    return refuse("VALIDATION_FAILED", `The reason is longer than ${disableReasonMaxLength} characters.`);
+  }
+  if (input.reason !== undefined && input.enabled !== false) {
+    return refuse("VALIDATION_FAILED", "A reason goes with disabling (enabled: false) only.");
+  }
+  if (input.enabled !== undefined) {
+    changes.enabled = input.enabled;
+    changes.disabledReason = input.enabled
+      ? null
+      : reason === ""
+        ? "disabled by an admin"
+        : `disabled by an admin: ${reason}`;
+  }
+  return changes;
+}
+
+export const endpointFields = ["url", "description", "eventTypes", "enabled"] as const;
+export type EndpointField = (typeof endpointFields)[number];
+
+/** The fields that differ from the endpoint's, by name, in a fixed order. */
+function changedFields(endpoint: WebhookEndpointRecord, changes: EndpointChanges): EndpointField[] {
+  const changed: EndpointField[] = [];
+  if (changes.url !== undefined && changes.url !== endpoint.url) changed.push("url");
+  if (changes.description !== undefined && changes.description !== endpoint.description) changed.push("description");
+  if (changes.eventTypes !== undefined && changes.eventTypes.join(" ") !== endpoint.eventTypes.join(" ")) {
+    changed.push("eventTypes");
+  }
+  if (changes.enabled !== undefined && changes.enabled !== endpoint.enabled) changed.push("enabled");
+  return changed;
+}
+
+/**
+ * Changes an endpoint's URL, description, event filter, or enables / disables it. A new URL needs a recent
+ * password proof (it sends every user's events somewhere else). Enabling resumes where the endpoint's cursor
+ * stopped: the events committed while it was disabled are delivered (those retention kept). A request that
+ * changes nothing changes nothing, and is not audited.
+ */
+export function updateWebhookEndpoint(
+  deps: Deps,
+  actor: Actor,
+  endpointId: string,
+  input: EndpointUpdateInput,
+  meta: RequestMeta,
+): Promise<Ok<{ endpoint: WebhookEndpointView; changed: EndpointField[] }> | Refusal> {
+  const changes = checkedChanges(deps, input);
+  const problem = isRefusal(changes) ? changes : null;
+  const stepUp = input.url !== undefined;
+  return runWebhookAct(deps, actor, meta, { endpointId, stepUp, problem }, async (tx, acting, endpoint, now) => {
+    if (isRefusal(changes)) return changes;
+    const changed = changedFields(endpoint, changes);
+    if (changed.length === 0) return { ok: true, endpoint: toEndpointView(endpoint, now), changed };
+    const applied: EndpointChanges = {
+      ...(changed.includes("url") ? { url: changes.url } : {}),
+      ...(changed.includes("description") ? { description: changes.description } : {}),
+      ...(changed.includes("eventTypes") ? { eventTypes: changes.eventTypes } : {}),
+      ...(changed.includes("enabled") ? { enabled: changes.enabled, disabledReason: changes.disabledReason } : {}),
+    };
+    await tx.updateWebhookEndpoint(endpoint.id, applied);
+    const reason = (input.reason ?? "").trim();
+    await tx.appendAudit(
+      auditEntry(acting, meta, now, {
+        action: changed.includes("enabled")
+          ? changes.enabled
+            ? "webhooks.enable"
+            : "webhooks.disable"
+          : "webhooks.update",
+        outcome: "success",
+        targetId: null,
+        details: { endpointId: endpoint.id, changed: changed.join(" ") },
+        ...(reason === "" ? {} : { note: reason }),
+      }),
+    );
+    const updated: WebhookEndpointRecord = {
+      ...endpoint,
+      ...(applied.url === undefined ? {} : { url: applied.url }),
+      ...(applied.description === undefined ? {} : { description: applied.description }),
+      ...(applied.eventTypes === undefined ? {} : { eventTypes: applied.eventTypes }),
+      ...(applied.enabled === undefined
+        ? {}
+        : { enabled: applied.enabled, disabledReason: applied.disabledReason ?? null }),
+    };
+    return { ok: true, endpoint: toEndpointView(updated, now), changed };
+  });
+}
+
+/** Deletes an endpoint with its delivery log; pending deliveries to it are dropped. Needs a recent password proof. */
+export function deleteWebhookEndpoint(
+  deps: Deps,
+  actor: Actor,
+  endpointId: string,
+  meta: RequestMeta,
+): Promise<Ok<{ deleted: string; pendingDropped: number }> | Refusal> {
+  return runWebhookAct(
+    deps,
+    actor,
+    meta,
+    { endpointId, stepUp: true, problem: null },
+    async (tx, acting, endpoint, now) => {
+      const counts = await deps.store.webhooks.countWebhookDeliveries(endpoint.id);
+      await tx.deleteWebhookEndpoint(endpoint.id);
       await tx.appendAudit(
-        auditEntry(parties.actor, meta, now, {
-          action: "webhooks.rotate",
+        auditEntry(acting, meta, now, {
+          action: "webhooks.delete",
           outcome: "success",
           targetId: null,
-          details: { endpointId: endpoint.id, previousSecretUntil: new Date(now + graceMs).toISOString() },
+          details: { endpointId: endpoint.id, pendingDropped: counts.pending },
         }),
       );
-      const rotated = { ...endpoint, secret, previousSecret: endpoint.secret, previousSecretUntil: now + graceMs };
-      return { ok: true, secret, endpoint: toEndpointView(rotated, now) };
-    }),
+      return { ok: true, deleted: endpoint.id, pendingDropped: counts.pending };
+    },
   );
 }
 
@@ -181,16 +331,17 @@ export async function listWebhookEndpoints(
   return { ok: true, endpoints: endpoints.map((endpoint) => toEndpointView(endpoint, now)) };
 }
 
+/** One endpoint and how many of its deliveries are pending, delivered and failed. */
 export async function getWebhookEndpoint(
   deps: Deps,
   actor: Actor,
   endpointId: string,
   meta: RequestMeta,
-): Promise<Ok<{ endpoint: WebhookEndpointView; deliveries: DeliveryRecord[] }> | Refusal> {
+): Promise<Ok<{ endpoint: WebhookEndpointView; deliveryCounts: Record<DeliveryStatus, number> }> | Refusal> {
   const denied = await refusedPermission(deps, actor, meta, action, null);
   if (denied !== null) return denied;
   const endpoint = await deps.store.webhooks.getWebhookEndpoint(endpointId);
-  if (endpoint === null) return refuse("WEBHOOK_NOT_FOUND");
-  const deliveries = await deps.store.webhooks.listWebhookDeliveries(endpointId, 100);
-  return { ok: true, endpoint: toEndpointView(endpoint, deps.clock.now()), deliveries };
+  if (endpoint === null) return recordDenial(deps, actor, meta, action, null, refuse("WEBHOOK_NOT_FOUND"));
+  const deliveryCounts = await deps.store.webhooks.countWebhookDeliveries(endpointId);
+  return { ok: true, endpoint: toEndpointView(endpoint, deps.clock.now()), deliveryCounts };
 }

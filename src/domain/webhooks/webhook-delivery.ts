@@ -1,3 +1,4 @@
+import type { EventType } from "../events/user-event.ts";
 import type { WebhookEndpointRecord } from "./webhook-endpoint.ts";
 
 /**
@@ -32,17 +33,44 @@ export interface AttemptRecord {
   readonly disableEndpoint: string | null;
 }
 
+/** One attempt as the delivery log keeps it (webhook_attempts), numbered from 1 over the delivery's life. */
+export interface AttemptLogEntry {
+  readonly attempt: number;
+  readonly attemptedAt: number;
+  readonly httpStatus: number | null;
+  readonly latencyMs: number;
+  readonly error: string | null;
+}
+
+/** What recording an attempt did: null when the delivery is gone (its endpoint was deleted meanwhile). */
+export interface FinishedAttempt {
+  readonly endpointId: string;
+  /** True when this attempt disabled the endpoint (it was enabled until now). */
+  readonly disabledEndpoint: boolean;
+}
+
+/** Which deliveries a log page holds: newest event first, before a position, of one status or any. */
+export interface DeliveryQuery {
+  readonly status: DeliveryStatus | null;
+  readonly before: { readonly auditSeq: number; readonly ordinal: number } | null;
+  readonly limit: number;
+}
+
 /** A delivery as the delivery log shows it. */
 export interface DeliveryRecord {
   readonly id: string;
   readonly endpointId: string;
   readonly eventId: string;
+  readonly eventType: EventType;
   readonly userId: string;
   readonly auditSeq: number;
   readonly ordinal: number;
   readonly status: DeliveryStatus;
+  /** Attempts of the current schedule (a manual redelivery starts a new one); the log keeps every attempt. */
   readonly attempts: number;
   readonly nextAttemptAt: number;
+  /** While an instance is sending it: until when its claim holds; 0 when unclaimed. */
+  readonly claimedUntil: number;
   readonly lastAttemptAt: number | null;
   readonly lastStatus: number | null;
   readonly lastLatencyMs: number | null;

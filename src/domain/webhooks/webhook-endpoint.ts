@@ -22,6 +22,16 @@ export interface WebhookEndpointRecord {
   readonly createdAt: number;
 }
 
+/** What an update may change; absent fields stay as they are. */
+export interface EndpointChanges {
+  readonly url?: string;
+  readonly description?: string;
+  readonly eventTypes?: readonly EventType[];
+  /** With `disabledReason`: why an admin disabled it (null when enabling). */
+  readonly enabled?: boolean;
+  readonly disabledReason?: string | null;
+}
+
 export const webhookUrlMaxLength = 2_000;
 export const webhookDescriptionMaxLength = 200;
 

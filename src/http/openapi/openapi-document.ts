@@ -8,6 +8,7 @@ import type { SessionCookie } from "../session-cookie.ts";
 import { unsafeMethods } from "../unsafe-methods.ts";
 import { type DocumentedHeader, documentedHeaders, headersOf } from "./documented-headers.ts";
 import { problemMediaType } from "./route-answers.ts";
+import { webhooksSection } from "./webhooks-section.ts";
 
 /**
  * @module
@@ -15,7 +16,8 @@ import { problemMediaType } from "./route-answers.ts";
  * that validate requests and serialize answers (fastify-type-provider-zod's transforms), so it cannot say
  * something the server does not enforce. Pages, the 405 routes and HEAD are left out. After generation
  * each operation gets what a JSON schema cannot say: its security (the session cookie, and the CSRF
- * header for unsafe methods), its problem answers as application/problem+json, and its headers.
+ * header for unsafe methods), its problem answers as application/problem+json, and its headers; and the
+ * `webhooks` section, what Gatehouse sends to an endpoint (webhooks-section.ts).
  */
 
 export interface DocumentOptions {
@@ -121,6 +123,7 @@ function completeOperations(document: Json, routes: ReadonlyMap<string, RouteOpt
   // The server's audience: whoever the operator lets reach the public URL (x-internal, OWASP API9).
   const servers = (document.servers ?? []) as Json[];
   for (const server of servers) server["x-internal"] = false;
+  document.webhooks = webhooksSection();
   return withIntegerFormats(withoutUnusedSchemas(document));
 }
 
@@ -139,6 +142,7 @@ function withIntegerFormats(document: Json): Json {
     }
   };
   visit(document.paths);
+  visit(document.webhooks);
   visit(document.components);
   return document;
 }

@@ -5,7 +5,6 @@ import { eventTypes } from "../../domain/events/user-event.ts";
 import { tokenScopes } from "../../domain/tokens/api-token.ts";
 import { roles } from "../../domain/users/role.ts";
 import { maxNameLength, userStatuses } from "../../domain/users/user.ts";
-import { webhookDescriptionMaxLength, webhookUrlMaxLength } from "../../domain/webhooks/webhook-endpoint.ts";
 import { maxReturnUrlLength } from "../return-url.ts";
 
 /**
@@ -16,7 +15,7 @@ import { maxReturnUrlLength } from "../return-url.ts";
  * named with `meta({ id })` becomes a component of the document that generated clients name as a type.
  */
 
-const timestamp = z.iso.datetime().max(40).describe("An instant, as an RFC 3339 timestamp in UTC.");
+export const timestamp = z.iso.datetime().max(40).describe("An instant, as an RFC 3339 timestamp in UTC.");
 const uuid = z.uuid().max(36);
 
 export const publicUser = z
@@ -187,36 +186,6 @@ export const createdTokenPayload = z
     apiToken: apiTokenView,
   })
   .meta({ id: "CreatedApiToken", description: "A new API token, with its secret shown once." });
-
-const webhookEndpointView = z
-  .object({
-    id: z.string().max(64),
-    url: z.string().max(webhookUrlMaxLength),
-    description: z.string().max(webhookDescriptionMaxLength),
-    eventTypes: z
-      .array(z.enum(eventTypes))
-      .max(eventTypes.length)
-      .readonly()
-      .describe("The event types it receives; empty: every type."),
-    enabled: z.boolean(),
-    disabledReason: z
-      .string()
-      .max(1_000)
-      .nullable()
-      .describe("Why it is disabled: 410 Gone, or a delivery that failed past the retry schedule."),
-    createdAt: timestamp,
-    previousSecretUntil: timestamp.nullable().describe("During a rotation: until when the previous secret also signs."),
-  })
-  .meta({ id: "WebhookEndpoint", description: "A webhook endpoint: never its secret." });
-
-export const createdWebhookPayload = z
-  .object({
-    secret: z.string().max(100).describe("The signing secret, shown this once: `whsec_` + base64 of 32 bytes."),
-    endpoint: webhookEndpointView,
-  })
-  .meta({ id: "CreatedWebhookEndpoint", description: "A new webhook endpoint, with its secret shown once." });
-
-export const webhookListPayload = z.object({ endpoints: z.array(webhookEndpointView).max(10_000) });
 
 export const tokenListPayload = z.object({ tokens: z.array(apiTokenView).max(10_000) });
 
