@@ -6,11 +6,16 @@ import { noRequest } from "../../src/domain/actor.ts";
 import { purgeDueUsers } from "../../src/domain/deletion/delete-user.ts";
 import { normalizeEmail } from "../../src/domain/users/email.ts";
 import { emailSkeleton } from "../../src/domain/users/email-skeleton.ts";
+import { deliverDue } from "../../src/domain/webhooks/delivery-worker.ts";
+import { createWebhookEndpoint } from "../../src/domain/webhooks/webhook-admin.ts";
+import { createWebhookSender } from "../../src/infra/webhook-sender.ts";
 import { adminDeletes, createSignedInUser, createUser, goodPassword, signIn } from "../support/accounts.ts";
 import { startTestApp, type TestApp } from "../support/app.ts";
 import { wholeAudit } from "../support/audit.ts";
 import { assertProblem } from "../support/http-assertions.ts";
+import { rawReads } from "../support/raw-database.ts";
 import { createToken } from "../support/tokens.ts";
+import { WebhookReceiver } from "../support/webhook-receiver.ts";
 
 /**
  * DESIGN.md 5: erasure removes personal data, and the audit trail keeps ids only. Read as an attacker who
@@ -102,6 +107,47 @@ describe("erasure leaves no personal data in the SQLite files (sqlite)", () => {
       assert.equal(receipt.tokensRevoked, 2);
       assertErased(t, person);
     } finally {
+      await t.close();
+    }
+  });
+
+  test("issue 14: the events outbox, the webhook deliveries and their attempt log hold ids only, the files nothing", async () => {
+    const t = await startTestApp("sqlite");
+    // A receiver that echoes every body back: whatever a delivery sent lands in the attempt log's snippet.
+    const receiver = await new WebhookReceiver().start();
+    receiver.fallback = { status: 500, echo: true };
+    try {
+      t.clock.advance(Date.now() - t.clock.now());
+      const deps = { ...t.deps, webhookAllowHttp: true };
+      const created = await createWebhookEndpoint(deps, { type: "cli" }, { url: receiver.url }, noRequest);
+      assert.ok(created.ok);
+      const sender = createWebhookSender({ timeoutMs: 2_000, allowHttp: true, allowPrivateAddresses: true });
+      const worker = { pollMs: 10, batch: 50, claimMs: 60_000 };
+      const admin = await createSignedInUser(t, "admin");
+      const person = await leaveTraces(t);
+      await deliverDue(deps, sender, worker);
+      assert.equal((await adminDeletes(admin.device, person.id, "erasure request")).status, "deleted");
+      await deliverDue(deps, sender, worker);
+      const [events = [], deliveries = [], attempts = []] = await rawReads<Record<string, unknown>>(t.database, [
+        "SELECT * FROM events",
+        "SELECT * FROM webhook_deliveries",
+        "SELECT * FROM webhook_attempts",
+      ]);
+      const mine = deliveries.filter((row) => row.user_id === person.id);
+      assert.ok(mine.length >= 3, "the person's events were delivered (created, updated, deleted and more)");
+      // Each user's first delivery failed (the echo's 500), so the rest wait behind it: one attempt per user.
+      assert.ok(
+        attempts.some((row) => typeof row.error === "string" && row.error.includes("user.created")),
+        "an attempt logged the receiver's echo of a payload",
+      );
+      for (const row of [...events, ...deliveries, ...attempts]) {
+        const text = JSON.stringify(row);
+        for (const secret of person.secrets) assert.ok(!text.includes(secret), `${text} holds ${secret}`);
+        assert.doesNotMatch(text, /@/, `${text} holds an e-mail address`);
+      }
+      assertErased(t, person);
+    } finally {
+      await receiver.stop();
       await t.close();
     }
   });

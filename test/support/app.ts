@@ -71,6 +71,8 @@ export interface TestAppOptions {
   readonly hasher?: PasswordHasher;
   readonly trustProxy?: Config["trustProxy"];
   readonly authzRules?: Config["authzRules"];
+  /** Webhook delivery settings; the shipped defaults (https only, public addresses only) unless given. */
+  readonly webhooks?: Config["webhooks"];
   /** Generous unless given: suites that are refused on purpose many times are not about the budget. */
   readonly denialLimits?: DenialLimits;
 }
@@ -93,6 +95,7 @@ export async function startTestApp(engine: EngineName, options: TestAppOptions =
     trustProxy: options.trustProxy ?? false,
     authzRules: options.authzRules ?? [],
     logRequests: options.logRequests ?? false,
+    ...(options.webhooks === undefined ? {} : { webhooks: options.webhooks }),
   });
   const clock = new TestClock();
   const overrides: DepsOverrides = {

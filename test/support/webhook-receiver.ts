@@ -18,6 +18,8 @@ export interface Answer {
   readonly status: number;
   readonly headers?: Readonly<Record<string, string>>;
   readonly body?: string;
+  /** Answer with the request's own body (a receiver that echoes what it was sent). */
+  readonly echo?: boolean;
 }
 
 export class WebhookReceiver {
@@ -50,7 +52,7 @@ export class WebhookReceiver {
         });
         const answer = this.answers.shift() ?? this.fallback;
         response.writeHead(answer.status, answer.headers ?? {});
-        response.end(answer.body ?? "");
+        response.end(answer.echo === true ? Buffer.concat(chunks) : (answer.body ?? ""));
       });
     });
     await new Promise<void>((resolve, reject) => {

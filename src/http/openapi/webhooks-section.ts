@@ -33,7 +33,7 @@ const signatureHeaders: readonly Json[] = [
     in: "header",
     required: true,
     description: "When this attempt was signed, in epoch seconds: refuse it when far from your clock (replays).",
-    schema: { type: "string", pattern: "^[0-9]{1,12}$" },
+    schema: { type: "string", pattern: "^[0-9]{1,12}$", maxLength: 12 },
   },
   {
     name: "webhook-signature",
