@@ -6,7 +6,8 @@ import { type AllowedHost, type AllowedHosts, canonicalHost } from "./http/allow
 import { type AuthzRule, parseAuthzRules } from "./http/authz-rules.ts";
 import { parseTrustedProxies, type TrustedProxies } from "./http/trusted-proxies.ts";
 import { makePrivateDirectory } from "./infra/private-files.ts";
-import { type DatabaseLocation, parseDatabaseUrl } from "./store/open-store.ts";
+import { parseDatabaseUrl } from "./store/database-url.ts";
+import type { DatabaseLocation } from "./store/open-store.ts";
 
 /**
  * @module
@@ -30,7 +31,17 @@ export const logLevels = ["fatal", "error", "warn", "info", "debug", "trace", "s
 export type LogLevel = (typeof logLevels)[number];
 
 const schema = z.object({
-  DATABASE_URL: z.string().min(1).optional(),
+  DATABASE_URL: z
+    .string()
+    .min(1)
+    .optional()
+    .transform((value, context): DatabaseLocation | undefined => {
+      if (value === undefined) return undefined;
+      const parsed = parseDatabaseUrl(value);
+      if (parsed.ok) return parsed.location;
+      context.addIssue({ code: "custom", message: parsed.problem });
+      return z.NEVER;
+    }),
   DATA_DIR: z.string().min(1).default("./data"),
   PORT: wholeNumber(0, 65_535).default(3000),
   HOST: z.string().min(1).default("127.0.0.1"),
@@ -162,7 +173,7 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
   const dataDir = resolve(values.DATA_DIR);
   const secret = values.GATEHOUSE_SECRET === undefined ? readOrCreateSecret(dataDir) : null;
   return Object.freeze({
-    database: parseDatabaseUrl(values.DATABASE_URL ?? join(dataDir, "gatehouse.sqlite")),
+    database: values.DATABASE_URL ?? ({ kind: "sqlite", path: join(dataDir, "gatehouse.sqlite") } as const),
     dataDir,
     port: values.PORT,
     host: values.HOST,

@@ -99,11 +99,12 @@ export interface RunningServer {
 const sweepIntervalMs = 60_000;
 
 /**
- * The webhook worker's pace: a round a second when idle, 20 deliveries at once, and a claim that outlives
- * any attempt (the request timeout) by a minute before another instance may take it.
+ * The webhook worker's pace: a round every 250 ms when idle (two plain reads, no write: the commit-to-delivery
+ * latency is about half of it), 20 deliveries at once, and a claim that outlives any round (its attempts are
+ * bounded by the request timeout, then recorded together) by a minute before another instance may take it.
  */
 export function workerSettings(config: Pick<Config, "webhooks">): WorkerSettings {
-  return { pollMs: 1_000, batch: 20, claimMs: config.webhooks.timeoutMs + 60_000 };
+  return { pollMs: 250, batch: 20, claimMs: config.webhooks.timeoutMs + 60_000 };
 }
 
 /**

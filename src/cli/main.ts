@@ -2,7 +2,9 @@ import { Command } from "commander";
 import { ConfigError, loadDotEnv, parseConfig } from "../config.ts";
 import { noRequest } from "../domain/actor.ts";
 import { createAccount } from "../domain/users/accounts.ts";
+import { apiVersion } from "../http/openapi/openapi-document.ts";
 import { openDeps, startServer } from "../server.ts";
+import { migrations } from "../store/migrations.ts";
 import { CliRefusal, fail, registerOperatorCommands, type WithDeps } from "./operator-commands.ts";
 import { promptPassword, readPasswordFromStdin } from "./read-password.ts";
 import { registerTokenCommands } from "./token-commands.ts";
@@ -10,7 +12,10 @@ import { registerTokenCommands } from "./token-commands.ts";
 /** `gatehouse`: the server and its operator commands. Every act goes through the domain's use cases. */
 const program = new Command()
   .name("gatehouse")
-  .description("Accounts and sessions where deletion and revocation are secure by construction.");
+  .description("Accounts and sessions where deletion and revocation are secure by construction.")
+  // The package's version (test/api/openapi-document.test.ts holds the two equal), and the schema this
+  // build migrates to: what an operator asks before an upgrade or a bug report.
+  .version(`gatehouse ${apiVersion} (database schema ${migrations.at(-1)?.version ?? 0})`, "-V, --version");
 
 function config() {
   loadDotEnv();

@@ -223,6 +223,8 @@ export interface WebhookStore {
    * claimed until `claimUntil`. PostgreSQL: rows another instance is claiming are skipped, never waited on.
    */
   claimDueDeliveries(now: number, claimUntil: number, limit: number): Promise<DueDelivery[]>;
+  /** enqueueDeliveries then claimDueDeliveries, in one write transaction (none when there is nothing to do). */
+  takeDueDeliveries(now: number, claimUntil: number, limit: number, perEndpoint: number): Promise<DueDelivery[]>;
   listWebhookEndpoints(): Promise<WebhookEndpointRecord[]>;
   getWebhookEndpoint(id: string): Promise<WebhookEndpointRecord | null>;
   /** A page of an endpoint's deliveries, newest event first. */

@@ -13,11 +13,6 @@ import { openSqliteEngine } from "./sqlite/sqlite-engine.ts";
 export type DatabaseLocation = { kind: "sqlite"; path: string } | { kind: "postgres"; url: string };
 
 /** `postgres://` or `postgresql://` URLs select PostgreSQL; anything else is a SQLite file path. */
-export function parseDatabaseUrl(url: string): DatabaseLocation {
-  if (/^postgres(ql)?:\/\//.test(url)) return { kind: "postgres", url };
-  return { kind: "sqlite", path: url.replace(/^sqlite:(\/\/)?/, "").replace(/^file:/, "") };
-}
-
 export interface OpenedStore {
   /** Typed as the port: writes are reachable only through transaction(), where the audit chain is safe. */
   readonly store: Store;

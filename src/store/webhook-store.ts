@@ -9,7 +9,7 @@ import type {
   DueDelivery,
 } from "../domain/webhooks/webhook-delivery.ts";
 import { type WebhookEndpointRecord, wantsEvent } from "../domain/webhooks/webhook-endpoint.ts";
-import type { SqlEngine, SqlParam } from "./sql-engine.ts";
+import type { SqlEngine, SqlExecutor, SqlParam } from "./sql-engine.ts";
 import {
   type AttemptRow,
   type DeliveryRow,
@@ -34,6 +34,22 @@ interface ClaimRow {
   payload: string | null;
 }
 
+function toDue(row: ClaimRow): DueDelivery {
+  return {
+    id: row.id,
+    endpoint: {
+      id: row.endpoint_id,
+      url: row.url,
+      secret: row.secret,
+      previousSecret: row.previous_secret,
+      previousSecretUntil: nullableNumber(row.previous_secret_until),
+    },
+    eventId: row.event_id,
+    attempts: Number(row.attempts),
+    payload: row.payload,
+  };
+}
+
 /**
  * The root store's webhook verbs, for the delivery worker and the delivery log: each write its own short
  * transaction over the engine, each preceded by a plain read so that an idle round opens no write
@@ -47,108 +63,120 @@ export class SqlWebhookStore implements WebhookStore {
   }
 
   async enqueueDeliveries(now: number, perEndpoint: number): Promise<number> {
-    const endpoints = await this.#engine.all<{ id: string }>(
+    const endpoints = await this.#endpointsBehind();
+    if (endpoints.length === 0) return 0;
+    return this.#engine.transaction((db) => this.#enqueue(db, endpoints, now, perEndpoint));
+  }
+
+  async claimDueDeliveries(now: number, claimUntil: number, limit: number): Promise<DueDelivery[]> {
+    if (!(await this.#anyDue(now))) return [];
+    return this.#engine.transaction((db) => this.#claim(db, now, claimUntil, limit));
+  }
+
+  async takeDueDeliveries(now: number, claimUntil: number, limit: number, perEndpoint: number): Promise<DueDelivery[]> {
+    const endpoints = await this.#endpointsBehind();
+    if (endpoints.length === 0 && !(await this.#anyDue(now))) return [];
+    // One write transaction for the round's bookkeeping: on SQLite every one queues for the writer the
+    // requests need, so a busy worker costs them one commit per round, not one per endpoint and one more.
+    return this.#engine.transaction(async (db) => {
+      await this.#enqueue(db, endpoints, now, perEndpoint);
+      return this.#claim(db, now, claimUntil, limit);
+    });
+  }
+
+  /** The enabled endpoints whose cursor is behind the newest event: a plain read. */
+  async #endpointsBehind(): Promise<string[]> {
+    const rows = await this.#engine.all<{ id: string }>(
       `SELECT w.id FROM webhook_endpoints w WHERE w.enabled = 1 AND EXISTS (SELECT 1 FROM events v
         WHERE v.audit_seq > w.cursor_seq OR (v.audit_seq = w.cursor_seq AND v.ordinal > w.cursor_ordinal)) ORDER BY w.id`,
     );
+    return rows.map((row) => row.id);
+  }
+
+  async #anyDue(now: number): Promise<boolean> {
+    const row = await this.#engine.get<{ one: number }>(
+      `SELECT 1 AS one FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at <= ? AND claimed_until <= ? LIMIT 1`,
+      [now, now],
+    );
+    return row !== undefined;
+  }
+
+  /** For each endpoint, delivery rows for the events after its cursor that its filter takes; the cursor moved. */
+  async #enqueue(db: SqlExecutor, endpointIds: readonly string[], now: number, perEndpoint: number): Promise<number> {
     let made = 0;
-    for (const { id } of endpoints) {
-      made += await this.#engine.transaction(async (db) => {
-        // Locked (PostgreSQL): two instances enqueueing at once take turns; the UNIQUE key would also hold.
-        const row = await db.get<EndpointRow & { cursor_seq: number; cursor_ordinal: number }>(
-          `SELECT ${endpointColumns}, cursor_seq, cursor_ordinal FROM webhook_endpoints WHERE id = ? AND enabled = 1${this.#engine.dialect.lockRowsSuffix}`,
-          [id],
+    for (const id of endpointIds) {
+      // Locked (PostgreSQL): two instances enqueueing at once take turns; the UNIQUE key would also hold.
+      const row = await db.get<EndpointRow & { cursor_seq: number; cursor_ordinal: number }>(
+        `SELECT ${endpointColumns}, cursor_seq, cursor_ordinal FROM webhook_endpoints WHERE id = ? AND enabled = 1${this.#engine.dialect.lockRowsSuffix}`,
+        [id],
+      );
+      if (row === undefined) continue;
+      const endpoint = toEndpoint(row);
+      const seq = Number(row.cursor_seq);
+      const ordinal = Number(row.cursor_ordinal);
+      const events = await db.all<{ audit_seq: number; ordinal: number; id: string; type: string; user_id: string }>(
+        `SELECT audit_seq, ordinal, id, type, user_id FROM events WHERE audit_seq > ? OR (audit_seq = ? AND ordinal > ?)
+          ORDER BY audit_seq, ordinal LIMIT ?`,
+        [seq, seq, ordinal, perEndpoint],
+      );
+      const last = events.at(-1);
+      if (last === undefined) continue;
+      for (const event of events) {
+        if (!wantsEvent(endpoint, event.type as EventType)) continue;
+        made += await db.run(
+          `INSERT INTO webhook_deliveries (id, endpoint_id, audit_seq, ordinal, event_id, event_type, user_id, status, attempts, next_attempt_at, claimed_until)
+            VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, 0) ON CONFLICT (endpoint_id, audit_seq, ordinal) DO NOTHING`,
+          [
+            `whd_${randomBytes(16).toString("base64url")}`,
+            id,
+            Number(event.audit_seq),
+            Number(event.ordinal),
+            event.id,
+            event.type,
+            event.user_id,
+            now,
+          ],
         );
-        if (row === undefined) return 0;
-        const endpoint = toEndpoint(row);
-        const seq = Number(row.cursor_seq);
-        const ordinal = Number(row.cursor_ordinal);
-        const events = await db.all<{ audit_seq: number; ordinal: number; id: string; type: string; user_id: string }>(
-          `SELECT audit_seq, ordinal, id, type, user_id FROM events WHERE audit_seq > ? OR (audit_seq = ? AND ordinal > ?)
-            ORDER BY audit_seq, ordinal LIMIT ?`,
-          [seq, seq, ordinal, perEndpoint],
-        );
-        const last = events.at(-1);
-        if (last === undefined) return 0;
-        let inserted = 0;
-        for (const event of events) {
-          if (!wantsEvent(endpoint, event.type as EventType)) continue;
-          inserted += await db.run(
-            `INSERT INTO webhook_deliveries (id, endpoint_id, audit_seq, ordinal, event_id, event_type, user_id, status, attempts, next_attempt_at, claimed_until)
-              VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, 0) ON CONFLICT (endpoint_id, audit_seq, ordinal) DO NOTHING`,
-            [
-              `whd_${randomBytes(16).toString("base64url")}`,
-              id,
-              Number(event.audit_seq),
-              Number(event.ordinal),
-              event.id,
-              event.type,
-              event.user_id,
-              now,
-            ],
-          );
-        }
-        await db.run("UPDATE webhook_endpoints SET cursor_seq = ?, cursor_ordinal = ? WHERE id = ?", [
-          Number(last.audit_seq),
-          Number(last.ordinal),
-          id,
-        ]);
-        return inserted;
-      });
+      }
+      await db.run("UPDATE webhook_endpoints SET cursor_seq = ?, cursor_ordinal = ? WHERE id = ?", [
+        Number(last.audit_seq),
+        Number(last.ordinal),
+        id,
+      ]);
     }
     return made;
   }
 
-  async claimDueDeliveries(now: number, claimUntil: number, limit: number): Promise<DueDelivery[]> {
-    const anyDue = await this.#engine.get<{ one: number }>(
-      `SELECT 1 AS one FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at <= ? AND claimed_until <= ? LIMIT 1`,
-      [now, now],
+  async #claim(db: SqlExecutor, now: number, claimUntil: number, limit: number): Promise<DueDelivery[]> {
+    // In order per user: a delivery waits while an earlier one of the same user to the same endpoint is
+    // pending (claimed or not), so a receiver never sees a user's events out of order.
+    const due = await db.all<{ id: string }>(
+      `SELECT d.id FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id
+        WHERE d.status = 'pending' AND d.next_attempt_at <= ? AND d.claimed_until <= ? AND e.enabled = 1
+          AND NOT EXISTS (SELECT 1 FROM webhook_deliveries p
+            WHERE p.endpoint_id = d.endpoint_id AND p.user_id = d.user_id AND p.status = 'pending'
+              AND (p.audit_seq < d.audit_seq OR (p.audit_seq = d.audit_seq AND p.ordinal < d.ordinal)))
+        ORDER BY d.audit_seq, d.ordinal LIMIT ?${this.#engine.dialect.claimRowsSuffix}`,
+      [now, now, limit],
     );
-    if (anyDue === undefined) return [];
-    const rows = await this.#engine.transaction(async (db) => {
-      // In order per user: a delivery waits while an earlier one of the same user to the same endpoint is
-      // pending (claimed or not), so a receiver never sees a user's events out of order.
-      const due = await db.all<{ id: string }>(
-        `SELECT d.id FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id
-          WHERE d.status = 'pending' AND d.next_attempt_at <= ? AND d.claimed_until <= ? AND e.enabled = 1
-            AND NOT EXISTS (SELECT 1 FROM webhook_deliveries p
-              WHERE p.endpoint_id = d.endpoint_id AND p.user_id = d.user_id AND p.status = 'pending'
-                AND (p.audit_seq < d.audit_seq OR (p.audit_seq = d.audit_seq AND p.ordinal < d.ordinal)))
-          ORDER BY d.audit_seq, d.ordinal LIMIT ?${this.#engine.dialect.claimRowsSuffix}`,
-        [now, now, limit],
+    const claimed: DueDelivery[] = [];
+    for (const { id } of due) {
+      const changed = await db.run(
+        "UPDATE webhook_deliveries SET claimed_until = ? WHERE id = ? AND status = 'pending' AND claimed_until <= ?",
+        [claimUntil, id, now],
       );
-      const claimed: ClaimRow[] = [];
-      for (const { id } of due) {
-        const changed = await db.run(
-          "UPDATE webhook_deliveries SET claimed_until = ? WHERE id = ? AND status = 'pending' AND claimed_until <= ?",
-          [claimUntil, id, now],
-        );
-        if (changed === 0) continue;
-        const row = await db.get<ClaimRow>(
-          `SELECT d.id, d.endpoint_id, e.url, e.secret, e.previous_secret, e.previous_secret_until, d.event_id,
-              d.attempts, v.payload
-            FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id
-              LEFT JOIN events v ON v.audit_seq = d.audit_seq AND v.ordinal = d.ordinal
-            WHERE d.id = ?`,
-          [id],
-        );
-        if (row !== undefined) claimed.push(row);
-      }
-      return claimed;
-    });
-    return rows.map((row) => ({
-      id: row.id,
-      endpoint: {
-        id: row.endpoint_id,
-        url: row.url,
-        secret: row.secret,
-        previousSecret: row.previous_secret,
-        previousSecretUntil: nullableNumber(row.previous_secret_until),
-      },
-      eventId: row.event_id,
-      attempts: Number(row.attempts),
-      payload: row.payload,
-    }));
+      if (changed === 0) continue;
+      const row = await db.get<ClaimRow>(
+        `SELECT d.id, d.endpoint_id, e.url, e.secret, e.previous_secret, e.previous_secret_until, d.event_id,
+            d.attempts, v.payload
+          FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id
+            LEFT JOIN events v ON v.audit_seq = d.audit_seq AND v.ordinal = d.ordinal
+          WHERE d.id = ?`,
+        [id],
+      );
+      if (row !== undefined) claimed.push(toDue(row));
+    }
+    return claimed;
   }
 
   async listWebhookEndpoints(): Promise<WebhookEndpointRecord[]> {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync, statSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -9,7 +9,9 @@ import type { RequestMeta } from "../../src/domain/actor.ts";
 import type { Deps } from "../../src/domain/deps.ts";
 import { logIn, signUp } from "../../src/domain/users/accounts.ts";
 import { normalizeEmail } from "../../src/domain/users/email.ts";
+import { apiVersion } from "../../src/http/openapi/openapi-document.ts";
 import { openDeps } from "../../src/server.ts";
+import { migrations } from "../../src/store/migrations.ts";
 import { goodPassword } from "../support/accounts.ts";
 import { fastHasher } from "../support/app.ts";
 import { runGatehouse } from "../support/cli-process.ts";
@@ -59,6 +61,24 @@ describe("the gatehouse command line (sqlite)", () => {
     dir = mkdtempSync(join(tmpdir(), "gatehouse-cli-"));
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
+
+  test("issue 15.5: --version names the release and the schema it migrates to", async () => {
+    const answer = await gatehouse(dir, ["--version"]);
+    assert.equal(answer.code, 0, answer.stderr);
+    assert.equal(answer.stdout.trim(), `gatehouse ${apiVersion} (database schema ${migrations.at(-1)?.version})`);
+  });
+
+  test("issue 15.4: a mistyped DATABASE_URL stops the command, naming the variable, and creates nothing", async () => {
+    const fresh = mkdtempSync(join(tmpdir(), "gatehouse-cli-url-"));
+    try {
+      const answer = await runGatehouse({ DATABASE_URL: "mysql://db/gatehouse", DATA_DIR: fresh }, ["migrate"]);
+      assert.notEqual(answer.code, 0);
+      assert.match(answer.stderr, /DATABASE_URL: "mysql:" is not a database Gatehouse can use/);
+      assert.deepEqual(readdirSync(fresh), [], "no SQLite file, no folder named mysql:, no secret");
+    } finally {
+      rmSync(fresh, { recursive: true, force: true });
+    }
+  });
 
   test("migrate applies the schema once, then says the database is up to date", async () => {
     const fresh = mkdtempSync(join(tmpdir(), "gatehouse-cli-migrate-"));

@@ -72,6 +72,43 @@ describe("configuration", () => {
     assert.deepEqual(parseConfig(env({ DATABASE_URL: url })).database, { kind: "postgres", url });
   });
 
+  test("issue 15.4: DATABASE_URL is a path, a file: or sqlite: URL, or postgres(ql)://, its scheme in any case", () => {
+    const read = (value: string) => parseConfig(env({ DATABASE_URL: value })).database;
+    assert.deepEqual(read("./data/g.sqlite"), { kind: "sqlite", path: "./data/g.sqlite" });
+    assert.deepEqual(read("/var/lib/gatehouse/g.sqlite"), { kind: "sqlite", path: "/var/lib/gatehouse/g.sqlite" });
+    assert.deepEqual(read(":memory:"), { kind: "sqlite", path: ":memory:" });
+    assert.deepEqual(read("C:\\gatehouse\\g.sqlite"), { kind: "sqlite", path: "C:\\gatehouse\\g.sqlite" });
+    assert.deepEqual(read("sqlite:./g.sqlite"), { kind: "sqlite", path: "./g.sqlite" });
+    assert.deepEqual(read("SQLite://./g.sqlite"), { kind: "sqlite", path: "./g.sqlite" });
+    assert.deepEqual(read("file:///srv/g.sqlite"), { kind: "sqlite", path: "/srv/g.sqlite" });
+    assert.deepEqual(read("File:g.sqlite"), { kind: "sqlite", path: "g.sqlite" });
+    assert.deepEqual(read("Postgres://u@db/g"), { kind: "postgres", url: "postgres://u@db/g" });
+    assert.deepEqual(read("POSTGRESQL://u@db/g"), { kind: "postgres", url: "postgresql://u@db/g" });
+  });
+
+  test("issue 15.4: any other DATABASE_URL stops the program with a message naming the variable", () => {
+    for (const value of [
+      "mysql://x",
+      "mariadb://u@db/g",
+      "postgres:/db",
+      "postgres://",
+      "sqlite:",
+      "file:",
+      "http://db/g",
+      "pg://db",
+    ]) {
+      assert.throws(
+        () => parseConfig(env({ DATABASE_URL: value })),
+        (error: unknown) => error instanceof ConfigError && /DATABASE_URL/.test(error.message),
+        value,
+      );
+    }
+    assert.throws(
+      () => parseConfig(env({ DATABASE_URL: "mysql://x" })),
+      /"mysql:" is not a database Gatehouse can use/,
+    );
+  });
+
   test("explicit values are read: lifetimes at their upper bounds, flags in their spellings", () => {
     const config = parseConfig(env({ SESSION_IDLE_MINUTES: "60", SESSION_ABSOLUTE_HOURS: "24", SIGNUP_OPEN: "no" }));
     assert.equal(config.sessionIdleMs, 60 * 60_000);

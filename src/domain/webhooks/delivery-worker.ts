@@ -86,30 +86,34 @@ export function judgeAttempt(
 }
 
 /**
- * Records an attempt's outcome. An endpoint disabled by it (a 410, or the schedule run out) is audited in the
- * same transaction, as the system's act, with the reason an admin then reads on the endpoint.
+ * Records a round's outcomes, in one transaction (on SQLite one commit for the writer the requests need,
+ * whatever the round's size). An endpoint disabled by one (a 410, or the schedule run out) is audited in it,
+ * as the system's act, with the reason an admin then reads on the endpoint.
  */
-async function record(deps: Deps, delivery: DueDelivery, outcome: AttemptRecord): Promise<void> {
+async function record(deps: Deps, outcomes: readonly (readonly [DueDelivery, AttemptRecord])[]): Promise<void> {
+  if (outcomes.length === 0) return;
   await deps.store.transaction(async (tx) => {
-    const finished = await tx.finishWebhookAttempt(delivery.id, outcome);
-    if (finished === null || !finished.disabledEndpoint) return;
-    const system: Actor = { type: "system" };
-    await tx.appendAudit(
-      auditEntry(system, noRequest, outcome.attemptedAt, {
-        action: "webhooks.disable",
-        outcome: "success",
-        targetId: null,
-        details: { endpointId: finished.endpointId, reason: outcome.disableEndpoint ?? "" },
-      }),
-    );
+    for (const [delivery, outcome] of outcomes) {
+      const finished = await tx.finishWebhookAttempt(delivery.id, outcome);
+      if (finished === null || !finished.disabledEndpoint) continue;
+      const system: Actor = { type: "system" };
+      await tx.appendAudit(
+        auditEntry(system, noRequest, outcome.attemptedAt, {
+          action: "webhooks.disable",
+          outcome: "success",
+          targetId: null,
+          details: { endpointId: finished.endpointId, reason: outcome.disableEndpoint ?? "" },
+        }),
+      );
+    }
   });
 }
 
-async function attempt(deps: Deps, sender: WebhookSender, delivery: DueDelivery): Promise<void> {
+async function attempt(deps: Deps, sender: WebhookSender, delivery: DueDelivery): Promise<AttemptRecord> {
   const now = deps.clock.now();
   if (delivery.payload === null) {
     // Retention pruned the event before it could be delivered: nothing is left to send.
-    await record(deps, delivery, {
+    return {
       status: "failed",
       attemptedAt: now,
       nextAttemptAt: now,
@@ -117,23 +121,36 @@ async function attempt(deps: Deps, sender: WebhookSender, delivery: DueDelivery)
       latencyMs: 0,
       error: "the event was pruned (EVENT_RETENTION_DAYS) before it could be delivered",
       disableEndpoint: null,
-    });
-    return;
+    };
   }
   const outcome = await sender.send(
     delivery.endpoint.url,
     signedHeaders(delivery.endpoint, delivery.eventId, delivery.payload, now),
     delivery.payload,
   );
-  await record(deps, delivery, judgeAttempt(deps, delivery, outcome, now));
+  return judgeAttempt(deps, delivery, outcome, now);
 }
 
-/** One round: enqueue, claim, send (the claimed ones at once), record. Returns how many attempts were made. */
+/** Events read per endpoint per round when making delivery rows. */
+const enqueuePerEndpoint = 500;
+
+/**
+ * One round: make delivery rows and claim the due ones (one transaction), send the claimed ones at once,
+ * record every outcome (one more). Returns how many attempts were made. A crash between a send and the
+ * record sends it again after the claim runs out: at least once, never lost.
+ */
 export async function deliverDue(deps: Deps, sender: WebhookSender, settings: WorkerSettings): Promise<number> {
   const now = deps.clock.now();
-  await deps.store.webhooks.enqueueDeliveries(now, 500);
-  const claimed = await deps.store.webhooks.claimDueDeliveries(now, now + settings.claimMs, settings.batch);
-  await Promise.all(claimed.map((delivery) => attempt(deps, sender, delivery)));
+  const claimed = await deps.store.webhooks.takeDueDeliveries(
+    now,
+    now + settings.claimMs,
+    settings.batch,
+    enqueuePerEndpoint,
+  );
+  const outcomes = await Promise.all(
+    claimed.map(async (delivery) => [delivery, await attempt(deps, sender, delivery)] as const),
+  );
+  await record(deps, outcomes);
   return claimed.length;
 }
 
