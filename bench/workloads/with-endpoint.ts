@@ -47,6 +47,8 @@ export interface BatchDeliveries {
   /** Distinct `user.deleted` webhook-ids for the batch's users, and arrivals beyond the first of an id. */
   readonly delivered: number;
   readonly duplicates: number;
+  /** Every arrival about the batch's users, by event type (a deletion also ends the user's sessions). */
+  readonly arrivalsByType: Readonly<Record<string, number>>;
   readonly drained: boolean;
   /** From the batch's last answer to the last of its deliveries (0 when they kept up). */
   readonly drainSec: number;
@@ -71,14 +73,18 @@ export function deliveryTracker(
     );
     const first = [...deletedArrivals(receiver.arrivals, ids).values()];
     const wanted = new Set(ids);
-    const all = receiver.arrivals.filter((arrival) => arrival.type === "user.deleted" && wanted.has(arrival.userId));
+    const arrivalsByType: Record<string, number> = {};
+    for (const arrival of receiver.arrivals) {
+      if (wanted.has(arrival.userId)) arrivalsByType[arrival.type] = (arrivalsByType[arrival.type] ?? 0) + 1;
+    }
     const latencies = first.map((arrival) => arrival.receivedAt - arrival.occurredAt);
     const lastArrival = Math.max(result.answeredAt, ...first.map((arrival) => arrival.receivedAt));
     const batch: BatchDeliveries = {
       clients: result.clients,
       deletions: result.completed,
       delivered: first.length,
-      duplicates: all.length - first.length,
+      duplicates: (arrivalsByType["user.deleted"] ?? 0) - first.length,
+      arrivalsByType,
       drained,
       drainSec: (lastArrival - result.answeredAt) / 1000,
       latencyMs: {
@@ -88,7 +94,7 @@ export function deliveryTracker(
       },
     };
     context.log(
-      `    deliveries: ${batch.delivered} user.deleted of ${batch.deletions} deletions (${batch.duplicates} repeated), drained ${batch.drainSec.toFixed(2)} s after the last answer; commit to delivery p50 ${batch.latencyMs.p50} ms, p99 ${batch.latencyMs.p99} ms`,
+      `    deliveries: ${batch.delivered} user.deleted of ${batch.deletions} deletions (${batch.duplicates} repeated; all arrivals: ${JSON.stringify(arrivalsByType)}), drained ${batch.drainSec.toFixed(2)} s after the last answer; commit to delivery p50 ${batch.latencyMs.p50} ms, p99 ${batch.latencyMs.p99} ms`,
     );
     if (!drained) {
       context.warn(
