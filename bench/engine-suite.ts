@@ -8,21 +8,37 @@ import type { EngineName, WorkloadName } from "./options.ts";
 import type { BenchPostgres } from "./postgres.ts";
 import { replayCookies } from "./replay.ts";
 import { benchPassword, openSeeder, type SeededUser, type Seeder, type SeedSpec } from "./seed.ts";
-import { signIn } from "./sign-in.ts";
+import { type SignedIn, signIn } from "./sign-in.ts";
 import { figureOf } from "./stats.ts";
 import type { SuiteContext } from "./suite-context.ts";
+import { openEndpoint, retireEndpoint, type SpareUsers, webhookServerEnv } from "./webhook-endpoint.ts";
+import { BenchWebhookReceiver } from "./webhook-receiver.ts";
 import { measureSessionChecks, type SessionCheckRuns, sessionCheckMeasurements } from "./workloads/session-checks.ts";
 import { runLoginWorkload } from "./workloads/w2-login.ts";
 import { type DeletionTarget, runDeletionWorkload } from "./workloads/w3-deletion.ts";
-import { runBulkDeletionWorkload } from "./workloads/w4-bulk-deletion.ts";
+import {
+  type BulkDeletionRun,
+  bulkDeletionMeasurements,
+  bulkDeletionWorkload,
+  rateOf,
+  runBulkDeletions,
+} from "./workloads/w4-bulk-deletion.ts";
 import { scaleMeasurements, timeBacklogSweep, timeSteadySweeps } from "./workloads/w5-scale.ts";
 import { runVerifyWorkload } from "./workloads/w6-verify.ts";
+import {
+  deliveryMeasurements,
+  deliveryTracker,
+  endpointRatio,
+  w1EndpointWorkload,
+  w4EndpointWorkload,
+} from "./workloads/with-endpoint.ts";
 
 /**
  * Every workload on one engine, over one fresh database, in phases:
- *   A  10,000 users with one session each (and nothing else): W1, which is also W5's small store.
+ *   A  10,000 users with one session each (and nothing else): W1, which is also W5's small store; then
+ *      W1 (endpoint) on a server with a webhook endpoint registered (issue 14), retired afterwards.
  *   B  the same store, server with the password limits lifted: W2.
- *   C  users to delete are added: W3, then W4.
+ *   C  users to delete are added: W3, then W4; then W4 (endpoint), likewise.
  *   D  sessions are added up to the W5 size: W1 again on a freshly started server.
  * Seeding happens while no server runs, and its time is reported apart.
  */
@@ -48,6 +64,34 @@ export async function runEngineSuite(
       await server.stop();
     }
   };
+  /**
+   * A production server able to deliver to loopback http, a webhook endpoint registered on it the real way
+   * (bench/webhook-endpoint.ts) pointing at a receiver in this process, and the endpoint retired before the
+   * server stops, so that every later workload runs without one.
+   */
+  const withEndpointServer = <T>(
+    admin: SeededUser,
+    spares: SpareUsers,
+    work: (server: ChildServer, client: BenchClient, signedIn: SignedIn, receiver: BenchWebhookReceiver) => Promise<T>,
+  ): Promise<T> =>
+    withServer(
+      "production",
+      async (server) => {
+        const receiver = await new BenchWebhookReceiver().start();
+        const client = new BenchClient(server.url, sessionCookieName);
+        try {
+          const signedIn = await signIn(client, admin.email, benchPassword);
+          const endpoint = await openEndpoint(context, client, signedIn, receiver, spares);
+          const result = await work(server, client, signedIn, receiver);
+          await retireEndpoint(context, client, signedIn, receiver, endpoint, spares);
+          return result;
+        } finally {
+          client.close();
+          await receiver.stop();
+        }
+      },
+      webhookServerEnv,
+    );
   /** Seeds through the store while no server runs; the time it took is reported, never counted as load. */
   const seed = async <T>(label: string, work: (seeder: Seeder) => Promise<T>): Promise<T> => {
     const startedAt = Date.now();
@@ -73,7 +117,7 @@ export async function runEngineSuite(
 
   try {
     context.log(`${engine}: phase A (W1)`);
-    const { sessionUsers, loginUsers, admin, verifyVictims } = await seed(
+    const { sessionUsers, loginUsers, admin, verifyVictims, hookSpares } = await seed(
       `${sizes.sessionUsers.toLocaleString("en-US")} users with a session`,
       async (seeder) => ({
         sessionUsers: await seeder.users({
@@ -95,6 +139,10 @@ export async function runEngineSuite(
         verifyVictims: wants("W6")
           ? await seeder.users({ prefix: "w6", count: options.runs, sessionsPerUser: 10, keepTokens: true })
           : [],
+        // W1 (endpoint), W4 (endpoint): deleted to prove each endpoint live and to retire it.
+        hookSpares: wants("W1", "W4")
+          ? await seeder.users({ prefix: "hook-spare", count: 4, sessionsPerUser: 0, keepTokens: false })
+          : [],
       }),
     );
     const tokens = sessionUsers.flatMap((user) => user.tokens);
@@ -107,6 +155,18 @@ export async function runEngineSuite(
         return measureSessionChecks(context, server, tokens);
       });
       if (wants("W1")) measurements.push(...sessionCheckMeasurements("W1 session check", engine, small, true));
+    }
+    if (wants("W1") && small !== null) {
+      context.log(`${engine}: W1 (endpoint)`);
+      const plain = small;
+      const hooked = await withEndpointServer(admin, sparesOf(hookSpares, 0), (server) =>
+        measureSessionChecks(context, server, tokens),
+      );
+      const rate = (runs: SessionCheckRuns) => figureOf(runs.runs.map((run) => run.okPerSec));
+      measurements.push(
+        ...sessionCheckMeasurements(w1EndpointWorkload, engine, hooked, false),
+        endpointRatio(w1EndpointWorkload, engine, "session checks/s", rate(hooked), rate(plain)),
+      );
     }
 
     if (wants("W6")) {
@@ -152,7 +212,8 @@ export async function runEngineSuite(
         const one = async (spec: SeedSpec) => firstOf(await seeder.users(spec));
         const warmup = await one({ prefix: "w3-warmup", count: 1, sessionsPerUser: 1, keepTokens: true });
         const deletionRuns: DeletionTarget[][] = [];
-        const bulkRuns: { sequential: SeededUser[]; concurrent: SeededUser[] }[] = [];
+        const bulkRuns: BulkDeletionRun[] = [];
+        const endpointBulkRuns: BulkDeletionRun[] = [];
         for (let run = 0; run < options.runs; run += 1) {
           const targets: DeletionTarget[] = [];
           for (const sessions of wants("W3") ? sizes.deletionSessions : []) {
@@ -164,11 +225,12 @@ export async function runEngineSuite(
             const batch = (prefix: string) =>
               seeder.users({ prefix, count: sizes.bulkDeletions, sessionsPerUser: 1, keepTokens: true });
             bulkRuns.push({ sequential: await batch(`w4s-${run}`), concurrent: await batch(`w4c-${run}`) });
+            endpointBulkRuns.push({ sequential: await batch(`w4se-${run}`), concurrent: await batch(`w4ce-${run}`) });
           }
         }
-        return { warmup, deletionRuns, bulkRuns };
+        return { warmup, deletionRuns, bulkRuns, endpointBulkRuns };
       });
-      await withServer("production", async (server) => {
+      const plainW4 = await withServer("production", async (server) => {
         const client = new BenchClient(server.url, sessionCookieName);
         try {
           const signedIn = await signIn(client, admin.email, benchPassword);
@@ -178,16 +240,55 @@ export async function runEngineSuite(
               ...(await runDeletionWorkload(context, client, signedIn, engine, seeded.warmup, seeded.deletionRuns)),
             );
           }
-          if (wants("W4")) {
-            context.log(`${engine}: W4`);
-            measurements.push(
-              ...(await runBulkDeletionWorkload(context, server, client, signedIn, engine, seeded.bulkRuns)),
-            );
-          }
+          if (!wants("W4")) return null;
+          context.log(`${engine}: W4`);
+          const results = await runBulkDeletions(context, server, client, signedIn, `W4 ${engine}`, seeded.bulkRuns);
+          measurements.push(...bulkDeletionMeasurements(context, bulkDeletionWorkload, engine, results));
+          return results;
         } finally {
           client.close();
         }
       });
+      if (plainW4 !== null) {
+        context.log(`${engine}: W4 (endpoint)`);
+        const label = `W4 (endpoint) ${engine}`;
+        const { hooked, batches } = await withEndpointServer(
+          admin,
+          sparesOf(hookSpares, 2),
+          async (server, client, signedIn, receiver) => {
+            const tracker = deliveryTracker(context, label, receiver);
+            const results = await runBulkDeletions(
+              context,
+              server,
+              client,
+              signedIn,
+              label,
+              seeded.endpointBulkRuns,
+              tracker.afterBatch,
+            );
+            return { hooked: results, batches: tracker.batches };
+          },
+        );
+        const { bulkClients } = sizes;
+        measurements.push(
+          ...bulkDeletionMeasurements(context, w4EndpointWorkload, engine, hooked),
+          endpointRatio(
+            w4EndpointWorkload,
+            engine,
+            "sequential",
+            rateOf(hooked.sequential),
+            rateOf(plainW4.sequential),
+          ),
+          endpointRatio(
+            w4EndpointWorkload,
+            engine,
+            `${bulkClients} clients`,
+            rateOf(hooked.concurrent),
+            rateOf(plainW4.concurrent),
+          ),
+          ...deliveryMeasurements(context, engine, batches),
+        );
+      }
     }
 
     if (wants("W5") && small !== null) {
@@ -221,6 +322,14 @@ export async function runEngineSuite(
   } finally {
     await database.drop();
   }
+}
+
+/** Two of the seeded spare users: one to prove an endpoint live, one to retire it. */
+function sparesOf(spares: readonly SeededUser[], from: number): SpareUsers {
+  const probe = spares[from];
+  const retire = spares[from + 1];
+  if (probe === undefined || retire === undefined) throw new Error("the webhook endpoint's spare users are missing");
+  return { probe, retire };
 }
 
 function firstOf(users: readonly SeededUser[] | undefined): SeededUser {

@@ -24,3 +24,11 @@ export function figureOf(samples: readonly number[]): Figure {
 export function ratioOf(a: Figure, b: Figure): Figure {
   return { median: a.median / b.median, min: a.min / b.max, max: a.max / b.min, samples: [] };
 }
+
+/** The nearest-rank percentile (q in 0..100) of raw samples; NaN when there are none. */
+export function percentileOf(samples: readonly number[], q: number): number {
+  if (samples.length === 0) return Number.NaN;
+  const sorted = [...samples].sort((a, b) => a - b);
+  const rank = Math.min(sorted.length, Math.max(1, Math.ceil((q / 100) * sorted.length)));
+  return sorted[rank - 1] as number;
+}

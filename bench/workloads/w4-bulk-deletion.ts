@@ -11,17 +11,19 @@ import type { SuiteContext } from "../suite-context.ts";
 import { targets } from "../targets.ts";
 import { deleteUser } from "./w3-deletion.ts";
 
-const workload = "W4 bulk deletion";
+export const bulkDeletionWorkload = "W4 bulk deletion";
 
 /** A batch that has not finished by then is cut short and reported as such: every loop is bounded. */
 const batchDeadlineMs = 180_000;
 
-interface BatchResult {
+export interface BatchResult {
   readonly clients: number;
   readonly completed: number;
   readonly failed: number;
   readonly seconds: number;
   readonly perSec: number;
+  /** This process's clock when the batch's last deletion was answered (before the cookie replay). */
+  readonly answeredAt: number;
   readonly cutShort: boolean;
   readonly acceptedAfter: number;
   readonly cpu: CpuShare;
@@ -52,6 +54,7 @@ async function deleteBatch(
     else failed += 1;
   });
   const seconds = Number(process.hrtime.bigint() - startedAt) / 1e9;
+  const answeredAt = Date.now();
   const cpu = endCpuReading();
   const replay = await replayCookies(
     client,
@@ -63,25 +66,40 @@ async function deleteBatch(
     failed,
     seconds,
     perSec: completed / seconds,
+    answeredAt,
     cutShort,
     acceptedAfter: replay.accepted + replay.other,
     cpu,
   };
 }
 
+export interface BulkDeletionRun {
+  readonly sequential: readonly SeededUser[];
+  readonly concurrent: readonly SeededUser[];
+}
+
+export interface BulkDeletionResults {
+  readonly sequential: readonly BatchResult[];
+  readonly concurrent: readonly BatchResult[];
+}
+
+/** Called after each batch (its cookies replayed), before the next one starts. */
+export type AfterBatch = (users: readonly SeededUser[], result: BatchResult) => Promise<void>;
+
 /**
  * W4: N deletions one after another (one client, each answered before the next is sent), then N from
  * concurrent clients. Each deletion is its own transaction, durable when answered on SQLite
  * (synchronous=FULL); the PostgreSQL figure is only as durable as the cluster's fsync setting.
  */
-export async function runBulkDeletionWorkload(
+export async function runBulkDeletions(
   context: SuiteContext,
   server: CpuTarget,
   client: BenchClient,
   admin: SignedIn,
-  subject: Subject,
-  runs: readonly { readonly sequential: readonly SeededUser[]; readonly concurrent: readonly SeededUser[] }[],
-): Promise<Measurement[]> {
+  label: string,
+  runs: readonly BulkDeletionRun[],
+  afterBatch?: AfterBatch,
+): Promise<BulkDeletionResults> {
   const { bulkClients } = context.options.sizes;
   const sequential: BatchResult[] = [];
   const concurrent: BatchResult[] = [];
@@ -96,24 +114,35 @@ export async function runBulkDeletionWorkload(
       );
       // A batch cannot be measured again (its users are gone): a disturbed one is reported as such.
       if (isDisturbed(result.cpu)) {
-        context.warn(
-          `W4 ${subject}: other processes used ${result.cpu.otherPct?.toFixed(0)}% of a core during a batch`,
-        );
+        context.warn(`${label}: other processes used ${result.cpu.otherPct?.toFixed(0)}% of a core during a batch`);
       }
       if (result.failed > 0 || result.cutShort) {
-        context.warn(`W4 ${subject}: ${result.failed} deletions failed, cut short: ${result.cutShort}`);
+        context.warn(`${label}: ${result.failed} deletions failed, cut short: ${result.cutShort}`);
       }
       results.push(result);
+      await afterBatch?.(users, result);
     }
   }
-  const count = context.options.sizes.bulkDeletions.toLocaleString("en-US");
+  return { sequential, concurrent };
+}
+
+export const rateOf = (results: readonly BatchResult[]) => figureOf(results.map((result) => result.perSec));
+
+export function bulkDeletionMeasurements(
+  context: SuiteContext,
+  workload: string,
+  subject: Subject,
+  { sequential, concurrent }: BulkDeletionResults,
+): Measurement[] {
+  const { bulkClients, bulkDeletions } = context.options.sizes;
+  const count = bulkDeletions.toLocaleString("en-US");
   return [
     {
       workload,
       subject,
       metric: `${count} deletions, sequential`,
       unit: "/s",
-      figure: figureOf(sequential.map((result) => result.perSec)),
+      figure: rateOf(sequential),
       throughput: true,
       target: targets.sequentialDeletionRate,
       details: sequential,
@@ -123,7 +152,7 @@ export async function runBulkDeletionWorkload(
       subject,
       metric: `${count} deletions, ${bulkClients} clients`,
       unit: "/s",
-      figure: figureOf(concurrent.map((result) => result.perSec)),
+      figure: rateOf(concurrent),
       throughput: true,
       target: targets.concurrentDeletionRate,
       details: concurrent,
