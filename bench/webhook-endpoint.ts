@@ -12,7 +12,8 @@ import { deleteUser } from "./workloads/w3-deletion.ts";
  * `user.deleted` must arrive, and retired at the end by the receiver answering 410 Gone to one more
  * deletion's event, which makes Gatehouse's worker disable the endpoint (checked with `GET /api/webhooks`).
  * Retiring it matters: the database outlives the server, and the workloads after this one must run without
- * an endpoint. (When endpoint management lands, `DELETE /api/webhooks/:id` can replace the 410.)
+ * an endpoint. A 410 rather than `DELETE /api/webhooks/:id`: the deletion needs a password proof younger than
+ * the re-authentication window, which a long run outlives, and the 410 proves the worker's disable path too.
  */
 
 /** What a Gatehouse server needs to deliver to the bench's loopback http receiver (docs/settings.md). */
@@ -21,7 +22,7 @@ export const webhookServerEnv: NodeJS.ProcessEnv = {
   WEBHOOK_ALLOW_PRIVATE_ADDRESSES: "true",
 };
 
-/** Every wait here is bounded: the worker polls once a second when idle, so this is generous. */
+/** Every wait here is bounded: the worker polls every 250 ms when idle, so this is generous. */
 const liveTimeoutMs = 30_000;
 const pollMs = 50;
 
