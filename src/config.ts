@@ -6,6 +6,7 @@ import { type AllowedHost, type AllowedHosts, canonicalHost } from "./http/allow
 import { type AuthzRule, parseAuthzRules } from "./http/authz-rules.ts";
 import { parseTrustedProxies, type TrustedProxies } from "./http/trusted-proxies.ts";
 import { makePrivateDirectory } from "./infra/private-files.ts";
+import { type SharedSettingName, sharedSettingNames, sharedSettingRules } from "./shared-setting-rules.ts";
 import { parseDatabaseUrl } from "./store/database-url.ts";
 import type { DatabaseLocation } from "./store/open-store.ts";
 
@@ -25,6 +26,12 @@ const booleanFlag = z
 /** A whole number in range; an empty or blank value is refused rather than read as 0. */
 const wholeNumber = (min: number, max: number) =>
   z.string().trim().regex(/^\d+$/, "must be a whole number").transform(Number).pipe(z.number().int().min(min).max(max));
+
+/** A setting every process on one database shares, in its range (shared-setting-rules.ts). */
+const sharedSetting = (name: SharedSettingName) => {
+  const rule = sharedSettingRules[name];
+  return wholeNumber(rule.min, rule.max).default(rule.fallback);
+};
 
 /** pino's levels (fastify's logger), "silent" included. */
 export const logLevels = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
@@ -72,10 +79,10 @@ const schema = z.object({
     .string()
     .min(32, "must be at least 32 characters (for example: openssl rand -base64 48)")
     .optional(),
-  SESSION_IDLE_MINUTES: wholeNumber(1, 60).default(30),
-  SESSION_ABSOLUTE_HOURS: wholeNumber(1, 24).default(12),
-  REAUTH_WINDOW_MINUTES: wholeNumber(1, 60).default(15),
-  DELETION_GRACE_DAYS: wholeNumber(0, 90).default(0),
+  SESSION_IDLE_MINUTES: sharedSetting("SESSION_IDLE_MINUTES"),
+  SESSION_ABSOLUTE_HOURS: sharedSetting("SESSION_ABSOLUTE_HOURS"),
+  REAUTH_WINDOW_MINUTES: sharedSetting("REAUTH_WINDOW_MINUTES"),
+  DELETION_GRACE_DAYS: sharedSetting("DELETION_GRACE_DAYS"),
   EVENT_RETENTION_DAYS: wholeNumber(1, 365).default(30),
   WEBHOOK_TIMEOUT_SECONDS: wholeNumber(1, 60).default(15),
   WEBHOOK_ALLOW_HTTP: booleanFlag.default(false),
@@ -126,6 +133,11 @@ export interface Config {
   readonly signupOpen: boolean;
   /** 0 erases at once; otherwise accounts are disabled at once and erased after the grace period. */
   readonly deletionGraceMs: number;
+  /**
+   * The settings every process on one database must share (shared-settings.ts) that this environment sets;
+   * the others are taken from the database when it holds them.
+   */
+  readonly explicitSharedSettings: readonly SharedSettingName[];
   /** How long the events feed keeps an event (domain/events/event-feed.ts); older ones are pruned. */
   readonly eventRetentionMs: number;
   /**
@@ -187,6 +199,7 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
     reauthWindowMs: values.REAUTH_WINDOW_MINUTES * 60_000,
     signupOpen: values.SIGNUP_OPEN,
     deletionGraceMs: values.DELETION_GRACE_DAYS * 86_400_000,
+    explicitSharedSettings: sharedSettingNames.filter((name) => (env[name] ?? "").trim() !== ""),
     eventRetentionMs: values.EVENT_RETENTION_DAYS * 86_400_000,
     webhooks: Object.freeze({
       timeoutMs: values.WEBHOOK_TIMEOUT_SECONDS * 1_000,

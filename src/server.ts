@@ -18,6 +18,7 @@ import { createArgon2Hasher, owaspArgon2id } from "./infra/argon2-hasher.ts";
 import { deriveKey } from "./infra/keys.ts";
 import { systemClock, systemRandom } from "./infra/system.ts";
 import { createWebhookSender } from "./infra/webhook-sender.ts";
+import { type ReconciledSettings, reconcileSharedSettings } from "./shared-settings.ts";
 import { type OpenStoreOptions, openStore } from "./store/open-store.ts";
 
 /**
@@ -30,6 +31,11 @@ export interface DepsOverrides {
   readonly hasher?: PasswordHasher;
   readonly denialLimits?: DenialLimits;
   readonly store?: OpenStoreOptions;
+  /**
+   * "enforce" (every process but one): a shared setting this environment sets otherwise than the database
+   * stops it. "report": only reported (the `gatehouse settings` commands, which exist to resolve that).
+   */
+  readonly sharedSettings?: "enforce" | "report";
 }
 
 /**
@@ -48,11 +54,20 @@ export function sessionLifetimes(
 }
 
 /** The composition root: config -> store -> use-case dependencies -> app. */
-export async function openDeps(config: Config, overrides: DepsOverrides = {}) {
+export async function openDeps(given: Config, overrides: DepsOverrides = {}) {
   const clock = overrides.clock ?? systemClock;
-  const hasher = overrides.hasher ?? createArgon2Hasher(owaspArgon2id, config.passwordHashConcurrency ?? "auto");
-  const auditSealer = createAuditSealer(deriveKey(config.secret, "audit"));
-  const { store, migrations, emailBackfill } = await openStore(config.database, auditSealer, overrides.store);
+  const hasher = overrides.hasher ?? createArgon2Hasher(owaspArgon2id, given.passwordHashConcurrency ?? "auto");
+  const auditSealer = createAuditSealer(deriveKey(given.secret, "audit"));
+  const { store, migrations, emailBackfill } = await openStore(given.database, auditSealer, overrides.store);
+  let shared: ReconciledSettings;
+  try {
+    shared = await reconcileSharedSettings(given, store, overrides.sharedSettings ?? "enforce", clock.now());
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+  // The configuration this process acts with: the database's shared settings in place of the unset ones.
+  const config = shared.config;
   const deps: Deps = {
     store,
     clock,
@@ -68,7 +83,7 @@ export async function openDeps(config: Config, overrides: DepsOverrides = {}) {
     denials: new DenialBudget(clock, overrides.denialLimits),
     auditPseudonym: createAuditPseudonymizer(deriveKey(config.secret, "audit-pseudonym")),
   };
-  return { deps, store, migrations, emailBackfill };
+  return { deps, store, migrations, emailBackfill, config, sharedDisagreements: shared.disagreements };
 }
 
 /** What the app takes from the configuration, for the served app and the tests' alike. */
@@ -113,8 +128,8 @@ export function workerSettings(config: Pick<Config, "webhooks">): WorkerSettings
  */
 export const logRedactions = ["req.headers.cookie", "req.headers.authorization", "res.headers['set-cookie']"] as const;
 
-export async function startServer(config: Config): Promise<RunningServer> {
-  const { deps, store, migrations, emailBackfill } = await openDeps(config);
+export async function startServer(given: Config): Promise<RunningServer> {
+  const { deps, store, migrations, emailBackfill, config } = await openDeps(given);
   const { app } = await buildApp({
     deps,
     ...appOptions(config),

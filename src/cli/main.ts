@@ -7,6 +7,7 @@ import { openDeps, startServer } from "../server.ts";
 import { migrations } from "../store/migrations.ts";
 import { CliRefusal, fail, registerOperatorCommands, type WithDeps } from "./operator-commands.ts";
 import { promptPassword, readPasswordFromStdin } from "./read-password.ts";
+import { registerSettingsCommands, type WithSettings } from "./settings-commands.ts";
 import { registerTokenCommands } from "./token-commands.ts";
 
 /** `gatehouse`: the server and its operator commands. Every act goes through the domain's use cases. */
@@ -97,6 +98,17 @@ const withDeps: WithDeps = async (work) => {
 };
 registerOperatorCommands(program, withDeps);
 registerTokenCommands(program, withDeps);
+
+const withSettings: WithSettings = async (work) => {
+  const given = config();
+  const { deps, store, sharedDisagreements } = await openDeps(given, { sharedSettings: "report" });
+  try {
+    return await work({ deps, given, disagreements: sharedDisagreements });
+  } finally {
+    await store.close();
+  }
+};
+registerSettingsCommands(program, withSettings);
 
 program.parseAsync().catch((error: unknown) => {
   if (error instanceof ConfigError || error instanceof CliRefusal) {

@@ -183,6 +183,8 @@ export interface StoreWrites {
   insertWebhookEndpoint(endpoint: WebhookEndpointRecord): Promise<void>;
   /** Row-locks the endpoint for the rest of the transaction; null when there is none. */
   lockWebhookEndpoint(id: string): Promise<WebhookEndpointRecord | null>;
+  /** Changes a stored shared setting (src/shared-settings.ts); only `gatehouse settings set` calls it. */
+  setSharedSetting(name: string, value: string, at: number): Promise<void>;
   /** A new signing secret; the one it replaces still signs until `previousUntil`. */
   rotateWebhookSecret(id: string, secret: string, previousSecret: string, previousUntil: number): Promise<void>;
   /** The fields given, changed; enabling clears the disabled reason. */
@@ -261,6 +263,10 @@ export interface Store extends StoreReads {
    * moving the pruned-through mark with them; returns how many.
    */
   pruneEvents(before: number, limit: number): Promise<number>;
+  /** The settings every process on one database shares (src/shared-settings.ts), by name. */
+  readSharedSettings(): Promise<Record<string, string>>;
+  /** Stores these where none is stored yet (a concurrent first start keeps the first). */
+  initSharedSettings(values: Readonly<Record<string, string>>, at: number): Promise<void>;
   readonly webhooks: WebhookStore;
   /** After an erasure commits: leaves no readable copy of the erased rows in the engine's files. */
   scrubAfterErase(): Promise<void>;

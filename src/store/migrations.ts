@@ -230,4 +230,17 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX webhook_deliveries_event ON webhook_deliveries (audit_seq, ordinal);
     `,
   },
+  {
+    version: 8,
+    name: "settings every process shares",
+    // src/shared-settings.ts: stored by the first process to open the database, changed only by
+    // `gatehouse settings set` (audited); values as the environment writes them (whole numbers).
+    sql: (d) => `
+      CREATE TABLE shared_settings (
+        name TEXT PRIMARY KEY,
+        value TEXT NOT NULL,
+        updated_at ${d.bigint} NOT NULL
+      )${d.strictTable};
+    `,
+  },
 ];

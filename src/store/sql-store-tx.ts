@@ -60,6 +60,14 @@ export class SqlStoreTx extends SqlStoreReads implements StoreTx {
     );
   }
 
+  async setSharedSetting(name: string, value: string, at: number): Promise<void> {
+    await this.db.run(
+      `INSERT INTO shared_settings (name, value, updated_at) VALUES (?, ?, ?)
+        ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
+      [name, value, at],
+    );
+  }
+
   updateWebhookEndpoint(id: string, changes: EndpointChanges): Promise<void> {
     return updateWebhookEndpoint(this.db, id, changes);
   }

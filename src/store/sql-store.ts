@@ -130,6 +130,22 @@ export class SqlStore implements Store {
     return this.#engine.transaction((db) => pruneEvents(db, before, limit));
   }
 
+  async readSharedSettings(): Promise<Record<string, string>> {
+    const rows = await this.#engine.all<{ name: string; value: string }>("SELECT name, value FROM shared_settings");
+    return Object.fromEntries(rows.map((row) => [row.name, row.value]));
+  }
+
+  async initSharedSettings(values: Readonly<Record<string, string>>, at: number): Promise<void> {
+    await this.#engine.transaction(async (db) => {
+      for (const [name, value] of Object.entries(values)) {
+        await db.run(
+          "INSERT INTO shared_settings (name, value, updated_at) VALUES (?, ?, ?) ON CONFLICT (name) DO NOTHING",
+          [name, value, at],
+        );
+      }
+    });
+  }
+
   /** A new database's empty log gets its sealed head once the secret is known (at open, after migrating). */
   async sealEmptyAuditHead(): Promise<void> {
     await this.#engine.run("UPDATE audit_head SET seal = ? WHERE id = 1 AND seq = 0 AND seal = ''", [

@@ -90,6 +90,14 @@ class SabotagedStore implements Store {
   pruneEvents(before: number, limit: number): Promise<number> {
     return this.#real.pruneEvents(before, limit);
   }
+
+  readSharedSettings(): Promise<Record<string, string>> {
+    return this.#real.readSharedSettings();
+  }
+
+  initSharedSettings(values: Readonly<Record<string, string>>, at: number): Promise<void> {
+    return this.#real.initSharedSettings(values, at);
+  }
   touchApiToken(id: string, now: number): Promise<void> {
     return this.#real.touchApiToken(id, now);
   }

@@ -136,6 +136,9 @@ for (const engine of engines) {
         { enabled: false, reason: "x".repeat(201) },
         { description: "x".repeat(201) },
         { enabled: "false" },
+        { description: "pay\u202Eroll" },
+        { description: "two\nlines" },
+        { enabled: false, reason: "zero\u200Bwidth" },
         { unknown: true },
       ];
       for (const body of bad) {

@@ -85,6 +85,7 @@ for (const engine of engines) {
         finishWebhookAttempt: true,
         lockWebhookDelivery: true,
         redeliverWebhook: true,
+        setSharedSetting: true,
       } satisfies Record<keyof StoreWrites, true>;
       const verbs = Object.keys(writeVerbs);
       assert.deepEqual(

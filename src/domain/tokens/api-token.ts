@@ -1,5 +1,6 @@
 import type { AdminAction } from "../admin/authz.ts";
 import type { Random } from "../ports.ts";
+import { unreadableCharacter } from "../readable-text.ts";
 import { hashSecret } from "../sessions/session-token.ts";
 
 /**
@@ -60,7 +61,7 @@ export type TokenChannel = "api" | "scim";
  * or reorder the text around it; they are refused by every edge alike (API, pages, CLI).
  */
 export const tokenNameMaxLength = 100;
-const unreadableInName = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Co}\p{Cn}\p{Default_Ignorable_Code_Point}]/u;
+const unreadableInName = unreadableCharacter;
 const unreadableInNameEverywhere = new RegExp(unreadableInName.source, "gu");
 
 /** A refused name as it may be shown back to its sender to correct: without the characters it may not hold. */

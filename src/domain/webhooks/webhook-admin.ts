@@ -6,6 +6,7 @@ import { auditFailures } from "../audit/failure-record.ts";
 import type { Deps } from "../deps.ts";
 import { type Ok, type Refusal, refuse } from "../errors.ts";
 import type { EventType } from "../events/user-event.ts";
+import { hasUnreadableCharacters } from "../readable-text.ts";
 import { runWebhookAct, webhookAction } from "./webhook-act.ts";
 import type { DeliveryStatus } from "./webhook-delivery.ts";
 import {
@@ -68,9 +69,13 @@ function checkedUrl(deps: Pick<Deps, "webhookAllowHttp">, url: string): string |
 
 function checkedDescription(text: string): string | Refusal {
   const description = text.trim();
-  return description.length > webhookDescriptionMaxLength
-    ? refuse("VALIDATION_FAILED", `The description is longer than ${webhookDescriptionMaxLength} characters.`)
-    : description;
+  if (description.length > webhookDescriptionMaxLength) {
+    return refuse("VALIDATION_FAILED", `The description is longer than ${webhookDescriptionMaxLength} characters.`);
+  }
+  if (hasUnreadableCharacters(description)) {
+    return refuse("VALIDATION_FAILED", "The description may not contain control or invisible formatting characters.");
+  }
+  return description;
 }
 
 function checkedEventTypes(types: readonly string[]): EventType[] | Refusal {
@@ -207,6 +212,9 @@ function checkedChanges(deps: Pick<Deps, "webhookAllowHttp">, input: EndpointUpd
   const reason = (input.reason ?? "").trim();
   if (reason.length > disableReasonMaxLength) {
     return refuse("VALIDATION_FAILED", `The reason is longer than ${disableReasonMaxLength} characters.`);
+  }
+  if (hasUnreadableCharacters(reason)) {
+    return refuse("VALIDATION_FAILED", "The reason may not contain control or invisible formatting characters.");
   }
   if (input.reason !== undefined && input.enabled !== false) {
     return refuse("VALIDATION_FAILED", "A reason goes with disabling (enabled: false) only.");
