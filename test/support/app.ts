@@ -73,6 +73,8 @@ export interface TestAppOptions {
   readonly authzRules?: Config["authzRules"];
   /** Generous unless given: suites that are refused on purpose many times are not about the budget. */
   readonly denialLimits?: DenialLimits;
+  /** WEBHOOK_* settings (timeout, plain http, private addresses); the shipped defaults unless given. */
+  readonly webhooks?: Config["webhooks"];
 }
 
 export async function startTestApp(engine: EngineName, options: TestAppOptions = {}): Promise<TestApp> {
@@ -93,6 +95,7 @@ export async function startTestApp(engine: EngineName, options: TestAppOptions =
     trustProxy: options.trustProxy ?? false,
     authzRules: options.authzRules ?? [],
     logRequests: options.logRequests ?? false,
+    ...(options.webhooks === undefined ? {} : { webhooks: options.webhooks }),
   });
   const clock = new TestClock();
   const overrides: DepsOverrides = {
