@@ -6,6 +6,7 @@ import { openDeps, startServer } from "../server.ts";
 import { CliRefusal, fail, registerOperatorCommands, type WithDeps } from "./operator-commands.ts";
 import { promptPassword, readPasswordFromStdin } from "./read-password.ts";
 import { registerTokenCommands } from "./token-commands.ts";
+import { registerWebhookCommands } from "./webhook-commands.ts";
 
 /** `gatehouse`: the server and its operator commands. Every act goes through the domain's use cases. */
 const program = new Command()
@@ -92,6 +93,7 @@ const withDeps: WithDeps = async (work) => {
 };
 registerOperatorCommands(program, withDeps);
 registerTokenCommands(program, withDeps);
+registerWebhookCommands(program, withDeps);
 
 program.parseAsync().catch((error: unknown) => {
   if (error instanceof ConfigError || error instanceof CliRefusal) {

@@ -220,7 +220,13 @@ export function webhookPages(app: FastifyInstance, context: RouteContext): void 
     { schema: { params: endpointParams, body: csrfOnly } },
     async (request, reply) => {
       const { id } = request.params;
-      const result = await updateWebhookEndpoint(deps, requestActor(request), id, { enabled: true }, requestMeta(request));
+      const result = await updateWebhookEndpoint(
+        deps,
+        requestActor(request),
+        id,
+        { enabled: true },
+        requestMeta(request),
+      );
       if (!result.ok) throw GatehouseError.from(result);
       return redirectWithNotice(reply, context, endpointPath(id), "webhook-enabled");
     },

@@ -62,7 +62,9 @@ function endpointFields(values: EndpointFormValues, idPrefix: string, passwordHi
   <input id="${idPrefix}-description" name="description" type="text" maxlength="${webhookDescriptionMaxLength}" value="${shown(values.description)}" autocomplete="off">
   <fieldset class="scopes"><legend>Event types <span class="hint">(none checked: all events)</span></legend>
   ${eventTypes.map(
-    (type) => html`<label><input type="checkbox" name="eventTypes" value="${type}"${values.eventTypes.includes(type) ? html` checked` : ""}>
+    (
+      type,
+    ) => html`<label><input type="checkbox" name="eventTypes" value="${type}"${values.eventTypes.includes(type) ? html` checked` : ""}>
     <span><code>${type}</code></span></label>`,
   )}
   </fieldset>
