@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -12,7 +13,7 @@ import { deliverDue } from "../../src/domain/webhooks/delivery-worker.ts";
 import { openDeps } from "../../src/server.ts";
 import { goodPassword, uniqueEmail } from "../support/accounts.ts";
 import { fastHasher } from "../support/app.ts";
-import { runGatehouse } from "../support/cli-process.ts";
+import { type CliRun, runGatehouse } from "../support/cli-process.ts";
 import { createTestDatabase, engines, type TestDatabase } from "../support/databases.ts";
 import { WebhookReceiver } from "../support/webhook-receiver.ts";
 
@@ -22,6 +23,36 @@ import { WebhookReceiver } from "../support/webhook-receiver.ts";
  * development). Same use cases as the API and the pages, as actor `cli`.
  */
 const secretPattern = /^whsec_[A-Za-z0-9+/]{43}=$/m;
+
+/** util-linux `script` gives the CLI a terminal (a pty), as an operator's shell does. */
+const hasScript = spawnSync("script", ["--version"]).status === 0;
+
+/**
+ * The CLI on a terminal: `answer` is typed once the question is on the screen. The command's own
+ * environment is exactly `variables` plus PATH (as runGatehouse gives it).
+ */
+function onTerminal(
+  variables: Readonly<Record<string, string>>,
+  args: readonly string[],
+  answer: string,
+): Promise<CliRun> {
+  const command = ["node", "bin/gatehouse.js", ...args].join(" ");
+  const env = { PATH: process.env.PATH ?? "", ...variables };
+  return new Promise((resolve, reject) => {
+    const child = spawn("script", ["-qec", command, "/dev/null"], { cwd: new URL("../..", import.meta.url), env });
+    let stdout = "";
+    let typed = false;
+    child.stdout.on("data", (chunk: Buffer) => {
+      stdout += chunk.toString("utf8");
+      if (!typed && stdout.includes("Type yes to delete: ")) {
+        typed = true;
+        child.stdin.write(`${answer}\n`);
+      }
+    });
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code, stdout, stderr: "" }));
+  });
+}
 
 for (const engine of engines) {
   describe(`gatehouse webhooks (${engine})`, () => {
@@ -293,6 +324,27 @@ for (const engine of engines) {
       const again = await gatehouse("webhooks", "delete", id, "--yes");
       assert.equal(again.code, 1);
       assert.match(again.stderr, /^WEBHOOK_NOT_FOUND: /);
+    });
+
+    test("delete on a terminal asks, saying how many pending deliveries are dropped; only yes deletes", {
+      skip: !hasScript && "no util-linux script for a terminal",
+    }, async () => {
+      const { id } = await create();
+      await receiver.stop();
+      await createUserAndDeliver();
+      const stored = () => inProcess((deps) => deps.store.webhooks.getWebhookEndpoint(id));
+      const declined = await onTerminal(variables, ["webhooks", "delete", id], "no");
+      assert.equal(declined.code, 1, declined.stdout);
+      assert.match(
+        declined.stdout,
+        new RegExp(`Delete ${id} \\(http://127\\.0\\.0\\.1:\\d+/hook\\)\\? 1 pending deliveries would be dropped\\.`),
+      );
+      assert.match(declined.stdout, /VALIDATION_FAILED: Not confirmed: nothing was deleted\./);
+      assert.ok((await stored()) !== null, "a no deletes nothing");
+      const confirmed = await onTerminal(variables, ["webhooks", "delete", id], "yes");
+      assert.equal(confirmed.code, 0, confirmed.stdout);
+      assert.match(confirmed.stdout, /Deleted webhook endpoint \S+; 1 pending deliveries dropped\./);
+      assert.equal(await stored(), null);
     });
   });
 }

@@ -112,7 +112,7 @@ ${endpoints.map(
 /** How a receiver checks a delivery, with the standardwebhooks package (docs/events.md has the rest). */
 const verificationSnippet = html`<pre class="schema"><code>import { Webhook } from "standardwebhooks";
 
-const webhook = new Webhook(process.env.GATEHOUSE_WEBHOOK_SECRET); // the whsec_… above
+const webhook = new Webhook(signingSecret); // the whsec_… above, kept in your secret store
 // rawBody: the request body's exact text, before any JSON parsing
 const event = webhook.verify(rawBody, {
   "webhook-id": request.headers["webhook-id"],
