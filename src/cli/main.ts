@@ -9,6 +9,7 @@ import { CliRefusal, fail, registerOperatorCommands, type WithDeps } from "./ope
 import { promptPassword, readPasswordFromStdin } from "./read-password.ts";
 import { registerSettingsCommands, type WithSettings } from "./settings-commands.ts";
 import { registerTokenCommands } from "./token-commands.ts";
+import { registerWebhookCommands } from "./webhook-commands.ts";
 
 /** `gatehouse`: the server and its operator commands. Every act goes through the domain's use cases. */
 const program = new Command()
@@ -98,6 +99,7 @@ const withDeps: WithDeps = async (work) => {
 };
 registerOperatorCommands(program, withDeps);
 registerTokenCommands(program, withDeps);
+registerWebhookCommands(program, withDeps);
 
 const withSettings: WithSettings = async (work) => {
   const given = config();

@@ -21,7 +21,7 @@ function wholeDays(value: string): number {
  * A token's name as a terminal may show it: control and format characters (escape sequences, bidi
  * overrides), which the use case refuses in new names, are printed as `\u{…}` and never sent to the terminal.
  */
-function printable(text: string): string {
+export function printable(text: string): string {
   return text.replace(
     /[\p{C}\p{Zl}\p{Zp}\p{Default_Ignorable_Code_Point}]/gu,
     (c) => `\\u{${(c.codePointAt(0) ?? 0).toString(16)}}`,

@@ -35,6 +35,11 @@ export const notices = {
   "user-scheduled": "The user is disabled and scheduled for erasure. Every one of their sessions was ended.",
   "user-restored": "The user is restored.",
   "token-revoked": "The API token is revoked: its next request is refused.",
+  "webhook-updated": "The webhook endpoint is saved.",
+  "webhook-disabled": "The webhook endpoint is disabled: nothing is sent to it until it is enabled again.",
+  "webhook-enabled": "The webhook endpoint is enabled: it resumes where it stopped.",
+  "webhook-deleted": "The webhook endpoint is deleted, with its delivery log; its pending deliveries were dropped.",
+  "webhook-redelivered": "The delivery is sent again now, on a fresh retry schedule.",
 } as const;
 export type NoticeKey = keyof typeof notices;
 
@@ -71,7 +76,7 @@ export function layout(page: PageContext, options: PageOptions, content: SafeHtm
   <a class="brand" href="${base}${user === null ? "/login" : "/account"}">Gatehouse</a>
   <nav aria-label="Main">
     ${user === null ? html`<a href="${base}/login">Sign in</a><a href="${base}/signup">Sign up</a>` : html`<a href="${base}/account">My account</a>`}
-    ${isAdmin ? html`<a href="${base}/admin/users">Users</a><a href="${base}/admin/audit">Audit log</a><a href="${base}/admin/tokens">API tokens</a>` : ""}
+    ${isAdmin ? html`<a href="${base}/admin/users">Users</a><a href="${base}/admin/audit">Audit log</a><a href="${base}/admin/tokens">API tokens</a><a href="${base}/admin/webhooks">Webhooks</a>` : ""}
   </nav>
   ${
     user === null

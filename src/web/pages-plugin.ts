@@ -10,6 +10,7 @@ import { apiReferencePage } from "./pages/api-reference-page.ts";
 import { auditPages } from "./pages/audit-pages.ts";
 import { authPages } from "./pages/auth-pages.ts";
 import { tokenPages } from "./pages/token-pages.ts";
+import { webhookPages } from "./pages/webhook-pages.ts";
 
 const stylesheet = readFileSync(new URL("./assets/gatehouse.css", import.meta.url), "utf8");
 const favicon = readFileSync(new URL("./assets/favicon.svg", import.meta.url), "utf8");
@@ -50,5 +51,6 @@ export function pagesPlugin(context: RouteContext, onAdminDenied: AdminDenial) {
     await app.register(adminGroup((group) => adminUserPages(group, context), onAdminDenied));
     await app.register(adminGroup((group) => auditPages(group, context), onAdminDenied));
     await app.register(adminGroup((group) => tokenPages(group, context), onAdminDenied));
+    await app.register(adminGroup((group) => webhookPages(group, context), onAdminDenied));
   };
 }

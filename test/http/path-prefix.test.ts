@@ -34,6 +34,8 @@ for (const engine of engines) {
     let userId: string;
     let tokenId: string;
     let adminId: string;
+    let endpointId: string;
+    let deliveryId: string;
     before(async () => {
       t = await startTestApp(engine, { publicUrl: `https://app.example${prefix}` });
       const adminUser = await createUser(t, "admin");
@@ -45,6 +47,19 @@ for (const engine of engines) {
       const token = await admin.post(`${prefix}/api/tokens`, { name: "prefixed", scopes: ["users:read"] });
       assert.equal(token.statusCode, 201, token.body);
       tokenId = (token.json() as { apiToken: { id: string } }).apiToken.id;
+      const endpoint = await admin.post(`${prefix}/api/webhooks`, { url: "https://hooks.example/in" });
+      assert.equal(endpoint.statusCode, 201, endpoint.body);
+      endpointId = (endpoint.json() as { endpoint: { id: string } }).endpoint.id;
+      // A delivery row for its log and its page (made, not sent: no worker runs here).
+      await createUser(t);
+      await t.store.webhooks.enqueueDeliveries(t.clock.now(), 10);
+      const [delivery] = await t.store.webhooks.listWebhookDeliveries(endpointId, {
+        status: null,
+        before: null,
+        limit: 1,
+      });
+      assert.ok(delivery !== undefined);
+      deliveryId = delivery.id;
     });
     after(() => t.close());
 
@@ -63,6 +78,11 @@ for (const engine of engines) {
         [admin, "/admin/tokens"],
         [admin, `/admin/tokens/${tokenId}/revoke`],
         [admin, `/admin/users/${adminId}`],
+        [admin, "/admin/webhooks"],
+        [admin, `/admin/webhooks/${endpointId}`],
+        [admin, `/admin/webhooks/${endpointId}/disable`],
+        [admin, `/admin/webhooks/${endpointId}/delete`],
+        [admin, `/admin/webhooks/${endpointId}/deliveries/${deliveryId}`],
         [admin, "/no-such-page"],
       ];
       let links = 0;
@@ -80,6 +100,27 @@ for (const engine of engines) {
       );
       assert.equal(created.statusCode, 200, created.body);
       links += assertAllUnderPrefix(created.body, "created token page");
+      // The pages that show a webhook secret: the answers to the creating and the rotating POSTs.
+      const hook = await admin.request(
+        "POST",
+        `${prefix}/admin/webhooks`,
+        form({ _csrf: csrf, url: "https://hooks.example/other", password: goodPassword }),
+      );
+      assert.equal(hook.statusCode, 200, hook.body);
+      links += assertAllUnderPrefix(hook.body, "created webhook page");
+      const rotated = await admin.request(
+        "POST",
+        `${prefix}/admin/webhooks/${endpointId}/rotate-secret`,
+        form({ _csrf: csrf, grace: "86400", password: goodPassword }),
+      );
+      assert.equal(rotated.statusCode, 200, rotated.body);
+      links += assertAllUnderPrefix(rotated.body, "rotated webhook secret page");
+      const edited = await admin.request(
+        "POST",
+        `${prefix}/admin/webhooks/${endpointId}/edit`,
+        form({ _csrf: csrf, url: "https://hooks.example/in", description: "prefixed" }),
+      );
+      assert.equal(edited.headers.location, `${prefix}/admin/webhooks/${endpointId}?notice=webhook-updated`);
       // A 405 page too: the sign-up route asked with a method it lacks.
       const notAllowed = await anonymous.request("PUT", `${prefix}/signup`);
       assert.equal(notAllowed.statusCode, 405);
@@ -88,7 +129,7 @@ for (const engine of engines) {
       assert.equal(css.statusCode, 200);
       assert.match(String(css.headers["content-type"]), /^text\/css/);
       assert.equal((await anonymous.get(`${prefix}/favicon.ico`)).statusCode, 200);
-      console.log(`# ${links} links and form actions on ${pages.length + 2} pages, all under ${prefix}/`);
+      console.log(`# ${links} links and form actions on ${pages.length + 4} pages, all under ${prefix}/`);
     });
 
     test("every redirect stays under the prefix: home, sign-in, sign-out, a page that needs a session", async () => {
