@@ -25,6 +25,9 @@ import { WebhookReceiver } from "../support/webhook-receiver.ts";
  * (server.ts `workerSettings`). Every count a test checks is printed as a diagnostic for the CI log.
  */
 
+/** The servers' WEBHOOK_TIMEOUT_SECONDS is 1 (served-webhooks.ts), so a claim lasts 2 x 1 s + 5 s. */
+const claimMs = 7_000;
+
 interface DeliveryRow {
   event_id: string;
   user_id: string;
@@ -99,6 +102,8 @@ for (const engine of engines) {
       receiver = await new WebhookReceiver().start();
     });
     after(async () => {
+      for (const server of servers.splice(0)) await server.stop();
+      await served?.drop();
       await receiver.stop();
     });
     /** Each test: its own database, its own processes, stopped by their own pids. */
@@ -112,10 +117,6 @@ for (const engine of engines) {
       served = await prepareServedDatabase(engine, receiver.url, eventTypes);
       return served;
     }
-    after(async () => {
-      for (const server of servers.splice(0)) await server.stop();
-      await served?.drop();
-    });
 
     test("SIGKILL right after a deletion's 200: the server started again on the database delivers its user.deleted", async (t) => {
       const db = await fresh();
@@ -169,6 +170,8 @@ for (const engine of engines) {
       assert.equal(row.status, "pending");
       assert.equal(row.attempts, 0);
       assert.ok(row.claimed_until > heldAt, "the claim outlives the killed process");
+      // server.ts workerSettings: 2 x WEBHOOK_TIMEOUT_SECONDS + 5 s, taken before the attempt reached the receiver.
+      assert.ok(row.claimed_until <= heldAt + claimMs, `a claim lasts at most ${claimMs} ms`);
       const second = await serve();
       await waitUntil(
         "the held event is delivered",
@@ -183,6 +186,7 @@ for (const engine of engines) {
       assert.equal(done?.attempts, 1, "one recorded attempt: the killed one left no record");
       const again = verified().filter((d) => d.webhookId === held.webhookId);
       assert.ok(again.every((d) => d.payload.data.user_id === userId));
+      assert.ok((again[1]?.receivedAt ?? 0) >= row.claimed_until, "not taken again before the dead claim ran out");
       t.diagnostic(
         `held attempt killed: claim held ${row.claimed_until - heldAt} ms past the kill; user.deleted received ${again.length} times (held + redelivered, same webhook-id), redelivered ${redelivered - heldAt} ms after the kill`,
       );
