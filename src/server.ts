@@ -115,11 +115,16 @@ const sweepIntervalMs = 60_000;
 
 /**
  * The webhook worker's pace: a round every 250 ms when idle (two plain reads, no write: the commit-to-delivery
- * latency is about half of it), 20 deliveries at once, and a claim that outlives any round (its attempts are
- * bounded by the request timeout, then recorded together) by a minute before another instance may take it.
+ * latency when idle is about half of it), 20 deliveries at once, and a claim of twice the request timeout
+ * plus 5 s. The sender's own timer bounds a whole attempt (DNS, connect, request and the answer's snippet:
+ * infra/webhook-sender.ts), and a round's attempts run together and are recorded together, so a round ends
+ * within one timeout of its claim; the second timeout and the 5 s cover what is not the exchange (the
+ * commits, a busy event loop, clocks of instances that differ a little). A claim held by an instance that
+ * died runs out after that and another instance (or the restarted one) sends the event again: short, so a
+ * crash delays a user's deliveries by seconds, not minutes (test/http/webhook-faults.test.ts).
  */
 export function workerSettings(config: Pick<Config, "webhooks">): WorkerSettings {
-  return { pollMs: 250, batch: 20, claimMs: config.webhooks.timeoutMs + 60_000 };
+  return { pollMs: 250, batch: 20, claimMs: 2 * config.webhooks.timeoutMs + 5_000 };
 }
 
 /**

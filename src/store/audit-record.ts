@@ -36,7 +36,9 @@ export function storedAudit(input: AuditInput, seal: AuditSealer): StoredAudit {
     details: JSON.parse(detailsJson) as AuditDetails,
     ...(text === null ? {} : { noteMac: sealAuditNote(seal, text) }),
   };
-  return { record, detailsJson, note: text === null ? null : { text, searchText: freeTextSearchKey(text) } };
+  // The search key percent-decodes the note ("%00" becomes a NUL), so it is made well-formed again itself.
+  const note = text === null ? null : { text, searchText: wellFormed(freeTextSearchKey(text)) };
+  return { record, detailsJson, note };
 }
 
 /** Text both engines store and return unchanged: no lone surrogate, no NUL. */

@@ -88,6 +88,22 @@ for (const engine of engines) {
       assert.equal((await verify(root.device)).ok, true);
     });
 
+    // Found by the OpenAPI fuzzing (seed 856067842): the note's search key percent-decodes the text, "%00"
+    // decoded is a NUL, and PostgreSQL refused the row: a 500 for a reason that is well-formed text.
+    test("a deletion reason that spells a NUL as %00 is kept as written: 200, not a 500", async () => {
+      const admin = await createSignedInUser(t, "admin");
+      const victim = await createUser(t);
+      const reason = "spam %00 from a%00b";
+      const response = await admin.device.delete(`/api/users/${victim.id}`, { reason });
+      assert.equal(response.statusCode, 200, response.body);
+      const { rows } = await rawQuery<{ note: string }>(t.database, "SELECT note FROM audit_notes");
+      assert.ok(
+        rows.some((row) => row.note === reason),
+        "the note is stored as written",
+      );
+      assert.equal((await verify(root.device)).ok, true);
+    });
+
     // Found alongside: the admin gate audited the id before the NUL check ran, and PostgreSQL refused the row.
     test("issue 9.1: a NUL in the id of a refused GET is a 400 before anything is audited, not a 500", async () => {
       const user = await createSignedInUser(t);

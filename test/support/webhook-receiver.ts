@@ -12,6 +12,8 @@ export interface ReceivedRequest {
   readonly path: string;
   readonly headers: IncomingHttpHeaders;
   readonly body: string;
+  /** Wall-clock time the body was complete (for the commit-to-delivery latency). */
+  readonly receivedAt: number;
 }
 
 export interface Answer {
@@ -27,6 +29,13 @@ export class WebhookReceiver {
   /** Answers used one per request, in turn; when empty, `fallback`. */
   readonly answers: Answer[] = [];
   fallback: Answer = { status: 200, body: "ok" };
+  /**
+   * While true, requests are recorded but never answered (the connection stays open until stop()): an
+   * attempt the sender has in flight, for a suite that kills the sender while it waits.
+   */
+  hold = false;
+  /** Called with each request as soon as it is recorded, before any answer. */
+  onRequest: ((request: ReceivedRequest) => void) | null = null;
   #server: Server | null = null;
   #port = 0;
 
@@ -38,18 +47,26 @@ export class WebhookReceiver {
     return this.#port;
   }
 
+  get listening(): boolean {
+    return this.#server !== null;
+  }
+
   /** Listens on `port` (a stopped receiver's, to come back where it was), or any free one. */
   async start(port = 0): Promise<this> {
     const server = createServer((request, response) => {
       const chunks: Buffer[] = [];
       request.on("data", (chunk: Buffer) => chunks.push(chunk));
       request.on("end", () => {
-        this.received.push({
+        const received: ReceivedRequest = {
           method: request.method ?? "",
           path: request.url ?? "",
           headers: request.headers,
           body: Buffer.concat(chunks).toString("utf8"),
-        });
+          receivedAt: Date.now(),
+        };
+        this.received.push(received);
+        this.onRequest?.(received);
+        if (this.hold) return;
         const answer = this.answers.shift() ?? this.fallback;
         response.writeHead(answer.status, answer.headers ?? {});
         response.end(answer.echo === true ? Buffer.concat(chunks) : (answer.body ?? ""));
