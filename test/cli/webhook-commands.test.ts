@@ -190,7 +190,7 @@ for (const engine of engines) {
       );
     });
 
-    test("update, disable (a reason printed safely) and enable; enabling delivers what committed meanwhile", async () => {
+    test("update, disable (a hostile reason refused) and enable; enabling delivers what committed meanwhile", async () => {
       const { id } = await create("--event", "user.deleted");
       const renamed = await gatehouse("webhooks", "update", id, "--description", "renamed", "--all-events");
       assert.equal(renamed.code, 0, renamed.stderr);
@@ -207,12 +207,19 @@ for (const engine of engines) {
       assert.equal(badUrl.code, 1);
       assert.match(badUrl.stderr, /^VALIDATION_FAILED: /);
 
-      const disabled = await gatehouse("webhooks", "disable", id, "--reason", "moved \u202Eevil\u001b[2J");
+      // Control and bidi characters would reorder or hide what other admins read: refused, nothing changes.
+      const hostile = await gatehouse("webhooks", "disable", id, "--reason", "moved \u202Eevil\u001b[2J");
+      assert.equal(hostile.code, 1);
+      assert.match(
+        hostile.stderr,
+        /^VALIDATION_FAILED: The reason may not contain control or invisible formatting characters/,
+      );
+      assert.match((await gatehouse("webhooks", "show", id)).stdout, /Status: enabled/);
+      const disabled = await gatehouse("webhooks", "disable", id, "--reason", "moved to the new cluster");
       assert.equal(disabled.code, 0, disabled.stderr);
       assert.match(disabled.stdout, /^Disabled whe_\S+: nothing is sent to it until it is enabled\.$/m);
       const shown = await gatehouse("webhooks", "show", id);
-      assert.match(shown.stdout, /Status: disabled \(disabled by an admin: moved \\u\{202e\}evil\\u\{1b\}\[2J\)/);
-      assert.ok(!shown.stdout.includes("\u202E") && !shown.stdout.includes("\u001b"));
+      assert.match(shown.stdout, /Status: disabled \(disabled by an admin: moved to the new cluster\)/);
       const userId = await createUserAndDeliver();
       assert.ok(!receiver.received.some((r) => r.body.includes(userId)), "nothing is sent while disabled");
       const enabled = await gatehouse("webhooks", "enable", id);
