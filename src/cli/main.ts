@@ -7,6 +7,7 @@ import { openDeps, startServer } from "../server.ts";
 import { migrations } from "../store/migrations.ts";
 import { CliRefusal, fail, registerOperatorCommands, type WithDeps } from "./operator-commands.ts";
 import { promptPassword, readPasswordFromStdin } from "./read-password.ts";
+import { registerRecoveryCommands } from "./recovery-commands.ts";
 import { registerSettingsCommands, type WithSettings } from "./settings-commands.ts";
 import { registerTokenCommands } from "./token-commands.ts";
 import { registerWebhookCommands } from "./webhook-commands.ts";
@@ -97,7 +98,8 @@ const withDeps: WithDeps = async (work) => {
     await store.close();
   }
 };
-registerOperatorCommands(program, withDeps);
+const users = registerOperatorCommands(program, withDeps);
+registerRecoveryCommands(users, withDeps, () => config().publicUrl);
 registerTokenCommands(program, withDeps);
 registerWebhookCommands(program, withDeps);
 

@@ -37,7 +37,8 @@ export async function resolveUserId(deps: Deps, idOrEmail: string): Promise<stri
   return idOrEmail;
 }
 
-export function registerOperatorCommands(program: Command, withDeps: WithDeps): void {
+/** Registers the commands; answers the `users` command, which other modules add subcommands to. */
+export function registerOperatorCommands(program: Command, withDeps: WithDeps): Command {
   const users = program.command("users").description("manage user accounts");
 
   users
@@ -172,4 +173,5 @@ export function registerOperatorCommands(program: Command, withDeps: WithDeps): 
         }
       }),
     );
+  return users;
 }

@@ -16,6 +16,10 @@ export const errorCodes = {
   NO_TARGET: { status: 400, title: "The SCIM PATCH path's filter matches no value." },
   IMMUTABLE_ATTRIBUTE: { status: 400, title: "This attribute cannot be set or changed through SCIM." },
   UNSUPPORTED_ATTRIBUTE: { status: 400, title: "Gatehouse does not keep this attribute: SCIM cannot set it." },
+  RECOVERY_LINK_INVALID: {
+    status: 400,
+    title: "This recovery link is not valid: it may have expired or been used. Ask for a new one.",
+  },
   AMBIGUOUS_CREDENTIALS: { status: 400, title: "Send a session cookie or an API token, not both." },
   UNAUTHENTICATED: { status: 401, title: "Sign in to continue." },
   INVALID_TOKEN: { status: 401, title: "The API token is missing, malformed, unknown, expired or revoked." },
@@ -43,6 +47,7 @@ export const errorCodes = {
     title: "Use your own account page to do this to yourself.",
   },
   USER_NOT_RESTORABLE: { status: 409, title: "This user has no deletion to undo." },
+  USER_DISABLED: { status: 409, title: "This account is disabled: enable it first." },
   DELETION_PENDING: { status: 409, title: "This account is scheduled for deletion: restore it instead." },
   EVENTS_CURSOR_EXPIRED: {
     status: 410,

@@ -5,6 +5,7 @@
  */
 import type { AuditEntry, AuditHead, AuditInput, AuditQuery } from "./audit/audit-chain.ts";
 import type { EventRecord } from "./events/user-event.ts";
+import type { RecoveryLinkRecord } from "./recovery/recovery-link.ts";
 import type { SessionRecord } from "./sessions/session-record.ts";
 import type { ApiTokenRecord } from "./tokens/api-token.ts";
 import type { TokenAuthenticated } from "./tokens/token-check.ts";
@@ -109,6 +110,8 @@ export interface StoreReads {
   getApiTokenAndUser(tokenId: string): Promise<TokenAuthenticated | null>;
   /** A user's tokens, newest first, expired ones included (they are listed until revoked). */
   listUserApiTokens(userId: string): Promise<ApiTokenRecord[]>;
+  /** A recovery link by its id (expired ones included: the caller judges). */
+  getRecoveryLink(id: string): Promise<RecoveryLinkRecord | null>;
   countUsers(): Promise<number>;
   /**
    * Counts the active superusers without locking them: what a deletion plan shows. An act that may remove
@@ -173,6 +176,14 @@ export interface StoreWrites {
   deleteUserApiToken(userId: string, tokenId: string): Promise<boolean>;
   /** Every token of the user; returns how many. */
   deleteUserApiTokens(userId: string): Promise<number>;
+  /** The user's recovery link, replacing (deleting) any earlier one; returns how many it voided. */
+  replaceRecoveryLink(link: RecoveryLinkRecord): Promise<number>;
+  /** Row-locks a recovery link for the rest of the transaction; null when there is none (used, voided). */
+  lockRecoveryLink(id: string): Promise<RecoveryLinkRecord | null>;
+  /** Consumes a link: false when it was already gone. */
+  deleteRecoveryLink(id: string): Promise<boolean>;
+  /** Every recovery link of the user (at most one); returns how many. */
+  deleteUserRecoveryLinks(userId: string): Promise<number>;
   appendAudit(entry: AuditInput): Promise<AuditEntry>;
   /** An act's events, after its audit row in the same transaction (domain/events/record-events.ts). */
   insertEvents(events: readonly EventRecord[]): Promise<void>;

@@ -19,3 +19,9 @@ export const emailField = z.string().max(maxEmailLength);
 
 /** A password change, from the API or the account page: the current password proves the caller. */
 export const passwordChangeFields = { currentPassword: passwordField, newPassword: passwordField };
+
+/**
+ * A recovery link as sent: any text within the body limit, so that a malformed, overlong or hostile one gets
+ * the same refusal as an expired or used one (domain/recovery/redeem-recovery.ts), never a schema error.
+ */
+export const recoveryLinkField = z.string().max(16 * 1024);

@@ -118,6 +118,27 @@ export function signupRateLimit(throttles: PasswordThrottles): preHandlerAsyncHo
   };
 }
 
+/**
+ * A recovery link's redemption (API and page) names no account until its link is judged, and may hash a new
+ * password: every attempt draws on the per-address password budget, so guessing at links, or hashing
+ * through them, is held to the rate of password guesses from one address.
+ */
+export async function throttledRecovery<T extends { ok: true }>(
+  throttles: PasswordThrottles,
+  ip: string,
+  redeem: () => Promise<T | Refusal>,
+): Promise<T | Refusal> {
+  const client = addressKey(ip);
+  const waitMs = throttles.address.retryAfterMs(client);
+  if (waitMs > 0) throw rateLimited(waitMs);
+  const attempt = reserved(throttles.address, client);
+  try {
+    return await redeem();
+  } finally {
+    attempt.count();
+  }
+}
+
 export function rateLimited(waitMs: number): GatehouseError {
   return GatehouseError.from(rateLimitedRefusal(waitMs));
 }

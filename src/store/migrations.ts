@@ -243,4 +243,23 @@ export const migrations: readonly Migration[] = [
       )${d.strictTable};
     `,
   },
+  {
+    version: 9,
+    name: "account recovery links",
+    // docs/recovery.md. One live link per user (UNIQUE user_id: issuing deletes the last one first, in the same
+    // transaction); only the secret's SHA-256 is stored. The row goes with its user (ON DELETE CASCADE covers
+    // the erasure); deletion, disabling and a scheduled erasure delete it themselves, in their transaction.
+    // The issuer is named by kind and id only (an admin's id, or the CLI / the system), never by an address.
+    sql: (d) => `
+      CREATE TABLE recovery_links (
+        id TEXT PRIMARY KEY,
+        user_id TEXT NOT NULL UNIQUE REFERENCES users (id) ON DELETE CASCADE,
+        secret_hash TEXT NOT NULL,
+        created_at ${d.bigint} NOT NULL,
+        expires_at ${d.bigint} NOT NULL,
+        issued_by_type TEXT NOT NULL CHECK (issued_by_type IN ('user', 'cli', 'system')),
+        issued_by_id TEXT
+      )${d.strictTable};
+    `,
+  },
 ];

@@ -8,6 +8,7 @@ import type {
   UserConditionQuery,
   UserListQuery,
 } from "../domain/ports.ts";
+import type { RecoveryLinkRecord } from "../domain/recovery/recovery-link.ts";
 import type { SessionRecord } from "../domain/sessions/session-record.ts";
 import type { ApiTokenRecord } from "../domain/tokens/api-token.ts";
 import type { TokenAuthenticated } from "../domain/tokens/token-check.ts";
@@ -15,6 +16,7 @@ import { searchKey } from "../domain/users/email.ts";
 import type { UserRecord } from "../domain/users/user.ts";
 import { getAuditHead, listAudit, readAuditChain } from "./audit-queries.ts";
 import { getEventsPrunedThrough, listEvents } from "./event-queries.ts";
+import { getRecoveryLink } from "./recovery-queries.ts";
 import {
   type ApiTokenRow,
   apiTokenColumns,
@@ -74,6 +76,10 @@ export class SqlStoreReads implements StoreReads {
   async getApiTokenAndUser(tokenId: string): Promise<TokenAuthenticated | null> {
     const values = await this.db.getValues(tokenCheckSql, [tokenId]);
     return values === undefined ? null : toTokenAndUser(values);
+  }
+
+  getRecoveryLink(id: string): Promise<RecoveryLinkRecord | null> {
+    return getRecoveryLink(this.db, id);
   }
 
   async listUserApiTokens(userId: string): Promise<ApiTokenRecord[]> {

@@ -1,6 +1,7 @@
 import type { AuditEntry, AuditInput, AuditSealer } from "../domain/audit/audit-chain.ts";
 import type { EventRecord } from "../domain/events/user-event.ts";
 import type { StoreTx, UserPatch } from "../domain/ports.ts";
+import type { RecoveryLinkRecord } from "../domain/recovery/recovery-link.ts";
 import type { SessionRecord } from "../domain/sessions/session-record.ts";
 import type { ApiTokenRecord } from "../domain/tokens/api-token.ts";
 import { searchKey } from "../domain/users/email.ts";
@@ -10,6 +11,12 @@ import type { AttemptRecord, DeliveryRecord, FinishedAttempt } from "../domain/w
 import type { EndpointChanges, WebhookEndpointRecord } from "../domain/webhooks/webhook-endpoint.ts";
 import { appendAudit, eraseAuditNotesMentioning } from "./audit-queries.ts";
 import { insertEvents } from "./event-queries.ts";
+import {
+  deleteRecoveryLink,
+  deleteUserRecoveryLinks,
+  lockRecoveryLink,
+  replaceRecoveryLink,
+} from "./recovery-queries.ts";
 import { apiTokenColumns, sessionColumns, toUser, type UserRow, userColumns } from "./rows.ts";
 import type { Dialect, SqlExecutor, SqlParam } from "./sql-engine.ts";
 import { SqlStoreReads } from "./sql-store-reads.ts";
@@ -39,6 +46,22 @@ export class SqlStoreTx extends SqlStoreReads implements StoreTx {
 
   appendAudit(entry: AuditInput): Promise<AuditEntry> {
     return appendAudit(this.db, this.dialect, this.seal, entry);
+  }
+
+  replaceRecoveryLink(link: RecoveryLinkRecord): Promise<number> {
+    return replaceRecoveryLink(this.db, link);
+  }
+
+  lockRecoveryLink(id: string): Promise<RecoveryLinkRecord | null> {
+    return lockRecoveryLink(this.db, this.dialect, id);
+  }
+
+  deleteRecoveryLink(id: string): Promise<boolean> {
+    return deleteRecoveryLink(this.db, id);
+  }
+
+  deleteUserRecoveryLinks(userId: string): Promise<number> {
+    return deleteUserRecoveryLinks(this.db, userId);
   }
 
   insertEvents(events: readonly EventRecord[]): Promise<void> {

@@ -16,6 +16,7 @@ import type {
   UserConditionQuery,
   UserListQuery,
 } from "../domain/ports.ts";
+import type { RecoveryLinkRecord } from "../domain/recovery/recovery-link.ts";
 import type { SessionRecord } from "../domain/sessions/session-record.ts";
 import type { ApiTokenRecord } from "../domain/tokens/api-token.ts";
 import type { TokenAuthenticated } from "../domain/tokens/token-check.ts";
@@ -76,6 +77,10 @@ export class SqlStore implements Store {
 
   listUserApiTokens(userId: string): Promise<ApiTokenRecord[]> {
     return this.#reads.listUserApiTokens(userId);
+  }
+
+  getRecoveryLink(id: string): Promise<RecoveryLinkRecord | null> {
+    return this.#reads.getRecoveryLink(id);
   }
 
   countUsers(): Promise<number> {

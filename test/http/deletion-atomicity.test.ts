@@ -16,6 +16,7 @@ import type {
   UserConditionQuery,
   UserListQuery,
 } from "../../src/domain/ports.ts";
+import type { RecoveryLinkRecord } from "../../src/domain/recovery/recovery-link.ts";
 import type { SessionRecord } from "../../src/domain/sessions/session-record.ts";
 import type { ApiTokenRecord } from "../../src/domain/tokens/api-token.ts";
 import type { TokenAuthenticated } from "../../src/domain/tokens/token-check.ts";
@@ -106,6 +107,9 @@ class SabotagedStore implements Store {
   }
   listUserApiTokens(userId: string): Promise<ApiTokenRecord[]> {
     return this.#real.listUserApiTokens(userId);
+  }
+  getRecoveryLink(id: string): Promise<RecoveryLinkRecord | null> {
+    return this.#real.getRecoveryLink(id);
   }
   findUsers(query: UserConditionQuery): Promise<{ total: number; users: ProvisionedUser[] }> {
     return this.#real.findUsers(query);

@@ -111,6 +111,35 @@ describe("erasure leaves no personal data in the SQLite files (sqlite)", () => {
     }
   });
 
+  test("issue 15: an erased user's recovery link rows are gone, their secret hashes in neither file", async () => {
+    const t = await startTestApp("sqlite");
+    try {
+      const admin = await createSignedInUser(t, "admin");
+      const person = await createUser(t);
+      // Two links: the first voided by the second, so a deleted row's bytes are looked for too.
+      for (let i = 0; i < 2; i += 1) {
+        const issued = await admin.device.post(`/api/users/${person.id}/recovery-link`);
+        assert.equal(issued.statusCode, 200, issued.body);
+      }
+      const rows =
+        (
+          await rawReads<{ id: string; secret_hash: string }>(t.database, [
+            "SELECT id, secret_hash FROM recovery_links",
+          ])
+        )[0] ?? [];
+      assert.equal(rows.length, 1);
+      // The link's id stays in the audit log (ids only, like a token's); its secret's hash must go.
+      const secrets = rows.map((row) => row.secret_hash);
+      for (const secret of secrets) assert.notDeepEqual(filesHolding(t, secret), [], `on disk first: ${secret}`);
+
+      assert.equal((await adminDeletes(admin.device, person.id, "erasure request")).status, "deleted");
+      assertErased(t, { id: person.id, secrets });
+      assert.deepEqual((await rawReads(t.database, ["SELECT id FROM recovery_links"]))[0], []);
+    } finally {
+      await t.close();
+    }
+  });
+
   test("issue 14: the events outbox, the webhook deliveries and their attempt log hold ids only, the files nothing", async () => {
     const t = await startTestApp("sqlite");
     // A receiver that echoes every body back: whatever a delivery sent lands in the attempt log's snippet.

@@ -121,6 +121,27 @@ for (const engine of engines) {
         form({ _csrf: csrf, url: "https://hooks.example/in", description: "prefixed" }),
       );
       assert.equal(edited.headers.location, `${prefix}/admin/webhooks/${endpointId}?notice=webhook-updated`);
+      // The recovery pages: the admin's link (the POST's own answer), the form it opens, and its success page.
+      const recovery = await admin.request(
+        "POST",
+        `${prefix}/admin/users/${userId}/recovery-link`,
+        form({ _csrf: csrf, password: goodPassword }),
+      );
+      assert.equal(recovery.statusCode, 200, recovery.body);
+      links += assertAllUnderPrefix(recovery.body, "created recovery link page");
+      const link = /\/recover\/(ghr_[A-Za-z0-9_-]+)/.exec(recovery.body)?.[1] ?? "";
+      assert.match(recovery.body, new RegExp(`value="https://app\\.example${prefix}/recover/${link}"`));
+      const recoverPage = await anonymous.get(`${prefix}/recover/${link}`);
+      assert.equal(recoverPage.statusCode, 200, recoverPage.body);
+      links += assertAllUnderPrefix(recoverPage.body, "recovery form");
+      const newPassword = "a new passphrase under the prefix";
+      const recovered = await anonymous.request(
+        "POST",
+        `${prefix}/recover/${link}`,
+        form({ password: newPassword, confirm: newPassword }),
+      );
+      assert.equal(recovered.statusCode, 200, recovered.body);
+      links += assertAllUnderPrefix(recovered.body, "recovered page");
       // A 405 page too: the sign-up route asked with a method it lacks.
       const notAllowed = await anonymous.request("PUT", `${prefix}/signup`);
       assert.equal(notAllowed.statusCode, 405);
@@ -129,7 +150,7 @@ for (const engine of engines) {
       assert.equal(css.statusCode, 200);
       assert.match(String(css.headers["content-type"]), /^text\/css/);
       assert.equal((await anonymous.get(`${prefix}/favicon.ico`)).statusCode, 200);
-      console.log(`# ${links} links and form actions on ${pages.length + 4} pages, all under ${prefix}/`);
+      console.log(`# ${links} links and form actions on ${pages.length + 7} pages, all under ${prefix}/`);
     });
 
     test("every redirect stays under the prefix: home, sign-in, sign-out, a page that needs a session", async () => {

@@ -86,6 +86,10 @@ for (const engine of engines) {
         lockWebhookDelivery: true,
         redeliverWebhook: true,
         setSharedSetting: true,
+        replaceRecoveryLink: true,
+        lockRecoveryLink: true,
+        deleteRecoveryLink: true,
+        deleteUserRecoveryLinks: true,
       } satisfies Record<keyof StoreWrites, true>;
       const verbs = Object.keys(writeVerbs);
       assert.deepEqual(

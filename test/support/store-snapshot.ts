@@ -11,7 +11,8 @@ import { rawReads } from "./raw-database.ts";
 /**
  * Everything about users and their credentials that a refused request must leave exactly as it was: every
  * user column, and every session and API token column but last-seen and last-used, which any authenticated
- * read may move; and every webhook endpoint and delivery (a refused webhook act changes none).
+ * read may move; every webhook endpoint and delivery (a refused webhook act changes none); and every
+ * recovery link (a refused issue leaves none, a refused redemption burns none).
  */
 export interface StoreSnapshot {
   readonly users: readonly UserRecord[];
@@ -19,6 +20,7 @@ export interface StoreSnapshot {
   readonly tokens: readonly Record<string, unknown>[];
   readonly webhooks: readonly Record<string, unknown>[];
   readonly deliveries: readonly Record<string, unknown>[];
+  readonly recoveryLinks: readonly Record<string, unknown>[];
 }
 
 /**
@@ -34,16 +36,16 @@ export async function snapshotStore(t: TestApp): Promise<StoreSnapshot> {
     users.push(...page);
     if (page.length < 500) break;
   }
-  const [sessions = [], tokens = [], webhooks = [], deliveries = []] = await rawReads<Record<string, unknown>>(
-    t.database,
-    [
-      "SELECT id, user_id, secret_hash, created_at, authenticated_at, expires_at, ip, user_agent FROM sessions ORDER BY id",
-      "SELECT id, owner_id, name, scopes, secret_hash, created_at, expires_at FROM api_tokens ORDER BY id",
-      "SELECT * FROM webhook_endpoints ORDER BY id",
-      "SELECT * FROM webhook_deliveries ORDER BY id",
-    ],
-  );
-  return { users, sessions, tokens, webhooks, deliveries };
+  const [sessions = [], tokens = [], webhooks = [], deliveries = [], recoveryLinks = []] = await rawReads<
+    Record<string, unknown>
+  >(t.database, [
+    "SELECT id, user_id, secret_hash, created_at, authenticated_at, expires_at, ip, user_agent FROM sessions ORDER BY id",
+    "SELECT id, owner_id, name, scopes, secret_hash, created_at, expires_at FROM api_tokens ORDER BY id",
+    "SELECT * FROM webhook_endpoints ORDER BY id",
+    "SELECT * FROM webhook_deliveries ORDER BY id",
+    "SELECT * FROM recovery_links ORDER BY id",
+  ]);
+  return { users, sessions, tokens, webhooks, deliveries, recoveryLinks };
 }
 
 /**

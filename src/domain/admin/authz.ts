@@ -20,6 +20,8 @@ export const adminActions = [
   "users.restore",
   "users.sessions.read",
   "users.sessions.revoke",
+  "users.recovery_link",
+  "users.password.set",
   "audit.read",
   "events.read",
   "sessions.introspect",

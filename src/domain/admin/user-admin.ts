@@ -136,6 +136,8 @@ export async function updateUserAsAdmin(
     // Disabling ends every credential, tokens too; a role change keeps the owner's tokens, which act with
     // the new role from the next request (authz.ts `permits`).
     const tokensRevoked = changes.status === "disabled" ? await tx.deleteUserApiTokens(target.id) : 0;
+    // A disabled account cannot be recovered: its recovery link dies with its access, in this transaction.
+    if (changes.status === "disabled") await tx.deleteUserRecoveryLinks(target.id);
     await tx.updateUser(target.id, changes, now);
     if (patch.externalId !== undefined) await tx.setUserExternalId(target.id, patch.externalId);
     await succeeded(

@@ -13,7 +13,7 @@ import type { UserRecord } from "../users/user.ts";
  * The one deletion use case. The admin API, the admin pages, self-service, the CLI and the purge job all
  * come here, and all get the same checks, transaction, audit row and receipt. In one transaction, in this
  * order: lock the superuser set and the target -> target rules (both the admin-act step, runAdminAct) ->
- * revoke every session and every API token -> erase (or disable and schedule the erasure) -> audit row -> commit. The target's
+ * revoke every session, every API token and the recovery link -> erase (or disable and schedule the erasure) -> audit row -> commit. The target's
  * sessions are gone before the response that reports the deletion can be sent, and a login racing the
  * deletion either commits first (its session is revoked here) or waits on the row lock and finds no active
  * user.
@@ -103,6 +103,8 @@ async function runDeletion(
     // Deleted, not left to the erasure's cascade: a scheduled deletion keeps the user row for the grace
     // period, and a restore never brings a token back.
     const tokensRevoked = await tx.deleteUserApiTokens(target.id);
+    // Likewise the recovery link: a scheduled deletion keeps the row of a user no link may revive.
+    await tx.deleteUserRecoveryLinks(target.id);
     const erase = erasesNow(deps, target);
     const purgeAfter = erase ? null : now + deps.deletionGraceMs;
     if (erase) await tx.eraseUser(target.id);
@@ -157,6 +159,7 @@ export async function purgeDueUsers(deps: Deps, meta: RequestMeta, batch = 100):
       if (target === null || target.purgeAfter === null || target.purgeAfter > now) return false;
       const sessionsRevoked = await tx.deleteUserSessions(id);
       const tokensRevoked = await tx.deleteUserApiTokens(id);
+      await tx.deleteUserRecoveryLinks(id);
       await tx.eraseUser(id);
       const audit = await tx.appendAudit(
         auditEntry(actor, meta, now, {

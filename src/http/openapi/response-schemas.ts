@@ -177,6 +177,17 @@ const apiTokenView = z
   })
   .meta({ id: "ApiToken", description: "An API token as listed: never its secret." });
 
+export const recoveryLinkPayload = z
+  .object({
+    userId: uuid,
+    url: z
+      .string()
+      .max(2100)
+      .describe("The recovery page for the user, shown this once: `PUBLIC_URL/recover/ghr_<id>_<secret>`."),
+    expiresAt: timestamp,
+  })
+  .meta({ id: "RecoveryLink", description: "A single-use account recovery link; only its hash is kept." });
+
 export const createdTokenPayload = z
   .object({
     token: z

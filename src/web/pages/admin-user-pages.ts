@@ -6,6 +6,8 @@ import * as userAdmin from "../../domain/admin/user-admin.ts";
 import { deleteUser } from "../../domain/deletion/delete-user.ts";
 import { planDeletion } from "../../domain/deletion/deletion-plan.ts";
 import type { Refusal } from "../../domain/errors.ts";
+import { issueRecoveryLink } from "../../domain/recovery/recovery-admin.ts";
+import { recoveryUrl } from "../../domain/recovery/recovery-link.ts";
 import { listApiTokens } from "../../domain/tokens/token-admin.ts";
 import { roles } from "../../domain/users/role.ts";
 import { userStatuses } from "../../domain/users/user.ts";
@@ -18,6 +20,8 @@ import { csrfOnly, formQuery } from "../form-schemas.ts";
 import type { NoticeKey } from "../layout.ts";
 import { pageContext, redirectWithNotice, sendFormPage, sendPage } from "../page-support.ts";
 import { deletePage, userPage, usersPage } from "./admin-user-views.ts";
+import { privatePage } from "./recovery-pages.ts";
+import { createdRecoveryLinkPage } from "./recovery-views.ts";
 import { stepUpForm, withStepUp } from "./step-up.ts";
 
 /** The filter form's query, and the notice of the act that led here. */
@@ -99,6 +103,25 @@ export function adminUserPages(app: FastifyInstance, context: RouteContext): voi
       const { id } = request.params;
       const result = await userAdmin.revokeUserSessions(deps, requestActor(request), id, requestMeta(request));
       return answerOnUserPage(request, reply, id, result, "user-sessions-revoked");
+    },
+  );
+
+  routes.post(
+    "/admin/users/:id/recovery-link",
+    { schema: { params: userParams, body: stepUpForm } },
+    // The act of POST /api/users/:id/recovery-link, after the step-up the form carries. The link is this
+    // POST's own answer (no-store), shown once: never a redirect, a URL of ours or a stored notice.
+    async (request, reply) => {
+      const { id } = request.params;
+      const result = await withStepUp(context, request, request.body.password, (actor, meta) =>
+        issueRecoveryLink(deps, actor, id, meta),
+      );
+      if (!result.ok) return showUser(request, id, reply, result);
+      const found = unwrap(await userAdmin.getUser(deps, requestActor(request), id, requestMeta(request)));
+      const page = { ...pageContext(request, context), notice: null };
+      const url = recoveryUrl(context.publicUrl, result.link);
+      const view = createdRecoveryLinkPage(page, found.user, url, result.expiresAt);
+      return sendPage(reply.headers(privatePage), page, { title: "Recovery link" }, view);
     },
   );
 

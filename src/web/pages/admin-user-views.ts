@@ -6,6 +6,7 @@ import { type UserRecord, userStatuses } from "../../domain/users/user.ts";
 import { removalText } from "../../http/removal-text.ts";
 import { html, type SafeHtml } from "../html.ts";
 import { csrfField, type PageContext } from "../layout.ts";
+import { recoveryLinkSection } from "./recovery-views.ts";
 import { formatTime, sessionTable } from "./session-table.ts";
 import { tokenTable } from "./token-views.ts";
 
@@ -131,6 +132,7 @@ ${tokensSection(page, tokens, true)}`
     <button type="submit" class="secondary">End every session</button></form>
 </section>
 ${tokensSection(page, tokens, false)}
+${recoveryLinkSection(page, user)}
 <section class="card" aria-labelledby="delete-title">
   <h2 id="delete-title">Delete</h2>
   <a class="button danger" href="${page.base}/admin/users/${user.id}/delete">Delete this user…</a>
