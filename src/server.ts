@@ -200,6 +200,7 @@ export async function startServer(given: Config): Promise<RunningServer> {
     async stop() {
       clearInterval(sweeper);
       await webhooks.stop();
+      deps.webhookSender.close();
       await app.close();
       await store.close();
     },

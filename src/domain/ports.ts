@@ -218,6 +218,8 @@ export type StoreTx = StoreReads & StoreWrites;
 /** One signed POST to a webhook endpoint (infra/webhook-sender.ts applies the SSRF rules); never throws. */
 export interface WebhookSender {
   send(url: string, headers: Readonly<Record<string, string>>, body: string): Promise<SendOutcome>;
+  /** Closes the connections it keeps between attempts (at shutdown, after the worker stopped). */
+  close(): void;
 }
 
 /**
@@ -253,13 +255,20 @@ export interface WebhookStore {
   pruneFinishedDeliveries(limit: number): Promise<number>;
 }
 
+export interface TransactionOptions {
+  readonly durable: boolean;
+}
+
 export interface Store extends StoreReads {
   readonly engine: "sqlite" | "postgres";
   /**
    * Runs fn in one transaction: all of it commits or none of it does. On SQLite writers are serialized;
-   * on PostgreSQL row locks (lockUser) order concurrent writers.
+   * on PostgreSQL row locks (lockUser) order concurrent writers. `durable: false` (default true) lets the
+   * commit return before it reaches the disk: only for writes that a power cut may undo without harm
+   * because they are made again (the delivery worker's bookkeeping: at least once covers a lost claim or
+   * outcome). A crash of the process loses nothing committed either way.
    */
-  transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T>;
+  transaction<T>(fn: (tx: StoreTx) => Promise<T>, options?: TransactionOptions): Promise<T>;
   /**
    * Deletes up to `limit` sessions last seen at or before `idleSince`, oldest first, as one short write
    * of its own; returns how many. Used by the sweeper (domain/sessions/session-sweep.ts), batch after batch.

@@ -14,6 +14,13 @@ import { isPublicAddress } from "./address-policy.ts";
  * rebinding — cannot slip past); the address actually connected to is checked again. Host and TLS SNI stay
  * the URL's. Redirects are never followed (node:http does not), the answer's body is read only up to a
  * snippet, and the whole exchange is bounded by the timeout.
+ *
+ * Connections are kept alive between attempts to the same host and port (a busy worker sends a round's
+ * deliveries to one endpoint back to back; a new TCP and TLS handshake for each cost the server process more
+ * than the rest of the attempt). The checks above run for every new connection, which is the only time an
+ * address is chosen; a kept connection goes on to the address it was checked for. An answer read only in
+ * part, an error and a timeout destroy the connection. A kept connection the endpoint closed while idle
+ * (the race every keep-alive client has) is retried once on a new one.
  */
 export interface SenderSettings {
   readonly timeoutMs: number;
@@ -24,6 +31,10 @@ export interface SenderSettings {
 }
 
 const snippetBytes = 2_048;
+
+/** Kept connections per host and port, and how long one may idle (under the 5 s most servers keep them). */
+const socketsPerHost = 8;
+const idleSocketMs = 4_000;
 
 class RefusedAddress extends Error {}
 
@@ -45,20 +56,39 @@ function checkedLookup(allowPrivate: boolean): LookupFunction {
   };
 }
 
+interface Agents {
+  readonly http: http.Agent;
+  readonly https: https.Agent;
+}
+
 export function createWebhookSender(settings: SenderSettings): WebhookSender {
+  const kept = { keepAlive: true, maxSockets: socketsPerHost, maxFreeSockets: socketsPerHost, timeout: idleSocketMs };
+  const agents: Agents = { http: new http.Agent(kept), https: new https.Agent(kept) };
   return {
-    send(url, headers, body) {
-      return send(settings, url, headers, body);
+    async send(url, headers, body) {
+      const outcome = await send(settings, agents, url, headers, body);
+      if (outcome === "stale-connection") {
+        const again = await send(settings, null, url, headers, body);
+        return again === "stale-connection" ? staleFailure : again;
+      }
+      return outcome;
+    },
+    close() {
+      agents.http.destroy();
+      agents.https.destroy();
     },
   };
 }
 
+const staleFailure: SendOutcome = { kind: "error", error: "the connection was reset", latencyMs: 0 };
+
 function send(
   settings: SenderSettings,
+  agents: Agents | null,
   target: string,
   headers: Readonly<Record<string, string>>,
   body: string,
-): Promise<SendOutcome> {
+): Promise<SendOutcome | "stale-connection"> {
   const started = performance.now();
   const latency = () => Math.round(performance.now() - started);
   const failed = (error: string): SendOutcome => ({ kind: "error", error, latencyMs: latency() });
@@ -79,49 +109,58 @@ function send(
   }
   return new Promise((resolve) => {
     let settled = false;
-    const finish = (outcome: SendOutcome) => {
+    const finish = (outcome: SendOutcome | "stale-connection", keepConnection = false) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      request.destroy();
+      if (!keepConnection) request.destroy();
       resolve(outcome);
     };
     const request = (secure ? https : http).request(url, {
       method: "POST",
       headers: { ...headers, "content-length": String(Buffer.byteLength(body)) },
       lookup: checkedLookup(settings.allowPrivateAddresses),
-      agent: false,
+      agent: agents === null ? false : secure ? agents.https : agents.http,
     });
     const timer = setTimeout(() => finish(failed(`timed out after ${settings.timeoutMs} ms`)), settings.timeoutMs);
     request.on("socket", (socket: Socket) => {
-      socket.once("connect", () => {
+      const checkRemote = () => {
         const remote = socket.remoteAddress ?? "";
         if (!settings.allowPrivateAddresses && !isPublicAddress(remote)) {
           finish(failed("refused: connected to a non-public address"));
         }
-      });
+      };
+      // A kept connection was checked when it connected; checking it again costs nothing.
+      if (socket.connecting) socket.once("connect", checkRemote);
+      else checkRemote();
     });
-    request.on("error", (error: Error) => {
+    request.on("error", (error: Error & { code?: string }) => {
+      const stale = request.reusedSocket && (error.code === "ECONNRESET" || error.code === "EPIPE");
+      if (stale) return finish("stale-connection");
       finish(failed(error instanceof RefusedAddress ? `refused: ${error.message}` : error.message));
     });
     request.on("response", (response) => {
       const chunks: Buffer[] = [];
       let size = 0;
-      const done = () =>
-        finish({
-          kind: "response",
-          status: response.statusCode ?? 0,
-          retryAfter: typeof response.headers["retry-after"] === "string" ? response.headers["retry-after"] : null,
-          snippet: Buffer.concat(chunks).toString("utf8").slice(0, snippetBytes),
-          latencyMs: latency(),
-        });
+      const done = (complete: boolean) =>
+        finish(
+          {
+            kind: "response",
+            status: response.statusCode ?? 0,
+            retryAfter: typeof response.headers["retry-after"] === "string" ? response.headers["retry-after"] : null,
+            snippet: Buffer.concat(chunks).toString("utf8").slice(0, snippetBytes),
+            latencyMs: latency(),
+          },
+          complete,
+        );
       response.on("data", (chunk: Buffer) => {
         chunks.push(chunk);
         size += chunk.length;
-        if (size >= snippetBytes) done();
+        // The rest of a long answer is not read: the connection is closed rather than drained.
+        if (size >= snippetBytes) done(false);
       });
-      response.on("end", done);
-      response.on("error", done);
+      response.on("end", () => done(true));
+      response.on("error", () => done(false));
     });
     request.end(body);
   });

@@ -13,6 +13,7 @@ import type {
   SessionAndUser,
   Store,
   StoreTx,
+  TransactionOptions,
   UserConditionQuery,
   UserListQuery,
 } from "../domain/ports.ts";
@@ -158,8 +159,8 @@ export class SqlStore implements Store {
     ]);
   }
 
-  transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
-    return this.#engine.transaction((db) => fn(new SqlStoreTx(db, this.#engine.dialect, this.#seal)));
+  transaction<T>(fn: (tx: StoreTx) => Promise<T>, options?: TransactionOptions): Promise<T> {
+    return this.#engine.transaction((db) => fn(new SqlStoreTx(db, this.#engine.dialect, this.#seal)), options);
   }
 
   /** See TouchBatcher: gathered for a second, written without fsync; the session check does not wait. */

@@ -78,10 +78,15 @@ export class SqlWebhookStore implements WebhookStore {
     if (endpoints.length === 0 && !(await this.#anyDue(now))) return [];
     // One write transaction for the round's bookkeeping: on SQLite every one queues for the writer the
     // requests need, so a busy worker costs them one commit per round, not one per endpoint and one more.
-    return this.#engine.transaction(async (db) => {
-      await this.#enqueue(db, endpoints, now, perEndpoint);
-      return this.#claim(db, now, claimUntil, limit);
-    });
+    // Not fsync'd: a power cut that undoes it leaves the cursor and the claims as they were, and the next
+    // round makes the same rows and claims again (the events themselves were committed durably by the acts).
+    return this.#engine.transaction(
+      async (db) => {
+        await this.#enqueue(db, endpoints, now, perEndpoint);
+        return this.#claim(db, now, claimUntil, limit);
+      },
+      { durable: false },
+    );
   }
 
   /** The enabled endpoints whose cursor is behind the newest event: a plain read. */

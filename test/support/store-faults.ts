@@ -11,7 +11,7 @@ import type { TestApp } from "./app.ts";
 export function failEveryTransactionAt(t: TestApp, verb: keyof StoreTx): () => void {
   const store = t.store as { transaction: TestApp["store"]["transaction"] };
   const original = t.store.transaction.bind(t.store);
-  store.transaction = (fn) =>
+  store.transaction = (fn, options) =>
     original((tx) =>
       fn(
         new Proxy(tx, {
@@ -25,6 +25,7 @@ export function failEveryTransactionAt(t: TestApp, verb: keyof StoreTx): () => v
           },
         }) as StoreTx,
       ),
+      options,
     );
   return () => {
     store.transaction = original;
