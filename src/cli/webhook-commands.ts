@@ -6,15 +6,14 @@ import { type EventType, eventTypes } from "../domain/events/user-event.ts";
 import {
   createWebhookEndpoint,
   deleteWebhookEndpoint,
-  type EndpointUpdateInput,
   getWebhookEndpoint,
   listWebhookEndpoints,
   rotateWebhookSecret,
   rotationGraceMaxMs,
   updateWebhookEndpoint,
-  type WebhookEndpointView,
 } from "../domain/webhooks/webhook-admin.ts";
 import type { DeliveryStatus } from "../domain/webhooks/webhook-delivery.ts";
+import type { EndpointUpdateInput, WebhookEndpointView } from "../domain/webhooks/webhook-fields.ts";
 import { type DeliveryView, listWebhookDeliveries, redeliverWebhook } from "../domain/webhooks/webhook-log.ts";
 import { sendTestEvent } from "../domain/webhooks/webhook-test-event.ts";
 import { fail, type WithDeps } from "./operator-commands.ts";

@@ -12,19 +12,20 @@ export function failEveryTransactionAt(t: TestApp, verb: keyof StoreTx): () => v
   const store = t.store as { transaction: TestApp["store"]["transaction"] };
   const original = t.store.transaction.bind(t.store);
   store.transaction = (fn, options) =>
-    original((tx) =>
-      fn(
-        new Proxy(tx, {
-          get(target, property, receiver) {
-            if (property === verb) {
-              return async () => {
-                throw Object.assign(new Error("deadlock detected"), { code: "40P01" });
-              };
-            }
-            return Reflect.get(target, property, receiver) as unknown;
-          },
-        }) as StoreTx,
-      ),
+    original(
+      (tx) =>
+        fn(
+          new Proxy(tx, {
+            get(target, property, receiver) {
+              if (property === verb) {
+                return async () => {
+                  throw Object.assign(new Error("deadlock detected"), { code: "40P01" });
+                };
+              }
+              return Reflect.get(target, property, receiver) as unknown;
+            },
+          }) as StoreTx,
+        ),
       options,
     );
   return () => {

@@ -1,8 +1,8 @@
 import { z } from "zod";
 import { eventTypes } from "../../domain/events/user-event.ts";
-import { endpointFields } from "../../domain/webhooks/webhook-admin.ts";
 import { snippetMaxLength } from "../../domain/webhooks/webhook-delivery.ts";
 import { webhookDescriptionMaxLength, webhookUrlMaxLength } from "../../domain/webhooks/webhook-endpoint.ts";
+import { endpointFields } from "../../domain/webhooks/webhook-fields.ts";
 import { deliveryPageMax } from "../../domain/webhooks/webhook-log.ts";
 import { timestamp } from "./response-schemas.ts";
 

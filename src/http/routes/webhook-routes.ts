@@ -5,7 +5,6 @@ import { eventTypes } from "../../domain/events/user-event.ts";
 import {
   createWebhookEndpoint,
   deleteWebhookEndpoint,
-  disableReasonMaxLength,
   getWebhookEndpoint,
   listWebhookEndpoints,
   rotateWebhookSecret,
@@ -14,6 +13,7 @@ import {
   updateWebhookEndpoint,
 } from "../../domain/webhooks/webhook-admin.ts";
 import { webhookDescriptionMaxLength, webhookUrlMaxLength } from "../../domain/webhooks/webhook-endpoint.ts";
+import { disableReasonMaxLength } from "../../domain/webhooks/webhook-fields.ts";
 import {
   deliveryPageMax,
   getWebhookDelivery,

@@ -6,13 +6,13 @@ import { type EventType, eventTypes } from "../../domain/events/user-event.ts";
 import {
   createWebhookEndpoint,
   deleteWebhookEndpoint,
-  disableReasonMaxLength,
   getWebhookEndpoint,
   listWebhookEndpoints,
   rotateWebhookSecret,
   updateWebhookEndpoint,
 } from "../../domain/webhooks/webhook-admin.ts";
 import { webhookDescriptionMaxLength, webhookUrlMaxLength } from "../../domain/webhooks/webhook-endpoint.ts";
+import { disableReasonMaxLength } from "../../domain/webhooks/webhook-fields.ts";
 import { getWebhookDelivery, listWebhookDeliveries, redeliverWebhook } from "../../domain/webhooks/webhook-log.ts";
 import { sendTestEvent } from "../../domain/webhooks/webhook-test-event.ts";
 import { GatehouseError, unwrap } from "../../http/gatehouse-error.ts";

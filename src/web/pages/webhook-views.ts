@@ -1,7 +1,7 @@
 import { type EventType, eventTypes } from "../../domain/events/user-event.ts";
-import { disableReasonMaxLength, type WebhookEndpointView } from "../../domain/webhooks/webhook-admin.ts";
 import type { DeliveryStatus } from "../../domain/webhooks/webhook-delivery.ts";
 import { webhookDescriptionMaxLength, webhookUrlMaxLength } from "../../domain/webhooks/webhook-endpoint.ts";
+import { disableReasonMaxLength, type WebhookEndpointView } from "../../domain/webhooks/webhook-fields.ts";
 import type { AttemptView, DeliveryView } from "../../domain/webhooks/webhook-log.ts";
 import type { TestEventOutcome } from "../../domain/webhooks/webhook-test-event.ts";
 import { html, type SafeHtml } from "../html.ts";
