@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import type { DatabaseLocation } from "../../src/store/open-store.ts";
+import { closeRawConnection } from "./raw-database.ts";
 
 /**
  * The engines every engine-dependent suite runs against. SQLite always; PostgreSQL when TEST_DATABASE_URL
@@ -55,6 +56,7 @@ export async function createTestDatabase(engine: EngineName): Promise<TestDataba
     location: { kind: "postgres", url: url.toString() },
     sqlitePath: null,
     async drop() {
+      await closeRawConnection(url.toString());
       const client = new pg.Client({ connectionString: postgresUrl });
       await client.connect();
       await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
