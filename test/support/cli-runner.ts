@@ -1,5 +1,6 @@
 import { Readable } from "node:stream";
 import { type RunCliOptions, runCli } from "../../src/cli/run-cli.ts";
+import type { Clock } from "../../src/domain/ports.ts";
 import { fastHasher } from "./app.ts";
 import type { CliRun } from "./cli-process.ts";
 
@@ -13,6 +14,8 @@ import type { CliRun } from "./cli-process.ts";
  */
 export interface InProcessRun {
   readonly input?: string;
+  /** The clock the command acts by (deletion grace, purge): a TestClock moves it without sleeping. */
+  readonly clock?: Clock;
   readonly terminal?: { readonly answers: readonly string[] };
 }
 
@@ -21,15 +24,17 @@ export interface TerminalRun extends CliRun {
   readonly asked: readonly string[];
 }
 
-/** The cheap hasher: thousands of commands per suite would otherwise each pay production's argon2id. */
-const testOverrides: RunCliOptions = { overrides: { hasher: fastHasher } };
+/** The cheap hasher: hundreds of commands per suite would otherwise each pay production's argon2id. */
+const testOverrides = (clock: Clock | undefined): RunCliOptions => ({
+  overrides: { hasher: fastHasher, ...(clock === undefined ? {} : { clock }) },
+});
 
 export async function runInProcess(
   variables: Readonly<Record<string, string>>,
   args: readonly string[],
   input: string | InProcessRun = "",
 ): Promise<TerminalRun> {
-  const run = typeof input === "string" ? { input } : input;
+  const run: InProcessRun = typeof input === "string" ? { input } : input;
   let stdout = "";
   let stderr = "";
   const asked: string[] = [];
@@ -60,7 +65,7 @@ export async function runInProcess(
         return typed;
       },
     },
-    testOverrides,
+    testOverrides(run.clock),
   );
   return { code, stdout, stderr, asked };
 }
