@@ -168,7 +168,10 @@ describe("the gatehouse command line (sqlite)", () => {
     assert.equal(await sessionsOf(dir, userEmail), 3, "nothing changed");
     const disabled = await gatehouse(dir, ["users", "disable", userEmail, "--yes"]);
     assert.equal(disabled.code, 0, disabled.stderr);
-    assert.match(disabled.stdout, new RegExp(`^${userEmail} \\(id \\S+\\) is now disabled; 3 sessions ended, 0 API tokens revoked\\.\n$`));
+    assert.match(
+      disabled.stdout,
+      new RegExp(`^${userEmail} \\(id \\S+\\) is now disabled; 3 sessions ended, 0 API tokens revoked\\.\n$`),
+    );
     assert.equal(await sessionsOf(dir, userEmail), 0);
     await inProcess(dir, async (deps) => {
       assert.ok(!(await logIn(deps, { email: userEmail, password: goodPassword }, meta, null)).ok);

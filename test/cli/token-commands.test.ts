@@ -240,13 +240,18 @@ for (const engine of engines) {
       const id = /Created API token ([A-Za-z0-9_-]{22})/.exec(made.stdout)?.[1] ?? "";
       const unasked = await gatehouse("tokens", "revoke", id);
       assert.equal(unasked.code, 2, "without a terminal it needs --yes");
-      assert.match(unasked.stderr, /^Not confirmed: there is no terminal to ask on, so nothing changed\. Pass --yes to revoke the token/);
+      assert.match(
+        unasked.stderr,
+        /^Not confirmed: there is no terminal to ask on, so nothing changed\. Pass --yes to revoke the token/,
+      );
       assert.notEqual(await inProcess((deps) => checkApiToken(deps, secret)), null, "still alive");
       const declined = await runInProcess(variables, ["tokens", "revoke", id], { terminal: { answers: ["n"] } });
       assert.equal(declined.code, 2);
       assert.match(
         declined.stderr,
-        new RegExp(`^Revoking API token ${id} \\(short-lived; audit:read\\) of ${adminEmail.replace(".", "\\.")}: its next request is refused\\.\n`),
+        new RegExp(
+          `^Revoking API token ${id} \\(short-lived; audit:read\\) of ${adminEmail.replace(".", "\\.")}: its next request is refused\\.\n`,
+        ),
       );
       assert.notEqual(await inProcess((deps) => checkApiToken(deps, secret)), null, "a no revokes nothing");
       const revoked = await runInProcess(variables, ["tokens", "revoke", id], { terminal: { answers: ["yes"] } });
