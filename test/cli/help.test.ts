@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { Readable } from "node:stream";
 import { describe, test } from "node:test";
 import type { Command } from "commander";
 import type { CliContext } from "../../src/cli/cli-context.ts";
@@ -15,7 +16,7 @@ const untouchable = (what: string) => () => {
 };
 const helpOnly: CliContext = {
   io: {
-    stdin: [],
+    stdin: Readable.from([]),
     stdout: { write: () => true },
     stderr: { write: () => true },
     env: {},
@@ -73,7 +74,10 @@ describe("gatehouse --help, and every subcommand's", () => {
       }
       const isLeaf = command.commands.length === 0 && path.length > 0;
       if (isLeaf && name !== "serve") {
-        assert.ok(command.options.some((option) => option.long === "--json"), `${name} takes --json`);
+        assert.ok(
+          command.options.some((option) => option.long === "--json"),
+          `${name} takes --json`,
+        );
       }
       for (const sub of command.commands) assert.ok(help.stdout.includes(sub.name()), `${name} lists ${sub.name()}`);
     }
