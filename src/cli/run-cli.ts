@@ -1,7 +1,7 @@
 import { Command, CommanderError } from "commander";
 import { type Config, ConfigError, parseConfig } from "../config.ts";
 import { apiVersion } from "../http/openapi/openapi-document.ts";
-import { type DepsOverrides, openDeps } from "../server.ts";
+import type { DepsOverrides } from "../server.ts";
 import { migrations } from "../store/migrations.ts";
 import { registerAuditCommands } from "./audit-commands.ts";
 import { type CliContext, CliRefusal, NotConfirmed, type WithDeps, type WithSettings } from "./cli-context.ts";
@@ -67,6 +67,9 @@ export async function runCli(argv: readonly string[], io: CliIo, options: RunCli
   let json = false;
   const open = async (settings: "enforce" | "report") => {
     const given = ctx.config();
+    // Loaded when a command first needs the database: --help, --version and usage errors start without
+    // the composition root (the whole HTTP app), which is most of a process's start-up time.
+    const { openDeps } = await import("../server.ts");
     try {
       return { given, opened: await openDeps(given, { ...options.overrides, sharedSettings: settings }) };
     } catch (error) {

@@ -2,7 +2,6 @@ import type { Command } from "commander";
 import { noRequest } from "../domain/actor.ts";
 import { createAccount } from "../domain/users/accounts.ts";
 import { toPublicUser } from "../domain/users/user.ts";
-import { startServer } from "../server.ts";
 import { answer, type CliContext, cliActor, fail } from "./cli-context.ts";
 import { newPassword } from "./password-input.ts";
 
@@ -13,7 +12,9 @@ export function registerServerCommands(program: Command, ctx: CliContext): void 
     .description("migrate the database and start the HTTP server")
     .action(async () => {
       // Only ever run by main.ts's process: the server and its signal handlers belong to it.
-      const server = await startServer(ctx.config());
+      const config = ctx.config();
+      const { startServer } = await import("../server.ts");
+      const server = await startServer(config);
       for (const signal of ["SIGINT", "SIGTERM"] as const) {
         process.once(signal, () => {
           server.app.log.info({ signal }, "shutting down");

@@ -7,6 +7,7 @@ import { after, before, describe, test } from "node:test";
 import { apiVersion } from "../../src/http/openapi/openapi-document.ts";
 import { migrations } from "../../src/store/migrations.ts";
 import { type CliRun, runGatehouse } from "../support/cli-process.ts";
+import { runInProcess } from "../support/cli-runner.ts";
 
 /**
  * What only a process of its own can show (the rest of the CLI's suites run it in-process through runCli):
@@ -59,7 +60,7 @@ describe("gatehouse as a process", () => {
     assert.equal(run.stdout, `gatehouse ${apiVersion} (database schema ${migrations.at(-1)?.version})\n`);
   });
 
-  test("create-superuser reads --password-stdin from a pipe; a second user on a terminal is asked to confirm deletion", async () => {
+  test("create-superuser reads --password-stdin from a pipe; a a second user (created in-process) is the one deleted on a terminal", async () => {
     const made = await runGatehouse(
       variables,
       ["create-superuser", "--email", email, "--password-stdin"],
@@ -68,7 +69,7 @@ describe("gatehouse as a process", () => {
     assert.equal(made.code, 0, made.stderr);
     assert.match(made.stdout, /^Created superuser process\.root@example\.test \(id \S+\)\.\n$/);
     assert.ok(!`${made.stdout}${made.stderr}`.includes(password));
-    const second = await runGatehouse(
+    const second = await runInProcess(
       variables,
       ["users", "create", "doomed@example.test", "--password-stdin"],
       "another long passphrase",
@@ -109,7 +110,7 @@ describe("gatehouse as a process", () => {
       run.stdout,
       /Deleted doomed@example\.test \(id \S+\): erased; 0 sessions ended, 0 API tokens revoked\./,
     );
-    const listed = await runGatehouse(variables, ["users", "list"]);
+    const listed = await runInProcess(variables, ["users", "list"]);
     assert.doesNotMatch(listed.stdout, /doomed/);
   });
 

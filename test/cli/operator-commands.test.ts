@@ -291,7 +291,7 @@ for (const engine of engines) {
     });
 
     test("audit export streams every entry of a few thousand as JSON lines, oldest first, in pages; audited as audit.export", async () => {
-      const extra = auditExportPage * 5 + 7;
+      const extra = auditExportPage * 4 + 7;
       await inProcess(async (deps) => {
         await deps.store.transaction(async (tx) => {
           for (let i = 0; i < extra; i += 1) {
