@@ -1,44 +1,78 @@
-import { type Command, Option } from "commander";
-import { type Actor, noRequest } from "../domain/actor.ts";
-import { listUsers, restoreUser, revokeUserSessions, updateUserAsAdmin } from "../domain/admin/user-admin.ts";
-import { verifyAuditLog } from "../domain/audit/audit-log.ts";
-import { deleteUser, purgeDueUsers } from "../domain/deletion/delete-user.ts";
+import { Argument, type Command, Option } from "commander";
+import { noRequest } from "../domain/actor.ts";
+import {
+  createUserAsAdmin,
+  listUserSessions,
+  listUsers,
+  restoreUser,
+  updateUserAsAdmin,
+} from "../domain/admin/user-admin.ts";
+import { type DeletionReceipt, deleteUser, purgeDueUsers } from "../domain/deletion/delete-user.ts";
+import { type DeletionPlan, planDeletion } from "../domain/deletion/deletion-plan.ts";
 import type { Deps } from "../domain/deps.ts";
-import { type ErrorCode, errorCodes, type Refusal, refuse } from "../domain/errors.ts";
-import { findUserByEmail } from "../domain/users/accounts.ts";
+import { listApiTokens } from "../domain/tokens/token-admin.ts";
 import { type Role, roles } from "../domain/users/role.ts";
-import { type UserStatus, userStatuses } from "../domain/users/user.ts";
+import { toPublicUser, type UserRecord, type UserStatus, userStatuses } from "../domain/users/user.ts";
+import { answer, type CliContext, cliActor, count, fail, humanTime, resolveUser } from "./cli-context.ts";
+import { confirmOrStop } from "./confirm.ts";
+import { newPassword } from "./password-input.ts";
 
 /**
  * @module
- * Operator commands. They call the same use cases as the API, as actor `cli`: the same transactions,
- * target rules (the last superuser stays) and audit rows, attributed to the command line.
+ * `gatehouse users …` and `gatehouse purge`. They call the same use cases as the API, as actor `cli`: the
+ * same transactions, target rules (the last superuser stays) and audit rows, attributed to the command line.
+ * The destructive ones (delete, disable, purge) show what they will do and ask first (confirm.ts).
  */
-const cli: Actor = { type: "cli" };
+const dayMs = 86_400_000;
 
-export type WithDeps = <T>(work: (deps: Deps) => Promise<T>) => Promise<T>;
+const yesOption = () => new Option("--yes", "do not ask for confirmation (needed without a terminal)");
 
-/** A refusal as the command line prints it: `CODE: detail` on stderr, and exit code 1. */
-export function fail(refusal: Refusal): never {
-  throw new CliRefusal(`${refusal.code}: ${refusal.detail ?? errorCodes[refusal.code].title}`);
+/** Every user, page by page, through the list use case. */
+async function* allUsers(
+  deps: Deps,
+  filter: { search?: string; role?: Role; status?: UserStatus },
+): AsyncIterable<UserRecord> {
+  let after: string | undefined;
+  do {
+    const page = await listUsers(
+      deps,
+      cliActor,
+      { ...filter, ...(after === undefined ? {} : { after }), limit: 100 },
+      noRequest,
+    );
+    if (!page.ok) fail(page);
+    yield* page.users;
+    after = page.nextCursor ?? undefined;
+  } while (after !== undefined);
 }
 
-export class CliRefusal extends Error {
-  override readonly name = "CliRefusal";
+function userLine(user: UserRecord): string {
+  const pending = user.purgeAfter === null ? "" : ` purge-after=${new Date(user.purgeAfter).toISOString()}`;
+  return `${user.id}\t${user.email}\t${user.role}\t${user.status}${pending}`;
 }
 
-/** Users are named by id or by e-mail address on the command line. */
-export async function resolveUserId(deps: Deps, idOrEmail: string): Promise<string> {
-  if (idOrEmail.includes("@")) {
-    const user = await findUserByEmail(deps.store, idOrEmail);
-    if (user === null) fail(refuse("USER_NOT_FOUND", `no user with e-mail ${idOrEmail}`));
-    return user.id;
-  }
-  return idOrEmail;
+/** The deletion plan (deletion-plan.ts) as the lines shown before the question. */
+export function deletionPlanLines(target: UserRecord, plan: DeletionPlan, graceMs: number): string[] {
+  const sessions = count(plan.sessionsToRevoke ?? 0, "session");
+  const tokens = count(plan.tokensToRevoke ?? 0, "API token");
+  return [
+    `Deleting ${target.email} (id ${target.id}, ${target.role}):`,
+    `  now: ${sessions} end, ${tokens} revoked, sign-in ends;`,
+    plan.mode === "erase" || plan.purgeAfter === null
+      ? "  the account and its personal data are erased now (no grace period): this cannot be undone."
+      : `  the account and its personal data are erased on ${humanTime(plan.purgeAfter)} (grace period ${graceMs / dayMs} days); \`gatehouse users restore\` undoes it until then.`,
+  ];
+}
+
+function receiptLine(email: string, receipt: DeletionReceipt): string {
+  const ended = `${count(receipt.sessionsRevoked, "session")} ended, ${count(receipt.tokensRevoked, "API token")} revoked`;
+  return receipt.status === "deleted" || receipt.purgeAfter === null
+    ? `Deleted ${email} (id ${receipt.id}): erased; ${ended}.`
+    : `Deleted ${email} (id ${receipt.id}): scheduled for erasure on ${humanTime(receipt.purgeAfter)}; ${ended}; \`gatehouse users restore\` undoes it until then.`;
 }
 
 /** Registers the commands; answers the `users` command, which other modules add subcommands to. */
-export function registerOperatorCommands(program: Command, withDeps: WithDeps): Command {
+export function registerOperatorCommands(program: Command, ctx: CliContext): Command {
   const users = program.command("users").description("manage user accounts");
 
   users
@@ -49,40 +83,88 @@ export function registerOperatorCommands(program: Command, withDeps: WithDeps): 
     .addOption(new Option("--role <role>", "only this role").choices(roles))
     .addOption(new Option("--status <status>", "only this status").choices(userStatuses))
     .action((options: { search?: string; role?: Role; status?: UserStatus }) =>
-      withDeps(async (deps) => {
-        let after: string | undefined;
-        do {
-          const page = await listUsers(
-            deps,
-            cli,
-            {
-              ...(options.search === undefined ? {} : { search: options.search }),
-              ...(options.role === undefined ? {} : { role: options.role }),
-              ...(options.status === undefined ? {} : { status: options.status }),
-              ...(after === undefined ? {} : { after }),
-              limit: 100,
-            },
-            noRequest,
-          );
-          if (!page.ok) fail(page);
-          for (const user of page.users) {
-            const pending = user.purgeAfter === null ? "" : ` purge-after=${new Date(user.purgeAfter).toISOString()}`;
-            console.log(`${user.id}\t${user.email}\t${user.role}\t${user.status}${pending}`);
-          }
-          after = page.nextCursor ?? undefined;
-        } while (after !== undefined);
+      ctx.withDeps(async (deps) => {
+        const filter = {
+          ...(options.search === undefined ? {} : { search: options.search }),
+          ...(options.role === undefined ? {} : { role: options.role }),
+          ...(options.status === undefined ? {} : { status: options.status }),
+        };
+        let none = true;
+        for await (const user of allUsers(deps, filter)) {
+          none = false;
+          answer(ctx, userLine(user), toPublicUser(user));
+        }
+        if (none && !ctx.json()) ctx.io.stdout.write("No users.\n");
+      }),
+    );
+
+  users
+    .command("create <email>")
+    .description("create an account; its password from the terminal (typed twice) or --password-stdin")
+    .option("--name <name>", "display name", "")
+    .addOption(new Option("--role <role>", "its role").choices(roles).default("user"))
+    .option("--password-stdin", "read the password from standard input instead of prompting")
+    .action(async (email: string, options: { name: string; role: Role; passwordStdin?: boolean }) => {
+      const password = await newPassword(ctx, options.passwordStdin === true, `Password for ${email}: `);
+      await ctx.withDeps(async (deps) => {
+        const input = { email, password, name: options.name, role: options.role };
+        const result = await createUserAsAdmin(deps, cliActor, input, noRequest);
+        if (!result.ok) fail(result);
+        answer(
+          ctx,
+          `Created ${result.user.role} ${result.user.email} (id ${result.user.id}).`,
+          toPublicUser(result.user),
+        );
+      });
+    });
+
+  users
+    .command("set-role")
+    .description("change a user's role (id or e-mail); every session of theirs ends, so the new role holds at once")
+    .argument("<user>", "id or e-mail")
+    .addArgument(new Argument("<role>", "the new role").choices(roles))
+    .action((user: string, role: Role) =>
+      ctx.withDeps(async (deps) => {
+        const target = await resolveUser(deps, user);
+        const result = await updateUserAsAdmin(deps, cliActor, target.id, { role }, noRequest);
+        if (!result.ok) fail(result);
+        answer(
+          ctx,
+          target.role === role
+            ? `${target.email} is ${role} already; nothing changed.`
+            : `${target.email} (id ${target.id}) is now ${role} (was ${target.role}); ${count(result.sessionsRevoked, "session")} ended.`,
+          {
+            user: toPublicUser(result.user),
+            sessionsRevoked: result.sessionsRevoked,
+            tokensRevoked: result.tokensRevoked,
+          },
+        );
       }),
     );
 
   users
     .command("delete <user>")
-    .description("delete a user (id or e-mail): sessions revoked, account erased or scheduled")
+    .description("delete a user (id or e-mail): shows the deletion plan, asks, then erases or schedules the erasure")
     .option("--reason <text>", "recorded in the audit log")
-    .action((user: string, options: { reason?: string }) =>
-      withDeps(async (deps) => {
-        const result = await deleteUser(deps, cli, await resolveUserId(deps, user), options, noRequest);
+    .addOption(yesOption())
+    .action((user: string, options: { reason?: string; yes?: true }) =>
+      ctx.withDeps(async (deps) => {
+        const target = await resolveUser(deps, user);
+        const plan = await planDeletion(deps, cliActor, target.id, noRequest);
+        if (!plan.ok) fail(plan);
+        // A blocked deletion (the last superuser) is not asked about: the use case refuses it, audited.
+        if (plan.allowed) {
+          await confirmOrStop(ctx, {
+            yes: options.yes === true,
+            plan: deletionPlanLines(target, plan, deps.deletionGraceMs),
+            typeBack: target.email,
+            act: "delete the user",
+          });
+        }
+        const reason = options.reason === undefined ? {} : { reason: options.reason };
+        const result = await deleteUser(deps, cliActor, target.id, reason, noRequest);
         if (!result.ok) fail(result);
-        console.log(JSON.stringify(result.receipt));
+        answer(ctx, receiptLine(target.email, result.receipt), result.receipt);
       }),
     );
 
@@ -90,50 +172,84 @@ export function registerOperatorCommands(program: Command, withDeps: WithDeps): 
     ["disable", "disabled"],
     ["enable", "active"],
   ] as const) {
-    users
+    const command = users
       .command(`${name} <user>`)
-      .description(`${name} a user (id or e-mail)${status === "disabled" ? "; every session is revoked" : ""}`)
-      .action((user: string) =>
-        withDeps(async (deps) => {
-          const result = await updateUserAsAdmin(deps, cli, await resolveUserId(deps, user), { status }, noRequest);
-          if (!result.ok) fail(result);
-          console.log(
-            `${result.user.id} is now ${status}; ${result.sessionsRevoked} session(s) revoked, ${result.tokensRevoked} API token(s) revoked.`,
-          );
-        }),
+      .description(
+        status === "disabled"
+          ? "disable a user (id or e-mail): every session ends and their API tokens are revoked; asks first"
+          : "enable a disabled user (id or e-mail)",
       );
+    if (status === "disabled") command.addOption(yesOption());
+    command.action((user: string, options: { yes?: true }) =>
+      ctx.withDeps(async (deps) => {
+        const target = await resolveUser(deps, user);
+        if (status === "disabled" && target.status === "active") {
+          const sessions = await listUserSessions(deps, cliActor, target.id, noRequest);
+          if (!sessions.ok) fail(sessions);
+          const tokens = await listApiTokens(deps, cliActor, target.id, noRequest);
+          if (!tokens.ok) fail(tokens);
+          await confirmOrStop(ctx, {
+            yes: options.yes === true,
+            plan: [
+              `Disabling ${target.email} (id ${target.id}, ${target.role}): ${count(sessions.sessions.length, "session")} end, ${count(tokens.tokens.length, "API token")} revoked, sign-in refused until enabled.`,
+            ],
+            act: "disable the user",
+          });
+        }
+        const result = await updateUserAsAdmin(deps, cliActor, target.id, { status }, noRequest);
+        if (!result.ok) fail(result);
+        answer(
+          ctx,
+          `${target.email} (id ${target.id}) is now ${status}; ${count(result.sessionsRevoked, "session")} ended, ${count(result.tokensRevoked, "API token")} revoked.`,
+          {
+            user: toPublicUser(result.user),
+            sessionsRevoked: result.sessionsRevoked,
+            tokensRevoked: result.tokensRevoked,
+          },
+        );
+      }),
+    );
   }
 
   users
     .command("restore <user>")
     .description("undo a scheduled deletion during its grace period")
     .action((user: string) =>
-      withDeps(async (deps) => {
-        const result = await restoreUser(deps, cli, await resolveUserId(deps, user), noRequest);
+      ctx.withDeps(async (deps) => {
+        const target = await resolveUser(deps, user);
+        const result = await restoreUser(deps, cliActor, target.id, noRequest);
         if (!result.ok) fail(result);
-        console.log(`${result.user.id} is restored and active.`);
-      }),
-    );
-
-  program
-    .command("sessions")
-    .description("manage sessions")
-    .command("revoke")
-    .description("revoke every session of a user")
-    .requiredOption("--user <user>", "id or e-mail")
-    .action((options: { user: string }) =>
-      withDeps(async (deps) => {
-        const result = await revokeUserSessions(deps, cli, await resolveUserId(deps, options.user), noRequest);
-        if (!result.ok) fail(result);
-        console.log(`${result.sessionsRevoked} session(s) revoked.`);
+        answer(
+          ctx,
+          `${target.email} (id ${target.id}) is restored and ${result.user.status}.`,
+          toPublicUser(result.user),
+        );
       }),
     );
 
   program
     .command("purge")
-    .description("erase accounts whose deletion grace period has ended (the server also does this every minute)")
-    .action(() =>
-      withDeps(async (deps) => {
+    .description(
+      "erase accounts whose deletion grace period has ended (the server also does this every minute); asks first",
+    )
+    .addOption(yesOption())
+    .action((options: { yes?: true }) =>
+      ctx.withDeps(async (deps) => {
+        const now = deps.clock.now();
+        const due: string[] = [];
+        for await (const user of allUsers(deps, {})) {
+          if (user.purgeAfter !== null && user.purgeAfter <= now) due.push(user.email);
+        }
+        if (due.length > 0) {
+          const shown = due.slice(0, 10).join(", ");
+          await confirmOrStop(ctx, {
+            yes: options.yes === true,
+            plan: [
+              `Erasing ${count(due.length, "account")} whose grace period has ended, with their personal data: ${shown}${due.length > 10 ? ", …" : ""}.`,
+            ],
+            act: "purge",
+          });
+        }
         let total = 0;
         for (
           let batch = await purgeDueUsers(deps, noRequest);
@@ -142,35 +258,7 @@ export function registerOperatorCommands(program: Command, withDeps: WithDeps): 
         ) {
           total += batch;
         }
-        console.log(`${total} account(s) purged.`);
-      }),
-    );
-
-  program
-    .command("audit")
-    .description("the audit log")
-    .command("verify")
-    .description("check the audit log's hash chain; exits 1 if any entry was edited, inserted or removed")
-    .action(() =>
-      withDeps(async (deps) => {
-        // The operator gets every broken entry, not the first hundred the web pages show.
-        const result = await verifyAuditLog(deps, cli, noRequest, { maxReported: Number.POSITIVE_INFINITY });
-        if (!result.ok) fail(result);
-        const { verification } = result;
-        if (verification.ok) {
-          console.log(`Audit log intact: ${verification.entries} entries, head ${verification.headHash}.`);
-        } else {
-          const code: ErrorCode = "AUDIT_LOG_BROKEN";
-          const lines = verification.broken.map(
-            (broken) => `  entry ${broken.seq}: ${broken.problem} [${broken.kind}]`,
-          );
-          throw new CliRefusal(
-            [
-              `${code} at entry ${verification.brokenAt}: ${verification.problem} (${verification.entries} entries verified before it); ${verification.brokenCount} broken in all:`,
-              ...lines,
-            ].join("\n"),
-          );
-        }
+        answer(ctx, `${count(total, "account")} erased.`, { purged: total });
       }),
     );
   return users;

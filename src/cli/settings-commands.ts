@@ -1,8 +1,6 @@
 import { type Command, InvalidArgumentError } from "commander";
-import type { Config } from "../config.ts";
-import { type Actor, noRequest } from "../domain/actor.ts";
+import { noRequest } from "../domain/actor.ts";
 import { auditEntry } from "../domain/audit/audit-entry.ts";
-import type { Deps } from "../domain/deps.ts";
 import {
   checkedSharedValue,
   isSharedSettingName,
@@ -10,7 +8,7 @@ import {
   sharedSettingNames,
   sharedSettingRules,
 } from "../shared-settings.ts";
-import { CliRefusal } from "./operator-commands.ts";
+import { answer, type CliContext, CliRefusal, cliActor } from "./cli-context.ts";
 
 /**
  * @module
@@ -18,23 +16,12 @@ import { CliRefusal } from "./operator-commands.ts";
  * These commands open the database even when this environment disagrees with it (they exist to resolve
  * that); every other command refuses to act until it agrees. A change is audited as the CLI's act.
  */
-const cli: Actor = { type: "cli" };
-
-export interface SettingsSession {
-  readonly deps: Deps;
-  /** This process's own configuration, before the database's values replaced the unset ones. */
-  readonly given: Config;
-  readonly disagreements: readonly string[];
-}
-
-export type WithSettings = <T>(work: (session: SettingsSession) => Promise<T>) => Promise<T>;
-
 function settingName(text: string): SharedSettingName {
   if (isSharedSettingName(text)) return text;
   throw new InvalidArgumentError(`Expected one of: ${sharedSettingNames.join(", ")}.`);
 }
 
-export function registerSettingsCommands(program: Command, withSettings: WithSettings): void {
+export function registerSettingsCommands(program: Command, ctx: CliContext): void {
   const settings = program
     .command("settings")
     .description("the settings every process on one database shares (docs/configuration.md)");
@@ -43,8 +30,9 @@ export function registerSettingsCommands(program: Command, withSettings: WithSet
     .command("show")
     .description("each shared setting as the database holds it, and whether this environment agrees")
     .action(() =>
-      withSettings(async ({ deps, given }) => {
+      ctx.withSettings(async ({ deps, given }) => {
         const stored = await deps.store.readSharedSettings();
+        const machine: Record<string, { stored: string | null; environment: number | null }> = {};
         for (const name of sharedSettingNames) {
           const mine = given[sharedSettingRules[name].field] / sharedSettingRules[name].unitMs;
           const here = given.explicitSharedSettings.includes(name)
@@ -52,8 +40,13 @@ export function registerSettingsCommands(program: Command, withSettings: WithSet
               ? `; this environment sets ${mine} too`
               : `; this environment sets ${mine}: every other command refuses to act until the two agree`
             : "";
-          console.log(`${name} = ${stored[name] ?? "(not stored)"}${here}`);
+          machine[name] = {
+            stored: stored[name] ?? null,
+            environment: given.explicitSharedSettings.includes(name) ? mine : null,
+          };
+          if (!ctx.json()) ctx.io.stdout.write(`${name} = ${stored[name] ?? "(not stored)"}${here}\n`);
         }
+        if (ctx.json()) answer(ctx, [], machine);
       }),
     );
 
@@ -63,7 +56,7 @@ export function registerSettingsCommands(program: Command, withSettings: WithSet
     .argument("<name>", `one of ${sharedSettingNames.join(", ")}`, settingName)
     .argument("<value>", "a whole number in the setting's range")
     .action((name: SharedSettingName, value: string) =>
-      withSettings(async ({ deps }) => {
+      ctx.withSettings(async ({ deps }) => {
         const checked = checkedSharedValue(name, value.trim());
         if (typeof checked === "string") throw new CliRefusal(`VALIDATION_FAILED: ${checked}`);
         const stored = await deps.store.readSharedSettings();
@@ -74,14 +67,19 @@ export function registerSettingsCommands(program: Command, withSettings: WithSet
         }
         const before = stored[name] ?? null;
         if (before === String(checked)) {
-          console.log(`${name} is ${checked} already; nothing changed.`);
+          answer(ctx, `${name} is ${checked} already; nothing changed.`, {
+            name,
+            from: before,
+            to: before,
+            changed: false,
+          });
           return;
         }
         await deps.store.transaction(async (tx) => {
           const now = deps.clock.now();
           await tx.setSharedSetting(name, String(checked), now);
           await tx.appendAudit(
-            auditEntry(cli, noRequest, now, {
+            auditEntry(cliActor, noRequest, now, {
               action: "settings.update",
               outcome: "success",
               targetId: null,
@@ -89,8 +87,10 @@ export function registerSettingsCommands(program: Command, withSettings: WithSet
             }),
           );
         });
-        console.log(
+        answer(
+          ctx,
           `${name} is now ${checked} (was ${before ?? "not stored"}). Restart every Gatehouse process on this database: a running one keeps the value it started with, and one whose environment sets another value will refuse to start.`,
+          { name, from: before, to: String(checked), changed: true },
         );
       }),
     );

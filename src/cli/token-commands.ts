@@ -1,8 +1,16 @@
 import { type Command, InvalidArgumentError, Option } from "commander";
-import { type Actor, noRequest } from "../domain/actor.ts";
+import { noRequest } from "../domain/actor.ts";
+import type { Deps } from "../domain/deps.ts";
 import { type TokenScope, tokenLifetimeDays, tokenScopes } from "../domain/tokens/api-token.ts";
-import { createApiToken, listApiTokens, revokeApiToken, type TokenView } from "../domain/tokens/token-admin.ts";
-import { fail, resolveUserId, type WithDeps } from "./operator-commands.ts";
+import {
+  createApiToken,
+  getApiToken,
+  listApiTokens,
+  revokeApiToken,
+  type TokenView,
+} from "../domain/tokens/token-admin.ts";
+import { answer, answerList, type CliContext, cliActor, fail, resolveUser } from "./cli-context.ts";
+import { confirmOrStop } from "./confirm.ts";
 
 /**
  * @module
@@ -10,8 +18,6 @@ import { fail, resolveUserId, type WithDeps } from "./operator-commands.ts";
  * API and the pages, as actor `cli`. The operator may name any owner, but a token still never holds a scope
  * its owner's role lacks (createApiToken refuses it); the secret is printed once, by `create`, and never again.
  */
-const cli: Actor = { type: "cli" };
-
 function wholeDays(value: string): number {
   if (!/^\d{1,4}$/.test(value)) throw new InvalidArgumentError("Expected a whole number of days.");
   return Number(value);
@@ -34,7 +40,16 @@ function tokenLine(token: TokenView): string {
   return `${token.id}\t${printable(token.name)}\t${token.scopes.join(",")}\tcreated=${token.createdAt}\texpires=${token.expiresAt}\tlast-used=${used}${expired}`;
 }
 
-export function registerTokenCommands(program: Command, withDeps: WithDeps): void {
+async function revocationPlan(deps: Deps, tokenId: string): Promise<string[]> {
+  const read = await getApiToken(deps, cliActor, tokenId, noRequest);
+  if (!read.ok) fail(read);
+  const owner = await resolveUser(deps, read.token.ownerId);
+  return [
+    `Revoking API token ${read.token.id} (${printable(read.token.name)}; ${read.token.scopes.join(",")}) of ${owner.email}: its next request is refused.`,
+  ];
+}
+
+export function registerTokenCommands(program: Command, ctx: CliContext): void {
   const tokens = program.command("tokens").description("manage API tokens (docs/tokens.md)");
 
   tokens
@@ -53,22 +68,27 @@ export function registerTokenCommands(program: Command, withDeps: WithDeps): voi
       ).argParser(wholeDays),
     )
     .action((options: { owner: string; name: string; scope: TokenScope[]; expiresInDays?: number }) =>
-      withDeps(async (deps) => {
-        const ownerId = await resolveUserId(deps, options.owner);
+      ctx.withDeps(async (deps) => {
+        const owner = await resolveUser(deps, options.owner);
+        const ownerId = owner.id;
         const input = {
           name: options.name,
           scopes: options.scope,
           ownerId,
           ...(options.expiresInDays === undefined ? {} : { expiresInDays: options.expiresInDays }),
         };
-        const result = await createApiToken(deps, cli, input, noRequest);
+        const result = await createApiToken(deps, cliActor, input, noRequest);
         if (!result.ok) fail(result);
         const { view } = result;
-        console.log(
-          `Created API token ${view.id} for ${view.ownerId} (scopes ${view.scopes.join(",")}; expires ${view.expiresAt}).`,
+        answer(
+          ctx,
+          [
+            `Created API token ${view.id} for ${owner.email} (id ${view.ownerId}; scopes ${view.scopes.join(",")}; expires ${view.expiresAt}).`,
+            "The token, shown only this once:",
+            result.token,
+          ],
+          { token: view, secret: result.token },
         );
-        console.log("The token, shown only this once:");
-        console.log(result.token);
       }),
     );
 
@@ -76,21 +96,28 @@ export function registerTokenCommands(program: Command, withDeps: WithDeps): voi
     .command("list <user>")
     .description("list a user's API tokens (id, name, scopes, dates; never a secret)")
     .action((user: string) =>
-      withDeps(async (deps) => {
-        const result = await listApiTokens(deps, cli, await resolveUserId(deps, user), noRequest);
+      ctx.withDeps(async (deps) => {
+        const owner = await resolveUser(deps, user);
+        const result = await listApiTokens(deps, cliActor, owner.id, noRequest);
         if (!result.ok) fail(result);
-        for (const token of result.tokens) console.log(tokenLine(token));
+        answerList(ctx, result.tokens, tokenLine, (token) => token, `${owner.email} has no API tokens.`);
       }),
     );
 
   tokens
     .command("revoke <token-id>")
-    .description("revoke an API token: its next request is refused")
-    .action((tokenId: string) =>
-      withDeps(async (deps) => {
-        const result = await revokeApiToken(deps, cli, tokenId, noRequest);
+    .description("revoke an API token: its next request is refused; asks first")
+    .option("--yes", "do not ask for confirmation (needed without a terminal)")
+    .action((tokenId: string, options: { yes?: true }) =>
+      ctx.withDeps(async (deps) => {
+        if (options.yes !== true) {
+          // Read only to show a person what goes: without a terminal the gate stops before any read.
+          const plan = ctx.io.isTTY ? await revocationPlan(deps, tokenId) : [];
+          await confirmOrStop(ctx, { yes: false, plan, act: "revoke the token" });
+        }
+        const result = await revokeApiToken(deps, cliActor, tokenId, noRequest);
         if (!result.ok) fail(result);
-        console.log(`Revoked API token ${result.revoked.id} of ${result.revoked.ownerId}.`);
+        answer(ctx, `Revoked API token ${result.revoked.id} of ${result.revoked.ownerId}.`, result.revoked);
       }),
     );
 }

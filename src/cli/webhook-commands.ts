@@ -1,6 +1,6 @@
-import { createInterface } from "node:readline/promises";
 import { type Command, InvalidArgumentError, Option } from "commander";
-import { type Actor, noRequest } from "../domain/actor.ts";
+import { noRequest } from "../domain/actor.ts";
+import type { Deps } from "../domain/deps.ts";
 import { refuse } from "../domain/errors.ts";
 import { type EventType, eventTypes } from "../domain/events/user-event.ts";
 import {
@@ -16,7 +16,8 @@ import type { DeliveryStatus } from "../domain/webhooks/webhook-delivery.ts";
 import type { EndpointUpdateInput, WebhookEndpointView } from "../domain/webhooks/webhook-fields.ts";
 import { type DeliveryView, listWebhookDeliveries, redeliverWebhook } from "../domain/webhooks/webhook-log.ts";
 import { sendTestEvent } from "../domain/webhooks/webhook-test-event.ts";
-import { fail, type WithDeps } from "./operator-commands.ts";
+import { answer, answerList, type CliContext, cliActor, fail } from "./cli-context.ts";
+import { confirmOrStop } from "./confirm.ts";
 import { printable } from "./token-commands.ts";
 
 /**
@@ -27,7 +28,6 @@ import { printable } from "./token-commands.ts";
  * chose (URL, description, reason, an answer's snippet) is printed through `printable`, so no escape
  * sequence or bidi override reaches the terminal.
  */
-const cli: Actor = { type: "cli" };
 const hourMs = 3_600_000;
 const deliveryStatuses = ["pending", "delivered", "failed"] as const;
 
@@ -62,17 +62,17 @@ function deliveryLine(delivery: DeliveryView): string {
   return `${delivery.id}\t${delivery.eventType}\tuser=${delivery.userId}\t${delivery.status}\tattempts=${delivery.attempts}\t${last}${next}${error}`;
 }
 
-/** Asks on the terminal; anything but "yes" is a no. */
-async function confirmed(question: string): Promise<boolean> {
-  const rl = createInterface({ input: process.stdin, output: process.stdout, terminal: true });
-  try {
-    return (await rl.question(question)).trim().toLowerCase() === "yes";
-  } finally {
-    rl.close();
-  }
+/** What deleting an endpoint drops, for the person asked. */
+async function deletionPlan(deps: Deps, id: string): Promise<string[]> {
+  const read = await getWebhookEndpoint(deps, cliActor, id, noRequest);
+  if (!read.ok) fail(read);
+  const pending = read.deliveryCounts.pending;
+  return [
+    `Deleting webhook endpoint ${read.endpoint.id} (${printable(read.endpoint.url)}) with its delivery log: ${pending} pending deliveries are dropped.`,
+  ];
 }
 
-export function registerWebhookCommands(program: Command, withDeps: WithDeps): void {
+export function registerWebhookCommands(program: Command, ctx: CliContext): void {
   const webhooks = program.command("webhooks").description("manage webhook endpoints (docs/events.md)");
   const eventOption = () =>
     new Option("--event <type...>", "an event type it receives; repeat for several (default: all)").choices(eventTypes);
@@ -84,20 +84,24 @@ export function registerWebhookCommands(program: Command, withDeps: WithDeps): v
     .option("--description <text>", "what the receiver is (at most 200 characters)")
     .addOption(eventOption())
     .action((options: { url: string; description?: string; event?: EventType[] }) =>
-      withDeps(async (deps) => {
+      ctx.withDeps(async (deps) => {
         const input = {
           url: options.url,
           ...(options.description === undefined ? {} : { description: options.description }),
           eventTypes: options.event ?? [],
         };
-        const result = await createWebhookEndpoint(deps, cli, input, noRequest);
+        const result = await createWebhookEndpoint(deps, cliActor, input, noRequest);
         if (!result.ok) fail(result);
         const { endpoint } = result;
-        console.log(
-          `Created webhook endpoint ${endpoint.id} for ${printable(endpoint.url)} (${eventsText(endpoint.eventTypes)}).`,
+        answer(
+          ctx,
+          [
+            `Created webhook endpoint ${endpoint.id} for ${printable(endpoint.url)} (${eventsText(endpoint.eventTypes)}).`,
+            "The signing secret, shown only this once:",
+            result.secret,
+          ],
+          { endpoint, secret: result.secret },
         );
-        console.log("The signing secret, shown only this once:");
-        console.log(result.secret);
       }),
     );
 
@@ -105,11 +109,10 @@ export function registerWebhookCommands(program: Command, withDeps: WithDeps): v
     .command("list")
     .description("list the webhook endpoints (id, URL, status, events, created, description; never a secret)")
     .action(() =>
-      withDeps(async (deps) => {
-        const result = await listWebhookEndpoints(deps, cli, noRequest);
+      ctx.withDeps(async (deps) => {
+        const result = await listWebhookEndpoints(deps, cliActor, noRequest);
         if (!result.ok) fail(result);
-        if (result.endpoints.length === 0) console.log("No webhook endpoints.");
-        for (const endpoint of result.endpoints) console.log(endpointLine(endpoint));
+        answerList(ctx, result.endpoints, endpointLine, (endpoint) => endpoint, "No webhook endpoints.");
       }),
     );
 
@@ -117,20 +120,26 @@ export function registerWebhookCommands(program: Command, withDeps: WithDeps): v
     .command("show <id>")
     .description("one webhook endpoint and how many of its deliveries are pending, delivered and failed")
     .action((id: string) =>
-      withDeps(async (deps) => {
-        const result = await getWebhookEndpoint(deps, cli, id, noRequest);
+      ctx.withDeps(async (deps) => {
+        const result = await getWebhookEndpoint(deps, cliActor, id, noRequest);
         if (!result.ok) fail(result);
         const { endpoint, deliveryCounts: counts } = result;
-        console.log(`Webhook endpoint ${endpoint.id}`);
-        console.log(`  URL: ${printable(endpoint.url)}`);
-        console.log(`  Description: ${endpoint.description === "" ? "none" : printable(endpoint.description)}`);
-        console.log(`  Events: ${eventsText(endpoint.eventTypes)}`);
-        console.log(`  Status: ${statusText(endpoint)}`);
-        console.log(`  Created: ${endpoint.createdAt}`);
-        if (endpoint.previousSecretUntil !== null) {
-          console.log(`  The previous secret signs too until ${endpoint.previousSecretUntil}.`);
-        }
-        console.log(`  Deliveries: ${counts.pending} pending, ${counts.delivered} delivered, ${counts.failed} failed.`);
+        answer(
+          ctx,
+          [
+            `Webhook endpoint ${endpoint.id}`,
+            `  URL: ${printable(endpoint.url)}`,
+            `  Description: ${endpoint.description === "" ? "none" : printable(endpoint.description)}`,
+            `  Events: ${eventsText(endpoint.eventTypes)}`,
+            `  Status: ${statusText(endpoint)}`,
+            `  Created: ${endpoint.createdAt}`,
+            ...(endpoint.previousSecretUntil === null
+              ? []
+              : [`  The previous secret signs too until ${endpoint.previousSecretUntil}.`]),
+            `  Deliveries: ${counts.pending} pending, ${counts.delivered} delivered, ${counts.failed} failed.`,
+          ],
+          { endpoint, deliveryCounts: counts },
+        );
       }),
     );
 
@@ -142,7 +151,7 @@ export function registerWebhookCommands(program: Command, withDeps: WithDeps): v
     .addOption(eventOption().conflicts("allEvents"))
     .option("--all-events", "receive every event type (clears the filter)")
     .action((id: string, options: { url?: string; description?: string; event?: EventType[]; allEvents?: true }) =>
-      withDeps(async (deps) => {
+      ctx.withDeps(async (deps) => {
         const input: EndpointUpdateInput = {
           ...(options.url === undefined ? {} : { url: options.url }),
           ...(options.description === undefined ? {} : { description: options.description }),
@@ -155,12 +164,14 @@ export function registerWebhookCommands(program: Command, withDeps: WithDeps): v
         if (Object.keys(input).length === 0) {
           fail(refuse("VALIDATION_FAILED", "Nothing to change: give --url, --description, --event or --all-events."));
         }
-        const result = await updateWebhookEndpoint(deps, cli, id, input, noRequest);
+        const result = await updateWebhookEndpoint(deps, cliActor, id, input, noRequest);
         if (!result.ok) fail(result);
-        console.log(
+        answer(
+          ctx,
           result.changed.length === 0
             ? `Nothing changed on ${result.endpoint.id}: it already had those values.`
             : `Updated ${result.endpoint.id}: ${result.changed.join(", ")} changed.`,
+          { endpoint: result.endpoint, changed: result.changed },
         );
       }),
     );
@@ -170,14 +181,16 @@ export function registerWebhookCommands(program: Command, withDeps: WithDeps): v
     .description("stop sending to an endpoint (enabling it later delivers what committed meanwhile)")
     .option("--reason <text>", "why: shown on the endpoint and kept in the audit log (at most 200 characters)")
     .action((id: string, options: { reason?: string }) =>
-      withDeps(async (deps) => {
+      ctx.withDeps(async (deps) => {
         const input = { enabled: false, ...(options.reason === undefined ? {} : { reason: options.reason }) };
-        const result = await updateWebhookEndpoint(deps, cli, id, input, noRequest);
+        const result = await updateWebhookEndpoint(deps, cliActor, id, input, noRequest);
         if (!result.ok) fail(result);
-        console.log(
+        answer(
+          ctx,
           result.changed.length === 0
             ? `${result.endpoint.id} was already disabled: ${statusText(result.endpoint)}.`
             : `Disabled ${result.endpoint.id}: nothing is sent to it until it is enabled.`,
+          { endpoint: result.endpoint, changed: result.changed },
         );
       }),
     );
@@ -186,13 +199,15 @@ export function registerWebhookCommands(program: Command, withDeps: WithDeps): v
     .command("enable <id>")
     .description("resume sending to an endpoint, from where it stopped")
     .action((id: string) =>
-      withDeps(async (deps) => {
-        const result = await updateWebhookEndpoint(deps, cli, id, { enabled: true }, noRequest);
+      ctx.withDeps(async (deps) => {
+        const result = await updateWebhookEndpoint(deps, cliActor, id, { enabled: true }, noRequest);
         if (!result.ok) fail(result);
-        console.log(
+        answer(
+          ctx,
           result.changed.length === 0
             ? `${result.endpoint.id} was already enabled.`
             : `Enabled ${result.endpoint.id}: it resumes where it stopped; what committed while it was disabled is delivered now, as far as retention kept it.`,
+          { endpoint: result.endpoint, changed: result.changed },
         );
       }),
     );
@@ -207,18 +222,22 @@ export function registerWebhookCommands(program: Command, withDeps: WithDeps): v
       ).argParser(wholeNumber("hours")),
     )
     .action((id: string, options: { graceHours?: number }) =>
-      withDeps(async (deps) => {
+      ctx.withDeps(async (deps) => {
         const graceMs = options.graceHours === undefined ? undefined : options.graceHours * hourMs;
-        const result = await rotateWebhookSecret(deps, cli, id, noRequest, graceMs);
+        const result = await rotateWebhookSecret(deps, cliActor, id, noRequest, graceMs);
         if (!result.ok) fail(result);
         const until = result.endpoint.previousSecretUntil;
-        console.log(
-          until === null
-            ? `Rotated the signing secret of ${result.endpoint.id}; the previous one no longer signs.`
-            : `Rotated the signing secret of ${result.endpoint.id}; the previous one signs too until ${until}.`,
+        answer(
+          ctx,
+          [
+            until === null
+              ? `Rotated the signing secret of ${result.endpoint.id}; the previous one no longer signs.`
+              : `Rotated the signing secret of ${result.endpoint.id}; the previous one signs too until ${until}.`,
+            "The new signing secret, shown only this once:",
+            result.secret,
+          ],
+          { endpoint: result.endpoint, secret: result.secret },
         );
-        console.log("The new signing secret, shown only this once:");
-        console.log(result.secret);
       }),
     );
 
@@ -226,16 +245,18 @@ export function registerWebhookCommands(program: Command, withDeps: WithDeps): v
     .command("test <id>")
     .description("POST a signed webhook.test event to the endpoint now and print the answer (exit 1 if not delivered)")
     .action((id: string) =>
-      withDeps(async (deps) => {
-        const result = await sendTestEvent(deps, cli, id, noRequest);
+      ctx.withDeps(async (deps) => {
+        const result = await sendTestEvent(deps, cliActor, id, noRequest);
         if (!result.ok) fail(result);
         const { outcome } = result;
-        const answer = outcome.httpStatus === null ? "no answer" : `HTTP ${outcome.httpStatus}`;
+        const reply = outcome.httpStatus === null ? "no answer" : `HTTP ${outcome.httpStatus}`;
         const detail = outcome.error === null ? "" : `: ${printable(outcome.error)}`;
-        console.log(
-          `Test event ${outcome.eventId} ${outcome.delivered ? "delivered" : "not delivered"}: ${answer} after ${outcome.latencyMs} ms${detail}.`,
+        answer(
+          ctx,
+          `Test event ${outcome.eventId} ${outcome.delivered ? "delivered" : "not delivered"}: ${reply} after ${outcome.latencyMs} ms${detail}.`,
+          outcome,
         );
-        if (!outcome.delivered) process.exitCode = 1;
+        if (!outcome.delivered) ctx.exitCode = 1;
       }),
     );
 
@@ -246,17 +267,18 @@ export function registerWebhookCommands(program: Command, withDeps: WithDeps): v
     .addOption(new Option("--limit <n>", "how many (1 to 100, default 50)").argParser(wholeNumber("deliveries")))
     .option("--before <position>", "the page of older deliveries, as the previous page named it")
     .action((id: string, options: { status?: DeliveryStatus; limit?: number; before?: string }) =>
-      withDeps(async (deps) => {
+      ctx.withDeps(async (deps) => {
         const query = {
           ...(options.status === undefined ? {} : { status: options.status }),
           ...(options.limit === undefined ? {} : { limit: options.limit }),
           ...(options.before === undefined ? {} : { before: options.before }),
         };
-        const result = await listWebhookDeliveries(deps, cli, id, query, noRequest);
+        const result = await listWebhookDeliveries(deps, cliActor, id, query, noRequest);
         if (!result.ok) fail(result);
-        if (result.deliveries.length === 0) console.log("No deliveries.");
-        for (const delivery of result.deliveries) console.log(deliveryLine(delivery));
-        if (result.nextBefore !== null) console.log(`Older deliveries: add --before ${result.nextBefore}`);
+        answerList(ctx, result.deliveries, deliveryLine, (delivery) => delivery, "No deliveries.");
+        if (result.nextBefore !== null && !ctx.json()) {
+          ctx.io.stdout.write(`Older deliveries: add --before ${result.nextBefore}\n`);
+        }
       }),
     );
 
@@ -264,11 +286,13 @@ export function registerWebhookCommands(program: Command, withDeps: WithDeps): v
     .command("redeliver <id> <delivery-id>")
     .description("send a delivery again (same webhook-id) on a fresh retry schedule; the server's worker sends it")
     .action((id: string, deliveryId: string) =>
-      withDeps(async (deps) => {
-        const result = await redeliverWebhook(deps, cli, id, deliveryId, noRequest);
+      ctx.withDeps(async (deps) => {
+        const result = await redeliverWebhook(deps, cliActor, id, deliveryId, noRequest);
         if (!result.ok) fail(result);
-        console.log(
+        answer(
+          ctx,
           `Delivery ${result.delivery.id} (event ${result.delivery.eventId}) is due again now, on a fresh retry schedule.`,
+          result.delivery,
         );
       }),
     );
@@ -278,22 +302,22 @@ export function registerWebhookCommands(program: Command, withDeps: WithDeps): v
     .description("delete an endpoint with its delivery log; its pending deliveries are dropped")
     .option("--yes", "do not ask for confirmation (needed without a terminal)")
     .action((id: string, options: { yes?: true }) =>
-      withDeps(async (deps) => {
+      ctx.withDeps(async (deps) => {
         if (options.yes !== true) {
-          if (!process.stdin.isTTY) {
-            fail(refuse("VALIDATION_FAILED", "No terminal to confirm on: pass --yes to delete without asking."));
-          }
-          const read = await getWebhookEndpoint(deps, cli, id, noRequest);
-          if (!read.ok) fail(read);
-          const pending = read.deliveryCounts.pending;
-          const question = `Delete ${read.endpoint.id} (${printable(read.endpoint.url)})? ${pending} pending deliveries would be dropped. Type yes to delete: `;
-          if (!(await confirmed(question))) {
-            fail(refuse("VALIDATION_FAILED", "Not confirmed: nothing was deleted."));
-          }
+          // Read only to show a person what goes: without a terminal the gate stops before any read.
+          const plan = ctx.io.isTTY ? await deletionPlan(deps, id) : [];
+          await confirmOrStop(ctx, { yes: false, plan, act: "delete the endpoint" });
         }
-        const result = await deleteWebhookEndpoint(deps, cli, id, noRequest);
+        const result = await deleteWebhookEndpoint(deps, cliActor, id, noRequest);
         if (!result.ok) fail(result);
-        console.log(`Deleted webhook endpoint ${result.deleted}; ${result.pendingDropped} pending deliveries dropped.`);
+        answer(
+          ctx,
+          `Deleted webhook endpoint ${result.deleted}; ${result.pendingDropped} pending deliveries dropped.`,
+          {
+            deleted: result.deleted,
+            pendingDropped: result.pendingDropped,
+          },
+        );
       }),
     );
 }

@@ -29,13 +29,23 @@ export async function listAudit(db: SqlExecutor, query: AuditQuery): Promise<Aud
       params.push(...value);
     }
   }
-  if (query.before !== undefined) {
-    where.push("a.seq < ?");
-    params.push(query.before);
+  const bounds: [string, number | undefined][] = [
+    ["a.seq < ?", query.before],
+    ["a.seq > ?", query.after],
+    ["a.at >= ?", query.since],
+    ["a.at < ?", query.until],
+  ];
+  for (const [condition, value] of bounds) {
+    if (value !== undefined) {
+      where.push(condition);
+      params.push(value);
+    }
   }
   const clause = where.length === 0 ? "" : `WHERE ${where.join(" AND ")}`;
   params.push(query.limit);
-  const rows = await db.all<AuditRow>(`${auditSelect} ${clause} ORDER BY a.seq DESC LIMIT ?`, params);
+  // `after` pages oldest first (an export in the chain's order); every other read is newest first.
+  const order = query.after === undefined ? "DESC" : "ASC";
+  const rows = await db.all<AuditRow>(`${auditSelect} ${clause} ORDER BY a.seq ${order} LIMIT ?`, params);
   return rows.map(toAuditEntry);
 }
 

@@ -14,16 +14,19 @@ import { openDeps } from "../../src/server.ts";
 import { migrations } from "../../src/store/migrations.ts";
 import { goodPassword } from "../support/accounts.ts";
 import { fastHasher } from "../support/app.ts";
-import { runGatehouse } from "../support/cli-process.ts";
+import { runInProcess } from "../support/cli-runner.ts";
 
-/** The operator CLI as an operator runs it: `node bin/gatehouse.js ...` in a child process, on SQLite. */
+/**
+ * The operator CLI as main.ts runs it (runCli, in this process), on SQLite, with exactly these variables.
+ * What needs a process of its own (exit codes, stdin, a terminal) is cli-process.test.ts.
+ */
 function gatehouse(
   dir: string,
   args: readonly string[],
   options: { input?: string; env?: Record<string, string> } = {},
 ) {
   const variables = { DATABASE_URL: join(dir, "gatehouse.sqlite"), DATA_DIR: dir, ...options.env };
-  return runGatehouse(variables, args, options.input);
+  return runInProcess(variables, args, options.input ?? "");
 }
 
 const meta: RequestMeta = { ip: "192.0.2.7", userAgent: "cli-test", requestId: null };
@@ -71,7 +74,7 @@ describe("the gatehouse command line (sqlite)", () => {
   test("issue 15.4: a mistyped DATABASE_URL stops the command, naming the variable, and creates nothing", async () => {
     const fresh = mkdtempSync(join(tmpdir(), "gatehouse-cli-url-"));
     try {
-      const answer = await runGatehouse({ DATABASE_URL: "mysql://db/gatehouse", DATA_DIR: fresh }, ["migrate"]);
+      const answer = await runInProcess({ DATABASE_URL: "mysql://db/gatehouse", DATA_DIR: fresh }, ["migrate"]);
       assert.notEqual(answer.code, 0);
       assert.match(answer.stderr, /DATABASE_URL: "mysql:" is not a database Gatehouse can use/);
       assert.deepEqual(readdirSync(fresh), [], "no SQLite file, no folder named mysql:, no secret");
@@ -96,7 +99,7 @@ describe("the gatehouse command line (sqlite)", () => {
 
   test("issue 9.12: a first migrate creates DATA_DIR 0700 and the database and secret 0600", async () => {
     const fresh = mkdtempSync(join(tmpdir(), "gatehouse-cli-modes-"));
-    const umask = process.umask(0o022); // what the child inherits: without explicit modes, 0755 and 0644
+    const umask = process.umask(0o022); // without explicit modes, 0755 and 0644
     try {
       const data = join(fresh, "data");
       const run = await gatehouse(fresh, ["migrate"], {
@@ -136,6 +139,9 @@ describe("the gatehouse command line (sqlite)", () => {
     const lines = run.stdout.trim().split("\n");
     assert.equal(lines.length, 2);
     assert.ok(lines.some((line) => line.includes(normalizeEmail(rootEmail)) && /\tsuperuser\tactive$/.test(line)));
+    const json = (await gatehouse(dir, ["users", "list", "--json"])).stdout.trim().split("\n");
+    assert.deepEqual(json.map((line) => (JSON.parse(line) as { role: string }).role).sort(), ["superuser", "user"]);
+    assert.ok(!json.join("").includes("passwordHash") && !json.join("").includes("argon2"), "never a hash");
     assert.ok(lines.some((line) => line.includes(userEmail) && /\tuser\tactive$/.test(line)));
   });
 
@@ -156,9 +162,16 @@ describe("the gatehouse command line (sqlite)", () => {
   test("users disable revokes every session and users enable lets the user back in", async () => {
     await signInTimes(dir, userEmail, 2);
     assert.equal(await sessionsOf(dir, userEmail), 3);
-    const disabled = await gatehouse(dir, ["users", "disable", userEmail]);
+    const unasked = await gatehouse(dir, ["users", "disable", userEmail]);
+    assert.equal(unasked.code, 2, "no terminal, no --yes: stopped");
+    assert.match(unasked.stderr, /Pass --yes to disable the user without asking\./);
+    assert.equal(await sessionsOf(dir, userEmail), 3, "nothing changed");
+    const disabled = await gatehouse(dir, ["users", "disable", userEmail, "--yes"]);
     assert.equal(disabled.code, 0, disabled.stderr);
-    assert.match(disabled.stdout, /is now disabled; 3 session\(s\) revoked/);
+    assert.match(
+      disabled.stdout,
+      new RegExp(`^${userEmail} \\(id \\S+\\) is now disabled; 3 sessions ended, 0 API tokens revoked\\.\n$`),
+    );
     assert.equal(await sessionsOf(dir, userEmail), 0);
     await inProcess(dir, async (deps) => {
       assert.ok(!(await logIn(deps, { email: userEmail, password: goodPassword }, meta, null)).ok);
@@ -171,16 +184,23 @@ describe("the gatehouse command line (sqlite)", () => {
   });
 
   test("sessions revoke --user ends every session of that user", async () => {
-    const run = await gatehouse(dir, ["sessions", "revoke", "--user", userEmail]);
+    const unasked = await gatehouse(dir, ["sessions", "revoke", "--user", userEmail]);
+    assert.equal(unasked.code, 2);
+    assert.equal(await sessionsOf(dir, userEmail), 2, "nothing changed");
+    const run = await gatehouse(dir, ["sessions", "revoke", "--user", userEmail, "--yes"]);
     assert.equal(run.code, 0, run.stderr);
-    assert.match(run.stdout, /^2 session\(s\) revoked\./);
+    assert.equal(run.stdout, `2 sessions of ${userEmail} ended.\n`);
     assert.equal(await sessionsOf(dir, userEmail), 0);
   });
 
   test("users delete prints a receipt, and the account is gone", async () => {
     await signInTimes(dir, userEmail, 1);
     const id = await inProcess(dir, async (deps) => (await deps.store.getUserByEmail(userEmail))?.id);
-    const run = await gatehouse(dir, ["users", "delete", userEmail, "--reason", "x"]);
+    const unasked = await gatehouse(dir, ["users", "delete", userEmail, "--reason", "x"]);
+    assert.equal(unasked.code, 2);
+    assert.equal(unasked.stdout, "");
+    assert.notEqual(await inProcess(dir, (deps) => deps.store.getUserByEmail(userEmail)), null, "still there");
+    const run = await gatehouse(dir, ["users", "delete", userEmail, "--reason", "x", "--yes", "--json"]);
     assert.equal(run.code, 0, run.stderr);
     const receipt = JSON.parse(run.stdout);
     assert.equal(receipt.id, id);
@@ -188,9 +208,9 @@ describe("the gatehouse command line (sqlite)", () => {
     assert.equal(receipt.sessionsRevoked, 1);
     assert.equal(receipt.purgeAfter, null);
     assert.equal(await inProcess(dir, (deps) => deps.store.getUserByEmail(userEmail)), null);
-    const again = await gatehouse(dir, ["users", "delete", userEmail]);
+    const again = await gatehouse(dir, ["users", "delete", userEmail, "--yes"]);
     assert.equal(again.code, 1);
-    assert.match(again.stderr, /USER_NOT_FOUND/);
+    assert.equal(again.stderr, `USER_NOT_FOUND: No user with id or e-mail "${userEmail}".\n`);
   });
 
   test("deleting the last superuser fails with LAST_SUPERUSER and exit code 1", async () => {

@@ -11,11 +11,11 @@ import { createAccount, logIn } from "../../src/domain/users/accounts.ts";
 import { openDeps } from "../../src/server.ts";
 import { goodPassword } from "../support/accounts.ts";
 import { fastHasher } from "../support/app.ts";
-import { runGatehouse } from "../support/cli-process.ts";
+import { runInProcess } from "../support/cli-runner.ts";
 import { createTestDatabase, engines, type TestDatabase } from "../support/databases.ts";
 
 /**
- * Issue 15 point 1: `gatehouse users set-password` and `users reset-link`, spawned as an operator runs them
+ * Issue 15 point 1: `gatehouse users set-password` and `users reset-link`, run in-process (runCli) as main.ts runs them
  * against a real database of each engine, through the same use cases as the API (actor `cli`).
  */
 const linkUrl = /^https:\/\/id\.example\.test\/gh\/recover\/(ghr_[A-Za-z0-9_-]{22}_[A-Za-z0-9_-]{43})$/m;
@@ -31,7 +31,7 @@ for (const engine of engines) {
     let userId: string;
     let superId: string;
 
-    const gatehouse = (args: string[], input = "") => runGatehouse(variables, args, input);
+    const gatehouse = (args: string[], input = "") => runInProcess(variables, args, input);
 
     async function inProcess<T>(work: (deps: Deps) => Promise<T>): Promise<T> {
       const { deps, store } = await openDeps(parseConfig(variables), { hasher: fastHasher });
@@ -88,7 +88,7 @@ for (const engine of engines) {
       assert.equal((await sessionsOf(userId)).length, 2);
       const run = await gatehouse(["users", "set-password", email, "--password-stdin"], `${replacement}\n`);
       assert.equal(run.code, 0, run.stderr);
-      assert.match(run.stdout, new RegExp(`Password of ${userId} set; 2 session\\(s\\) ended\\.`));
+      assert.equal(run.stdout, `Password of ${email} (id ${userId}) set; 2 sessions ended.\n`);
       assert.equal((await sessionsOf(userId)).length, 0);
       await inProcess(async (deps) => {
         assert.ok((await logIn(deps, { email, password: replacement }, noRequest, null)).ok);
@@ -114,7 +114,27 @@ for (const engine of engines) {
       const noTerminal = await gatehouse(["users", "set-password", userId]);
       assert.equal(noTerminal.code, 1);
       assert.match(noTerminal.stderr, /--password-stdin/);
+      const typo = await runInProcess(variables, ["users", "set-password", userId], {
+        terminal: { answers: [replacement, `${replacement}x`] },
+      });
+      assert.equal(typo.code, 1);
+      assert.deepEqual(typo.asked, [`New password for ${email}: `, "Again, to confirm: "]);
+      assert.match(typo.stderr, /VALIDATION_FAILED: The two passwords differ\./);
       assert.equal(await inProcess((deps) => deps.store.getPasswordHash(userId)), before);
+    });
+
+    test("set-password on a terminal asks twice, without the password reaching the output", async () => {
+      const typed = `${replacement} typed`;
+      const run = await runInProcess(variables, ["users", "set-password", email], {
+        terminal: { answers: [typed, typed] },
+      });
+      assert.equal(run.code, 0, run.stderr);
+      assert.ok(!`${run.stdout}${run.stderr}`.includes(typed));
+      await inProcess(async (deps) => {
+        assert.ok((await logIn(deps, { email, password: typed }, noRequest, null)).ok);
+      });
+      const back = await gatehouse(["users", "set-password", email, "--password-stdin", "--json"], replacement);
+      assert.deepEqual(JSON.parse(back.stdout), { userId, sessionsRevoked: 1 });
     });
 
     test("reset-link prints the link under PUBLIC_URL's path and its expiry; a second one voids the first", async () => {

@@ -10,7 +10,7 @@ import { createAccount } from "../../src/domain/users/accounts.ts";
 import { openDeps } from "../../src/server.ts";
 import { goodPassword } from "../support/accounts.ts";
 import { fastHasher } from "../support/app.ts";
-import { runGatehouse } from "../support/cli-process.ts";
+import { runInProcess } from "../support/cli-runner.ts";
 import { createTestDatabase, engines, type TestDatabase } from "../support/databases.ts";
 
 /**
@@ -25,7 +25,7 @@ for (const engine of engines) {
     let dir: string;
     let base: Record<string, string>;
 
-    const gatehouse = (env: Record<string, string>, ...args: string[]) => runGatehouse({ ...base, ...env }, args);
+    const gatehouse = (env: Record<string, string>, ...args: string[]) => runInProcess({ ...base, ...env }, args);
 
     async function inProcess<T>(env: Record<string, string>, work: (deps: Deps) => Promise<T>): Promise<T> {
       const { deps, store } = await openDeps(parseConfig({ ...base, ...env }), { hasher: fastHasher });
@@ -68,7 +68,7 @@ for (const engine of engines) {
       assert.match(shown.stdout, /^DELETION_GRACE_DAYS = 7$/m);
       assert.match(shown.stdout, /^SESSION_IDLE_MINUTES = 30$/m);
       const id = await newUser("graceful@example.test");
-      const deleted = await gatehouse({}, "users", "delete", id);
+      const deleted = await gatehouse({}, "users", "delete", id, "--yes", "--json");
       assert.equal(deleted.code, 0, deleted.stderr);
       assert.match(deleted.stdout, /"status":"scheduled"/);
       const user = await inProcess({}, (deps) => deps.store.getUserById(id));
@@ -77,7 +77,7 @@ for (const engine of engines) {
 
     test("a CLI whose environment disagrees refuses, names the variable and both values, and changes nothing", async () => {
       const id = await newUser("kept@example.test");
-      const refused = await gatehouse({ DELETION_GRACE_DAYS: "0" }, "users", "delete", id);
+      const refused = await gatehouse({ DELETION_GRACE_DAYS: "0" }, "users", "delete", id, "--yes", "--json");
       assert.notEqual(refused.code, 0);
       assert.match(refused.stderr, /DELETION_GRACE_DAYS is 0 here but 7 in the database/);
       assert.match(refused.stderr, /gatehouse settings set DELETION_GRACE_DAYS 0/);
@@ -117,7 +117,7 @@ for (const engine of engines) {
       assert.deepEqual(change?.details, { name: "DELETION_GRACE_DAYS", from: "7", to: "0" });
       assert.equal(change?.actorType, "cli");
       const id = await newUser("erased@example.test");
-      const deleted = await gatehouse({ DELETION_GRACE_DAYS: "0" }, "users", "delete", id);
+      const deleted = await gatehouse({ DELETION_GRACE_DAYS: "0" }, "users", "delete", id, "--yes", "--json");
       assert.equal(deleted.code, 0, deleted.stderr);
       assert.match(deleted.stdout, /"status":"deleted"/);
     });

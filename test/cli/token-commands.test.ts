@@ -12,11 +12,11 @@ import type { Role } from "../../src/domain/users/role.ts";
 import { openDeps } from "../../src/server.ts";
 import { goodPassword } from "../support/accounts.ts";
 import { fastHasher } from "../support/app.ts";
-import { runGatehouse } from "../support/cli-process.ts";
+import { runInProcess } from "../support/cli-runner.ts";
 import { createTestDatabase, engines, type TestDatabase } from "../support/databases.ts";
 
 /**
- * Issue 13 item 1: `gatehouse tokens create|list|revoke`, spawned as an operator runs them against a real
+ * Issue 13 item 1: `gatehouse tokens create|list|revoke`, run in-process (runCli) against a real
  * database of each engine. The CLI may name any owner; the owner's role still bounds the scopes.
  */
 const tokenPattern = /^gatehouse_[A-Za-z0-9_-]{22}_[A-Za-z0-9_-]{43}$/m;
@@ -32,7 +32,7 @@ for (const engine of engines) {
     let adminId: string;
     let plainId: string;
 
-    const gatehouse = (...args: string[]) => runGatehouse(variables, args);
+    const gatehouse = (...args: string[]) => runInProcess(variables, args);
 
     async function inProcess<T>(work: (deps: Deps) => Promise<T>): Promise<T> {
       const { deps, store } = await openDeps(parseConfig(variables), { hasher: fastHasher });
@@ -88,8 +88,9 @@ for (const engine of engines) {
       assert.equal(run.code, 0, run.stderr);
       const secret = tokenPattern.exec(run.stdout)?.[0];
       assert.ok(secret !== undefined, run.stdout);
-      const id = /Created API token ([A-Za-z0-9_-]{22}) for (\S+) /.exec(run.stdout);
-      assert.equal(id?.[2], adminId);
+      const id = /Created API token ([A-Za-z0-9_-]{22}) for (\S+) \(id (\S+); scopes /.exec(run.stdout);
+      assert.equal(id?.[2], adminEmail, "the owner by e-mail");
+      assert.equal(id?.[3], adminId);
       assert.ok(secret.startsWith(`gatehouse_${id?.[1]}_`), "the printed id is the token's");
       await inProcess(async (deps) => {
         const auth = await checkApiToken(deps, secret);
@@ -237,13 +238,29 @@ for (const engine of engines) {
       assert.equal(made.code, 0, made.stderr);
       const secret = tokenPattern.exec(made.stdout)?.[0] ?? "";
       const id = /Created API token ([A-Za-z0-9_-]{22})/.exec(made.stdout)?.[1] ?? "";
-      const revoked = await gatehouse("tokens", "revoke", id);
+      const unasked = await gatehouse("tokens", "revoke", id);
+      assert.equal(unasked.code, 2, "without a terminal it needs --yes");
+      assert.match(
+        unasked.stderr,
+        /^Not confirmed: there is no terminal to ask on, so nothing changed\. Pass --yes to revoke the token/,
+      );
+      assert.notEqual(await inProcess((deps) => checkApiToken(deps, secret)), null, "still alive");
+      const declined = await runInProcess(variables, ["tokens", "revoke", id], { terminal: { answers: ["n"] } });
+      assert.equal(declined.code, 2);
+      assert.match(
+        declined.stderr,
+        new RegExp(
+          `^Revoking API token ${id} \\(short-lived; audit:read\\) of ${adminEmail.replace(".", "\\.")}: its next request is refused\\.\n`,
+        ),
+      );
+      assert.notEqual(await inProcess((deps) => checkApiToken(deps, secret)), null, "a no revokes nothing");
+      const revoked = await runInProcess(variables, ["tokens", "revoke", id], { terminal: { answers: ["yes"] } });
       assert.equal(revoked.code, 0, revoked.stderr);
       assert.equal(revoked.stdout, `Revoked API token ${id} of ${adminId}.\n`);
       assert.equal(await inProcess((deps) => checkApiToken(deps, secret)), null);
       const listed = await gatehouse("tokens", "list", adminEmail);
       assert.ok(!listed.stdout.includes(id));
-      const again = await gatehouse("tokens", "revoke", id);
+      const again = await gatehouse("tokens", "revoke", id, "--yes");
       assert.equal(again.code, 1);
       assert.match(again.stderr, /^TOKEN_NOT_FOUND/);
       const [entry] = await inProcess((deps) =>
@@ -266,12 +283,13 @@ for (const engine of engines) {
       );
       const secret = tokenPattern.exec(made.stdout)?.[0] ?? "";
       assert.notEqual(await inProcess((deps) => checkApiToken(deps, secret)), null);
-      const disabled = await gatehouse("users", "disable", adminEmail);
+      const disabled = await gatehouse("users", "disable", adminEmail, "--yes");
       assert.equal(disabled.code, 0, disabled.stderr);
-      assert.match(disabled.stdout, /is now disabled; 0 session\(s\) revoked, 3 API token\(s\) revoked\./);
+      assert.match(disabled.stdout, /is now disabled; 0 sessions ended, 3 API tokens revoked\./);
       assert.equal(await inProcess((deps) => checkApiToken(deps, secret)), null);
       assert.deepEqual(await tokensOf(adminId), []);
-      assert.equal((await gatehouse("tokens", "list", adminEmail)).stdout, "");
+      assert.equal((await gatehouse("tokens", "list", adminEmail)).stdout, `${adminEmail} has no API tokens.\n`);
+      assert.equal((await gatehouse("tokens", "list", adminEmail, "--json")).stdout, "", "no lines for no tokens");
     });
   });
 }

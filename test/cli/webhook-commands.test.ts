@@ -1,5 +1,4 @@
 import assert from "node:assert/strict";
-import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -13,46 +12,16 @@ import { deliverDue } from "../../src/domain/webhooks/delivery-worker.ts";
 import { openDeps } from "../../src/server.ts";
 import { goodPassword, uniqueEmail } from "../support/accounts.ts";
 import { fastHasher } from "../support/app.ts";
-import { type CliRun, runGatehouse } from "../support/cli-process.ts";
+import { runInProcess } from "../support/cli-runner.ts";
 import { createTestDatabase, engines, type TestDatabase } from "../support/databases.ts";
 import { WebhookReceiver } from "../support/webhook-receiver.ts";
 
 /**
- * Issue 14 point 5: `gatehouse webhooks …`, spawned as an operator runs them against a real database of each
+ * Issue 14 point 5: `gatehouse webhooks …`, run in-process (runCli, as main.ts runs it) against a real database of each
  * engine, with a loopback receiver (WEBHOOK_ALLOW_HTTP and WEBHOOK_ALLOW_PRIVATE_ADDRESSES on, as for local
  * development). Same use cases as the API and the pages, as actor `cli`.
  */
 const secretPattern = /^whsec_[A-Za-z0-9+/]{43}=$/m;
-
-/** util-linux `script` gives the CLI a terminal (a pty), as an operator's shell does. */
-const hasScript = spawnSync("script", ["--version"]).status === 0;
-
-/**
- * The CLI on a terminal: `answer` is typed once the question is on the screen. The command's own
- * environment is exactly `variables` plus PATH (as runGatehouse gives it).
- */
-function onTerminal(
-  variables: Readonly<Record<string, string>>,
-  args: readonly string[],
-  answer: string,
-): Promise<CliRun> {
-  const command = ["node", "bin/gatehouse.js", ...args].join(" ");
-  const env = { PATH: process.env.PATH ?? "", ...variables };
-  return new Promise((resolve, reject) => {
-    const child = spawn("script", ["-qec", command, "/dev/null"], { cwd: new URL("../..", import.meta.url), env });
-    let stdout = "";
-    let typed = false;
-    child.stdout.on("data", (chunk: Buffer) => {
-      stdout += chunk.toString("utf8");
-      if (!typed && stdout.includes("Type yes to delete: ")) {
-        typed = true;
-        child.stdin.write(`${answer}\n`);
-      }
-    });
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr: "" }));
-  });
-}
 
 for (const engine of engines) {
   describe(`gatehouse webhooks (${engine})`, () => {
@@ -61,7 +30,7 @@ for (const engine of engines) {
     let variables: Record<string, string>;
     let receiver: WebhookReceiver;
 
-    const gatehouse = (...args: string[]) => runGatehouse(variables, args);
+    const gatehouse = (...args: string[]) => runInProcess(variables, args);
 
     async function inProcess<T>(work: (deps: Deps) => Promise<T>): Promise<T> {
       const { deps, store } = await openDeps(parseConfig(variables), { hasher: fastHasher });
@@ -321,8 +290,9 @@ for (const engine of engines) {
       await receiver.stop();
       await createUserAndDeliver();
       const asked = await gatehouse("webhooks", "delete", id);
-      assert.equal(asked.code, 1);
-      assert.match(asked.stderr, /^VALIDATION_FAILED: No terminal to confirm on: pass --yes/);
+      assert.equal(asked.code, 2);
+      assert.equal(asked.stdout, "");
+      assert.match(asked.stderr, /^Not confirmed: there is no terminal to ask on, so nothing changed\. Pass --yes/);
       assert.ok((await inProcess((deps) => deps.store.webhooks.getWebhookEndpoint(id))) !== null, "still there");
       const deleted = await gatehouse("webhooks", "delete", id, "--yes");
       assert.equal(deleted.code, 0, deleted.stderr);
@@ -333,25 +303,46 @@ for (const engine of engines) {
       assert.match(again.stderr, /^WEBHOOK_NOT_FOUND: /);
     });
 
-    test("delete on a terminal asks, saying how many pending deliveries are dropped; only yes deletes", {
-      skip: !hasScript && "no util-linux script for a terminal",
-    }, async () => {
+    test("delete on a terminal shows how many pending deliveries are dropped and asks; only y or yes deletes", async () => {
       const { id } = await create();
       await receiver.stop();
       await createUserAndDeliver();
       const stored = () => inProcess((deps) => deps.store.webhooks.getWebhookEndpoint(id));
-      const declined = await onTerminal(variables, ["webhooks", "delete", id], "no");
-      assert.equal(declined.code, 1, declined.stdout);
-      assert.match(
-        declined.stdout,
-        new RegExp(`Delete ${id} \\(http://127\\.0\\.0\\.1:\\d+/hook\\)\\? 1 pending deliveries would be dropped\\.`),
-      );
-      assert.match(declined.stdout, /VALIDATION_FAILED: Not confirmed: nothing was deleted\./);
-      assert.ok((await stored()) !== null, "a no deletes nothing");
-      const confirmed = await onTerminal(variables, ["webhooks", "delete", id], "yes");
-      assert.equal(confirmed.code, 0, confirmed.stdout);
-      assert.match(confirmed.stdout, /Deleted webhook endpoint \S+; 1 pending deliveries dropped\./);
+      const onTerminal = (answer: string) =>
+        runInProcess(variables, ["webhooks", "delete", id], { terminal: { answers: [answer] } });
+      for (const answer of ["no", "", "yess"]) {
+        const declined = await onTerminal(answer);
+        assert.equal(declined.code, 2, declined.stderr);
+        assert.equal(declined.stdout, "");
+        assert.match(
+          declined.stderr,
+          new RegExp(
+            `^Deleting webhook endpoint ${id} \\(http://127\\.0\\.0\\.1:\\d+/hook\\) with its delivery log: 1 pending deliveries are dropped\\.\nGo ahead\\? \\[y/N\\] Not confirmed: nothing changed\\.\n$`,
+          ),
+        );
+        assert.ok((await stored()) !== null, `${JSON.stringify(answer)} deletes nothing`);
+      }
+      const confirmed = await onTerminal("y");
+      assert.equal(confirmed.code, 0, confirmed.stderr);
+      assert.match(confirmed.stdout, /^Deleted webhook endpoint \S+; 1 pending deliveries dropped\.\n$/);
       assert.equal(await stored(), null);
+    });
+
+    test("--json answers the machine form: the created endpoint and its secret, the list as JSON lines", async () => {
+      const made = await gatehouse("webhooks", "create", "--url", receiver.url, "--event", "user.created", "--json");
+      assert.equal(made.code, 0, made.stderr);
+      const created = JSON.parse(made.stdout) as { endpoint: { id: string; eventTypes: string[] }; secret: string };
+      assert.match(created.secret, secretPattern);
+      assert.deepEqual(created.endpoint.eventTypes, ["user.created"]);
+      const listed = await gatehouse("webhooks", "list", "--json");
+      const ids = listed.stdout
+        .trim()
+        .split("\n")
+        .map((line) => (JSON.parse(line) as { id: string; secret?: string }).id);
+      assert.ok(ids.includes(created.endpoint.id));
+      assert.ok(!listed.stdout.includes(created.secret.slice(6, 40)), "no secret in the list");
+      const deleted = await gatehouse("webhooks", "delete", created.endpoint.id, "--yes", "--json");
+      assert.deepEqual(JSON.parse(deleted.stdout), { deleted: created.endpoint.id, pendingDropped: 0 });
     });
   });
 }

@@ -84,6 +84,12 @@ export interface AuditQuery {
   readonly outcome?: AuditOutcome;
   /** Entries with seq below this (newest first paging). */
   readonly before?: number;
+  /** Entries with seq above this, oldest first (the export's paging); not with `before`. */
+  readonly after?: number;
+  /** Entries at or after this instant (ms). */
+  readonly since?: number;
+  /** Entries before this instant (ms). */
+  readonly until?: number;
   readonly limit: number;
 }
 
