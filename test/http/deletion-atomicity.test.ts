@@ -16,6 +16,7 @@ import type {
   UserConditionQuery,
   UserListQuery,
 } from "../../src/domain/ports.ts";
+import type { PendingSignupRecord } from "../../src/domain/users/pending-signup.ts";
 import type { RecoveryLinkRecord } from "../../src/domain/recovery/recovery-link.ts";
 import type { SessionRecord } from "../../src/domain/sessions/session-record.ts";
 import type { ApiTokenRecord } from "../../src/domain/tokens/api-token.ts";
@@ -108,6 +109,14 @@ class SabotagedStore implements Store {
   listUserApiTokens(userId: string): Promise<ApiTokenRecord[]> {
     return this.#real.listUserApiTokens(userId);
   }
+  getPendingSignup(id: string): Promise<PendingSignupRecord | null> {
+    return this.#real.getPendingSignup(id);
+  }
+
+  deleteExpiredPendingSignups(now: number, limit: number): Promise<number> {
+    return this.#real.deleteExpiredPendingSignups(now, limit);
+  }
+
   getRecoveryLink(id: string): Promise<RecoveryLinkRecord | null> {
     return this.#real.getRecoveryLink(id);
   }
