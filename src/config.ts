@@ -214,7 +214,9 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
   const cookieDomain = values.COOKIE_DOMAIN === undefined ? null : checkedCookieDomain(values.COOKIE_DOMAIN, publicUrl);
   const dataDir = resolve(values.DATA_DIR);
   if (values.SMTP_URL !== undefined && values.MAIL_FROM === undefined) {
-    throw new ConfigError("Invalid configuration:\n  MAIL_FROM: is required when SMTP_URL is set (the sender's address)");
+    throw new ConfigError(
+      "Invalid configuration:\n  MAIL_FROM: is required when SMTP_URL is set (the sender's address)",
+    );
   }
   const secret = values.GATEHOUSE_SECRET === undefined ? readOrCreateSecret(dataDir) : null;
   return Object.freeze({

@@ -8,20 +8,19 @@ import { DenialBudget, type DenialLimits } from "./domain/audit/denial-budget.ts
 import { purgeDueUsers } from "./domain/deletion/delete-user.ts";
 import type { Deps } from "./domain/deps.ts";
 import { pruneOldEvents } from "./domain/events/event-feed.ts";
-import type { Clock, PasswordHasher, Store } from "./domain/ports.ts";
+import { MailQueue } from "./domain/mail/mail-queue.ts";
+import type { Clock, Mailer, PasswordHasher, Store } from "./domain/ports.ts";
 import type { SessionLifetimes } from "./domain/sessions/session-record.ts";
 import { sweepIdleSessions } from "./domain/sessions/session-sweep.ts";
+import { sweepExpiredSignups } from "./domain/users/signup-verification.ts";
 import { startDeliveryWorker, type WorkerSettings } from "./domain/webhooks/delivery-worker.ts";
 import { pruneDeliveryLog } from "./domain/webhooks/webhook-log.ts";
 import type { AppOptions } from "./http/app-options.ts";
 import { createArgon2Hasher, owaspArgon2id } from "./infra/argon2-hasher.ts";
 import { deriveKey } from "./infra/keys.ts";
-import { systemClock, systemRandom } from "./infra/system.ts";
-import { MailQueue } from "./domain/mail/mail-queue.ts";
-import type { Mailer } from "./domain/ports.ts";
 import { createSmtpMailer } from "./infra/smtp-mailer.ts";
+import { systemClock, systemRandom } from "./infra/system.ts";
 import { createWebhookSender } from "./infra/webhook-sender.ts";
-import { sweepExpiredSignups } from "./domain/users/signup-verification.ts";
 import { type ReconciledSettings, reconcileSharedSettings } from "./shared-settings.ts";
 import { type OpenStoreOptions, openStore } from "./store/open-store.ts";
 

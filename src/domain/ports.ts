@@ -5,11 +5,11 @@
  */
 import type { AuditEntry, AuditHead, AuditInput, AuditQuery } from "./audit/audit-chain.ts";
 import type { EventRecord } from "./events/user-event.ts";
-import type { PendingSignupRecord } from "./users/pending-signup.ts";
 import type { RecoveryLinkRecord } from "./recovery/recovery-link.ts";
 import type { SessionRecord } from "./sessions/session-record.ts";
 import type { ApiTokenRecord } from "./tokens/api-token.ts";
 import type { TokenAuthenticated } from "./tokens/token-check.ts";
+import type { PendingSignupRecord } from "./users/pending-signup.ts";
 import type { Role } from "./users/role.ts";
 import type { SignedInUser, UserRecord, UserStatus } from "./users/user.ts";
 import type {

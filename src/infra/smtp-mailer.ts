@@ -1,5 +1,5 @@
 import { createTransport } from "nodemailer";
-import type { MailMessage, Mailer } from "../domain/ports.ts";
+import type { Mailer, MailMessage } from "../domain/ports.ts";
 import type { SmtpTarget } from "./smtp-url.ts";
 
 /**
@@ -41,7 +41,10 @@ export function createSmtpMailer(target: SmtpTarget, options: SmtpMailerOptions)
     async send(message: MailMessage): Promise<void> {
       let timer: NodeJS.Timeout | undefined;
       const expired = new Promise<never>((_resolve, reject) => {
-        timer = setTimeout(() => reject(Object.assign(new Error("mail send timed out"), { code: "ETIMEDOUT" })), timeout);
+        timer = setTimeout(
+          () => reject(Object.assign(new Error("mail send timed out"), { code: "ETIMEDOUT" })),
+          timeout,
+        );
       });
       try {
         await Promise.race([

@@ -50,9 +50,11 @@ export function parseSmtpUrl(text: string): ParsedSmtpUrl {
 
 /** `address@example.com` or `Name <address@example.com>`; no line breaks (a header value) or angle brackets inside. */
 const bareAddress = /^[^\s@<>"(),;:\\[\]]+@[^\s@<>"(),;:\\[\]]+\.[^\s@<>"(),;:\\[\]]+$/;
-const namedAddress = /^([^<>"\r\n\u0000-\u001f\u007f]{1,100}) <([^<>]+)>$/;
+const namedAddress = /^([^<>"\p{Cc}]{1,100}) <([^<>]+)>$/u;
 
-export type ParsedMailFrom = { readonly ok: true; readonly from: string } | { readonly ok: false; readonly problem: string };
+export type ParsedMailFrom =
+  | { readonly ok: true; readonly from: string }
+  | { readonly ok: false; readonly problem: string };
 
 export function parseMailFrom(text: string): ParsedMailFrom {
   const value = text.trim();

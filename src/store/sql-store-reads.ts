@@ -9,11 +9,11 @@ import type {
   UserListQuery,
 } from "../domain/ports.ts";
 import type { RecoveryLinkRecord } from "../domain/recovery/recovery-link.ts";
-import type { PendingSignupRecord } from "../domain/users/pending-signup.ts";
 import type { SessionRecord } from "../domain/sessions/session-record.ts";
 import type { ApiTokenRecord } from "../domain/tokens/api-token.ts";
 import type { TokenAuthenticated } from "../domain/tokens/token-check.ts";
 import { searchKey } from "../domain/users/email.ts";
+import type { PendingSignupRecord } from "../domain/users/pending-signup.ts";
 import type { UserRecord } from "../domain/users/user.ts";
 import { getAuditHead, listAudit, readAuditChain } from "./audit-queries.ts";
 import { getEventsPrunedThrough, listEvents } from "./event-queries.ts";

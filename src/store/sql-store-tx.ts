@@ -13,12 +13,17 @@ import type { EndpointChanges, WebhookEndpointRecord } from "../domain/webhooks/
 import { appendAudit, eraseAuditNotesMentioning } from "./audit-queries.ts";
 import { insertEvents } from "./event-queries.ts";
 import {
+  deletePendingSignup,
+  deletePendingSignupsFor,
+  lockPendingSignup,
+  replacePendingSignup,
+} from "./pending-signup-queries.ts";
+import {
   deleteRecoveryLink,
   deleteUserRecoveryLinks,
   lockRecoveryLink,
   replaceRecoveryLink,
 } from "./recovery-queries.ts";
-import { deletePendingSignup, deletePendingSignupsFor, lockPendingSignup, replacePendingSignup } from "./pending-signup-queries.ts";
 import { apiTokenColumns, sessionColumns, toUser, type UserRow, userColumns } from "./rows.ts";
 import type { Dialect, SqlExecutor, SqlParam } from "./sql-engine.ts";
 import { SqlStoreReads } from "./sql-store-reads.ts";

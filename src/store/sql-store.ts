@@ -17,10 +17,10 @@ import type {
   UserListQuery,
 } from "../domain/ports.ts";
 import type { RecoveryLinkRecord } from "../domain/recovery/recovery-link.ts";
-import type { PendingSignupRecord } from "../domain/users/pending-signup.ts";
 import type { SessionRecord } from "../domain/sessions/session-record.ts";
 import type { ApiTokenRecord } from "../domain/tokens/api-token.ts";
 import type { TokenAuthenticated } from "../domain/tokens/token-check.ts";
+import type { PendingSignupRecord } from "../domain/users/pending-signup.ts";
 import type { UserRecord } from "../domain/users/user.ts";
 import { pruneEvents } from "./event-queries.ts";
 import { deleteExpiredPendingSignups } from "./pending-signup-queries.ts";

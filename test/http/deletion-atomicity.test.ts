@@ -16,11 +16,11 @@ import type {
   UserConditionQuery,
   UserListQuery,
 } from "../../src/domain/ports.ts";
-import type { PendingSignupRecord } from "../../src/domain/users/pending-signup.ts";
 import type { RecoveryLinkRecord } from "../../src/domain/recovery/recovery-link.ts";
 import type { SessionRecord } from "../../src/domain/sessions/session-record.ts";
 import type { ApiTokenRecord } from "../../src/domain/tokens/api-token.ts";
 import type { TokenAuthenticated } from "../../src/domain/tokens/token-check.ts";
+import type { PendingSignupRecord } from "../../src/domain/users/pending-signup.ts";
 import type { UserRecord } from "../../src/domain/users/user.ts";
 import { createSignedInUser, createUser, signInMany } from "../support/accounts.ts";
 import { startTestApp, type TestApp } from "../support/app.ts";

@@ -1,4 +1,4 @@
-import type { MailKind, MailMessage, Mailer } from "../ports.ts";
+import type { Mailer, MailKind, MailMessage } from "../ports.ts";
 
 /**
  * @module

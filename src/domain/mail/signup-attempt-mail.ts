@@ -13,7 +13,7 @@ export function signupAttemptMail(to: string, signInUrl: string): MailMessage {
       "Someone tried to create an account with this address, which already has one. No account was created",
       "and nothing about yours has changed.",
       "",
-      "If it was you: sign in instead, or use \"Forgot password?\" on the sign-in page:",
+      'If it was you: sign in instead, or use "Forgot password?" on the sign-in page:',
       signInUrl,
       "",
       "If it was not you, you can ignore this message.",

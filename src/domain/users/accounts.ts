@@ -94,7 +94,10 @@ export async function createAccount(
         action: "user.create",
         outcome: "success",
         targetId: user.id,
-        details: { role: user.role, ...(account.password === null && account.passwordHash === undefined ? { password: false } : {}) },
+        details: {
+          role: user.role,
+          ...(account.password === null && account.passwordHash === undefined ? { password: false } : {}),
+        },
       }),
     );
     await recordEvents(tx, deps, actor, audit, [{ type: "user.created", userId: user.id }]);

@@ -5,8 +5,8 @@ import { type Ok, type Refusal, refuse } from "../errors.ts";
 import { signupAttemptMail } from "../mail/signup-attempt-mail.ts";
 import { signupVerificationMail } from "../mail/signup-verification-mail.ts";
 import type { StoreTx } from "../ports.ts";
-import { secretMatches } from "../sessions/session-token.ts";
 import type { StartedSession } from "../sessions/session-lifecycle.ts";
+import { secretMatches } from "../sessions/session-token.ts";
 import { createAccount, findUserByEmail } from "./accounts.ts";
 import { parseEmail } from "./email.ts";
 import { checkPassword } from "./password-policy.ts";
@@ -40,7 +40,6 @@ const anonymous: Actor = { type: "anonymous" };
 export async function requestSignUp(
   deps: Deps,
   input: { readonly email: string; readonly password: string; readonly name?: string; readonly allowed: boolean },
-  meta: RequestMeta,
 ): Promise<Ok<{ message: string }> | Refusal> {
   if (!deps.signupOpen) return refuse("SIGNUP_CLOSED");
   const mailer = deps.mailer;
