@@ -218,10 +218,11 @@ for (const engine of engines) {
     });
   });
 
-  describe(`forgot password without SMTP (${engine})`, () => {
+  // Pages and a route that touch no store: one engine is enough.
+  describe(`without SMTP, sign-up closed (${engine})`, { skip: engine !== engines[0] }, () => {
     let t: TestApp;
     before(async () => {
-      t = await startTestApp(engine);
+      t = await startTestApp(engine, { signupOpen: false });
     });
     after(() => t.close());
 
@@ -237,6 +238,13 @@ for (const engine of engines) {
       const advice = await t.client().get("/forgot-password");
       assert.match(advice.body, /Ask an administrator for a recovery link/);
       assert.doesNotMatch(advice.body, /<form[^>]*action="\/forgot-password"/);
+    });
+
+    test("closed sign-up: the /signup page is a sentence, no form", async () => {
+      const page = await t.client().get("/signup");
+      assert.equal(page.statusCode, 200);
+      assert.match(page.body, /does not take new sign-ups/);
+      assert.doesNotMatch(page.body, /<form[^>]*action="\/signup"/);
     });
   });
 }
