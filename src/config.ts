@@ -6,6 +6,7 @@ import { type AllowedHost, type AllowedHosts, canonicalHost } from "./http/allow
 import { type AuthzRule, parseAuthzRules } from "./http/authz-rules.ts";
 import { parseTrustedProxies, type TrustedProxies } from "./http/trusted-proxies.ts";
 import { makePrivateDirectory } from "./infra/private-files.ts";
+import { parseMailFrom, parseSmtpUrl, type SmtpTarget } from "./infra/smtp-url.ts";
 import { type SharedSettingName, sharedSettingNames, sharedSettingRules } from "./shared-setting-rules.ts";
 import { parseDatabaseUrl } from "./store/database-url.ts";
 import type { DatabaseLocation } from "./store/open-store.ts";
@@ -109,6 +110,28 @@ const schema = z.object({
   PASSWORD_HASH_CONCURRENCY: wholeNumber(1, 256).optional(),
   LOG_REQUESTS: booleanFlag.default(false),
   LOG_LEVEL: z.enum(logLevels).default("info"),
+  // Mail (infra/smtp-url.ts): off unless SMTP_URL is set; never echoed, its password least of all.
+  SMTP_URL: z
+    .string()
+    .trim()
+    .optional()
+    .transform((value, context): SmtpTarget | undefined => {
+      if (value === undefined || value === "") return undefined;
+      const parsed = parseSmtpUrl(value);
+      if (parsed.ok) return parsed.target;
+      context.addIssue({ code: "custom", message: parsed.problem });
+      return z.NEVER;
+    }),
+  MAIL_FROM: z
+    .string()
+    .optional()
+    .transform((value, context): string | undefined => {
+      if (value === undefined || value.trim() === "") return undefined;
+      const parsed = parseMailFrom(value);
+      if (parsed.ok) return parsed.from;
+      context.addIssue({ code: "custom", message: parsed.problem });
+      return z.NEVER;
+    }),
 });
 
 /** Every environment variable the configuration reads (docs/configuration.md documents each). */
@@ -158,6 +181,13 @@ export interface Config {
   readonly logLevel: LogLevel;
   /** Per-request log lines (fastify's "incoming request" / "request completed"), at info level. */
   readonly logRequests: boolean;
+  /** SMTP_URL and MAIL_FROM: the mail server and the sender; null (no e-mail at all) when SMTP_URL is unset. */
+  readonly mail: MailSettings | null;
+}
+
+export interface MailSettings {
+  readonly smtp: SmtpTarget;
+  readonly from: string;
 }
 
 export class ConfigError extends Error {
@@ -183,6 +213,11 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
   const publicUrl = new URL(values.PUBLIC_URL ?? `http://${urlHost(values.HOST)}:${values.PORT}`);
   const cookieDomain = values.COOKIE_DOMAIN === undefined ? null : checkedCookieDomain(values.COOKIE_DOMAIN, publicUrl);
   const dataDir = resolve(values.DATA_DIR);
+  if (values.SMTP_URL !== undefined && values.MAIL_FROM === undefined) {
+    throw new ConfigError(
+      "Invalid configuration:\n  MAIL_FROM: is required when SMTP_URL is set (the sender's address)",
+    );
+  }
   const secret = values.GATEHOUSE_SECRET === undefined ? readOrCreateSecret(dataDir) : null;
   return Object.freeze({
     database: values.DATABASE_URL ?? ({ kind: "sqlite", path: join(dataDir, "gatehouse.sqlite") } as const),
@@ -211,6 +246,10 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
     passwordHashConcurrency: values.PASSWORD_HASH_CONCURRENCY,
     logLevel: values.LOG_LEVEL,
     logRequests: values.LOG_REQUESTS,
+    mail:
+      values.SMTP_URL === undefined || values.MAIL_FROM === undefined
+        ? null
+        : Object.freeze({ smtp: values.SMTP_URL, from: values.MAIL_FROM }),
   });
 }
 

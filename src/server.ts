@@ -8,14 +8,17 @@ import { DenialBudget, type DenialLimits } from "./domain/audit/denial-budget.ts
 import { purgeDueUsers } from "./domain/deletion/delete-user.ts";
 import type { Deps } from "./domain/deps.ts";
 import { pruneOldEvents } from "./domain/events/event-feed.ts";
-import type { Clock, PasswordHasher, Store } from "./domain/ports.ts";
+import { MailQueue } from "./domain/mail/mail-queue.ts";
+import type { Clock, Mailer, PasswordHasher, Store } from "./domain/ports.ts";
 import type { SessionLifetimes } from "./domain/sessions/session-record.ts";
 import { sweepIdleSessions } from "./domain/sessions/session-sweep.ts";
+import { sweepExpiredSignups } from "./domain/users/signup-verification.ts";
 import { startDeliveryWorker, type WorkerSettings } from "./domain/webhooks/delivery-worker.ts";
 import { pruneDeliveryLog } from "./domain/webhooks/webhook-log.ts";
 import type { AppOptions } from "./http/app-options.ts";
 import { createArgon2Hasher, owaspArgon2id } from "./infra/argon2-hasher.ts";
 import { deriveKey } from "./infra/keys.ts";
+import { createSmtpMailer } from "./infra/smtp-mailer.ts";
 import { systemClock, systemRandom } from "./infra/system.ts";
 import { createWebhookSender } from "./infra/webhook-sender.ts";
 import { type ReconciledSettings, reconcileSharedSettings } from "./shared-settings.ts";
@@ -36,7 +39,12 @@ export interface DepsOverrides {
    * stops it. "report": only reported (the `gatehouse settings` commands, which exist to resolve that).
    */
   readonly sharedSettings?: "enforce" | "report";
+  /** The mail transport in place of the SMTP one (when SMTP_URL is set); tests use the real one. */
+  readonly mailer?: Mailer;
 }
+
+/** One whole send (connect, greeting, exchange) is given this long before it counts as failed. */
+const mailSendTimeoutMs = 30_000;
 
 /**
  * The session lifetimes a configuration gives. Last-seen is written at most once a minute and at least ten
@@ -82,6 +90,14 @@ export async function openDeps(given: Config, overrides: DepsOverrides = {}) {
     auditSealer,
     denials: new DenialBudget(clock, overrides.denialLimits),
     auditPseudonym: createAuditPseudonymizer(deriveKey(config.secret, "audit-pseudonym")),
+    mailer:
+      config.mail === null
+        ? null
+        : new MailQueue(
+            overrides.mailer ??
+              createSmtpMailer(config.mail.smtp, { from: config.mail.from, sendTimeoutMs: mailSendTimeoutMs }),
+          ),
+    publicUrl: config.publicUrl,
   };
   return { deps, store, migrations, emailBackfill, config, sharedDisagreements: shared.disagreements };
 }
@@ -143,6 +159,8 @@ export async function startServer(given: Config): Promise<RunningServer> {
       redact: [...logRedactions],
     },
   });
+  // A message that could not be sent: its kind and an error code, never its link nor its recipient.
+  deps.mailer?.reportTo((failure) => app.log.error(failure, "mail not sent"));
   if (migrations.applied.length > 0) app.log.info({ applied: migrations.applied }, "database migrated");
   if (emailBackfill.filled > 0 || emailBackfill.rewritten > 0) {
     app.log.info(
@@ -179,6 +197,8 @@ export async function startServer(given: Config): Promise<RunningServer> {
         if (purged > 0) app.log.info({ purged }, "purged accounts past their deletion grace period");
         const pruned = await pruneOldEvents(deps);
         if (pruned > 0) app.log.info({ pruned }, "pruned events past their retention");
+        const signups = await sweepExpiredSignups(deps);
+        if (signups > 0) app.log.info({ signups }, "deleted sign-ups never verified within their lifetime");
         const deliveries = await pruneDeliveryLog(deps);
         if (deliveries > 0) app.log.info({ deliveries }, "pruned webhook deliveries of pruned events");
       })
@@ -202,6 +222,7 @@ export async function startServer(given: Config): Promise<RunningServer> {
       await webhooks.stop();
       deps.webhookSender.close();
       await app.close();
+      await deps.mailer?.close();
       await store.close();
     },
   };

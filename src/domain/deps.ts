@@ -1,6 +1,7 @@
 import type { AuditSealer } from "./audit/audit-chain.ts";
 import type { AuditPseudonymizer } from "./audit/audit-pseudonym.ts";
 import type { DenialBudget } from "./audit/denial-budget.ts";
+import type { MailQueue } from "./mail/mail-queue.ts";
 import type { Clock, PasswordHasher, Random, Store, WebhookSender } from "./ports.ts";
 import type { SessionLifetimes } from "./sessions/session-record.ts";
 
@@ -26,4 +27,11 @@ export interface Deps {
   readonly denials: DenialBudget;
   /** Stands in for an id from a request that names no user: probes correlate, their text is not kept. */
   readonly auditPseudonym: AuditPseudonymizer;
+  /**
+   * E-mail (SMTP_URL): jobs that build and send a message after the answer (domain/mail/mail-queue.ts);
+   * null when no mail server is configured, and then nothing offers or needs e-mail.
+   */
+  readonly mailer: MailQueue | null;
+  /** PUBLIC_URL: the links an e-mail holds point at it. */
+  readonly publicUrl: URL;
 }

@@ -20,6 +20,10 @@ export const errorCodes = {
     status: 400,
     title: "This recovery link is not valid: it may have expired or been used. Ask for a new one.",
   },
+  SIGNUP_LINK_INVALID: {
+    status: 400,
+    title: "This sign-up link is not valid: it may have expired or been used. Sign up again.",
+  },
   AMBIGUOUS_CREDENTIALS: { status: 400, title: "Send a session cookie or an API token, not both." },
   UNAUTHENTICATED: { status: 401, title: "Sign in to continue." },
   INVALID_TOKEN: { status: 401, title: "The API token is missing, malformed, unknown, expired or revoked." },
@@ -31,6 +35,10 @@ export const errorCodes = {
   REAUTH_REQUIRED: { status: 403, title: "Confirm your password to do this." },
   CSRF_REJECTED: { status: 403, title: "The request was refused as a possible cross-site request forgery." },
   NOT_FOUND: { status: 404, title: "Nothing is here." },
+  MAIL_NOT_CONFIGURED: {
+    status: 404,
+    title: "This server sends no e-mail: ask an administrator for a recovery link.",
+  },
   SESSION_NOT_FOUND: { status: 404, title: "No such session." },
   TOKEN_NOT_FOUND: { status: 404, title: "No such API token." },
   USER_NOT_FOUND: { status: 404, title: "No such user." },

@@ -9,6 +9,7 @@ import type { RecoveryLinkRecord } from "./recovery/recovery-link.ts";
 import type { SessionRecord } from "./sessions/session-record.ts";
 import type { ApiTokenRecord } from "./tokens/api-token.ts";
 import type { TokenAuthenticated } from "./tokens/token-check.ts";
+import type { PendingSignupRecord } from "./users/pending-signup.ts";
 import type { Role } from "./users/role.ts";
 import type { SignedInUser, UserRecord, UserStatus } from "./users/user.ts";
 import type {
@@ -110,6 +111,8 @@ export interface StoreReads {
   getApiTokenAndUser(tokenId: string): Promise<TokenAuthenticated | null>;
   /** A user's tokens, newest first, expired ones included (they are listed until revoked). */
   listUserApiTokens(userId: string): Promise<ApiTokenRecord[]>;
+  /** A pending sign-up by its link's id (expired ones included: the caller judges). */
+  getPendingSignup(id: string): Promise<PendingSignupRecord | null>;
   /** A recovery link by its id (expired ones included: the caller judges). */
   getRecoveryLink(id: string): Promise<RecoveryLinkRecord | null>;
   countUsers(): Promise<number>;
@@ -153,8 +156,9 @@ export interface StoreWrites {
   /** Undoes scheduleErasure: the status from before, no purge time. */
   cancelErasure(id: string, now: number): Promise<void>;
   /**
-   * Removes the user row and, by cascade, everything it owns, and every audit note that mentions the
-   * user's e-mail address (the chain keeps those notes' MACs and stays verifiable).
+   * Removes the user row and, by cascade, everything it owns, every audit note that mentions the user's
+   * e-mail address (the chain keeps those notes' MACs and stays verifiable), and any pending sign-up for
+   * the address's key.
    */
   eraseUser(id: string): Promise<boolean>;
   /**
@@ -184,6 +188,12 @@ export interface StoreWrites {
   deleteRecoveryLink(id: string): Promise<boolean>;
   /** Every recovery link of the user (at most one); returns how many. */
   deleteUserRecoveryLinks(userId: string): Promise<number>;
+  /** The address's pending sign-up (domain/users/pending-signup.ts), replacing any earlier one for its key. */
+  replacePendingSignup(record: PendingSignupRecord): Promise<void>;
+  /** Row-locks a pending sign-up for the rest of the transaction; null when there is none (used, replaced, swept). */
+  lockPendingSignup(id: string): Promise<PendingSignupRecord | null>;
+  /** Consumes a pending sign-up: false when it was already gone. */
+  deletePendingSignup(id: string): Promise<boolean>;
   appendAudit(entry: AuditInput): Promise<AuditEntry>;
   /** An act's events, after its audit row in the same transaction (domain/events/record-events.ts). */
   insertEvents(events: readonly EventRecord[]): Promise<void>;
@@ -214,6 +224,22 @@ export interface StoreWrites {
 }
 
 export type StoreTx = StoreReads & StoreWrites;
+
+/** The kinds of e-mail Gatehouse sends (one file under domain/mail/ builds each). */
+export type MailKind = "password_reset" | "signup_verification" | "signup_attempt";
+
+/** One e-mail: plain text, to one recipient, an address Gatehouse checked (never a header value someone typed). */
+export interface MailMessage {
+  readonly kind: MailKind;
+  readonly to: string;
+  readonly subject: string;
+  readonly text: string;
+}
+
+/** The mail transport (infra/smtp-mailer.ts): resolves once the server accepted the message, rejects otherwise. */
+export interface Mailer {
+  send(message: MailMessage): Promise<void>;
+}
 
 /** One signed POST to a webhook endpoint (infra/webhook-sender.ts applies the SSRF rules); never throws. */
 export interface WebhookSender {
@@ -274,6 +300,8 @@ export interface Store extends StoreReads {
    * of its own; returns how many. Used by the sweeper (domain/sessions/session-sweep.ts), batch after batch.
    */
   deleteIdleSessions(idleSince: number, limit: number): Promise<number>;
+  /** Deletes up to `limit` pending sign-ups past their expiry, as one short write of its own; returns how many. */
+  deleteExpiredPendingSignups(now: number, limit: number): Promise<number>;
   /** Throttled last-seen update; a single statement, outside any transaction. */
   touchSession(id: string, now: number): Promise<void>;
   /** A token's last use (at most once a minute per token, token-check.ts); one statement, outside any transaction. */

@@ -13,7 +13,7 @@ import { authzRoutes } from "./routes/authz-routes.ts";
 import { eventRoutes } from "./routes/event-routes.ts";
 import { healthRoutes } from "./routes/health-routes.ts";
 import { openApiRoutes } from "./routes/openapi-routes.ts";
-import { recoveryAdminRoutes, recoveryPublicRoutes } from "./routes/recovery-routes.ts";
+import { forgotPasswordRoutes, recoveryAdminRoutes, recoveryPublicRoutes } from "./routes/recovery-routes.ts";
 import { tokenRoutes } from "./routes/token-routes.ts";
 import { webhookRoutes } from "./routes/webhook-routes.ts";
 import { scimBasePath } from "./scim/scim-path.ts";
@@ -28,6 +28,7 @@ export async function registerApiRoutes(
   await app.register(routeGroup("public", (group) => openApiRoutes(group)));
   await app.register(routeGroup("public", (group) => authRoutes(group, context)));
   await app.register(routeGroup("public", (group) => recoveryPublicRoutes(group, context)));
+  await app.register(routeGroup("public", (group) => forgotPasswordRoutes(group, context)));
   // Public: it reads request.auth and answers a missing session itself (401 + Location, or a redirect).
   await app.register(routeGroup("public", (group) => authzRoutes(group, context)));
   // Given the token guard only to refuse tokens plainly: a caller's own account and sessions need a session.

@@ -26,6 +26,10 @@ export interface Limits {
   /** Failed API-token authentications per client address per minute; past it every bearer request waits. */
   readonly failedTokensPerAddressPerMinute: number;
   readonly bodyLimitBytes: number;
+  /** "Forgot password?" requests per client address per minute; past it 429 for every address alike. */
+  readonly mailRequestsPerAddressPerMinute: number;
+  /** E-mails to one address (its key) per hour, whatever the kind; past it the same answer and no mail. */
+  readonly mailsPerRecipientPerHour: number;
 }
 
 export const defaultLimits: Limits = {
@@ -37,6 +41,8 @@ export const defaultLimits: Limits = {
   accountActsPerAddressPerMinute: 100,
   failedTokensPerAddressPerMinute: 20,
   bodyLimitBytes: 16 * 1024,
+  mailRequestsPerAddressPerMinute: 10,
+  mailsPerRecipientPerHour: 3,
 };
 
 export interface AppOptions {

@@ -9,6 +9,7 @@ import type { FastifyReply, FastifyRequest } from "fastify";
 import { deleteOwnAccount } from "../domain/deletion/delete-user.ts";
 import { logOut, presentedSessionId, revokeOwnSession } from "../domain/sessions/session-lifecycle.ts";
 import { changePassword, logIn, signUp } from "../domain/users/accounts.ts";
+import { verifySignUp } from "../domain/users/signup-verification.ts";
 import { ownPasswordCheck, throttledPasswordCheck } from "./password-throttle.ts";
 import { authOf } from "./request-auth.ts";
 import { requestMeta } from "./request-meta.ts";
@@ -38,6 +39,13 @@ export class ClientSession {
 
   async signUp(account: { email: string; password: string; name?: string }) {
     const result = await signUp(this.#context.deps, account, requestMeta(this.#request), this.#presentedSessionId());
+    if (result.ok) setSessionCookie(this.#reply, this.#context.cookie, result.started.token);
+    return result;
+  }
+
+  /** A sign-up's e-mailed link used: the account created and this client signed in to it. */
+  async verifySignUp(link: string) {
+    const result = await verifySignUp(this.#context.deps, link, requestMeta(this.#request), this.#presentedSessionId());
     if (result.ok) setSessionCookie(this.#reply, this.#context.cookie, result.started.token);
     return result;
   }

@@ -25,3 +25,6 @@ export const passwordChangeFields = { currentPassword: passwordField, newPasswor
  * the same refusal as an expired or used one (domain/recovery/redeem-recovery.ts), never a schema error.
  */
 export const recoveryLinkField = z.string().max(16 * 1024);
+
+/** A sign-up link as sent: any bounded text, so a malformed one gets SIGNUP_LINK_INVALID like a used one. */
+export const signupLinkField = z.string().max(1_000);

@@ -45,6 +45,10 @@ export function routeContextFor(app: FastifyInstance, options: AppOptions, limit
     signupRateLimit: signupRateLimit(throttles),
     accountActLimit: accountActLimit(app, limits, clock),
     tokens: (channel) => (request) => authenticateBearer(bearer, request, channel),
+    mail: {
+      perClient: new LoginThrottle(clock, limits.mailRequestsPerAddressPerMinute, 60_000),
+      perRecipient: new LoginThrottle(clock, limits.mailsPerRecipientPerHour, 3_600_000),
+    },
   };
 }
 

@@ -3,6 +3,7 @@ import type { Deps } from "../domain/deps.ts";
 import type { TokenChannel } from "../domain/tokens/api-token.ts";
 import type { AllowedHosts } from "./allowed-hosts.ts";
 import type { AuthzRule } from "./authz-rules.ts";
+import type { MailThrottles } from "./mail-throttle.ts";
 import type { PasswordThrottles } from "./password-throttle.ts";
 import type { TokenGuard } from "./route-policy.ts";
 import type { SessionCookie } from "./session-cookie.ts";
@@ -31,6 +32,8 @@ export interface RouteContext {
   readonly signupRateLimit: preHandlerAsyncHookHandler;
   /** Per-account limit on the audited acts every signed-in user may do to their own account. */
   readonly accountActLimit: preHandlerAsyncHookHandler;
+  /** The mail budgets (http/mail-throttle.ts): requests per client address, messages per recipient. */
+  readonly mail: MailThrottles;
   /** The bearer check for a token-accepting group on a channel (http/bearer-auth.ts), one failure budget per app. */
   readonly tokens: (channel: TokenChannel) => TokenGuard;
 }

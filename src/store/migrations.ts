@@ -262,4 +262,25 @@ export const migrations: readonly Migration[] = [
       )${d.strictTable};
     `,
   },
+  {
+    version: 10,
+    name: "pending sign-ups",
+    // docs/recovery.md "Sign-up with e-mail verification": a sign-up waiting for its link to be used (with mail
+    // configured, no account exists before that). One per address key (UNIQUE: the newest replaces older ones);
+    // only the link secret's SHA-256 and the password's hash are stored. Swept once expired; an erasure deletes
+    // the rows for the erased address's key.
+    sql: (d) => `
+      CREATE TABLE pending_signups (
+        id TEXT PRIMARY KEY,
+        email_key TEXT NOT NULL UNIQUE,
+        email TEXT NOT NULL,
+        name TEXT NOT NULL,
+        password_hash TEXT NOT NULL,
+        secret_hash TEXT NOT NULL,
+        created_at ${d.bigint} NOT NULL,
+        expires_at ${d.bigint} NOT NULL
+      )${d.strictTable};
+      CREATE INDEX pending_signups_expires_at ON pending_signups (expires_at);
+    `,
+  },
 ];

@@ -13,9 +13,11 @@ import type { SessionRecord } from "../domain/sessions/session-record.ts";
 import type { ApiTokenRecord } from "../domain/tokens/api-token.ts";
 import type { TokenAuthenticated } from "../domain/tokens/token-check.ts";
 import { searchKey } from "../domain/users/email.ts";
+import type { PendingSignupRecord } from "../domain/users/pending-signup.ts";
 import type { UserRecord } from "../domain/users/user.ts";
 import { getAuditHead, listAudit, readAuditChain } from "./audit-queries.ts";
 import { getEventsPrunedThrough, listEvents } from "./event-queries.ts";
+import { getPendingSignup } from "./pending-signup-queries.ts";
 import { getRecoveryLink } from "./recovery-queries.ts";
 import {
   type ApiTokenRow,
@@ -76,6 +78,10 @@ export class SqlStoreReads implements StoreReads {
   async getApiTokenAndUser(tokenId: string): Promise<TokenAuthenticated | null> {
     const values = await this.db.getValues(tokenCheckSql, [tokenId]);
     return values === undefined ? null : toTokenAndUser(values);
+  }
+
+  getPendingSignup(id: string): Promise<PendingSignupRecord | null> {
+    return getPendingSignup(this.db, id);
   }
 
   getRecoveryLink(id: string): Promise<RecoveryLinkRecord | null> {

@@ -6,11 +6,18 @@ import type { SessionRecord } from "../domain/sessions/session-record.ts";
 import type { ApiTokenRecord } from "../domain/tokens/api-token.ts";
 import { searchKey } from "../domain/users/email.ts";
 import { emailSkeleton } from "../domain/users/email-skeleton.ts";
+import type { PendingSignupRecord } from "../domain/users/pending-signup.ts";
 import type { UserRecord } from "../domain/users/user.ts";
 import type { AttemptRecord, DeliveryRecord, FinishedAttempt } from "../domain/webhooks/webhook-delivery.ts";
 import type { EndpointChanges, WebhookEndpointRecord } from "../domain/webhooks/webhook-endpoint.ts";
 import { appendAudit, eraseAuditNotesMentioning } from "./audit-queries.ts";
 import { insertEvents } from "./event-queries.ts";
+import {
+  deletePendingSignup,
+  deletePendingSignupsFor,
+  lockPendingSignup,
+  replacePendingSignup,
+} from "./pending-signup-queries.ts";
 import {
   deleteRecoveryLink,
   deleteUserRecoveryLinks,
@@ -62,6 +69,18 @@ export class SqlStoreTx extends SqlStoreReads implements StoreTx {
 
   deleteUserRecoveryLinks(userId: string): Promise<number> {
     return deleteUserRecoveryLinks(this.db, userId);
+  }
+
+  replacePendingSignup(record: PendingSignupRecord): Promise<void> {
+    return replacePendingSignup(this.db, record);
+  }
+
+  lockPendingSignup(id: string): Promise<PendingSignupRecord | null> {
+    return lockPendingSignup(this.db, this.dialect, id);
+  }
+
+  deletePendingSignup(id: string): Promise<boolean> {
+    return deletePendingSignup(this.db, id);
   }
 
   insertEvents(events: readonly EventRecord[]): Promise<void> {
@@ -190,6 +209,8 @@ export class SqlStoreTx extends SqlStoreReads implements StoreTx {
     // In the same transaction: notes that name the person go with them (an admin's reason for another
     // deletion may give their address).
     await eraseAuditNotesMentioning(this.db, row.email_normalized);
+    // A sign-up someone began with the address meanwhile holds it (and perhaps a name) too.
+    await deletePendingSignupsFor(this.db, row.email_normalized);
     return (await this.db.run("DELETE FROM users WHERE id = ?", [id])) === 1;
   }
 

@@ -21,8 +21,10 @@ import type { RecoveryLinkRecord } from "../domain/recovery/recovery-link.ts";
 import type { SessionRecord } from "../domain/sessions/session-record.ts";
 import type { ApiTokenRecord } from "../domain/tokens/api-token.ts";
 import type { TokenAuthenticated } from "../domain/tokens/token-check.ts";
+import type { PendingSignupRecord } from "../domain/users/pending-signup.ts";
 import type { UserRecord } from "../domain/users/user.ts";
 import { pruneEvents } from "./event-queries.ts";
+import { deleteExpiredPendingSignups } from "./pending-signup-queries.ts";
 import type { SqlEngine } from "./sql-engine.ts";
 import { SqlStoreReads } from "./sql-store-reads.ts";
 import { SqlStoreTx } from "./sql-store-tx.ts";
@@ -78,6 +80,10 @@ export class SqlStore implements Store {
 
   listUserApiTokens(userId: string): Promise<ApiTokenRecord[]> {
     return this.#reads.listUserApiTokens(userId);
+  }
+
+  getPendingSignup(id: string): Promise<PendingSignupRecord | null> {
+    return this.#reads.getPendingSignup(id);
   }
 
   getRecoveryLink(id: string): Promise<RecoveryLinkRecord | null> {
@@ -176,6 +182,10 @@ export class SqlStore implements Store {
     await this.#engine.transaction((db) => db.run("UPDATE api_tokens SET last_used_at = ? WHERE id = ?", [now, id]), {
       durable: false,
     });
+  }
+
+  deleteExpiredPendingSignups(now: number, limit: number): Promise<number> {
+    return this.#engine.transaction((db) => deleteExpiredPendingSignups(db, now, limit));
   }
 
   deleteIdleSessions(idleSince: number, limit: number): Promise<number> {

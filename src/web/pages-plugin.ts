@@ -9,6 +9,7 @@ import { adminUserPages } from "./pages/admin-user-pages.ts";
 import { apiReferencePage } from "./pages/api-reference-page.ts";
 import { auditPages } from "./pages/audit-pages.ts";
 import { authPages } from "./pages/auth-pages.ts";
+import { mailPages } from "./pages/mail-pages.ts";
 import { recoveryPages } from "./pages/recovery-pages.ts";
 import { tokenPages } from "./pages/token-pages.ts";
 import { webhookPages } from "./pages/webhook-pages.ts";
@@ -46,6 +47,7 @@ export function pagesPlugin(context: RouteContext, onAdminDenied: AdminDenial) {
         if (context.basePath !== "") group.get("/", { prefixTrailingSlash: "slash" }, home);
         authPages(group, context);
         recoveryPages(group, context);
+        mailPages(group, context);
         apiReferencePage(group, context);
       }),
     );

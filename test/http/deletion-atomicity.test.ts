@@ -20,6 +20,7 @@ import type { RecoveryLinkRecord } from "../../src/domain/recovery/recovery-link
 import type { SessionRecord } from "../../src/domain/sessions/session-record.ts";
 import type { ApiTokenRecord } from "../../src/domain/tokens/api-token.ts";
 import type { TokenAuthenticated } from "../../src/domain/tokens/token-check.ts";
+import type { PendingSignupRecord } from "../../src/domain/users/pending-signup.ts";
 import type { UserRecord } from "../../src/domain/users/user.ts";
 import { createSignedInUser, createUser, signInMany } from "../support/accounts.ts";
 import { startTestApp, type TestApp } from "../support/app.ts";
@@ -108,6 +109,14 @@ class SabotagedStore implements Store {
   listUserApiTokens(userId: string): Promise<ApiTokenRecord[]> {
     return this.#real.listUserApiTokens(userId);
   }
+  getPendingSignup(id: string): Promise<PendingSignupRecord | null> {
+    return this.#real.getPendingSignup(id);
+  }
+
+  deleteExpiredPendingSignups(now: number, limit: number): Promise<number> {
+    return this.#real.deleteExpiredPendingSignups(now, limit);
+  }
+
   getRecoveryLink(id: string): Promise<RecoveryLinkRecord | null> {
     return this.#real.getRecoveryLink(id);
   }

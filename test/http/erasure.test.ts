@@ -14,6 +14,7 @@ import { startTestApp, type TestApp } from "../support/app.ts";
 import { wholeAudit } from "../support/audit.ts";
 import { assertProblem } from "../support/http-assertions.ts";
 import { rawReads } from "../support/raw-database.ts";
+import { SmtpListener } from "../support/smtp-listener.ts";
 import { createToken } from "../support/tokens.ts";
 import { WebhookReceiver } from "../support/webhook-receiver.ts";
 
@@ -137,6 +138,43 @@ describe("erasure leaves no personal data in the SQLite files (sqlite)", () => {
       assert.deepEqual((await rawReads(t.database, ["SELECT id FROM recovery_links"]))[0], []);
     } finally {
       await t.close();
+    }
+  });
+
+  test("issue 15: no recovery-link or pending-sign-up row, nor the files, hold an erased address or name", async () => {
+    const smtp = await new SmtpListener().start();
+    const t = await startTestApp("sqlite", { smtpUrl: smtp.url });
+    try {
+      const admin = await createSignedInUser(t, "admin");
+      const tag = randomBytes(6).toString("hex");
+      const email = `pending-${tag}@example.test`;
+      const name = `Ottoline Pendleby-${tag}`;
+      // A sign-up asked for (its row holds the address and the name), then the account created another way;
+      // then a "forgot password" mail issues the account a recovery link as the system.
+      const asked = await t.client().post("/api/auth/signup", { email, password: goodPassword, name });
+      assert.equal(asked.statusCode, 202, asked.body);
+      await t.deps.mailer?.idle();
+      const person = await createUser(t, "user", email);
+      assert.equal((await t.client().post("/api/auth/forgot-password", { email })).statusCode, 202);
+      await t.deps.mailer?.idle();
+      const [pending = [], links = []] = await rawReads<{ secret_hash: string; password_hash?: string }>(t.database, [
+        "SELECT secret_hash, password_hash FROM pending_signups",
+        "SELECT secret_hash FROM recovery_links",
+      ]);
+      assert.equal(pending.length, 1);
+      assert.equal(links.length, 1);
+      const secrets = [email, name, ...pending.map((row) => row.secret_hash), ...links.map((row) => row.secret_hash)];
+      for (const secret of secrets) assert.notDeepEqual(filesHolding(t, secret), [], `on disk first: ${secret}`);
+
+      assert.equal((await adminDeletes(admin.device, person.id, "erasure request")).status, "deleted");
+      assert.deepEqual(
+        await rawReads(t.database, ["SELECT id FROM pending_signups", "SELECT id FROM recovery_links"]),
+        [[], []],
+      );
+      assertErased(t, { id: person.id, secrets });
+    } finally {
+      await t.close();
+      await smtp.stop();
     }
   });
 

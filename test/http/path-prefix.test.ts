@@ -68,6 +68,8 @@ for (const engine of engines) {
       const pages: [HttpClient, string][] = [
         [anonymous, "/login"],
         [anonymous, "/signup"],
+        [anonymous, "/forgot-password"],
+        [anonymous, `/signup/verify/ghs_${"A".repeat(22)}_${"B".repeat(43)}`],
         [anonymous, "/no-such-page"],
         [admin, "/account"],
         [admin, "/account/delete"],

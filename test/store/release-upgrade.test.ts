@@ -54,6 +54,8 @@ function depsOf(store: Store, clock: TestClock): Deps {
     auditSealer: createAuditSealer(deriveKey(schema4Secret, "audit")),
     denials: new DenialBudget(clock),
     auditPseudonym: createAuditPseudonymizer(deriveKey(schema4Secret, "audit-pseudonym")),
+    mailer: null,
+    publicUrl: new URL("http://127.0.0.1:3000"),
   };
 }
 

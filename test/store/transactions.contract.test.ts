@@ -90,6 +90,9 @@ for (const engine of engines) {
         lockRecoveryLink: true,
         deleteRecoveryLink: true,
         deleteUserRecoveryLinks: true,
+        replacePendingSignup: true,
+        lockPendingSignup: true,
+        deletePendingSignup: true,
       } satisfies Record<keyof StoreWrites, true>;
       const verbs = Object.keys(writeVerbs);
       assert.deepEqual(

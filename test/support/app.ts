@@ -23,6 +23,9 @@ import { TestClock } from "./test-clock.ts";
  * with the few overrides tests need: a clock they move, a cheap hasher, generous budgets, store options.
  */
 
+/** The sender of a test app's mail. */
+export const testMailFrom = "Gatehouse <gatehouse@example.test>";
+
 /** Cheap argon2id for tests that create many accounts; the production parameters have their own test. */
 export const fastHasher = createArgon2Hasher({ memoryCost: 1024, timeCost: 1, parallelism: 1 });
 
@@ -75,6 +78,8 @@ export interface TestAppOptions {
   readonly webhooks?: Config["webhooks"];
   /** Generous unless given: suites that are refused on purpose many times are not about the budget. */
   readonly denialLimits?: DenialLimits;
+  /** SMTP_URL (and MAIL_FROM: `Gatehouse <gatehouse@example.test>`) through the production parser; no mail unless given. */
+  readonly smtpUrl?: string;
 }
 
 export async function startTestApp(engine: EngineName, options: TestAppOptions = {}): Promise<TestApp> {
@@ -85,6 +90,7 @@ export async function startTestApp(engine: EngineName, options: TestAppOptions =
     PUBLIC_URL: options.publicUrl ?? "http://127.0.0.1:3000",
     ALLOWED_HOSTS: options.allowedHosts ?? "",
     ...(options.cookieDomain === undefined ? {} : { COOKIE_DOMAIN: options.cookieDomain }),
+    ...(options.smtpUrl === undefined ? {} : { SMTP_URL: options.smtpUrl, MAIL_FROM: testMailFrom }),
   });
   const config = testConfig(database.location, {
     publicUrl: parsed.publicUrl,
@@ -95,6 +101,7 @@ export async function startTestApp(engine: EngineName, options: TestAppOptions =
     trustProxy: options.trustProxy ?? false,
     authzRules: options.authzRules ?? [],
     logRequests: options.logRequests ?? false,
+    mail: parsed.mail,
     ...(options.webhooks === undefined ? {} : { webhooks: options.webhooks }),
   });
   const clock = new TestClock();
@@ -133,6 +140,7 @@ export async function startTestApp(engine: EngineName, options: TestAppOptions =
     client: (remoteAddress) => new HttpClient(app, remoteAddress, { basePath: basePathOf(config.publicUrl) }),
     async close() {
       await app.close();
+      await deps.mailer?.close();
       await store.close();
       await database.drop();
     },

@@ -21,6 +21,7 @@ export interface StoreSnapshot {
   readonly webhooks: readonly Record<string, unknown>[];
   readonly deliveries: readonly Record<string, unknown>[];
   readonly recoveryLinks: readonly Record<string, unknown>[];
+  readonly pendingSignups: readonly Record<string, unknown>[];
 }
 
 /**
@@ -36,16 +37,16 @@ export async function snapshotStore(t: TestApp): Promise<StoreSnapshot> {
     users.push(...page);
     if (page.length < 500) break;
   }
-  const [sessions = [], tokens = [], webhooks = [], deliveries = [], recoveryLinks = []] = await rawReads<
-    Record<string, unknown>
-  >(t.database, [
-    "SELECT id, user_id, secret_hash, created_at, authenticated_at, expires_at, ip, user_agent FROM sessions ORDER BY id",
-    "SELECT id, owner_id, name, scopes, secret_hash, created_at, expires_at FROM api_tokens ORDER BY id",
-    "SELECT * FROM webhook_endpoints ORDER BY id",
-    "SELECT * FROM webhook_deliveries ORDER BY id",
-    "SELECT * FROM recovery_links ORDER BY id",
-  ]);
-  return { users, sessions, tokens, webhooks, deliveries, recoveryLinks };
+  const [sessions = [], tokens = [], webhooks = [], deliveries = [], recoveryLinks = [], pendingSignups = []] =
+    await rawReads<Record<string, unknown>>(t.database, [
+      "SELECT id, user_id, secret_hash, created_at, authenticated_at, expires_at, ip, user_agent FROM sessions ORDER BY id",
+      "SELECT id, owner_id, name, scopes, secret_hash, created_at, expires_at FROM api_tokens ORDER BY id",
+      "SELECT * FROM webhook_endpoints ORDER BY id",
+      "SELECT * FROM webhook_deliveries ORDER BY id",
+      "SELECT * FROM recovery_links ORDER BY id",
+      "SELECT * FROM pending_signups ORDER BY id",
+    ]);
+  return { users, sessions, tokens, webhooks, deliveries, recoveryLinks, pendingSignups };
 }
 
 /**

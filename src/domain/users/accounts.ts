@@ -8,7 +8,7 @@ import type { Deps } from "../deps.ts";
 import { type Ok, type Refusal, refuse } from "../errors.ts";
 import { recordEvents } from "../events/record-events.ts";
 import { revocationFacts } from "../events/user-event.ts";
-import type { StoreReads } from "../ports.ts";
+import type { StoreReads, StoreTx } from "../ports.ts";
 import { type StartedSession, startSession } from "../sessions/session-lifecycle.ts";
 import { legacyEmailKey, normalizeEmail, parseEmail } from "./email.ts";
 import { checkPassword } from "./password-policy.ts";
@@ -29,6 +29,13 @@ export interface NewAccount {
   readonly externalId?: string;
   /** Created disabled: an identity provider may provision an account that is not active yet. */
   readonly status?: UserStatus;
+  /** The password's hash computed earlier, in place of `password` (a verified sign-up hashed it when asked). */
+  readonly passwordHash?: string;
+  /**
+   * Runs first in the creating transaction: a refusal stops the creation (what it wrote commits). A verified
+   * sign-up consumes its pending row here, so the row and the account cannot both exist.
+   */
+  readonly claim?: (tx: StoreTx) => Promise<Refusal | null>;
 }
 
 /**
@@ -52,7 +59,8 @@ export async function createAccount(
   if (weak !== null) return weak;
   // Every edge bounds a name to this; the CLI's --name is held to it here, so no account has a longer one.
   if ((account.name ?? "").trim().length > maxNameLength) return refuse("VALIDATION_FAILED", "The name is too long.");
-  const passwordHash = account.password === null ? noPasswordHash : await deps.hasher.hash(account.password);
+  const passwordHash =
+    account.passwordHash ?? (account.password === null ? noPasswordHash : await deps.hasher.hash(account.password));
   const externalId = account.externalId ?? null;
   const now = deps.clock.now();
   const user: UserRecord = {
@@ -73,6 +81,10 @@ export async function createAccount(
       const rank = checkGrantedRole(parties.actor, account.role);
       if (rank !== null) return recordDenial(deps, actor, meta, "users.create", null, rank, tx);
     }
+    if (account.claim !== undefined) {
+      const refused = await account.claim(tx);
+      if (refused !== null) return refused;
+    }
     if (externalId !== null && (await tx.getUserByExternalId(externalId)) !== null) return refuse("EXTERNAL_ID_TAKEN");
     // A concurrent creation with the same external id makes this insert fail too: answered EMAIL_TAKEN,
     // the same 409 to an identity provider (its SCIM error is `uniqueness` either way).
@@ -82,7 +94,10 @@ export async function createAccount(
         action: "user.create",
         outcome: "success",
         targetId: user.id,
-        details: { role: user.role, ...(account.password === null ? { password: false } : {}) },
+        details: {
+          role: user.role,
+          ...(account.password === null && account.passwordHash === undefined ? { password: false } : {}),
+        },
       }),
     );
     await recordEvents(tx, deps, actor, audit, [{ type: "user.created", userId: user.id }]);

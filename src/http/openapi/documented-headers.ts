@@ -100,6 +100,8 @@ export function headersOf(route: Pick<RouteOptions, "config">, status: number): 
   if (status < 200 || status >= 300) return [];
   const headers: DocumentedHeader[] = status === 201 ? ["Location"] : [];
   for (const declared of route.config?.answerHeaders ?? []) {
+    // 202: a request taken for later (sign-up with e-mail verification) starts no session.
+    if (declared === "Set-Cookie" && status === 202) continue;
     if (declared === "RateLimit") headers.push(...rateLimitHeaders);
     else if (declared === "Identity") headers.push(...identityHeaders);
     else headers.push(declared);

@@ -72,6 +72,11 @@ export const sessionsPayload = z.object({ sessions: z.array(sessionView).max(10_
 
 export const sessionsRevokedPayload = z.object({ sessionsRevoked });
 
+/** A request taken for later (forgot password, sign-up with mail): one sentence, the same whatever the address. */
+export const acceptedPayload = z.object({
+  message: z.string().max(200).describe("The same sentence whether or not the address has an account."),
+});
+
 export const userListPayload = z.object({
   users: z.array(publicUser).max(100),
   nextCursor: uuid.nullable().describe("Pass as `after` for the next page; null on the last page."),

@@ -3,12 +3,14 @@ import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { Authenticated } from "../../domain/actor.ts";
 import { reauthenticate, toSessionView } from "../../domain/sessions/session-lifecycle.ts";
+import { requestSignUp } from "../../domain/users/signup-verification.ts";
 import { toPublicUser } from "../../domain/users/user.ts";
 import { ClientSession } from "../client-session.ts";
-import { emailField, passwordField } from "../credential-fields.ts";
+import { emailField, passwordField, signupLinkField } from "../credential-fields.ts";
 import { csrfTokenFor } from "../csrf-token.ts";
 import { unwrap } from "../gatehouse-error.ts";
-import { loggedInPayload, noContent, sessionPayloadSchema } from "../openapi/response-schemas.ts";
+import { mailAllowed } from "../mail-throttle.ts";
+import { acceptedPayload, loggedInPayload, noContent, sessionPayloadSchema } from "../openapi/response-schemas.ts";
 import { ownPasswordCheck } from "../password-throttle.ts";
 import { authOf } from "../request-auth.ts";
 import { maxReturnUrlLength, returnUrl } from "../return-url.ts";
@@ -39,10 +41,11 @@ export function authRoutes(app: FastifyInstance, context: RouteContext): void {
     {
       schema: {
         operationId: "signUp",
-        summary: "Create an account and sign in (when sign-up is open)",
+        summary:
+          "Create an account (when sign-up is open). Without SMTP_URL: created at once, signed in (201). With it: 202 alike for a new and a taken address; the account is created when the e-mailed link is used",
         tags: ["auth"],
         body: signupBody,
-        response: { 201: sessionPayloadSchema },
+        response: { 201: sessionPayloadSchema, 202: acceptedPayload },
       },
       config: {
         refusals: ["SIGNUP_CLOSED", "EMAIL_TAKEN", "RATE_LIMITED"],
@@ -51,7 +54,35 @@ export function authRoutes(app: FastifyInstance, context: RouteContext): void {
       preHandler: context.signupRateLimit,
     },
     async (request, reply) => {
+      if (context.deps.mailer !== null) {
+        const allowed = mailAllowed(context, request.body.email);
+        const accepted = unwrap(await requestSignUp(context.deps, { ...request.body, allowed }));
+        return reply.code(202).send({ message: accepted.message });
+      }
       const result = unwrap(await new ClientSession(context, request, reply).signUp(request.body));
+      return reply
+        .code(201)
+        .header("Location", "/api/account")
+        .send(sessionPayload(context, { user: result.user, session: result.started.session }));
+    },
+  );
+
+  routes.post(
+    "/api/auth/signup/verify",
+    {
+      schema: {
+        operationId: "verifySignUp",
+        summary:
+          "Use a sign-up's e-mailed link: the account is created and this client signed in (the link works once)",
+        tags: ["auth"],
+        body: z.strictObject({ link: signupLinkField }),
+        response: { 201: sessionPayloadSchema },
+      },
+      config: { refusals: ["SIGNUP_LINK_INVALID", "RATE_LIMITED"], answerHeaders: ["Set-Cookie"] },
+      preHandler: context.signupRateLimit,
+    },
+    async (request, reply) => {
+      const result = unwrap(await new ClientSession(context, request, reply).verifySignUp(request.body.link));
       return reply
         .code(201)
         .header("Location", "/api/account")

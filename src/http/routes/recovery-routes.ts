@@ -1,12 +1,14 @@
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
+import { requestPasswordReset } from "../../domain/recovery/forgot-password.ts";
 import { issueRecoveryLink } from "../../domain/recovery/recovery-admin.ts";
 import { recoveryUrl } from "../../domain/recovery/recovery-link.ts";
 import { redeemRecoveryLink } from "../../domain/recovery/redeem-recovery.ts";
-import { passwordField, recoveryLinkField } from "../credential-fields.ts";
+import { emailField, passwordField, recoveryLinkField } from "../credential-fields.ts";
 import { unwrap } from "../gatehouse-error.ts";
-import { recoveryLinkPayload, sessionsRevokedPayload } from "../openapi/response-schemas.ts";
+import { mailAllowed, mailRequestLimit } from "../mail-throttle.ts";
+import { acceptedPayload, recoveryLinkPayload, sessionsRevokedPayload } from "../openapi/response-schemas.ts";
 import { throttledRecovery } from "../password-throttle.ts";
 import { userParams } from "../query-schemas.ts";
 import { requestActor } from "../request-auth.ts";
@@ -49,6 +51,35 @@ export function recoveryAdminRoutes(app: FastifyInstance, context: RouteContext)
         url: recoveryUrl(context.publicUrl, result.link),
         expiresAt: new Date(result.expiresAt).toISOString(),
       });
+    },
+  );
+}
+
+/**
+ * "Forgot password?": public; 202 with one sentence for every address (domain/recovery/forgot-password.ts).
+ * Without a mail server, MAIL_NOT_CONFIGURED: nothing is sent, an administrator issues links.
+ */
+export function forgotPasswordRoutes(app: FastifyInstance, context: RouteContext): void {
+  const routes = app.withTypeProvider<ZodTypeProvider>();
+  routes.post(
+    "/api/auth/forgot-password",
+    {
+      schema: {
+        operationId: "forgotPassword",
+        summary:
+          "Ask for a recovery link by e-mail: answered 202 alike whether or not the address has an account; only an active account is sent one (needs SMTP_URL)",
+        tags: ["auth"],
+        body: z.strictObject({ email: emailField }),
+        response: { 202: acceptedPayload },
+      },
+      config: { refusals: ["MAIL_NOT_CONFIGURED", "RATE_LIMITED"] },
+      preHandler: mailRequestLimit(context),
+    },
+    async (request, reply) => {
+      const { email } = request.body;
+      const allowed = context.deps.mailer === null ? false : mailAllowed(context, email);
+      const result = unwrap(requestPasswordReset(context.deps, { email, allowed }, requestMeta(request)));
+      return reply.code(202).send({ message: result.message });
     },
   );
 }

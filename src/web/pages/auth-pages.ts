@@ -1,8 +1,10 @@
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
+import { requestSignUp } from "../../domain/users/signup-verification.ts";
 import { ClientSession } from "../../http/client-session.ts";
 import { emailField, passwordField } from "../../http/credential-fields.ts";
+import { mailAllowed } from "../../http/mail-throttle.ts";
 import { maxReturnUrlLength } from "../../http/return-url.ts";
 import type { RouteContext } from "../../http/route-context.ts";
 import { csrfOnly } from "../form-schemas.ts";
@@ -16,6 +18,7 @@ import {
   sendFormPage,
   sendPage,
 } from "../page-support.ts";
+import { signupClosedPage, signupSentPage } from "./mail-views.ts";
 
 /** Where to go after signing in: `next`, or `rd` (the name other gateways use); checked by http/return-url.ts. */
 const returnFields = {
@@ -28,7 +31,7 @@ const credentialsForm = csrfOnly.extend({ email: emailField, password: passwordF
 const signupForm = credentialsForm.extend({ name: z.string().max(200).optional() });
 
 /** The form carries `next` only when it is a return path we would follow: a hostile one is dropped here. */
-function loginForm(page: PageContext, values: { email?: string; next?: string | null }): SafeHtml {
+function loginForm(page: PageContext, values: { email?: string; next?: string | null }, mail: boolean): SafeHtml {
   return html`<h1>Sign in</h1>
 <form class="card" method="post" action="${page.base}/login">
   ${csrfField(page)}
@@ -39,6 +42,11 @@ function loginForm(page: PageContext, values: { email?: string; next?: string | 
   <input id="password" name="password" type="password" autocomplete="current-password" required>
   <button type="submit">Sign in</button>
 </form>
+${
+  mail
+    ? html`<p><a href="${page.base}/forgot-password">Forgot password?</a></p>`
+    : html`<p>Forgot your password? <a href="${page.base}/forgot-password">Ask an administrator for a recovery link</a>.</p>`
+}
 <p>No account yet? <a href="${page.base}/signup">Sign up</a>.</p>`;
 }
 
@@ -62,6 +70,7 @@ function signupFormView(page: PageContext, values: { email?: string; name?: stri
 export function authPages(app: FastifyInstance, context: RouteContext): void {
   const routes = app.withTypeProvider<ZodTypeProvider>();
   const options = { narrow: true };
+  const mail = context.deps.mailer !== null;
 
   // The sign-in page's form may lead back to an allowed host: its CSP's form-action says so (security-headers.ts).
   routes.get(
@@ -70,7 +79,7 @@ export function authPages(app: FastifyInstance, context: RouteContext): void {
     async (request, reply) => {
       reply.headers(context.signInHeaders);
       const page = pageContext(request, context);
-      const view = loginForm(page, { next: returnUrlOf(request.query, context) });
+      const view = loginForm(page, { next: returnUrlOf(request.query, context) }, mail);
       return sendPage(reply, page, { ...options, title: "Sign in" }, view);
     },
   );
@@ -84,18 +93,16 @@ export function authPages(app: FastifyInstance, context: RouteContext): void {
     if (result.ok) return redirectAfterSignIn(reply, context, form.next ?? form.rd);
     reply.headers(context.signInHeaders);
     const page = pageContext(request, context);
-    const view = loginForm(page, { email: form.email, next: returnUrlOf(form, context) });
+    const view = loginForm(page, { email: form.email, next: returnUrlOf(form, context) }, mail);
     return sendFormPage(reply, page, { ...options, title: "Sign in" }, view, result);
   });
 
-  routes.get("/signup", async (request, reply) =>
-    sendPage(
-      reply,
-      pageContext(request, context),
-      { ...options, title: "Sign up" },
-      signupFormView(pageContext(request, context), {}),
-    ),
-  );
+  routes.get("/signup", async (request, reply) => {
+    const page = pageContext(request, context);
+    // Closed: a sentence, no form to fill in only to be refused.
+    const view = context.deps.signupOpen ? signupFormView(page, {}) : signupClosedPage(page);
+    return sendPage(reply, page, { ...options, title: "Sign up" }, view);
+  });
 
   routes.post(
     "/signup",
@@ -103,6 +110,26 @@ export function authPages(app: FastifyInstance, context: RouteContext): void {
     async (request, reply) => {
       const { email, password, name } = request.body;
       const named = name === undefined ? {} : { name };
+      if (mail) {
+        const allowed = mailAllowed(context, email);
+        const accepted = await requestSignUp(context.deps, { email, password, ...named, allowed });
+        const page = pageContext(request, context);
+        if (accepted.ok) {
+          return sendPage(
+            reply,
+            page,
+            { ...options, title: "Check your inbox" },
+            signupSentPage(page, accepted.message),
+          );
+        }
+        return sendFormPage(
+          reply,
+          page,
+          { ...options, title: "Sign up" },
+          signupFormView(page, { email, ...named }),
+          accepted,
+        );
+      }
       const result = await new ClientSession(context, request, reply).signUp({ email, password, ...named });
       if (result.ok) return redirectWithNotice(reply, context, "/account", "signed-up");
       const page = pageContext(request, context);
