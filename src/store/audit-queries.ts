@@ -33,6 +33,14 @@ export async function listAudit(db: SqlExecutor, query: AuditQuery): Promise<Aud
     where.push("a.seq < ?");
     params.push(query.before);
   }
+  if (query.from !== undefined) {
+    where.push("a.at >= ?");
+    params.push(query.from);
+  }
+  if (query.to !== undefined) {
+    where.push("a.at < ?");
+    params.push(query.to);
+  }
   const clause = where.length === 0 ? "" : `WHERE ${where.join(" AND ")}`;
   params.push(query.limit);
   const rows = await db.all<AuditRow>(`${auditSelect} ${clause} ORDER BY a.seq DESC LIMIT ?`, params);

@@ -8,7 +8,7 @@ import { problemFor } from "../http/problem-for.ts";
 import { returnUrl } from "../http/return-url.ts";
 import type { RouteContext } from "../http/route-context.ts";
 import { html } from "./html.ts";
-import { alertBox } from "./layout.ts";
+import { alertBox, restates, showsProblemCodes } from "./layout.ts";
 import { pageContext, sendPage } from "./page-support.ts";
 
 /** What an error page needs of the app: the session's token key for its sign-out form, and the origin. */
@@ -33,8 +33,20 @@ export function sendErrorPage(
 ) {
   const { status, title } = errorCodes[code];
   const page = pageContext(request, context);
-  const content = html`<h1>${friendly[status] ?? title}</h1>
-${alertBox(title, code, detail ?? null)}
+  // Said once: the heading is the refusal (its detail when that says the title more exactly); the alert
+  // below adds only what the heading does not say, and the code where codes are shown.
+  const restated = detail !== undefined && detail !== "" && restates(title, detail);
+  const heading = restated ? detail : title;
+  const more = restated || detail === undefined || detail === "" ? null : detail;
+  const showCode = showsProblemCodes(page);
+  const content = html`<h1>${heading}</h1>
+${
+  more !== null
+    ? alertBox(more, code, null, showCode)
+    : showCode
+      ? html`<p class="hint" data-code="${code}">Code: <code>${code}</code></p>`
+      : html`<div hidden data-code="${code}"></div>`
+}
 <p><a href="${page.base}${page.auth === null ? "/login" : "/account"}">Go to ${page.auth === null ? "sign in" : "your account"}</a></p>`;
   return sendPage(
     reply,

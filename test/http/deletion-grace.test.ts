@@ -37,8 +37,12 @@ for (const engine of engines) {
       assert.equal(stored?.status, "disabled");
       assert.equal(stored?.purgeAfter, now + graceMs);
       assert.deepEqual(await t.store.listUserSessions(bob.id), []);
+      // Issue 16.4: the correct password is told why (and until when); a wrong one learns nothing.
       const login = await t.client().post("/api/auth/login", { email: bob.email, password: goodPassword });
-      assertProblem(login, 401, "INVALID_CREDENTIALS");
+      assertProblem(login, 403, "ACCOUNT_DELETION_PENDING");
+      assert.match(login.json<{ detail: string }>().detail, new RegExp(new Date(now + graceMs).toISOString()));
+      const guess = await t.client().post("/api/auth/login", { email: bob.email, password: `${goodPassword}!` });
+      assertProblem(guess, 401, "INVALID_CREDENTIALS");
     });
 
     test("an account waiting for its purge cannot be re-enabled by a status change, only restored", async () => {
@@ -131,7 +135,7 @@ for (const engine of engines) {
       assert.equal((await admin.device.post(`/api/users/${mallory.id}/restore`)).statusCode, 200);
       assert.equal((await t.store.getUserById(mallory.id))?.status, "disabled");
       const login = await t.client().post("/api/auth/login", { email: mallory.email, password: goodPassword });
-      assertProblem(login, 401, "INVALID_CREDENTIALS");
+      assertProblem(login, 403, "ACCOUNT_DISABLED");
     });
   });
 }

@@ -84,6 +84,10 @@ export interface AuditQuery {
   readonly outcome?: AuditOutcome;
   /** Entries with seq below this (newest first paging). */
   readonly before?: number;
+  /** Entries at or after this instant (epoch ms). */
+  readonly from?: number;
+  /** Entries before this instant (epoch ms): a date range's end is the start of the day after it. */
+  readonly to?: number;
   readonly limit: number;
 }
 

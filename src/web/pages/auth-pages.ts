@@ -1,10 +1,12 @@
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
+import type { Refusal } from "../../domain/errors.ts";
 import { ClientSession } from "../../http/client-session.ts";
 import { emailField, passwordField } from "../../http/credential-fields.ts";
 import { maxReturnUrlLength } from "../../http/return-url.ts";
 import type { RouteContext } from "../../http/route-context.ts";
+import { dateText } from "../dates.ts";
 import { csrfOnly } from "../form-schemas.ts";
 import { html, type SafeHtml } from "../html.ts";
 import { csrfField, type PageContext } from "../layout.ts";
@@ -59,6 +61,23 @@ function signupFormView(page: PageContext, values: { email?: string; name?: stri
 <p>Already have an account? <a href="${page.base}/login">Sign in</a>.</p>`;
 }
 
+/**
+ * A sign-in refusal in the page's words: a throttle names the time to try again (the form stays, a way
+ * forward), a pending deletion the day its grace period ends, both in the pages' one date format.
+ */
+function inPageWords(refusal: Refusal, now: number): Refusal {
+  if (refusal.code === "RATE_LIMITED" && refusal.retryAfterSeconds !== undefined) {
+    return { ...refusal, detail: `Try again at ${dateText(now + refusal.retryAfterSeconds * 1000)}.` };
+  }
+  if (refusal.code === "ACCOUNT_DELETION_PENDING" && refusal.restorableUntil !== undefined) {
+    return {
+      ...refusal,
+      detail: `An administrator can restore it until ${dateText(refusal.restorableUntil)}; after that it is erased.`,
+    };
+  }
+  return refusal;
+}
+
 export function authPages(app: FastifyInstance, context: RouteContext): void {
   const routes = app.withTypeProvider<ZodTypeProvider>();
   const options = { narrow: true };
@@ -85,7 +104,8 @@ export function authPages(app: FastifyInstance, context: RouteContext): void {
     reply.headers(context.signInHeaders);
     const page = pageContext(request, context);
     const view = loginForm(page, { email: form.email, next: returnUrlOf(form, context) });
-    return sendFormPage(reply, page, { ...options, title: "Sign in" }, view, result);
+    const refusal = inPageWords(result, context.deps.clock.now());
+    return sendFormPage(reply, page, { ...options, title: "Sign in" }, view, refusal);
   });
 
   routes.get("/signup", async (request, reply) =>
