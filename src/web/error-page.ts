@@ -4,6 +4,7 @@
  */
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
 import { type ErrorCode, errorCodes } from "../domain/errors.ts";
+import { presentedSessionId } from "../domain/sessions/session-lifecycle.ts";
 import { problemFor } from "../http/problem-for.ts";
 import { returnUrl } from "../http/return-url.ts";
 import type { RouteContext } from "../http/route-context.ts";
@@ -12,7 +13,14 @@ import { alertBox, restates, showsProblemCodes } from "./layout.ts";
 import { pageContext, sendPage } from "./page-support.ts";
 
 /** What an error page needs of the app: the session's token key for its sign-out form, and the origin. */
-export type ErrorPageContext = Pick<RouteContext, "csrfKey" | "publicUrl" | "basePath" | "allowedHosts">;
+export type ErrorPageContext = Pick<RouteContext, "csrfKey" | "publicUrl" | "basePath" | "allowedHosts"> &
+  Partial<Pick<RouteContext, "cookie">>;
+
+/** A session cookie that names a session which no longer answers: it expired, or was ended. */
+function endedSession(request: FastifyRequest, context: ErrorPageContext): boolean {
+  if (context.cookie === undefined) return false;
+  return presentedSessionId(request.cookies[context.cookie.name]) !== null;
+}
 
 const friendly: Partial<Record<number, string>> = {
   400: "That request was not valid.",
@@ -68,7 +76,13 @@ export function errorPageHandler(context: ErrorPageContext) {
       // Only a page that was read (GET) is worth returning to, and only by a path the sign-in would follow.
       const back = request.method === "GET" ? returnUrl(request.url, context.publicUrl, context.allowedHosts) : null;
       const login = `${context.basePath}/login`;
-      return reply.redirect(back === null ? login : `${login}?next=${encodeURIComponent(back)}`, 303);
+      // A device whose session expired or was ended is told so on the sign-in page (issue 16.4); a visitor
+      // who never had one gets the plain page. The reason is a fixed notice, nothing reflected.
+      const query = new URLSearchParams();
+      if (back !== null) query.set("next", back);
+      if (endedSession(request, context)) query.set("notice", "session-ended");
+      const search = query.toString();
+      return reply.redirect(search === "" ? login : `${login}?${search}`, 303);
     }
     reply.headers(problem.headers);
     return sendErrorPage(request, reply, context, problem.code, problem.detail);

@@ -17,6 +17,8 @@ export interface PageContext {
 export interface PageOptions {
   readonly title: string;
   readonly narrow?: boolean;
+  /** A page of wide tables (the audit log): more of a desktop's width. */
+  readonly wide?: boolean;
   readonly alert?: SafeHtml | null;
 }
 
@@ -25,6 +27,8 @@ export const notices = {
   "signed-in": "You are signed in.",
   "signed-up": "Welcome! Your account is ready.",
   "signed-out": "You are signed out.",
+  "session-ended":
+    "Your session has ended: it expired, or it was signed out from another device, by a password change or by an administrator. Sign in again to go on.",
   "profile-saved": "Your profile is saved.",
   "password-changed": "Your password is changed. Every other device was signed out.",
   "session-revoked": "That device is signed out.",
@@ -131,7 +135,7 @@ export function layout(page: PageContext, options: PageOptions, content: SafeHtm
     <button type="submit" class="inline">Sign out</button></form>`
   }
 </header>
-<main id="main" class="${options.narrow === true ? "narrow" : ""}">
+<main id="main" class="${options.narrow === true ? "narrow" : options.wide === true ? "wide" : ""}">
 ${page.notice === null ? "" : html`<p class="notice" role="status">${page.notice}</p>`}
 ${options.alert ?? ""}
 ${content}

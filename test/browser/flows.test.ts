@@ -26,7 +26,12 @@ async function assertSignedOut(page: Page, origin: string, label: string): Promi
   assert.equal(answered(api).status, 401, `${label}: the API answers 401`);
   const response = await page.goto(`${origin}/account`);
   assert.equal(response?.status(), 200, label);
-  assert.equal(page.url(), `${origin}/login?next=%2Faccount`, `${label}: /account sends the device to sign in`);
+  assert.equal(
+    page.url(),
+    `${origin}/login?next=%2Faccount&notice=session-ended`,
+    `${label}: /account sends the device to sign in, saying why`,
+  );
+  assert.match((await page.getByRole("status").textContent()) ?? "", /Your session has ended/, label);
   assert.equal(await page.getByRole("heading", { level: 1 }).textContent(), "Sign in", label);
   const again = await fetchFromPage(page, "/api/account", { method: "GET" });
   assert.equal(answered(again).status, 401, `${label}: still 401 from the sign-in page`);
@@ -144,6 +149,10 @@ interface PageUnderReview {
   path(): string;
   /** The navigation link marked as the current page (issue 16.5), if the page is one of the links'. */
   readonly current?: string;
+  /** Also shot in dark mode (issue 16.5: it follows prefers-color-scheme). */
+  readonly dark?: boolean;
+  /** What this page must show besides the rules every page follows. */
+  check?(page: Page): Promise<void>;
 }
 
 describe("every page on a phone and on a desktop", { skip: browserSkipReason }, () => {
@@ -186,7 +195,7 @@ describe("every page on a phone and on a desktop", { skip: browserSkipReason }, 
   after(() => resources.closeAll());
 
   const pages: readonly PageUnderReview[] = [
-    { name: "sign-in", signedIn: false, path: () => "/login", current: "Sign in" },
+    { name: "sign-in", signedIn: false, path: () => "/login", current: "Sign in", dark: true },
     { name: "sign-up", signedIn: false, path: () => "/signup", current: "Sign up" },
     { name: "account", signedIn: true, path: () => "/account", current: "My account" },
     { name: "admin-users", signedIn: true, path: () => "/admin/users", current: "Users" },
@@ -201,7 +210,21 @@ describe("every page on a phone and on a desktop", { skip: browserSkipReason }, 
       signedIn: true,
       path: () => `/admin/users/${subjectId}/delete`,
     },
-    { name: "audit", signedIn: true, path: () => "/admin/audit", current: "Audit log" },
+    {
+      name: "audit",
+      signedIn: true,
+      path: () => "/admin/audit",
+      current: "Audit log",
+      dark: true,
+      // Issue 16.3: the erased person as "erased user" and a short id, never the old address.
+      async check(page) {
+        const text = (await page.locator("main").textContent()) ?? "";
+        assert.match(text, new RegExp(`erased user ${erasedId.slice(0, 8)}`));
+        assert.doesNotMatch(text, /leaver\.with/);
+        assert.match(text, /Deleted the user; erased at once\. Reason: left the company/);
+        assert.match(text, /Disabled\./);
+      },
+    },
     { name: "looks-audit-verified", signedIn: true, path: () => "/admin/audit?verify=1", current: "Audit log" },
     { name: "looks-account-delete", signedIn: true, path: () => "/account/delete", current: "My account" },
     { name: "looks-tokens", signedIn: true, path: () => "/admin/tokens", current: "API tokens" },
@@ -252,6 +275,16 @@ describe("every page on a phone and on a desktop", { skip: browserSkipReason }, 
           assert.deepEqual(copy.internalNames, [], "no internal names");
           assert.deepEqual(copy.machineTimes, [], "no ISO timestamps or epochs: one date format");
           assert.deepEqual(copy.repeated, [], "no sentence said twice");
+          await reviewed.check?.(page);
+          if (reviewed.dark === true) {
+            await page.emulateMedia({ colorScheme: "dark" });
+            const paper = await page.evaluate<string>("getComputedStyle(document.documentElement).backgroundColor");
+            assert.notEqual(paper, "rgb(246, 248, 250)", "dark mode changes the page's colours");
+            await page.screenshot({
+              path: `${screenshotDir}looks-${reviewed.name}-dark-${screen.width}.png`,
+              fullPage: true,
+            });
+          }
         } finally {
           await page.close();
         }

@@ -54,7 +54,11 @@ for (const engine of engines) {
 
       assertProblem(await admin.device.patch(`/api/users/${bob.id}`, { status: "active" }), 409, "DELETION_PENDING");
       assert.equal((await t.store.getUserById(bob.id))?.status, "disabled");
-      assertProblem(await t.client().post("/api/auth/login", { email: bob.email, password: goodPassword }), 401);
+      assertProblem(
+        await t.client().post("/api/auth/login", { email: bob.email, password: goodPassword }),
+        403,
+        "ACCOUNT_DELETION_PENDING",
+      );
 
       const restored = await admin.device.post(`/api/users/${bob.id}/restore`);
       assert.equal(restored.statusCode, 200, restored.body);
@@ -113,7 +117,11 @@ for (const engine of engines) {
       // The admin's own session has expired across the week: sign in again.
       const fresh = await createSignedInUser(t, "admin");
       assertProblem(await fresh.device.post(`/api/users/${bob.id}/restore`), 404, "USER_NOT_FOUND");
-      assertProblem(await t.client().post("/api/auth/login", { email: bob.email, password: goodPassword }), 401);
+      assertProblem(
+        await t.client().post("/api/auth/login", { email: bob.email, password: goodPassword }),
+        403,
+        "ACCOUNT_DELETION_PENDING",
+      );
     });
 
     test("a restored account is skipped by the purge even after its old purge time", async () => {

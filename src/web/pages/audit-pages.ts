@@ -84,7 +84,7 @@ ${filterForm(page.base, filters)}
 ${log.entries.length === 0 ? "" : exportLinks(page.base, filters)}
 ${entryTable(page.base, log.entries, people, brokenRows(verification))}
 ${older}`;
-      return sendPage(reply, page, { title: "Audit log" }, content);
+      return sendPage(reply, page, { title: "Audit log", wide: true }, content);
     },
   );
 
@@ -102,7 +102,7 @@ ${older}`;
       );
       const name = `gatehouse-audit.${format === "csv" ? "csv" : "jsonl"}`;
       return reply
-        .type(format === "csv" ? "text/csv; charset=utf-8" : "application/jsonl; charset=utf-8")
+        .type(format === "csv" ? "text/csv; charset=utf-8" : "application/x-ndjson; charset=utf-8")
         .header("Content-Disposition", `attachment; filename="${name}"`)
         .send(stream);
     },

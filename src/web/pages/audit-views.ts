@@ -80,7 +80,7 @@ function entryRow(
 <td data-label="Action">${actionLabel(entry.action)}</td>
 <td data-label="Whom">${personCell(base, entry.targetId, people)}</td>
 <td data-label="Outcome">${outcomeWords[entry.outcome]}</td>
-<td data-label="What happened">${fault === undefined ? "" : html`<span class="broken-note">${fault}</span>`}${describeEntry(entry)}</td></tr>`;
+<td class="what" data-label="What happened">${fault === undefined ? "" : html`<span class="broken-note">${fault}</span>`}${describeEntry(entry)}</td></tr>`;
 }
 
 export function entryTable(

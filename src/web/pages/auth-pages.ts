@@ -1,9 +1,10 @@
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, FastifyReply } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { Refusal } from "../../domain/errors.ts";
 import { ClientSession } from "../../http/client-session.ts";
 import { emailField, passwordField } from "../../http/credential-fields.ts";
+import { GatehouseError } from "../../http/gatehouse-error.ts";
 import { maxReturnUrlLength } from "../../http/return-url.ts";
 import type { RouteContext } from "../../http/route-context.ts";
 import { dateText } from "../dates.ts";
@@ -78,6 +79,30 @@ function inPageWords(refusal: Refusal, now: number): Refusal {
   return refusal;
 }
 
+/**
+ * The password throttle refuses before any hashing by throwing (http/password-throttle.ts). On the sign-in
+ * page that refusal is shown with the form, not as a dead-end error page: the visitor reads when to try
+ * again and can, from the same page. Retry-After is sent as the API sends it.
+ */
+async function throttledAsRefusal<T extends { ok: true }>(
+  reply: FastifyReply,
+  attempt: () => Promise<T | Refusal>,
+): Promise<T | Refusal> {
+  try {
+    return await attempt();
+  } catch (error) {
+    if (!(error instanceof GatehouseError) || error.code !== "RATE_LIMITED") throw error;
+    reply.headers(error.headers);
+    const seconds = Number(error.headers["Retry-After"]);
+    return {
+      ok: false,
+      code: error.code,
+      ...(error.detail === undefined ? {} : { detail: error.detail }),
+      ...(Number.isFinite(seconds) ? { retryAfterSeconds: seconds } : {}),
+    };
+  }
+}
+
 export function authPages(app: FastifyInstance, context: RouteContext): void {
   const routes = app.withTypeProvider<ZodTypeProvider>();
   const options = { narrow: true };
@@ -96,10 +121,9 @@ export function authPages(app: FastifyInstance, context: RouteContext): void {
 
   routes.post("/login", { schema: { body: credentialsForm } }, async (request, reply) => {
     const form = request.body;
-    const result = await new ClientSession(context, request, reply).logIn({
-      email: form.email,
-      password: form.password,
-    });
+    const result = await throttledAsRefusal(reply, () =>
+      new ClientSession(context, request, reply).logIn({ email: form.email, password: form.password }),
+    );
     if (result.ok) return redirectAfterSignIn(reply, context, form.next ?? form.rd);
     reply.headers(context.signInHeaders);
     const page = pageContext(request, context);
