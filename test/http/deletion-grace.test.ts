@@ -117,10 +117,11 @@ for (const engine of engines) {
       // The admin's own session has expired across the week: sign in again.
       const fresh = await createSignedInUser(t, "admin");
       assertProblem(await fresh.device.post(`/api/users/${bob.id}/restore`), 404, "USER_NOT_FOUND");
+      // Erased: the account is gone, so even its old password is told nothing.
       assertProblem(
         await t.client().post("/api/auth/login", { email: bob.email, password: goodPassword }),
-        403,
-        "ACCOUNT_DELETION_PENDING",
+        401,
+        "INVALID_CREDENTIALS",
       );
     });
 
