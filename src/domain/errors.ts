@@ -30,6 +30,12 @@ export const errorCodes = {
   INVALID_CREDENTIALS: { status: 401, title: "The e-mail address or password is incorrect." },
   WRONG_PASSWORD: { status: 403, title: "The password is incorrect." },
   FORBIDDEN: { status: 403, title: "You do not have permission to do this." },
+  // Said only after the correct password (accounts.ts logIn): to anyone else the account answers as any other.
+  ACCOUNT_DISABLED: { status: 403, title: "This account is disabled. Ask an administrator to enable it." },
+  ACCOUNT_DELETION_PENDING: {
+    status: 403,
+    title: "This account is scheduled for deletion. Ask an administrator to restore it.",
+  },
   INSUFFICIENT_SCOPE: { status: 403, title: "The API token's scopes do not allow this." },
   SIGNUP_CLOSED: { status: 403, title: "Sign-up is closed on this server." },
   REAUTH_REQUIRED: { status: 403, title: "Confirm your password to do this." },
@@ -78,6 +84,8 @@ export interface Refusal {
   readonly detail?: string;
   /** For RATE_LIMITED: when to try again (the edge sends it as Retry-After). */
   readonly retryAfterSeconds?: number;
+  /** For ACCOUNT_DELETION_PENDING: the end of the grace period (epoch ms), for a page to say in its own words. */
+  readonly restorableUntil?: number;
 }
 
 /**

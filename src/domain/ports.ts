@@ -101,6 +101,8 @@ export interface UserConditionQuery {
 /** Reads that are safe outside a transaction. */
 export interface StoreReads {
   getUserById(id: string): Promise<UserRecord | null>;
+  /** The e-mail addresses of the users among `ids` (one query; an id that names no user is left out). */
+  getUserEmails(ids: readonly string[]): Promise<ReadonlyMap<string, string>>;
   getUserByEmail(normalizedEmail: string): Promise<UserRecord | null>;
   /** The hot path of every request: one indexed point query. */
   getSessionAndUser(sessionId: string): Promise<SessionAndUser | null>;

@@ -37,6 +37,9 @@ import {
 import type { SqlExecutor, SqlParam } from "./sql-engine.ts";
 import { userConditionSql } from "./user-condition-sql.ts";
 
+/** Ids per getUserEmails query: a page of the audit log names at most two per entry, far fewer. */
+const maxEmailLookup = 500;
+
 /**
  * The store's reads over any SqlExecutor: the engine's for the root store, a transaction's inside one. The
  * SQL is shared by SQLite and PostgreSQL. Nothing here writes or takes a lock.
@@ -48,6 +51,21 @@ export class SqlStoreReads implements StoreReads {
   async getUserById(id: string): Promise<UserRecord | null> {
     const row = await this.db.get<UserRow>(`SELECT ${userColumns} FROM users WHERE id = ?`, [id]);
     return row === undefined ? null : toUser(row);
+  }
+
+  async getUserEmails(ids: readonly string[]): Promise<ReadonlyMap<string, string>> {
+    const unique = [...new Set(ids)];
+    const emails = new Map<string, string>();
+    // One query for a page of the audit log; a longer list in chunks, within every engine's parameter limit.
+    for (let start = 0; start < unique.length; start += maxEmailLookup) {
+      const chunk = unique.slice(start, start + maxEmailLookup);
+      const rows = await this.db.all<{ id: string; email: string }>(
+        `SELECT id, email FROM users WHERE id IN (${chunk.map(() => "?").join(", ")})`,
+        chunk,
+      );
+      for (const row of rows) emails.set(row.id, row.email);
+    }
+    return emails;
   }
 
   async getUserByEmail(normalizedEmail: string): Promise<UserRecord | null> {

@@ -118,6 +118,10 @@ export class SqlStore implements Store {
     return this.#reads.getUserByExternalId(externalId);
   }
 
+  getUserEmails(ids: readonly string[]): Promise<ReadonlyMap<string, string>> {
+    return this.#reads.getUserEmails(ids);
+  }
+
   listAudit(query: AuditQuery): Promise<AuditEntry[]> {
     return this.#reads.listAudit(query);
   }

@@ -4,15 +4,23 @@
  */
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
 import { type ErrorCode, errorCodes } from "../domain/errors.ts";
+import { presentedSessionId } from "../domain/sessions/session-lifecycle.ts";
 import { problemFor } from "../http/problem-for.ts";
 import { returnUrl } from "../http/return-url.ts";
 import type { RouteContext } from "../http/route-context.ts";
 import { html } from "./html.ts";
-import { alertBox } from "./layout.ts";
+import { alertBox, restates, showsProblemCodes } from "./layout.ts";
 import { pageContext, sendPage } from "./page-support.ts";
 
 /** What an error page needs of the app: the session's token key for its sign-out form, and the origin. */
-export type ErrorPageContext = Pick<RouteContext, "csrfKey" | "publicUrl" | "basePath" | "allowedHosts">;
+export type ErrorPageContext = Pick<RouteContext, "csrfKey" | "publicUrl" | "basePath" | "allowedHosts"> &
+  Partial<Pick<RouteContext, "cookie">>;
+
+/** A session cookie that names a session which no longer answers: it expired, or was ended. */
+function endedSession(request: FastifyRequest, context: ErrorPageContext): boolean {
+  if (context.cookie === undefined) return false;
+  return presentedSessionId(request.cookies[context.cookie.name]) !== null;
+}
 
 const friendly: Partial<Record<number, string>> = {
   400: "That request was not valid.",
@@ -33,8 +41,20 @@ export function sendErrorPage(
 ) {
   const { status, title } = errorCodes[code];
   const page = pageContext(request, context);
-  const content = html`<h1>${friendly[status] ?? title}</h1>
-${alertBox(title, code, detail ?? null)}
+  // Said once: the heading is the refusal (its detail when that says the title more exactly); the alert
+  // below adds only what the heading does not say, and the code where codes are shown.
+  const restated = detail !== undefined && detail !== "" && restates(title, detail);
+  const heading = restated ? detail : title;
+  const more = restated || detail === undefined || detail === "" ? null : detail;
+  const showCode = showsProblemCodes(page);
+  const content = html`<h1>${heading}</h1>
+${
+  more !== null
+    ? alertBox(more, code, null, showCode)
+    : showCode
+      ? html`<p class="hint" data-code="${code}">Code: <code>${code}</code></p>`
+      : html`<div hidden data-code="${code}"></div>`
+}
 <p><a href="${page.base}${page.auth === null ? "/login" : "/account"}">Go to ${page.auth === null ? "sign in" : "your account"}</a></p>`;
   return sendPage(
     reply,
@@ -56,7 +76,13 @@ export function errorPageHandler(context: ErrorPageContext) {
       // Only a page that was read (GET) is worth returning to, and only by a path the sign-in would follow.
       const back = request.method === "GET" ? returnUrl(request.url, context.publicUrl, context.allowedHosts) : null;
       const login = `${context.basePath}/login`;
-      return reply.redirect(back === null ? login : `${login}?next=${encodeURIComponent(back)}`, 303);
+      // A device whose session expired or was ended is told so on the sign-in page (issue 16.4); a visitor
+      // who never had one gets the plain page. The reason is a fixed notice, nothing reflected.
+      const query = new URLSearchParams();
+      if (back !== null) query.set("next", back);
+      if (endedSession(request, context)) query.set("notice", "session-ended");
+      const search = query.toString();
+      return reply.redirect(search === "" ? login : `${login}?${search}`, 303);
     }
     reply.headers(problem.headers);
     return sendErrorPage(request, reply, context, problem.code, problem.detail);

@@ -10,11 +10,15 @@ export interface PageContext {
   /** The session's anti-forgery token, for every form's hidden `_csrf` field. */
   readonly csrfToken: string | null;
   readonly notice: string | null;
+  /** The page's own path without PUBLIC_URL's path ("/admin/users"): which navigation link is the current page. */
+  readonly path?: string;
 }
 
 export interface PageOptions {
   readonly title: string;
   readonly narrow?: boolean;
+  /** A page of wide tables (the audit log): more of a desktop's width. */
+  readonly wide?: boolean;
   readonly alert?: SafeHtml | null;
 }
 
@@ -23,11 +27,15 @@ export const notices = {
   "signed-in": "You are signed in.",
   "signed-up": "Welcome! Your account is ready.",
   "signed-out": "You are signed out.",
+  "session-ended":
+    "Your session has ended: it expired, or it was signed out from another device, by a password change or by an administrator. Sign in again to go on.",
   "profile-saved": "Your profile is saved.",
   "password-changed": "Your password is changed. Every other device was signed out.",
   "session-revoked": "That device is signed out.",
   "others-revoked": "Every other device is signed out.",
   "account-deleted": "Your account is deleted. Every device it was signed in on is signed out.",
+  "account-scheduled":
+    "Your account is disabled and scheduled for erasure; every device is signed out. An admin can restore it until the grace period ends.",
   "user-created": "The user is created.",
   "user-updated": "The user is updated. Their sessions were ended where their access changed.",
   "user-sessions-revoked": "Every session of this user is ended.",
@@ -57,15 +65,57 @@ export function csrfField(page: PageContext): SafeHtml {
   return html`${page.csrfToken === null ? "" : html`<input type="hidden" name="_csrf" value="${page.csrfToken}">`}`;
 }
 
+interface NavLink {
+  readonly href: string;
+  readonly label: string;
+}
+
+function navLinks(signedIn: boolean, isAdmin: boolean): readonly NavLink[] {
+  if (!signedIn) {
+    return [
+      { href: "/login", label: "Sign in" },
+      { href: "/signup", label: "Sign up" },
+    ];
+  }
+  const own = [{ href: "/account", label: "My account" }];
+  if (!isAdmin) return own;
+  return [
+    ...own,
+    { href: "/admin/users", label: "Users" },
+    { href: "/admin/audit", label: "Audit log" },
+    { href: "/admin/tokens", label: "API tokens" },
+    { href: "/admin/webhooks", label: "Webhooks" },
+  ];
+}
+
+/** A section's pages (/admin/users/<id>, /account/delete) mark their section's link too. */
+function isCurrent(link: NavLink, path: string | undefined): boolean {
+  if (path === undefined) return false;
+  return path === link.href || path.startsWith(`${link.href}/`);
+}
+
+function nav(page: PageContext, links: readonly NavLink[]): SafeHtml {
+  return html`${links.map(
+    (link) =>
+      html`<a href="${page.base}${link.href}"${isCurrent(link, page.path) ? html` aria-current="page"` : ""}>${link.label}</a>`,
+  )}`;
+}
+
+/**
+ * The header is one row on a phone: the links fold into a "Menu" disclosure (no script: a <details>), and on
+ * a wider screen they stand in a row. Only one of the two is displayed at a time (gatehouse.css).
+ */
 export function layout(page: PageContext, options: PageOptions, content: SafeHtml): string {
   const user = page.auth?.user ?? null;
   const isAdmin = user !== null && roleRank(user.role) >= roleRank("admin");
   const base = page.base;
+  const links = navLinks(user !== null, isAdmin);
   return html`<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="color-scheme" content="light dark">
 <title>${options.title} · Gatehouse</title>
 <link rel="icon" href="${base}/favicon.ico" type="image/svg+xml">
 <link rel="stylesheet" href="${base}/assets/gatehouse.css">
@@ -74,18 +124,18 @@ export function layout(page: PageContext, options: PageOptions, content: SafeHtm
 <a class="skip" href="#main">Skip to content</a>
 <header class="site">
   <a class="brand" href="${base}${user === null ? "/login" : "/account"}">Gatehouse</a>
-  <nav aria-label="Main">
-    ${user === null ? html`<a href="${base}/login">Sign in</a><a href="${base}/signup">Sign up</a>` : html`<a href="${base}/account">My account</a>`}
-    ${isAdmin ? html`<a href="${base}/admin/users">Users</a><a href="${base}/admin/audit">Audit log</a><a href="${base}/admin/tokens">API tokens</a><a href="${base}/admin/webhooks">Webhooks</a>` : ""}
-  </nav>
+  <nav class="wide" aria-label="Main">${nav(page, links)}</nav>
+  <details class="menu"><summary>Menu</summary><nav aria-label="Main">${nav(page, links)}${
+    user === null ? "" : html`<span class="who">${user.email}</span>`
+  }</nav></details>
   ${
     user === null
       ? ""
-      : html`<form method="post" action="${base}/logout">${csrfField(page)}<span>${user.email}</span>
+      : html`<form method="post" action="${base}/logout">${csrfField(page)}<span class="who">${user.email}</span>
     <button type="submit" class="inline">Sign out</button></form>`
   }
 </header>
-<main id="main" class="${options.narrow === true ? "narrow" : ""}">
+<main id="main" class="${options.narrow === true ? "narrow" : options.wide === true ? "wide" : ""}">
 ${page.notice === null ? "" : html`<p class="notice" role="status">${page.notice}</p>`}
 ${options.alert ?? ""}
 ${content}
@@ -94,8 +144,36 @@ ${content}
 </html>`.value;
 }
 
-/** A refusal shown on a page, keeping the problem code visible for support and for tests. */
-export function alertBox(title: string, code: string, detail?: string | null): SafeHtml {
-  return html`<div class="alert" role="alert"><strong>${title}</strong>${detail ? html` ${detail}` : ""}
-  <br><small>Code: <code>${code}</code></small></div>`;
+const wordsOf = (text: string) =>
+  text
+    .toLowerCase()
+    .split(/[^\p{L}\p{N}]+/u)
+    .filter((word) => word !== "" && word !== "the" && word !== "a" && word !== "an");
+
+/** A detail that says every word of the title again ("The current password is incorrect.") replaces it. */
+export function restates(title: string, detail: string): boolean {
+  const said = new Set(wordsOf(detail));
+  return wordsOf(title).every((word) => said.has(word));
+}
+
+/**
+ * A refusal shown on a page, each thing said once: the title, then the detail, unless the detail restates
+ * the title more exactly (then the detail alone). The problem code is shown where it helps support (admin
+ * pages), never to the public (`showCode` false).
+ */
+export function alertBox(title: string, code: string, detail?: string | null, showCode = true): SafeHtml {
+  const message = !detail
+    ? html`<strong>${title}</strong>`
+    : restates(title, detail)
+      ? html`<strong>${detail}</strong>`
+      : html`<strong>${title}</strong> ${detail}`;
+  // data-code: the code for tests and scripts on every page, shown as text only where it helps a reader.
+  return html`<div class="alert" role="alert" data-code="${code}">${message}${
+    showCode ? html`<br><small>Code: <code>${code}</code></small>` : ""
+  }</div>`;
+}
+
+/** Admin pages show problem codes (support asks for them); public and account pages do not. */
+export function showsProblemCodes(page: PageContext): boolean {
+  return page.path !== undefined && (page.path === "/admin" || page.path.startsWith("/admin/"));
 }

@@ -5,7 +5,15 @@ import { csrfTokenFor } from "../http/csrf-token.ts";
 import { returnUrl } from "../http/return-url.ts";
 import type { RouteContext } from "../http/route-context.ts";
 import type { SafeHtml } from "./html.ts";
-import { alertBox, layout, type NoticeKey, noticeText, type PageContext, type PageOptions } from "./layout.ts";
+import {
+  alertBox,
+  layout,
+  type NoticeKey,
+  noticeText,
+  type PageContext,
+  type PageOptions,
+  showsProblemCodes,
+} from "./layout.ts";
 
 export function pageContext(request: FastifyRequest, context: Pick<RouteContext, "csrfKey" | "basePath">): PageContext {
   const notice = (request.query as { notice?: string } | undefined)?.notice;
@@ -14,7 +22,14 @@ export function pageContext(request: FastifyRequest, context: Pick<RouteContext,
     auth: request.auth,
     csrfToken: request.auth === null ? null : csrfTokenFor(context.csrfKey, request.auth.session.id),
     notice: noticeText(notice),
+    path: pagePath(request.url, context.basePath),
   };
+}
+
+/** The request's path without PUBLIC_URL's path or the query: what the navigation marks as current. */
+function pagePath(url: string, basePath: string): string {
+  const path = url.split("?")[0] ?? "";
+  return basePath !== "" && path.startsWith(basePath) ? path.slice(basePath.length) || "/" : path;
 }
 
 /** The page after a sign-in: its own session's token, not the one the request arrived with. */
@@ -66,11 +81,11 @@ export function sendFormPage(
   refusal: Refusal | null,
 ) {
   if (refusal === null) return sendPage(reply, page, options, content);
-  return sendPage(reply, page, { ...options, alert: refusalAlert(refusal) }, content, statusOf(refusal));
+  return sendPage(reply, page, { ...options, alert: refusalAlert(page, refusal) }, content, statusOf(refusal));
 }
 
-function refusalAlert(refusal: Refusal): SafeHtml {
-  return alertBox(errorCodes[refusal.code].title, refusal.code, refusal.detail);
+export function refusalAlert(page: PageContext, refusal: Refusal): SafeHtml {
+  return alertBox(errorCodes[refusal.code].title, refusal.code, refusal.detail, showsProblemCodes(page));
 }
 
 function statusOf(refusal: Refusal): number {

@@ -3,7 +3,7 @@ import { mkdirSync } from "node:fs";
 import { after, before, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import type { Browser, BrowserContext, Page } from "playwright-core";
-import { createUser, goodPassword, signIn } from "../support/accounts.ts";
+import { adminDeletes, createUser, goodPassword, signIn } from "../support/accounts.ts";
 import {
   answered,
   browserSkipReason,
@@ -18,7 +18,7 @@ import {
 } from "../support/browser.ts";
 import { sessionCookieName } from "../support/cookies.ts";
 import { engines } from "../support/databases.ts";
-import { auditPage, recordCspViolations, watchForProblems } from "../support/page-audit.ts";
+import { auditPage, copyFindings, recordCspViolations, watchForProblems, wordBreaks } from "../support/page-audit.ts";
 
 /** A device whose session is gone: the open page's API call gets 401, the next visit to /account the sign-in page. */
 async function assertSignedOut(page: Page, origin: string, label: string): Promise<void> {
@@ -26,7 +26,12 @@ async function assertSignedOut(page: Page, origin: string, label: string): Promi
   assert.equal(answered(api).status, 401, `${label}: the API answers 401`);
   const response = await page.goto(`${origin}/account`);
   assert.equal(response?.status(), 200, label);
-  assert.equal(page.url(), `${origin}/login?next=%2Faccount`, `${label}: /account sends the device to sign in`);
+  assert.equal(
+    page.url(),
+    `${origin}/login?next=%2Faccount&notice=session-ended`,
+    `${label}: /account sends the device to sign in, saying why`,
+  );
+  assert.match((await page.getByRole("status").textContent()) ?? "", /Your session has ended/, label);
   assert.equal(await page.getByRole("heading", { level: 1 }).textContent(), "Sign in", label);
   const again = await fetchFromPage(page, "/api/account", { method: "GET" });
   assert.equal(answered(again).status, 401, `${label}: still 401 from the sign-in page`);
@@ -75,7 +80,7 @@ for (const engine of engines) {
       await adminPage.getByLabel("Your password").fill(goodPassword);
       await Promise.all([
         adminPage.waitForURL(`${origin}/admin/users?notice=user-deleted`),
-        adminPage.getByRole("button", { name: `Delete ${user.email}` }).click(),
+        adminPage.getByRole("button", { name: "Delete this user" }).click(),
       ]);
       assert.match((await adminPage.getByRole("status").textContent()) ?? "", /The user is deleted/);
       assert.equal(await t.store.getUserById(user.id), null);
@@ -142,6 +147,12 @@ interface PageUnderReview {
   readonly name: string;
   readonly signedIn: boolean;
   path(): string;
+  /** The navigation link marked as the current page (issue 16.5), if the page is one of the links'. */
+  readonly current?: string;
+  /** Also shot in dark mode (issue 16.5: it follows prefers-color-scheme). */
+  readonly dark?: boolean;
+  /** What this page must show besides the rules every page follows. */
+  check?(page: Page): Promise<void>;
 }
 
 describe("every page on a phone and on a desktop", { skip: browserSkipReason }, () => {
@@ -151,6 +162,7 @@ describe("every page on a phone and on a desktop", { skip: browserSkipReason }, 
   let adminContext: BrowserContext;
   let visitorContext: BrowserContext;
   let subjectId = "";
+  let erasedId = "";
 
   before(async () => {
     mkdirSync(screenshotDir, { recursive: true });
@@ -164,6 +176,14 @@ describe("every page on a phone and on a desktop", { skip: browserSkipReason }, 
     for (const email of ["bo@example.test", "chris.lee@example.test", "emma.watts@example.test"]) {
       await createUser(t, "user", email);
     }
+    // An erased person in the audit log (issue 16.3): "erased user" and a short id, never the old address.
+    const leaver = await createUser(t, "user", "leaver.with.a.long.address@example.test");
+    erasedId = leaver.id;
+    const adminDevice = await signIn(t, admin);
+    for (const status of ["disabled", "active"]) {
+      assert.equal((await adminDevice.patch(`/api/users/${subject.id}`, { status })).statusCode, 200);
+    }
+    await adminDeletes(adminDevice, leaver.id, "left the company");
     await signIn(t, subject);
     await signIn(t, subject);
     adminContext = resources.add(await newDevice(browser), (context) => context.close());
@@ -175,26 +195,45 @@ describe("every page on a phone and on a desktop", { skip: browserSkipReason }, 
   after(() => resources.closeAll());
 
   const pages: readonly PageUnderReview[] = [
-    { name: "sign-in", signedIn: false, path: () => "/login" },
-    { name: "sign-up", signedIn: false, path: () => "/signup" },
-    { name: "account", signedIn: true, path: () => "/account" },
-    { name: "admin-users", signedIn: true, path: () => "/admin/users" },
+    { name: "sign-in", signedIn: false, path: () => "/login", current: "Sign in", dark: true },
+    { name: "sign-up", signedIn: false, path: () => "/signup", current: "Sign up" },
+    { name: "account", signedIn: true, path: () => "/account", current: "My account" },
+    { name: "admin-users", signedIn: true, path: () => "/admin/users", current: "Users" },
     {
       name: "admin-user",
       signedIn: true,
       path: () => `/admin/users/${subjectId}`,
+      current: "Users",
     },
     {
       name: "delete-confirmation",
       signedIn: true,
       path: () => `/admin/users/${subjectId}/delete`,
     },
-    { name: "audit", signedIn: true, path: () => "/admin/audit" },
+    {
+      name: "audit",
+      signedIn: true,
+      path: () => "/admin/audit",
+      current: "Audit log",
+      dark: true,
+      // Issue 16.3: the erased person as "erased user" and a short id, never the old address.
+      async check(page) {
+        const text = (await page.locator("main").textContent()) ?? "";
+        assert.match(text, new RegExp(`erased user ${erasedId.slice(0, 8)}`));
+        assert.doesNotMatch(text, /leaver\.with/);
+        assert.match(text, /Deleted the user; erased at once\. Reason: left the company/);
+        assert.match(text, /Disabled\./);
+      },
+    },
+    { name: "looks-audit-verified", signedIn: true, path: () => "/admin/audit?verify=1", current: "Audit log" },
+    { name: "looks-account-delete", signedIn: true, path: () => "/account/delete", current: "My account" },
+    { name: "looks-tokens", signedIn: true, path: () => "/admin/tokens", current: "API tokens" },
+    { name: "looks-webhooks", signedIn: true, path: () => "/admin/webhooks", current: "Webhooks" },
   ];
 
   for (const screen of screens) {
     for (const reviewed of pages) {
-      test(`the ${reviewed.name} page at ${screen.width}px has one h1, labelled inputs, no sideways scrolling and no console or CSP errors`, {
+      test(`the ${reviewed.name} page at ${screen.width}px has one h1, labelled inputs, no sideways scrolling, no word broken in a table or button, honest copy and no console or CSP errors`, {
         timeout: 60_000,
       }, async () => {
         const page = await (reviewed.signedIn ? adminContext : visitorContext).newPage();
@@ -219,6 +258,33 @@ describe("every page on a phone and on a desktop", { skip: browserSkipReason }, 
           assert.deepEqual(audit.cspViolations, [], "no Content-Security-Policy violations");
           assert.deepEqual(problems.consoleErrors, [], "no console errors");
           assert.deepEqual(problems.pageErrors, [], "no uncaught page errors");
+
+          // Issue 16.5: measured in the page, not eyeballed.
+          const breaks = await wordBreaks(page);
+          assert.ok(breaks.checked > 0, "the page has table cells or buttons to measure");
+          assert.deepEqual(breaks.broken, [], "no word in a table cell or button is broken across lines");
+          const header = await page.locator("header.site").boundingBox();
+          assert.ok(header !== null && header.height <= 64, `the header is one row (${header?.height}px high)`);
+          if (reviewed.current !== undefined) {
+            const current = page.locator('header.site nav:visible a[aria-current="page"]');
+            if (screen.width < 800) await page.locator("details.menu summary").click();
+            assert.deepEqual(await current.allTextContents(), [reviewed.current], "the current page is marked");
+          }
+          // Issue 16.4: the copy rules, over the page's visible text.
+          const copy = await copyFindings(page);
+          assert.deepEqual(copy.internalNames, [], "no internal names");
+          assert.deepEqual(copy.machineTimes, [], "no ISO timestamps or epochs: one date format");
+          assert.deepEqual(copy.repeated, [], "no sentence said twice");
+          await reviewed.check?.(page);
+          if (reviewed.dark === true) {
+            await page.emulateMedia({ colorScheme: "dark" });
+            const paper = await page.evaluate<string>("getComputedStyle(document.documentElement).backgroundColor");
+            assert.notEqual(paper, "rgb(246, 248, 250)", "dark mode changes the page's colours");
+            await page.screenshot({
+              path: `${screenshotDir}looks-${reviewed.name}-dark-${screen.width}.png`,
+              fullPage: true,
+            });
+          }
         } finally {
           await page.close();
         }

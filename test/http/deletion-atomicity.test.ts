@@ -129,6 +129,10 @@ class SabotagedStore implements Store {
   getUserByExternalId(externalId: string): Promise<UserRecord | null> {
     return this.#real.getUserByExternalId(externalId);
   }
+
+  getUserEmails(ids: readonly string[]): Promise<ReadonlyMap<string, string>> {
+    return this.#real.getUserEmails(ids);
+  }
   deleteIdleSessions(idleSince: number, limit: number): Promise<number> {
     return this.#real.deleteIdleSessions(idleSince, limit);
   }

@@ -37,8 +37,12 @@ for (const engine of engines) {
       assert.equal(stored?.status, "disabled");
       assert.equal(stored?.purgeAfter, now + graceMs);
       assert.deepEqual(await t.store.listUserSessions(bob.id), []);
+      // Issue 16.4: the correct password is told why (and until when); a wrong one learns nothing.
       const login = await t.client().post("/api/auth/login", { email: bob.email, password: goodPassword });
-      assertProblem(login, 401, "INVALID_CREDENTIALS");
+      assertProblem(login, 403, "ACCOUNT_DELETION_PENDING");
+      assert.match(login.json<{ detail: string }>().detail, new RegExp(new Date(now + graceMs).toISOString()));
+      const guess = await t.client().post("/api/auth/login", { email: bob.email, password: `${goodPassword}!` });
+      assertProblem(guess, 401, "INVALID_CREDENTIALS");
     });
 
     test("an account waiting for its purge cannot be re-enabled by a status change, only restored", async () => {
@@ -50,7 +54,11 @@ for (const engine of engines) {
 
       assertProblem(await admin.device.patch(`/api/users/${bob.id}`, { status: "active" }), 409, "DELETION_PENDING");
       assert.equal((await t.store.getUserById(bob.id))?.status, "disabled");
-      assertProblem(await t.client().post("/api/auth/login", { email: bob.email, password: goodPassword }), 401);
+      assertProblem(
+        await t.client().post("/api/auth/login", { email: bob.email, password: goodPassword }),
+        403,
+        "ACCOUNT_DELETION_PENDING",
+      );
 
       const restored = await admin.device.post(`/api/users/${bob.id}/restore`);
       assert.equal(restored.statusCode, 200, restored.body);
@@ -109,7 +117,12 @@ for (const engine of engines) {
       // The admin's own session has expired across the week: sign in again.
       const fresh = await createSignedInUser(t, "admin");
       assertProblem(await fresh.device.post(`/api/users/${bob.id}/restore`), 404, "USER_NOT_FOUND");
-      assertProblem(await t.client().post("/api/auth/login", { email: bob.email, password: goodPassword }), 401);
+      // Erased: the account is gone, so even its old password is told nothing.
+      assertProblem(
+        await t.client().post("/api/auth/login", { email: bob.email, password: goodPassword }),
+        401,
+        "INVALID_CREDENTIALS",
+      );
     });
 
     test("a restored account is skipped by the purge even after its old purge time", async () => {
@@ -131,7 +144,7 @@ for (const engine of engines) {
       assert.equal((await admin.device.post(`/api/users/${mallory.id}/restore`)).statusCode, 200);
       assert.equal((await t.store.getUserById(mallory.id))?.status, "disabled");
       const login = await t.client().post("/api/auth/login", { email: mallory.email, password: goodPassword });
-      assertProblem(login, 401, "INVALID_CREDENTIALS");
+      assertProblem(login, 403, "ACCOUNT_DISABLED");
     });
   });
 }

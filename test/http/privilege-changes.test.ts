@@ -82,9 +82,13 @@ for (const engine of engines) {
       assert.equal(disabled.json().sessionsRevoked, 3);
       for (const device of devices) assert.equal((await device.get("/api/account")).statusCode, 401);
       assert.deepEqual(await t.store.listUserSessions(user.id), []);
+      // Issue 16.4: told after the correct password only; a wrong one answers as for any account.
       const login = await t.client().post("/api/auth/login", { email: user.email, password: goodPassword });
-      assert.equal(login.statusCode, 401);
-      assert.equal(problemCode(login), "INVALID_CREDENTIALS");
+      assert.equal(login.statusCode, 403);
+      assert.equal(problemCode(login), "ACCOUNT_DISABLED");
+      const guess = await t.client().post("/api/auth/login", { email: user.email, password: `${goodPassword}!` });
+      assert.equal(guess.statusCode, 401);
+      assert.equal(problemCode(guess), "INVALID_CREDENTIALS");
     });
   });
 

@@ -86,9 +86,9 @@ export interface AuditQuery {
   readonly before?: number;
   /** Entries with seq above this, oldest first (the export's paging); not with `before`. */
   readonly after?: number;
-  /** Entries at or after this instant (ms). */
+  /** Entries at or after this instant (epoch ms). */
   readonly since?: number;
-  /** Entries before this instant (ms). */
+  /** Entries before this instant (epoch ms): a date range's end is the start of the day after it. */
   readonly until?: number;
   readonly limit: number;
 }

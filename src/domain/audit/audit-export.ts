@@ -26,6 +26,21 @@ export async function exportAuditLog(
 ): Promise<Ok<{ entries: AsyncIterable<AuditEntry> }> | Refusal> {
   const denied = await refusedPermission(deps, actor, meta, "audit.read", null, "audit.export");
   if (denied !== null) return denied;
+  await recordAuditExport(deps, actor, filter, meta);
+  // As readAuditLog: a target id finds the refusals recorded under its pseudonym too.
+  const { targetId } = filter;
+  const query =
+    typeof targetId === "string" ? { ...filter, targetId: [targetId, deps.auditPseudonym(targetId)] } : filter;
+  return { ok: true, entries: pages(deps, query) };
+}
+
+/** The export's own audit row (`audit.export`, with its filter): taking a copy of the log is an act. */
+export async function recordAuditExport(
+  deps: Deps,
+  actor: Actor,
+  filter: AuditExportFilter,
+  meta: RequestMeta,
+): Promise<void> {
   await deps.store.transaction(async (tx) => {
     await tx.appendAudit(
       auditEntry(actor, meta, deps.clock.now(), {
@@ -43,11 +58,6 @@ export async function exportAuditLog(
       }),
     );
   });
-  // As readAuditLog: a target id finds the refusals recorded under its pseudonym too.
-  const { targetId } = filter;
-  const query =
-    typeof targetId === "string" ? { ...filter, targetId: [targetId, deps.auditPseudonym(targetId)] } : filter;
-  return { ok: true, entries: pages(deps, query) };
 }
 
 async function* pages(deps: Deps, filter: Omit<AuditQuery, "after" | "limit">): AsyncIterable<AuditEntry> {

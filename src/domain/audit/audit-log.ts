@@ -76,3 +76,22 @@ async function verifyOnce(deps: Deps, maxReported: number): Promise<AuditVerific
   }
   return walk.verdict(head);
 }
+
+/** An id in the log that names no user: the keyed pseudonym of an id from a request (audit-pseudonym.ts). */
+export function isPseudonym(id: string): boolean {
+  return id.startsWith("unknown:");
+}
+
+/**
+ * The e-mail addresses of the people a page of entries names, in one query (not one per row), for an
+ * actor whose read of the log was permitted. The log holds ids only: an erased person is simply absent
+ * from the answer, so no old address can come back.
+ */
+export async function peopleNamedBy(deps: Deps, entries: readonly AuditEntry[]): Promise<ReadonlyMap<string, string>> {
+  const ids = new Set<string>();
+  for (const entry of entries) {
+    if (entry.actorId !== null && (entry.actorType === "user" || entry.actorType === "token")) ids.add(entry.actorId);
+    if (entry.targetId !== null && !isPseudonym(entry.targetId)) ids.add(entry.targetId);
+  }
+  return deps.store.getUserEmails([...ids]);
+}

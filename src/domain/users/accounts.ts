@@ -138,9 +138,22 @@ export async function findUserByEmail(store: StoreReads, email: string): Promise
   return store.getUserByEmail(key);
 }
 
+/** Why a correct password did not sign in: the account's state, with the grace period's end if it has one. */
+function inactiveRefusal(user: UserRecord): Refusal {
+  if (user.purgeAfter === null) return refuse("ACCOUNT_DISABLED");
+  return {
+    ok: false,
+    code: "ACCOUNT_DELETION_PENDING",
+    detail: `An administrator can restore it until ${new Date(user.purgeAfter).toISOString()}; after that it is erased.`,
+    restorableUntil: user.purgeAfter,
+  };
+}
+
 /**
- * Password login. An unknown address, a wrong password and a disabled account all answer
- * INVALID_CREDENTIALS after the same amount of hashing work, so the answer reveals nothing. The user is
+ * Password login. An unknown address and a wrong password answer INVALID_CREDENTIALS after the same
+ * amount of hashing work, so the answer reveals nothing. A disabled account, or one scheduled for deletion,
+ * says so only to someone who gave its correct password (issue 16.4): they know the account exists, and
+ * are owed the reason instead of being told the password is wrong; a wrong password answers as always. The user is
  * locked and re-checked inside the transaction that creates the session: a deletion, disabling or password
  * change that commits first makes this login fail, and one that commits after revokes the new session.
  */
@@ -166,7 +179,9 @@ export async function logIn(
             reason: candidate === null ? "unknown account" : !matches ? "wrong password" : "account not active",
           }),
         );
-        return refuse("INVALID_CREDENTIALS");
+        return user === null || user.passwordHash !== candidate?.passwordHash
+          ? refuse("INVALID_CREDENTIALS")
+          : inactiveRefusal(user);
       }
       const started = await startSession(tx, deps, user, meta, replacedSessionId);
       await tx.appendAudit(

@@ -100,7 +100,10 @@ export function authRoutes(app: FastifyInstance, context: RouteContext): void {
         body: loginBody,
         response: { 200: loggedInPayload },
       },
-      config: { refusals: ["INVALID_CREDENTIALS", "RATE_LIMITED"], answerHeaders: ["Set-Cookie"] },
+      config: {
+        refusals: ["INVALID_CREDENTIALS", "ACCOUNT_DISABLED", "ACCOUNT_DELETION_PENDING", "RATE_LIMITED"],
+        answerHeaders: ["Set-Cookie"],
+      },
     },
     async (request, reply) => {
       const { email, password, next } = request.body;

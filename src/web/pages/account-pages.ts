@@ -10,6 +10,7 @@ import { sessionParams } from "../../http/query-schemas.ts";
 import { authOf } from "../../http/request-auth.ts";
 import { requestMeta } from "../../http/request-meta.ts";
 import type { RouteContext } from "../../http/route-context.ts";
+import { selfDeletionWords } from "../deletion-words.ts";
 import { csrfOnly } from "../form-schemas.ts";
 import { html } from "../html.ts";
 import { csrfField, type PageContext } from "../layout.ts";
@@ -57,16 +58,16 @@ async function accountView(context: RouteContext, page: PageContext) {
 </section>
 <section class="card" aria-labelledby="delete-title">
   <h2 id="delete-title">Delete my account</h2>
-  <p>Deleting your account signs you out everywhere and erases your personal data.</p>
+  <p>${selfDeletionWords(context.deps.deletionGraceMs, context.deps.clock.now())}</p>
   <a class="button danger" href="${page.base}/account/delete">Delete my account…</a>
 </section>`;
 }
 
-function deleteConfirmation(page: PageContext) {
+function deleteConfirmation(page: PageContext, context: RouteContext) {
   return html`<h1>Delete my account</h1>
 <form class="card" method="post" action="${page.base}/account/delete">
   ${csrfField(page)}
-  <p>This signs you out on every device and erases your account. It cannot be undone.</p>
+  <p>${selfDeletionWords(context.deps.deletionGraceMs, context.deps.clock.now())}</p>
   <label for="password">Your password, to confirm</label>
   <input id="password" name="password" type="password" autocomplete="current-password" required autofocus>
   <div class="actions"><button type="submit" class="danger">Delete my account</button><a href="${page.base}/account">Cancel</a></div>
@@ -126,7 +127,7 @@ export function accountPages(app: FastifyInstance, context: RouteContext): void 
 
   routes.get("/account/delete", async (request, reply) => {
     const page = pageContext(request, context);
-    return sendPage(reply, page, { title: "Delete my account", narrow: true }, deleteConfirmation(page));
+    return sendPage(reply, page, { title: "Delete my account", narrow: true }, deleteConfirmation(page, context));
   });
 
   routes.post(
@@ -138,9 +139,14 @@ export function accountPages(app: FastifyInstance, context: RouteContext): void 
       if (!result.ok) {
         const page = pageContextFor(authOf(request), context);
         const options = { title: "Delete my account", narrow: true };
-        return sendFormPage(reply, page, options, deleteConfirmation(page), result);
+        return sendFormPage(reply, page, options, deleteConfirmation(page, context), result);
       }
-      return redirectWithNotice(reply, context, "/login", "account-deleted");
+      return redirectWithNotice(
+        reply,
+        context,
+        "/login",
+        deps.deletionGraceMs > 0 ? "account-scheduled" : "account-deleted",
+      );
     },
   );
 }

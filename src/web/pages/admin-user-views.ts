@@ -3,7 +3,7 @@ import type { SessionView } from "../../domain/sessions/session-lifecycle.ts";
 import type { TokenView } from "../../domain/tokens/token-admin.ts";
 import { isPrivileged, roles } from "../../domain/users/role.ts";
 import { type UserRecord, userStatuses } from "../../domain/users/user.ts";
-import { removalText } from "../../http/removal-text.ts";
+import { removalWords } from "../deletion-words.ts";
 import { html, type SafeHtml } from "../html.ts";
 import { csrfField, type PageContext } from "../layout.ts";
 import { recoveryLinkSection } from "./recovery-views.ts";
@@ -150,8 +150,8 @@ export function deletePage(page: PageContext, user: UserRecord, plan: DeletionPl
     <li>${plan.tokensToRevoke === null ? "Every API token" : `${plan.tokensToRevoke} API token(s)`} revoked at once.</li>
     ${plan.removes
       .filter((removal) => removal.what !== "sessions" && removal.what !== "api-tokens")
-      .map((removal) => html`<li>Removes ${removalText(removal, plan.mode)}.</li>`)}
-    ${plan.mode === "schedule" ? html`<li>Restorable until ${plan.purgeAfter ?? ""}.</li>` : html`<li>This cannot be undone.</li>`}
+      .map((removal) => html`<li>Removes ${removalWords(removal, plan)}.</li>`)}
+    ${plan.mode === "schedule" && plan.purgeAfter !== null ? html`<li>Restorable by an admin until ${formatTime(plan.purgeAfter)}; then erased for good.</li>` : html`<li>This cannot be undone.</li>`}
   </ul>
   ${
     plan.blockers.length === 0
@@ -166,7 +166,7 @@ export function deletePage(page: PageContext, user: UserRecord, plan: DeletionPl
   <textarea id="reason" name="reason" maxlength="500"></textarea>
   <label for="password">Your password <span class="hint">(deletion needs a recent sign-in)</span></label>
   <input id="password" name="password" type="password" autocomplete="current-password">
-  <div class="actions"><button type="submit" class="danger">Delete ${user.email}</button>
+  <div class="actions"><button type="submit" class="danger">Delete this user</button>
   <a href="${page.base}/admin/users/${user.id}">Cancel</a></div>
 </form>`;
 }

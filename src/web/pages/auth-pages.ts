@@ -1,12 +1,15 @@
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, FastifyReply } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
+import type { Refusal } from "../../domain/errors.ts";
 import { requestSignUp } from "../../domain/users/signup-verification.ts";
 import { ClientSession } from "../../http/client-session.ts";
 import { emailField, passwordField } from "../../http/credential-fields.ts";
+import { GatehouseError } from "../../http/gatehouse-error.ts";
 import { mailAllowed } from "../../http/mail-throttle.ts";
 import { maxReturnUrlLength } from "../../http/return-url.ts";
 import type { RouteContext } from "../../http/route-context.ts";
+import { dateText } from "../dates.ts";
 import { csrfOnly } from "../form-schemas.ts";
 import { html, type SafeHtml } from "../html.ts";
 import { csrfField, type PageContext } from "../layout.ts";
@@ -67,6 +70,47 @@ function signupFormView(page: PageContext, values: { email?: string; name?: stri
 <p>Already have an account? <a href="${page.base}/login">Sign in</a>.</p>`;
 }
 
+/**
+ * A sign-in refusal in the page's words: a throttle names the time to try again (the form stays, a way
+ * forward), a pending deletion the day its grace period ends, both in the pages' one date format.
+ */
+function inPageWords(refusal: Refusal, now: number): Refusal {
+  if (refusal.code === "RATE_LIMITED" && refusal.retryAfterSeconds !== undefined) {
+    return { ...refusal, detail: `Try again at ${dateText(now + refusal.retryAfterSeconds * 1000)}.` };
+  }
+  if (refusal.code === "ACCOUNT_DELETION_PENDING" && refusal.restorableUntil !== undefined) {
+    return {
+      ...refusal,
+      detail: `An administrator can restore it until ${dateText(refusal.restorableUntil)}; after that it is erased.`,
+    };
+  }
+  return refusal;
+}
+
+/**
+ * The password throttle refuses before any hashing by throwing (http/password-throttle.ts). On the sign-in
+ * page that refusal is shown with the form, not as a dead-end error page: the visitor reads when to try
+ * again and can, from the same page. Retry-After is sent as the API sends it.
+ */
+async function throttledAsRefusal<T extends { ok: true }>(
+  reply: FastifyReply,
+  attempt: () => Promise<T | Refusal>,
+): Promise<T | Refusal> {
+  try {
+    return await attempt();
+  } catch (error) {
+    if (!(error instanceof GatehouseError) || error.code !== "RATE_LIMITED") throw error;
+    reply.headers(error.headers);
+    const seconds = Number(error.headers["Retry-After"]);
+    return {
+      ok: false,
+      code: error.code,
+      ...(error.detail === undefined ? {} : { detail: error.detail }),
+      ...(Number.isFinite(seconds) ? { retryAfterSeconds: seconds } : {}),
+    };
+  }
+}
+
 export function authPages(app: FastifyInstance, context: RouteContext): void {
   const routes = app.withTypeProvider<ZodTypeProvider>();
   const options = { narrow: true };
@@ -86,15 +130,15 @@ export function authPages(app: FastifyInstance, context: RouteContext): void {
 
   routes.post("/login", { schema: { body: credentialsForm } }, async (request, reply) => {
     const form = request.body;
-    const result = await new ClientSession(context, request, reply).logIn({
-      email: form.email,
-      password: form.password,
-    });
+    const result = await throttledAsRefusal(reply, () =>
+      new ClientSession(context, request, reply).logIn({ email: form.email, password: form.password }),
+    );
     if (result.ok) return redirectAfterSignIn(reply, context, form.next ?? form.rd);
     reply.headers(context.signInHeaders);
     const page = pageContext(request, context);
     const view = loginForm(page, { email: form.email, next: returnUrlOf(form, context) }, mail);
-    return sendFormPage(reply, page, { ...options, title: "Sign in" }, view, result);
+    const refusal = inPageWords(result, context.deps.clock.now());
+    return sendFormPage(reply, page, { ...options, title: "Sign in" }, view, refusal);
   });
 
   routes.get("/signup", async (request, reply) => {

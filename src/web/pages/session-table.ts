@@ -1,4 +1,5 @@
 import type { SessionView } from "../../domain/sessions/session-lifecycle.ts";
+import { dateText } from "../dates.ts";
 import { html, type SafeHtml } from "../html.ts";
 
 /** A table of sessions; `action` renders the per-row control (or nothing). */
@@ -23,6 +24,7 @@ ${sessions.map(
 </tbody></table></div>`;
 }
 
+/** Kept for the views that call it: the one date format of every page (web/dates.ts). */
 export function formatTime(iso: string): string {
-  return `${iso.slice(0, 16).replace("T", " ")} UTC`;
+  return dateText(iso);
 }
