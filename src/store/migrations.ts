@@ -262,4 +262,14 @@ export const migrations: readonly Migration[] = [
       )${d.strictTable};
     `,
   },
+  {
+    version: 11,
+    name: "last sign-in",
+    // The admin users list shows and sorts by it. Set only inside a password login's own transaction (the
+    // session check never writes it); null for an account that never signed in. It goes with the user row at
+    // erasure; SCIM neither reads nor sets it. Version 10 is another change's (e-mail verification).
+    sql: (d) => `
+      ALTER TABLE users ADD COLUMN last_login_at ${d.bigint};
+    `,
+  },
 ];

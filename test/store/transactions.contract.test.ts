@@ -90,6 +90,7 @@ for (const engine of engines) {
         lockRecoveryLink: true,
         deleteRecoveryLink: true,
         deleteUserRecoveryLinks: true,
+        recordLogin: true,
       } satisfies Record<keyof StoreWrites, true>;
       const verbs = Object.keys(writeVerbs);
       assert.deepEqual(
