@@ -1,8 +1,10 @@
-import type { Actor } from "../actor.ts";
-import { type Refusal, refuse } from "../errors.ts";
+import type { Actor, RequestMeta } from "../actor.ts";
+import type { Deps } from "../deps.ts";
+import { type Ok, type Refusal, refuse } from "../errors.ts";
 import { type Role, roles } from "../users/role.ts";
 import type { UserRecord } from "../users/user.ts";
 import { type AdminAction, checkGrantedRole, checkTarget, permits, type TargetChange } from "./authz.ts";
+import { getUser } from "./user-admin.ts";
 
 /**
  * @module
@@ -56,4 +58,18 @@ export function userControls(actor: Actor, target: UserRecord, activeSuperusers:
 /** The roles a viewer may give a new account (createUserAsAdmin's rule). */
 export function grantableRoles(actor: Actor): Role[] {
   return roles.filter((role) => permits(actor, "users.create") && checkGrantedRole(actor, role) === null);
+}
+
+/** A user as their admin page shows them: the record, the last sign-in, and the controls this viewer has. */
+export async function getUserWithControls(
+  deps: Deps,
+  actor: Actor,
+  targetId: string,
+  meta: RequestMeta,
+): Promise<Ok<{ user: UserRecord; lastLoginAt: number | null; controls: UserControls }> | Refusal> {
+  const found = await getUser(deps, actor, targetId, meta);
+  if (!found.ok) return found;
+  const activeSuperusers = await deps.store.countActiveSuperusers();
+  const lastLoginAt = await deps.store.getLastLogin(found.user.id);
+  return { ok: true, user: found.user, lastLoginAt, controls: userControls(actor, found.user, activeSuperusers) };
 }
