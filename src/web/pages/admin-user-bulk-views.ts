@@ -13,10 +13,12 @@ const actNames: Readonly<Record<BulkAct, { title: string; button: string }>> = {
 
 const shownDate = (iso: string | null) => (iso === null ? "" : formatTime(iso));
 
-/** A refusal as the sentence for its code (and the code, for support: this is an admin page). */
+/**
+ * A refusal as one sentence, said once: the use case's own detail when it gave one (it says the same as the
+ * code's title, for this case), else the title; and the code, for support: this is an admin page.
+ */
 export function refusalSentence(refusal: Refusal): SafeHtml {
-  const { title } = errorCodes[refusal.code];
-  return html`${title}${refusal.detail ? html` ${refusal.detail}` : ""} <code>${refusal.code}</code>`;
+  return html`${refusal.detail ?? errorCodes[refusal.code].title} <code>${refusal.code}</code>`;
 }
 
 /** "2 sessions and 1 API token end"; counts withheld from this viewer are not guessed. */

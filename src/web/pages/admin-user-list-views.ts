@@ -79,7 +79,7 @@ function filterForm(page: PageContext, view: UserListView): SafeHtml {
 function pager(page: PageContext, view: UserListView, list: UserListPage): SafeHtml {
   const last = list.first === 0 ? 0 : list.first + list.users.length - 1;
   return html`<nav class="pager" aria-label="Pages">
-  <p class="count" role="status">${list.total === 0 ? "No users" : `Users ${list.first}–${last} of ${list.total}`}</p>
+  <p class="count">${list.total === 0 ? "No users" : `Users ${list.first}–${last} of ${list.total}`}</p>
   ${list.previous === null ? "" : html`<a class="button secondary" rel="prev" href="${listHref(page, view, { before: list.previous })}">← Previous</a>`}
   ${list.next === null ? html`<span class="end-marker">End of the list</span>` : html`<a class="button secondary" rel="next" href="${listHref(page, view, { after: list.next })}">Next →</a>`}
 </nav>`;
