@@ -36,8 +36,11 @@ const listQuery = formQuery(
     state: z.enum(userListStates).optional(),
     sort: z.enum(userSortKeys).optional(),
     dir: z.enum(["asc", "desc"]).optional(),
+    // The filter form sends no cursor, but a link may be edited to an empty one: the first page, as before.
+    after: userCursor.optional(),
+    before: userCursor.optional(),
   },
-  { after: userCursor.optional(), before: userCursor.optional(), notice: z.string().max(40).optional() },
+  { notice: z.string().max(40).optional() },
 );
 
 /**
