@@ -59,6 +59,39 @@ export interface UserListQuery {
   readonly limit: number;
 }
 
+/** The keys the admin users list sorts by; each order ends with the id, so it is total and stable. */
+export const userSortKeys = ["created", "email", "lastLogin"] as const;
+export type UserSortKey = (typeof userSortKeys)[number];
+
+/** The list's status filter: a pending deletion is its own state (such an account is also disabled). */
+export const userListStates = ["active", "disabled", "pending"] as const;
+export type UserListState = (typeof userListStates)[number];
+
+/** A page of the admin users list, by keyset: the rows after (or before) one user's place in the order. */
+export interface UserPageQuery {
+  readonly search?: string;
+  readonly role?: Role;
+  readonly state?: UserListState;
+  readonly sort: UserSortKey;
+  readonly descending: boolean;
+  /** Where the page starts: after or before this user in the order; absent: the first page. */
+  readonly from?: { readonly id: string; readonly direction: "after" | "before" };
+  readonly limit: number;
+}
+
+/** A user as the admin list shows them: the record and when they last signed in (null: never). */
+export interface UserListing {
+  readonly user: UserRecord;
+  readonly lastLoginAt: number | null;
+}
+
+/** A page in display order, how many match the filters, and how many of those come before the page. */
+export interface UserPage {
+  readonly total: number;
+  readonly offset: number;
+  readonly users: UserListing[];
+}
+
 /** A place in the events feed: after this event (auditSeq, ordinal); ordinal -1 is before an act's first. */
 export interface EventPosition {
   readonly auditSeq: number;
@@ -126,6 +159,10 @@ export interface StoreReads {
   /** One trivial round trip to the database, touching no table: liveness for /healthz. */
   ping(): Promise<void>;
   listUsers(query: UserListQuery): Promise<UserRecord[]>;
+  /** The admin list's page; null when `from` names no user (deleted since its page was shown). */
+  pageUsers(query: UserPageQuery): Promise<UserPage | null>;
+  /** When the user last signed in with a password; null: never, or no such user. */
+  getLastLogin(userId: string): Promise<number | null>;
   /** The users matching a condition, a page of them in (created_at, id) order, and how many match in all. */
   findUsers(query: UserConditionQuery): Promise<{ total: number; users: ProvisionedUser[] }>;
   getProvisionedUser(id: string): Promise<ProvisionedUser | null>;
@@ -153,6 +190,8 @@ export interface StoreWrites {
   /** Sets or clears what an identity provider calls the user; check getUserByExternalId first (it is unique). */
   setUserExternalId(id: string, externalId: string | null): Promise<void>;
   updateUser(id: string, patch: UserPatch, now: number): Promise<void>;
+  /** A password login's time, written by the login's own transaction (never by the session check). */
+  recordLogin(userId: string, at: number): Promise<void>;
   /** Disables the account until purgeAfter, remembering its status so a restore gives that status back. */
   scheduleErasure(id: string, purgeAfter: number, now: number): Promise<void>;
   /** Undoes scheduleErasure: the status from before, no purge time. */

@@ -283,4 +283,14 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX pending_signups_expires_at ON pending_signups (expires_at);
     `,
   },
+  {
+    version: 11,
+    name: "last sign-in",
+    // The admin users list shows and sorts by it. Set only inside a password login's own transaction (the
+    // session check never writes it); null for an account that never signed in. It goes with the user row at
+    // erasure; SCIM neither reads nor sets it.
+    sql: (d) => `
+      ALTER TABLE users ADD COLUMN last_login_at ${d.bigint};
+    `,
+  },
 ];

@@ -7,6 +7,8 @@ import type {
   StoreReads,
   UserConditionQuery,
   UserListQuery,
+  UserPage,
+  UserPageQuery,
 } from "../domain/ports.ts";
 import type { RecoveryLinkRecord } from "../domain/recovery/recovery-link.ts";
 import type { SessionRecord } from "../domain/sessions/session-record.ts";
@@ -36,6 +38,7 @@ import {
 } from "./rows.ts";
 import type { SqlExecutor, SqlParam } from "./sql-engine.ts";
 import { userConditionSql } from "./user-condition-sql.ts";
+import { pageUsers } from "./user-page-sql.ts";
 
 /** Ids per getUserEmails query: a page of the audit log names at most two per entry, far fewer. */
 const maxEmailLookup = 500;
@@ -155,6 +158,18 @@ export class SqlStoreReads implements StoreReads {
     params.push(query.limit);
     const rows = await this.db.all<UserRow>(`SELECT ${userColumns} FROM users ${clause} ORDER BY id LIMIT ?`, params);
     return rows.map(toUser);
+  }
+
+  pageUsers(query: UserPageQuery): Promise<UserPage | null> {
+    return pageUsers(this.db, query);
+  }
+
+  async getLastLogin(userId: string): Promise<number | null> {
+    const row = await this.db.get<{ at: number | string | null }>(
+      "SELECT last_login_at AS at FROM users WHERE id = ?",
+      [userId],
+    );
+    return row === undefined || row.at === null ? null : Number(row.at);
   }
 
   async findUsers(query: UserConditionQuery): Promise<{ total: number; users: ProvisionedUser[] }> {

@@ -185,6 +185,11 @@ export class SqlStoreTx extends SqlStoreReads implements StoreTx {
     ]);
   }
 
+  async recordLogin(userId: string, at: number): Promise<void> {
+    // Not updated_at: signing in changes nothing about the account.
+    await this.db.run("UPDATE users SET last_login_at = ? WHERE id = ?", [at, userId]);
+  }
+
   async scheduleErasure(id: string, purgeAfter: number, now: number): Promise<void> {
     await this.db.run(
       `UPDATE users SET status_before_deletion = COALESCE(status_before_deletion, status), status = 'disabled',

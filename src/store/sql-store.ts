@@ -16,6 +16,8 @@ import type {
   TransactionOptions,
   UserConditionQuery,
   UserListQuery,
+  UserPage,
+  UserPageQuery,
 } from "../domain/ports.ts";
 import type { RecoveryLinkRecord } from "../domain/recovery/recovery-link.ts";
 import type { SessionRecord } from "../domain/sessions/session-record.ts";
@@ -104,6 +106,14 @@ export class SqlStore implements Store {
 
   listUsers(query: UserListQuery): Promise<UserRecord[]> {
     return this.#reads.listUsers(query);
+  }
+
+  pageUsers(query: UserPageQuery): Promise<UserPage | null> {
+    return this.#reads.pageUsers(query);
+  }
+
+  getLastLogin(userId: string): Promise<number | null> {
+    return this.#reads.getLastLogin(userId);
   }
 
   findUsers(query: UserConditionQuery): Promise<{ total: number; users: ProvisionedUser[] }> {

@@ -15,6 +15,8 @@ import type {
   StoreTx,
   UserConditionQuery,
   UserListQuery,
+  UserPage,
+  UserPageQuery,
 } from "../../src/domain/ports.ts";
 import type { RecoveryLinkRecord } from "../../src/domain/recovery/recovery-link.ts";
 import type { SessionRecord } from "../../src/domain/sessions/session-record.ts";
@@ -119,6 +121,12 @@ class SabotagedStore implements Store {
 
   getRecoveryLink(id: string): Promise<RecoveryLinkRecord | null> {
     return this.#real.getRecoveryLink(id);
+  }
+  pageUsers(query: UserPageQuery): Promise<UserPage | null> {
+    return this.#real.pageUsers(query);
+  }
+  getLastLogin(userId: string): Promise<number | null> {
+    return this.#real.getLastLogin(userId);
   }
   findUsers(query: UserConditionQuery): Promise<{ total: number; users: ProvisionedUser[] }> {
     return this.#real.findUsers(query);

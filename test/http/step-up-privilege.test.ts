@@ -78,11 +78,14 @@ for (const engine of engines) {
       const root = await createSignedInUser(t, "superuser");
       const admin = await createUser(t, "admin");
       leaveReauthWindow(t);
-      const page = await root.device.get(`/admin/users/${admin.id}`);
+      // Issue 16: the user's page links a confirmation page, which holds the disable form.
+      const userPage = await root.device.get(`/admin/users/${admin.id}`);
+      assert.match(userPage.body, new RegExp(`href="/admin/users/${admin.id}/status\\?to=disabled"`));
+      const page = await root.device.get(`/admin/users/${admin.id}/status?to=disabled`);
       assert.equal(page.statusCode, 200);
       const csrf = /name="_csrf" value="([^"]+)"/.exec(page.body)?.[1];
       assert.ok(csrf !== undefined);
-      const statusForm = page.body.slice(page.body.indexOf(`/admin/users/${admin.id}/status`));
+      const statusForm = page.body.slice(page.body.indexOf(`action="/admin/users/${admin.id}/status"`));
       assert.match(statusForm.slice(0, statusForm.indexOf("</form>")), /type="password"/);
 
       const stale = await root.device.post(`/admin/users/${admin.id}/status`, undefined, {

@@ -93,6 +93,7 @@ for (const engine of engines) {
         replacePendingSignup: true,
         lockPendingSignup: true,
         deletePendingSignup: true,
+        recordLogin: true,
       } satisfies Record<keyof StoreWrites, true>;
       const verbs = Object.keys(writeVerbs);
       assert.deepEqual(

@@ -285,6 +285,54 @@ for (const engine of engines) {
       assert.equal((await store.listUsers({ limit: 2 })).length, 2);
       assert.equal((await store.listUsers({ search: "", limit: 1_000 })).length, total);
     });
+
+    test("issue 16: pageUsers walks a keyset order both ways, ties broken by id, with the total and each page's offset", async () => {
+      const { store } = fixture();
+      const marker = randomUUID().slice(0, 8);
+      const users: UserRecord[] = [];
+      for (let i = 0; i < 7; i += 1) {
+        users.push(await addUser(store, { email: `k${i}-${marker}@keyset.test`, createdAt: t0 + Math.floor(i / 2) }));
+      }
+      const expected = [...users]
+        .sort((a, b) => b.createdAt - a.createdAt || (a.id < b.id ? 1 : -1))
+        .map((user) => user.id);
+      const base = { search: marker, sort: "created", descending: true, limit: 3 } as const;
+      const first = await store.pageUsers(base);
+      assert.deepEqual(
+        first?.users.map((u) => u.user.id),
+        expected.slice(0, 3),
+      );
+      assert.equal(first?.total, 7);
+      assert.equal(first?.offset, 0);
+      const second = await store.pageUsers({ ...base, from: { id: expected[2] ?? "", direction: "after" } });
+      assert.deepEqual(
+        second?.users.map((u) => u.user.id),
+        expected.slice(3, 6),
+      );
+      assert.equal(second?.offset, 3);
+      const back = await store.pageUsers({ ...base, from: { id: expected[3] ?? "", direction: "before" } });
+      assert.deepEqual(
+        back?.users.map((u) => u.user.id),
+        expected.slice(0, 3),
+      );
+      const byEmail = await store.pageUsers({ ...base, sort: "email", descending: false, limit: 10 });
+      assert.deepEqual(
+        byEmail?.users.map((u) => u.user.email),
+        [...users].map((u) => u.email).sort(),
+      );
+      assert.equal(await store.pageUsers({ ...base, from: { id: randomUUID(), direction: "after" } }), null);
+    });
+
+    test("issue 16: recordLogin sets the last sign-in, read back by getLastLogin and pageUsers; nothing else changes", async () => {
+      const { store } = fixture();
+      const user = await addUser(store, { email: `login-${randomUUID()}@keyset.test` });
+      assert.equal(await store.getLastLogin(user.id), null);
+      await store.transaction((tx) => tx.recordLogin(user.id, t0 + 5_000));
+      assert.equal(await store.getLastLogin(user.id), t0 + 5_000);
+      assert.deepEqual(await store.getUserById(user.id), user, "updated_at and the rest are untouched");
+      const page = await store.pageUsers({ search: user.email, sort: "lastLogin", descending: true, limit: 5 });
+      assert.equal(page?.users[0]?.lastLoginAt, t0 + 5_000);
+    });
   });
 
   describe(`store contract: users due for purge (${engine})`, () => {

@@ -28,6 +28,8 @@ const notProblemCodes = new Set([
   "HPE_HEADER_OVERFLOW", // Node.js's own error codes, read from errors the HTTP server raises
   "ERR_HTTP_REQUEST_TIMEOUT",
   "UV_THREADPOOL_SIZE", // libuv's environment variable
+  "BROWSER_MAP", // bowser's tables of the names it knows (web/device-name.ts)
+  "OS_MAP",
 ]);
 
 function sourceFiles(folder: string): string[] {

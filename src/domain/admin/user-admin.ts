@@ -5,6 +5,7 @@ import type { Deps } from "../deps.ts";
 import { type Ok, type Refusal, refuse } from "../errors.ts";
 import { type ChangedField, type EventFacts, revocationFacts } from "../events/user-event.ts";
 import type { UserListQuery, UserPatch } from "../ports.ts";
+import { hasUnreadableCharacters } from "../readable-text.ts";
 import { type SessionView, toSessionView } from "../sessions/session-lifecycle.ts";
 import { isExpired } from "../sessions/session-record.ts";
 import { createAccount, type NewAccount } from "../users/accounts.ts";
@@ -95,6 +96,21 @@ export interface AdminUserPatch {
   readonly status?: UserStatus;
   /** What an identity provider calls the user (SCIM), set or (null) cleared; unique. */
   readonly externalId?: string | null;
+  /** The admin's own words for the change (a disable's why): an audit note, out of the sealed chain. */
+  readonly reason?: string;
+}
+
+/** A reason's bound, in UTF-16 units as the edges count it. */
+export const updateReasonMaxLength = 500;
+
+function checkReason(reason: string | undefined): Refusal | null {
+  if (reason === undefined) return null;
+  if (reason.trim().length > updateReasonMaxLength) {
+    return refuse("VALIDATION_FAILED", `The reason is longer than ${updateReasonMaxLength} characters.`);
+  }
+  return hasUnreadableCharacters(reason)
+    ? refuse("VALIDATION_FAILED", "The reason may not contain control or invisible formatting characters.")
+    : null;
 }
 
 export async function updateUserAsAdmin(
@@ -104,6 +120,10 @@ export async function updateUserAsAdmin(
   patch: AdminUserPatch,
   meta: RequestMeta,
 ): Promise<Ok<{ user: UserRecord; sessionsRevoked: number; tokensRevoked: number }> | Refusal> {
+  // Bad input changes nothing and is no attempt on anyone: refused before the act, like a schema's 400.
+  const badReason = checkReason(patch.reason);
+  if (badReason !== null) return badReason;
+  const reason = patch.reason?.trim() ?? "";
   const act: AdminAct = {
     action: "users.update",
     targetId,
@@ -152,6 +172,7 @@ export async function updateUserAsAdmin(
           sessionsRevoked,
           tokensRevoked,
         },
+        ...(reason === "" ? {} : { note: reason }),
       },
       updateEvents(target.id, changes, sessionsRevoked, tokensRevoked),
     );
@@ -248,5 +269,20 @@ export async function revokeUserSessions(
       revocationFacts(target.id, "admin", sessionsRevoked),
     );
     return { ok: true, sessionsRevoked };
+  });
+}
+
+/** Ends one session of the user (the admin's "end this session"); another user's session id is not found. */
+export async function revokeUserSession(
+  deps: Deps,
+  actor: Actor,
+  targetId: string,
+  sessionId: string,
+  meta: RequestMeta,
+): Promise<Ok<{ sessionsRevoked: number }> | Refusal> {
+  return runAdminAct(deps, actor, meta, { ...revokingSessions, targetId }, async ({ tx, target, deny, succeeded }) => {
+    if (!(await tx.deleteUserSession(target.id, sessionId))) return deny(refuse("SESSION_NOT_FOUND"));
+    await succeeded(deps.clock.now(), { details: { sessionsRevoked: 1 } }, revocationFacts(target.id, "admin", 1));
+    return { ok: true, sessionsRevoked: 1 };
   });
 }

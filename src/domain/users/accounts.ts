@@ -184,6 +184,8 @@ export async function logIn(
           : inactiveRefusal(user);
       }
       const started = await startSession(tx, deps, user, meta, replacedSessionId);
+      // In the login's own transaction, with its session: the session check itself never writes it.
+      await tx.recordLogin(user.id, deps.clock.now());
       await tx.appendAudit(
         auditEntry({ type: "user", user, session: started.session }, meta, deps.clock.now(), {
           action: "session.login",
