@@ -23,16 +23,14 @@ import { csrfOnly, formQuery } from "../form-schemas.ts";
 import { alertBox } from "../layout.ts";
 import { pageContext, redirectWithNotice, sendFormPage, sendPage } from "../page-support.ts";
 import { stepUpForm, withStepUp } from "./step-up.ts";
+import { type DeliveryLogFilter, deliveryPage, redeliveryRefusals } from "./webhook-delivery-views.ts";
 import {
   createdWebhookPage,
-  type DeliveryLogFilter,
   deleteEndpointPage,
-  deliveryPage,
   disableEndpointPage,
   type EndpointFormValues,
   emptyEndpointForm,
   endpointPage,
-  redeliveryRefusals,
   rotatedSecretPage,
   testOutcomePage,
   webhooksPage,

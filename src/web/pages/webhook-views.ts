@@ -2,11 +2,12 @@ import { type EventType, eventTypes } from "../../domain/events/user-event.ts";
 import type { DeliveryStatus } from "../../domain/webhooks/webhook-delivery.ts";
 import { webhookDescriptionMaxLength, webhookUrlMaxLength } from "../../domain/webhooks/webhook-endpoint.ts";
 import { disableReasonMaxLength, type WebhookEndpointView } from "../../domain/webhooks/webhook-fields.ts";
-import type { AttemptView, DeliveryView } from "../../domain/webhooks/webhook-log.ts";
+import type { DeliveryView } from "../../domain/webhooks/webhook-log.ts";
 import type { TestEventOutcome } from "../../domain/webhooks/webhook-test-event.ts";
 import { html, type SafeHtml } from "../html.ts";
 import { csrfField, type PageContext } from "../layout.ts";
-import { formatTime } from "./session-table.ts";
+import { type DeliveryLogFilter, deliveryLog } from "./webhook-delivery-views.ts";
+import { endpointPath, shown, time } from "./webhook-view-parts.ts";
 
 /**
  * @module
@@ -16,25 +17,6 @@ import { formatTime } from "./session-table.ts";
  * reason are an admin's text, and a receiver's answer snippet is a stranger's: each enters a page only
  * through `shown()`, which makes invisible and direction-changing characters visible, then `html` escapes it.
  */
-
-/**
- * Text as a page may show it: control, format and invisible characters (bidi overrides that reorder what
- * follows, zero-width marks) are written out as `\u{…}`, so what an admin reads is what is stored.
- */
-export function shown(text: string): string {
-  return text.replace(
-    /[\p{C}\p{Zl}\p{Zp}\p{Default_Ignorable_Code_Point}]/gu,
-    (c) => `\\u{${(c.codePointAt(0) ?? 0).toString(16)}}`,
-  );
-}
-
-const time = (iso: string | null, none = "never"): SafeHtml | string =>
-  iso === null ? none : html`<time datetime="${iso}">${formatTime(iso)}</time>`;
-
-export const endpointPath = (page: PageContext, id: string) => `${page.base}/admin/webhooks/${encodeURIComponent(id)}`;
-
-const deliveryPath = (page: PageContext, endpointId: string, deliveryId: string) =>
-  `${endpointPath(page, endpointId)}/deliveries/${encodeURIComponent(deliveryId)}`;
 
 function eventFilterText(types: readonly EventType[]): SafeHtml {
   return types.length === 0 ? html`all events` : html`<span class="mono">${types.join(" ")}</span>`;
@@ -161,68 +143,6 @@ ${secretCard(
 <p><a class="button" href="${endpointPath(page, endpoint.id)}">Back to the endpoint</a></p>`;
 }
 
-export interface DeliveryLogFilter {
-  readonly status?: DeliveryStatus | undefined;
-  readonly before?: string | undefined;
-}
-
-const deliveryStatuses: readonly DeliveryStatus[] = ["pending", "delivered", "failed"];
-
-function lastAnswer(delivery: DeliveryView): SafeHtml {
-  if (delivery.lastAttemptAt === null) return html`not tried yet`;
-  const status = delivery.lastStatus === null ? "no answer" : `HTTP ${delivery.lastStatus}`;
-  return html`${status}, ${delivery.lastLatencyMs ?? 0} ms${delivery.lastError === null ? "" : html`<br><span class="hint mono">${shown(delivery.lastError)}</span>`}`;
-}
-
-function deliveryStatusText(delivery: DeliveryView): SafeHtml {
-  const badge = html`<span class="badge ${delivery.status === "failed" ? "disabled" : ""}">${delivery.status}</span>`;
-  if (delivery.status !== "pending") return badge;
-  if (delivery.inFlight) return html`${badge} <span class="hint">being sent</span>`;
-  return html`${badge} <span class="hint">next ${time(delivery.nextAttemptAt)}</span>`;
-}
-
-function deliveryLog(
-  page: PageContext,
-  endpoint: WebhookEndpointView,
-  deliveries: readonly DeliveryView[],
-  nextBefore: string | null,
-  filter: DeliveryLogFilter,
-): SafeHtml {
-  const older = new URLSearchParams();
-  if (filter.status !== undefined) older.set("status", filter.status);
-  if (nextBefore !== null) older.set("before", nextBefore);
-  const path = endpointPath(page, endpoint.id);
-  return html`<section class="card" aria-labelledby="log-title">
-  <h2 id="log-title">Delivery log <span class="hint">(newest first)</span></h2>
-  <form class="filters" method="get" action="${path}" role="search">
-    <div><label for="status">Status</label><select id="status" name="status">
-      <option value=""${filter.status === undefined ? html` selected` : ""}>Any status</option>
-      ${deliveryStatuses.map((s) => html`<option value="${s}"${filter.status === s ? html` selected` : ""}>${s}</option>`)}
-    </select></div>
-    <div><button type="submit">Filter</button></div>
-  </form>
-  ${
-    deliveries.length === 0
-      ? html`<p>No deliveries${filter.status === undefined ? "" : ` with status ${filter.status}`}.</p>`
-      : html`<div class="table-wrap"><table>
-<thead><tr><th scope="col">Event</th><th scope="col" class="optional">User</th><th scope="col">Status</th>
-<th scope="col">Attempts</th><th scope="col">Last answer</th></tr></thead>
-<tbody>
-${deliveries.map(
-  (delivery) => html`<tr>
-  <td><a href="${deliveryPath(page, endpoint.id, delivery.id)}"><code>${delivery.eventType}</code></a></td>
-  <td class="optional mono">${delivery.userId}</td>
-  <td>${deliveryStatusText(delivery)}</td>
-  <td>${delivery.attempts}</td>
-  <td>${lastAnswer(delivery)}</td>
-</tr>`,
-)}
-</tbody></table></div>`
-  }
-  ${nextBefore === null ? "" : html`<p><a class="button secondary" href="${path}?${older.toString()}">Older deliveries</a></p>`}
-</section>`;
-}
-
 export interface EndpointPageData {
   readonly endpoint: WebhookEndpointView;
   readonly counts: Readonly<Record<DeliveryStatus, number>>;
@@ -333,56 +253,5 @@ export function testOutcomePage(page: PageContext, endpoint: WebhookEndpointView
   </dl>
   <p class="hint">A <code>webhook.test</code> event: not a user event, not in the events feed or the delivery log,
   sent whatever the endpoint's filter and whether it is enabled or not.</p>
-</section>`;
-}
-
-/** Why a redelivery was refused, as a sentence for the person who asked. */
-export const redeliveryRefusals: Readonly<Record<"WEBHOOK_DISABLED" | "WEBHOOK_DELIVERY_IN_FLIGHT", string>> = {
-  WEBHOOK_DISABLED: "The endpoint is disabled, so nothing would be sent. Enable it first, then redeliver.",
-  WEBHOOK_DELIVERY_IN_FLIGHT: "This delivery is being sent right now. Wait a moment and look again.",
-};
-
-export function deliveryPage(
-  page: PageContext,
-  endpoint: WebhookEndpointView,
-  delivery: DeliveryView,
-  attempts: readonly AttemptView[],
-): SafeHtml {
-  return html`<p><a href="${endpointPath(page, endpoint.id)}">← Back to the endpoint</a></p>
-<h1>Delivery of <code>${delivery.eventType}</code></h1>
-<section class="card" aria-labelledby="delivery-title">
-  <h2 id="delivery-title" class="mono">${shown(endpoint.url)}</h2>
-  <dl class="facts">
-    <dt>Delivery id</dt><dd class="mono">${delivery.id}</dd>
-    <dt>Event id</dt><dd class="mono">${delivery.eventId} <span class="hint">(the webhook-id)</span></dd>
-    <dt>User</dt><dd class="mono">${delivery.userId}</dd>
-    <dt>Status</dt><dd>${deliveryStatusText(delivery)}</dd>
-    <dt>Attempts</dt><dd>${delivery.attempts} in the current schedule</dd>
-    ${delivery.deliveredAt === null ? "" : html`<dt>Delivered</dt><dd>${time(delivery.deliveredAt)}</dd>`}
-  </dl>
-  <form method="post" action="${deliveryPath(page, endpoint.id, delivery.id)}/redeliver">${csrfField(page)}
-    <p class="hint">Sends it again now on a fresh retry schedule, with the same webhook-id.</p>
-    <button type="submit">Redeliver</button></form>
-</section>
-<section class="card" aria-labelledby="attempts-title">
-  <h2 id="attempts-title">Every attempt</h2>
-  ${
-    attempts.length === 0
-      ? html`<p>Not tried yet.</p>`
-      : html`<div class="table-wrap"><table>
-<thead><tr><th scope="col">#</th><th scope="col">When</th><th scope="col">HTTP status</th><th scope="col">Latency</th>
-<th scope="col">Answer or error</th></tr></thead>
-<tbody>
-${attempts.map(
-  (attempt) => html`<tr>
-  <td>${attempt.attempt}</td>
-  <td>${time(attempt.attemptedAt)}</td>
-  <td>${attempt.httpStatus === null ? "no answer" : attempt.httpStatus}</td>
-  <td>${attempt.latencyMs} ms</td>
-  <td class="mono">${attempt.error === null ? "" : shown(attempt.error)}</td>
-</tr>`,
-)}
-</tbody></table></div>`
-  }
 </section>`;
 }
