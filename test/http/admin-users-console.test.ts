@@ -198,7 +198,7 @@ for (const engine of engines) {
         "signing in changes no account field",
       );
       const detail = await viewer.get(`/admin/users/${user.id}`);
-      assert.match(detail.body, /<dt>Last sign-in<\/dt><dd>\d{4}-\d\d-\d\d \d\d:\d\d UTC<\/dd>/);
+      assert.match(detail.body, /<dt>Last sign-in<\/dt><dd>\d{1,2} [A-Z][a-z]{2} \d{4}, \d\d:\d\d UTC<\/dd>/);
     });
   });
 
@@ -368,8 +368,22 @@ for (const engine of engines) {
         form({ _csrf: csrfOf(asRoot.body), role: "admin", password: goodPassword }),
       );
       assert.equal(changed.statusCode, 303);
-      const shown = await root.device.get(changed.headers.location as string);
+      const location = changed.headers.location as string;
+      const shown = await root.device.get(location);
       assert.match(shown.body, /Role changed from user to admin; 2 sessions ended\./);
+      // A link made by someone else, or the real one edited, or carried to another user's page, says nothing.
+      const forged = [
+        location.replace("to=admin", "to=superuser"),
+        location.replace(/sig=[^&#]+/, "sig=AAAAAAAAAAAAAAAAAAAAAA"),
+        location.replace(/&?sig=[^&#]+/, ""),
+        location.replace(target.id, admin.user.id),
+      ];
+      for (const url of forged) {
+        assert.notEqual(url, location);
+        const page = await root.device.get(url);
+        assert.equal(page.statusCode, 200, url);
+        assert.doesNotMatch(page.body, /Role changed/, url);
+      }
     });
 
     test("disable asks for a confirmation and a reason (audited), keeps it through the step-up, says what ended", async () => {

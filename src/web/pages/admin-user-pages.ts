@@ -22,7 +22,13 @@ import { csrfOnly, formQuery } from "../form-schemas.ts";
 import type { NoticeKey } from "../layout.ts";
 import { pageContext, redirectWithNotice, sendFormPage, sendPage } from "../page-support.ts";
 import { adminUserListPages } from "./admin-user-list-pages.ts";
-import { type UserNotice, userNoticeFields, userNoticeQuery, userNoticeText } from "./admin-user-notices.ts";
+import {
+  type UserNotice,
+  userNoticeFields,
+  userNoticeQuery,
+  userNoticeText,
+  verifiedNotice,
+} from "./admin-user-notices.ts";
 import { deletePage, statusPage, userPage } from "./admin-user-views.ts";
 import { privatePage } from "./recovery-pages.ts";
 import { createdRecoveryLinkPage } from "./recovery-views.ts";
@@ -85,14 +91,21 @@ export function adminUserPages(app: FastifyInstance, context: RouteContext): voi
     outcome: (done: T) => UserNotice = () => ({}),
   ) => {
     if (!result.ok) return showUser(request, id, reply, result);
-    const query = userNoticeQuery(outcome(result));
+    const query = userNoticeQuery(outcome(result), context.csrfKey, id);
     return redirectWithNotice(reply, context, `${userPath(id)}${query === "" ? "" : `?${query}`}`, notice);
   };
 
   routes.get(
     "/admin/users/:id",
     { schema: { params: userParams, querystring: userPageQuery } },
-    async (request, reply) => showUser(request, request.params.id, reply, null, request.query),
+    async (request, reply) =>
+      showUser(
+        request,
+        request.params.id,
+        reply,
+        null,
+        verifiedNotice(request.query, context.csrfKey, request.params.id),
+      ),
   );
 
   routes.post(

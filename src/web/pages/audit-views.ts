@@ -75,7 +75,7 @@ function entryRow(
   const fault = broken.get(entry.seq);
   return html`<tr${fault === undefined ? "" : html` class="broken" id="entry-${entry.seq}"`}>
 <td class="num" data-label="Entry">${entry.seq}</td>
-<td data-label="When">${dateTime(entry.at)}</td>
+<td class="when" data-label="When">${dateTime(entry.at)}</td>
 <td data-label="Who">${actorCell(base, entry, people)}</td>
 <td data-label="Action">${actionLabel(entry.action)}</td>
 <td data-label="Whom">${personCell(base, entry.targetId, people)}</td>
