@@ -43,11 +43,11 @@ export async function insertEvents(db: SqlExecutor, events: readonly EventRecord
 }
 
 export async function listEvents(db: SqlExecutor, after: EventPosition, limit: number): Promise<EventRecord[]> {
-  // Spelled out rather than a row-value comparison, so that both engines walk the primary key the same way.
+  // A row-value comparison: both engines seek the primary key to the position and read on from there. The
+  // same condition spelled out with OR made SQLite scan the key from its start (17 ms at 100,000 events).
   const rows = await db.all<EventRow>(
-    `SELECT ${eventColumns} FROM events WHERE audit_seq > ? OR (audit_seq = ? AND ordinal > ?)
-      ORDER BY audit_seq, ordinal LIMIT ?`,
-    [after.auditSeq, after.auditSeq, after.ordinal, limit],
+    `SELECT ${eventColumns} FROM events WHERE (audit_seq, ordinal) > (?, ?) ORDER BY audit_seq, ordinal LIMIT ?`,
+    [after.auditSeq, after.ordinal, limit],
   );
   return rows.map(toEvent);
 }
@@ -75,8 +75,7 @@ export async function pruneEvents(db: SqlExecutor, before: number, limit: number
   const last = (young === -1 ? oldest : oldest.slice(0, young)).at(-1);
   if (last === undefined) return 0;
   const through = { auditSeq: Number(last.audit_seq), ordinal: Number(last.ordinal) };
-  const deleted = await db.run("DELETE FROM events WHERE audit_seq < ? OR (audit_seq = ? AND ordinal <= ?)", [
-    through.auditSeq,
+  const deleted = await db.run("DELETE FROM events WHERE (audit_seq, ordinal) <= (?, ?)", [
     through.auditSeq,
     through.ordinal,
   ]);

@@ -120,9 +120,10 @@ export class SqlWebhookStore implements WebhookStore {
       const seq = Number(row.cursor_seq);
       const ordinal = Number(row.cursor_ordinal);
       const events = await db.all<{ audit_seq: number; ordinal: number; id: string; type: string; user_id: string }>(
-        `SELECT audit_seq, ordinal, id, type, user_id FROM events WHERE audit_seq > ? OR (audit_seq = ? AND ordinal > ?)
+        // A row-value comparison seeks the key (event-queries.ts listEvents says why not OR).
+        `SELECT audit_seq, ordinal, id, type, user_id FROM events WHERE (audit_seq, ordinal) > (?, ?)
           ORDER BY audit_seq, ordinal LIMIT ?`,
-        [seq, seq, ordinal, perEndpoint],
+        [seq, ordinal, perEndpoint],
       );
       const last = events.at(-1);
       if (last === undefined) continue;
@@ -206,8 +207,8 @@ export class SqlWebhookStore implements WebhookStore {
       params.push(query.status);
     }
     if (query.before !== null) {
-      where.push("(audit_seq < ? OR (audit_seq = ? AND ordinal < ?))");
-      params.push(query.before.auditSeq, query.before.auditSeq, query.before.ordinal);
+      where.push("(audit_seq, ordinal) < (?, ?)");
+      params.push(query.before.auditSeq, query.before.ordinal);
     }
     const rows = await this.#engine.all<DeliveryRow>(
       `SELECT ${deliveryColumns} FROM webhook_deliveries WHERE ${where.join(" AND ")}
@@ -251,9 +252,9 @@ export class SqlWebhookStore implements WebhookStore {
     const seq = Number(mark.audit_seq);
     const ordinal = Number(mark.ordinal);
     const doomed = await this.#engine.all<{ id: string }>(
-      `SELECT id FROM webhook_deliveries WHERE status <> 'pending' AND (audit_seq < ? OR (audit_seq = ? AND ordinal <= ?))
+      `SELECT id FROM webhook_deliveries WHERE status <> 'pending' AND (audit_seq, ordinal) <= (?, ?)
         ORDER BY audit_seq, ordinal LIMIT ?`,
-      [seq, seq, ordinal, limit],
+      [seq, ordinal, limit],
     );
     if (doomed.length === 0) return 0;
     return this.#engine.transaction(async (db) => {
