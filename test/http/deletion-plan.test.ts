@@ -63,7 +63,7 @@ for (const engine of engines) {
         assert.match(page.body, /<li>0 API token\(s\) revoked at once\.<\/li>/);
         const listed = [...page.body.matchAll(/<li>Removes ([^<]*)\.<\/li>/g)].map((match) => match[1]);
         assert.equal(listed.length, expected.listed.length, listed.join(" | "));
-        expected.listed.forEach((pattern, index) => assert.match(listed[index] ?? "", pattern));
+        for (const [index, pattern] of expected.listed.entries()) assert.match(listed[index] ?? "", pattern);
       });
     });
   }
